@@ -1,0 +1,75 @@
+# kvmini: `make` builds ./kvmini, `make check` runs every test, `make bench` the side-by-side benchmarks.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
+DEPS    := liburing json-c
+PKGCFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
+LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKGCFLAGS) -I. -MMD -MP
+
+SRCS    := $(filter-out vmm/main.c,$(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c virtio/*.c firmware/*.c)))
+OBJS    := $(SRCS:%.c=build/obj/%.o)
+AOBJS   := $(SRCS:%.c=build/asan/%.o)
+UNIT    := $(sort $(wildcard tests/unit/test_*.c))
+UNITBIN := $(UNIT:tests/unit/%.c=build/unit/%)
+ASANBIN := $(UNIT:tests/unit/%.c=build/unit-asan/%)
+GUESTS  := $(sort $(wildcard tests/guest/*.S))
+GUESTBIN := $(GUESTS:tests/guest/%.S=build/guest/%.elf)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all check unit guests kit bench demo clean
+all: kvmini
+
+kvmini: build/obj/vmm/main.o build/libkvmini.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+build/libkvmini.a: $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/libkvmini-asan.a: $(AOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
+build/unit/%: tests/unit/%.c build/libkvmini.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libkvmini.a $(CHECK_LIBS) $(LIBS)
+
+build/unit-asan/%: tests/unit/%.c build/libkvmini-asan.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/libkvmini-asan.a $(CHECK_LIBS) $(LIBS)
+
+# tiny freestanding 64-bit guests: ELF files loaded at their physical addresses, entered in long mode
+build/guest/%.elf: tests/guest/%.S tests/guest/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) -nostdlib -static -no-pie -Wl,-T,tests/guest/guest.ld -Wl,--build-id=none -o $@ $<
+
+unit: $(UNITBIN) $(ASANBIN)
+guests: $(GUESTBIN)
+
+# the Linux test guest (kernel + initramfs), built once and cached outside the tree
+kit:
+	tools/build-guest
+
+check: kvmini unit guests kit
+	tests/run-all
+
+bench: kvmini guests kit
+	bench/run-all
+
+demo: kvmini kit
+	tools/demo
+
+clean:
+	rm -rf build kvmini
+
+-include $(OBJS:.o=.d) $(AOBJS:.o=.d) build/obj/vmm/main.d

@@ -1,0 +1,58 @@
+/* PCI: a host bridge on config mechanism #1 (0xCF8/0xCFC), bus 0 only, and the device-side helpers a
+ * PCI device model uses (config space, BARs the guest may move, capabilities, INTx). */
+#ifndef KVMINI_PCI_H
+#define KVMINI_PCI_H
+#include <stdint.h>
+
+#include "vmm/bus.h"
+#include "vmm/irq.h"
+
+#define PCI_MAX_SLOTS 32
+#define PCI_CFG_SIZE 256
+#define PCI_NUM_BARS 6
+
+struct pci_bar {
+	uint64_t size; /* power of two; 0 = unused */
+	int is_io; /* I/O space BAR (kept on the PIO bus) */
+	int is64; /* 64-bit memory BAR: occupies this and the next slot */
+	uint64_t addr; /* current guest address; mapped while decoding is enabled in the command register */
+	int mapped;
+	const struct bus_ops *ops;
+	void *opaque;
+};
+
+struct pci_dev {
+	const char *name;
+	uint8_t cfg[PCI_CFG_SIZE];
+	uint8_t wmask[PCI_CFG_SIZE]; /* bits the guest may write; everything else is read-only */
+	struct pci_bar bar[PCI_NUM_BARS];
+	unsigned slot; /* set by pci_host_add */
+	struct irq_line intx; /* INTA#, set by pci_host_add (GSI LAYOUT_PCI_IRQ_BASE + slot % 8) */
+	/* optional: called after the guest wrote config space (e.g. MSI-X enable, command register) */
+	void (*cfg_written)(struct pci_dev *d, unsigned off, unsigned size);
+	void *opaque; /* the device model owning this function */
+	struct pci_host *host;
+};
+
+struct pci_host;
+
+/* Registers 0xCF8..0xCFF on pio and the host bridge itself at slot 0. BARs are placed in
+ * [LAYOUT_PCI_MMIO, +LAYOUT_PCI_MMIO_SIZE) and registered on mmio (I/O BARs from 0xc000 on pio). */
+int pci_host_create(struct pci_host **out, struct bus *pio, struct bus *mmio, const struct vm_hooks *hooks,
+		    void *hooks_opaque);
+void pci_host_destroy(struct pci_host *h);
+/* Plugs d into the next free slot, assigns and maps its BARs, wires INTx. -ENOSPC when full. */
+int pci_host_add(struct pci_host *h, struct pci_dev *d);
+
+/* Fills vendor/device/class/revision/subsystem ids and a header type 0 with writable command,
+ * latency and interrupt-line bytes. */
+void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t device, uint32_t class_code,
+		  uint16_t subsys_vendor, uint16_t subsys_id);
+/* Declares BAR idx before pci_host_add. -EINVAL for a bad index or size that is not a power of two. */
+int pci_dev_set_bar(struct pci_dev *d, int idx, uint64_t size, int is_io, int is64, const struct bus_ops *ops,
+		    void *opaque);
+/* Appends a capability (bytes from cap[0] = id; cap[1] is overwritten with the next pointer) and
+ * returns its config-space offset, or -ENOSPC. wmask bytes for it start read-only. */
+int pci_dev_add_cap(struct pci_dev *d, const void *cap, unsigned len);
+
+#endif

@@ -1,0 +1,30 @@
+/* What the BIOS hand-off produces: the state the boot vCPU starts in, and the inputs that describe
+ * the machine to the guest (e820 from the RAM regions, ACPI/MP tables for the CPUs and devices). */
+#ifndef KVMINI_BOOT_H
+#define KVMINI_BOOT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../vmm/gmem.h"
+
+/* A kernel and what goes with it, already read into host memory. */
+struct boot_image {
+	const uint8_t *kernel;
+	size_t kernel_len;
+	const uint8_t *initrd; /* NULL when none */
+	size_t initrd_len;
+	const char *cmdline;
+};
+
+/* 64-bit entry: long mode, paging on with the identity map at LAYOUT_PML4, flat code segment 0x10
+ * and data segment 0x18 from the GDT at LAYOUT_GDT; rsi = boot_params. */
+struct boot_entry {
+	uint64_t rip;
+	uint64_t rsi;
+	uint64_t rsp;
+	uint64_t cr3;
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+};
+
+#endif

@@ -1,0 +1,51 @@
+/* Interrupt lines and the other VM services a device model may call. Devices hold these small
+ * objects and never know whether they end in KVM_IRQ_LINE, irqfd, or a unit-test recorder. */
+#ifndef KVMINI_IRQ_H
+#define KVMINI_IRQ_H
+#include <stdint.h>
+
+/* Services a VM offers its devices. Any hook may be NULL in a unit test that does not need it. */
+struct vm_hooks {
+	/* level-triggered line (ISA IRQ / IOAPIC pin): level 0 or 1 */
+	int (*set_irq)(void *opaque, unsigned gsi, int level);
+	/* one MSI message, delivered now */
+	int (*signal_msi)(void *opaque, uint64_t addr, uint32_t data);
+	/* route an eventfd to an MSI message: returns a route handle >= 0 to pass to msi_unroute */
+	int (*msi_irqfd)(void *opaque, int efd, uint64_t addr, uint32_t data);
+	int (*msi_unroute)(void *opaque, int efd, int handle);
+	/* a guest write of len bytes at addr (pio when is_pio) signals efd instead of exiting;
+	 * datamatch < 0: any value. assign 0 removes it. */
+	int (*ioeventfd)(void *opaque, uint64_t addr, unsigned len, int is_pio, int64_t datamatch, int efd,
+			 int assign);
+	/* the guest asked to power off (reason VM_STOP_POWEROFF) or reset (VM_STOP_RESET) */
+	void (*request_stop)(void *opaque, int reason);
+};
+
+enum vm_stop_reason {
+	VM_STOP_NONE = 0,
+	VM_STOP_POWEROFF, /* guest powered off: exit status 0 */
+	VM_STOP_RESET, /* guest reset (or triple fault): rebuild the VM unless --no-reboot */
+	VM_STOP_USER, /* console escape or signal */
+	VM_STOP_ERROR, /* internal error: exit status 1 */
+};
+
+struct irq_line {
+	const struct vm_hooks *hooks;
+	void *opaque;
+	unsigned gsi;
+};
+
+static inline void irq_set(const struct irq_line *l, int level)
+{
+	if (l->hooks && l->hooks->set_irq)
+		l->hooks->set_irq(l->opaque, l->gsi, level);
+}
+static inline void irq_raise(const struct irq_line *l) { irq_set(l, 1); }
+static inline void irq_lower(const struct irq_line *l) { irq_set(l, 0); }
+static inline void irq_pulse(const struct irq_line *l)
+{
+	irq_set(l, 1);
+	irq_set(l, 0);
+}
+
+#endif

@@ -1,0 +1,9 @@
+/* Messages to the user: every line starts with "kvmini: ". */
+#ifndef KVMINI_LOG_H
+#define KVMINI_LOG_H
+
+void kv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "kvmini: <what>: <strerror(-err)>" */
+void kv_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
