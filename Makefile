@@ -18,7 +18,7 @@ GUESTS  := $(sort $(wildcard tests/guest/*.S))
 GUESTBIN := $(GUESTS:tests/guest/%.S=build/guest/%.elf)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check unit guests kit bench demo clean
+.PHONY: all check unit guests kit bench demo deps clean
 all: kvmini
 
 kvmini: build/obj/vmm/main.o build/libkvmini.a
@@ -49,7 +49,7 @@ build/unit-asan/%: tests/unit/%.c build/libkvmini-asan.a tests/unit/unit.h
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/libkvmini-asan.a $(CHECK_LIBS) $(LIBS)
 
 # tiny freestanding 64-bit guests: ELF files loaded at their physical addresses, entered in long mode
-build/guest/%.elf: tests/guest/%.S tests/guest/guest.ld
+build/guest/%.elf: tests/guest/%.S tests/guest/guest.ld tests/guest/common.inc
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -no-pie -Wl,-T,tests/guest/guest.ld -Wl,--build-id=none -o $@ $<
 
@@ -60,14 +60,20 @@ guests: $(GUESTBIN)
 kit:
 	tools/build-guest
 
-check: kvmini unit guests kit
+check: deps
+	$(MAKE) kvmini unit guests kit
 	tests/run-all
 
-bench: kvmini guests kit
+bench: deps
+	$(MAKE) kvmini guests kit
 	bench/run-all
 
-demo: kvmini kit
+demo:
 	tools/demo
+
+# Debian packages the build and tests need (quick no-op when present)
+deps:
+	tools/install-deps
 
 clean:
 	rm -rf build kvmini

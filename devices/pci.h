@@ -32,23 +32,36 @@ struct pci_dev {
 	void (*cfg_written)(struct pci_dev *d, unsigned off, unsigned size);
 	void *opaque; /* the device model owning this function */
 	struct pci_host *host;
+	/* capability list bookkeeping (pci_dev_add_cap) */
+	uint8_t cap_last; /* offset of the last capability, 0 if none */
+	uint16_t cap_next; /* where the next capability goes */
 };
 
 struct pci_host;
 
 /* Registers 0xCF8..0xCFF on pio and the host bridge itself at slot 0. BARs are placed in
- * [LAYOUT_PCI_MMIO, +LAYOUT_PCI_MMIO_SIZE) and registered on mmio (I/O BARs from 0xc000 on pio). */
+ * [LAYOUT_PCI_MMIO, +LAYOUT_PCI_MMIO_SIZE) and registered on mmio (I/O BARs from 0xc000 on pio).
+ * 0xCF8..0xCFB is CONFIG_ADDRESS for dword accesses; a byte access at 0xCF9 is the reset control
+ * register (bit 2 set → request_stop(VM_STOP_RESET)), so acpi_pm must not claim 0xCF9 as well.
+ * I/O BARs are decoded only inside the window [0xc000, 0x10000), which the host claims on pio and
+ * dispatches itself: a guest moving an I/O BAR never (un)registers on the pio bus it is called from.
+ * Locking: config space is accessed under the host's mutex, which is held while BARs are remapped on
+ * mmio and while cfg_written runs; BAR handlers must not access config space through the host. */
 int pci_host_create(struct pci_host **out, struct bus *pio, struct bus *mmio, const struct vm_hooks *hooks,
 		    void *hooks_opaque);
 void pci_host_destroy(struct pci_host *h);
-/* Plugs d into the next free slot, assigns and maps its BARs, wires INTx. -ENOSPC when full. */
+/* Plugs d into the next free slot, assigns and maps its BARs, wires INTx (interrupt pin 1, line
+ * LAYOUT_PCI_IRQ_BASE + slot % 8), enables I/O and memory decoding as firmware would. -ENOSPC when
+ * the slots or the BAR windows are full. cfg_written is not called for these changes. */
 int pci_host_add(struct pci_host *h, struct pci_dev *d);
 
 /* Fills vendor/device/class/revision/subsystem ids and a header type 0 with writable command,
- * latency and interrupt-line bytes. */
+ * latency and interrupt-line bytes. Call it first: it clears cfg, wmask, BARs and capabilities
+ * (revision is 0: set cfg[0x08] afterwards if needed). */
 void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t device, uint32_t class_code,
 		  uint16_t subsys_vendor, uint16_t subsys_id);
-/* Declares BAR idx before pci_host_add. -EINVAL for a bad index or size that is not a power of two. */
+/* Declares BAR idx before pci_host_add. -EINVAL for a bad index or size that is not a power of two
+ * (memory BARs: 16 bytes to 2 GiB, or 4 EiB if is64; I/O BARs: 4..256 bytes). */
 int pci_dev_set_bar(struct pci_dev *d, int idx, uint64_t size, int is_io, int is64, const struct bus_ops *ops,
 		    void *opaque);
 /* Appends a capability (bytes from cap[0] = id; cap[1] is overwritten with the next pointer) and

@@ -13,7 +13,8 @@ struct boot_image {
 	size_t kernel_len;
 	const uint8_t *initrd; /* NULL when none */
 	size_t initrd_len;
-	const char *cmdline;
+	const char *cmdline; /* NULL: empty */
+	uint64_t acpi_rsdp; /* boot_params.acpi_rsdp_addr; 0 when no ACPI tables were built */
 };
 
 /* 64-bit entry: long mode, paging on with the identity map at LAYOUT_PML4, flat code segment 0x10

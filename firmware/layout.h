@@ -6,6 +6,7 @@
 #define LAYOUT_GDT 0x500ULL
 #define LAYOUT_IDT 0x520ULL
 #define LAYOUT_BOOT_PARAMS 0x7000ULL /* the "zero page" */
+#define LAYOUT_BOOT_STACK 0x8ff0ULL /* initial rsp: top of the page below the PML4 */
 #define LAYOUT_PML4 0x9000ULL /* identity map of the first 4 GiB with 2 MiB pages: */
 #define LAYOUT_PDPT 0xa000ULL /*   PML4, PDPT, then 4 PDs at 0xb000..0xefff */
 #define LAYOUT_PD 0xb000ULL

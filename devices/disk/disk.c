@@ -1,0 +1,247 @@
+/* disk_open: probe, dispatch to a format, and the checked entry points every controller calls. */
+#include "disk_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const uint8_t qcow2_magic[4] = { 'Q', 'F', 'I', 0xfb };
+
+int disk_probe(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	uint8_t m[4] = { 0 };
+	ssize_t r = pread(fd, m, sizeof(m), 0);
+	int err = r < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	return r == 4 && !memcmp(m, qcow2_magic, 4) ? DISK_FMT_QCOW2 : DISK_FMT_RAW;
+}
+
+const char *disk_format_name(enum disk_format f)
+{
+	return f == DISK_FMT_RAW ? "raw" : f == DISK_FMT_QCOW2 ? "qcow2" : "auto";
+}
+
+int disk_format_parse(const char *s, enum disk_format *out)
+{
+	if (!strcmp(s, "raw"))
+		*out = DISK_FMT_RAW;
+	else if (!strcmp(s, "qcow2"))
+		*out = DISK_FMT_QCOW2;
+	else if (!strcmp(s, "auto"))
+		*out = DISK_FMT_AUTO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int disk_open_chain(struct disk **out, const char *path, const struct disk_opts *o,
+                    const struct disk_chain *chain, const char **why)
+{
+	enum disk_format fmt = o->format;
+	bool probed = false;
+	if (fmt == DISK_FMT_AUTO) {
+		int p = disk_probe(path);
+		if (p < 0)
+			return p;
+		fmt = (enum disk_format)p;
+		probed = true;
+	}
+	int r = fmt == DISK_FMT_QCOW2 ? qcow2_open(out, path, o, chain, why)
+	                              : raw_open(out, path, o, why);
+	if (r < 0)
+		return r;
+	(*out)->probed = probed;
+	(*out)->path = strdup(path);
+	if (!(*out)->path) {
+		disk_close(*out);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int disk_open(struct disk **out, const char *path, const struct disk_opts *o, const char **why)
+{
+	static const struct disk_opts defaults;
+	if (why)
+		*why = NULL;
+	return disk_open_chain(out, path, o ? o : &defaults, NULL, why);
+}
+
+void disk_close(struct disk *d)
+{
+	if (!d)
+		return;
+	char *path = d->path;
+	d->ops->close(d);
+	free(path);
+}
+
+static int disk_range_ok(const struct disk *d, uint64_t off, uint64_t len)
+{
+	return off <= d->size && len <= d->size - off ? 0 : -EINVAL;
+}
+
+size_t iov_size(const struct iovec *iov, int n)
+{
+	size_t s = 0;
+	for (int i = 0; i < n; i++)
+		s += iov[i].iov_len;
+	return s;
+}
+
+int disk_readv(struct disk *d, uint64_t off, const struct iovec *iov, int n)
+{
+	size_t len = iov_size(iov, n);
+	int r = disk_range_ok(d, off, len);
+	if (r < 0 || len == 0)
+		return r;
+	return d->ops->readv(d, off, iov, n, len);
+}
+
+int disk_writev(struct disk *d, uint64_t off, const struct iovec *iov, int n)
+{
+	size_t len = iov_size(iov, n);
+	if (d->read_only)
+		return -EROFS;
+	int r = disk_range_ok(d, off, len);
+	if (r < 0 || len == 0)
+		return r;
+	return d->ops->writev(d, off, iov, n, len);
+}
+
+int disk_read(struct disk *d, uint64_t off, void *buf, size_t len)
+{
+	struct iovec v = { buf, len };
+	return disk_readv(d, off, &v, 1);
+}
+
+int disk_write(struct disk *d, uint64_t off, const void *buf, size_t len)
+{
+	struct iovec v = { (void *)buf, len };
+	return disk_writev(d, off, &v, 1);
+}
+
+int disk_flush(struct disk *d)
+{
+	return d->read_only ? 0 : d->ops->flush(d);
+}
+
+int disk_discard(struct disk *d, uint64_t off, uint64_t len)
+{
+	if (d->read_only)
+		return -EROFS;
+	int r = disk_range_ok(d, off, len);
+	if (r < 0 || len == 0)
+		return r;
+	return d->ops->discard(d, off, len);
+}
+
+int disk_write_zeroes(struct disk *d, uint64_t off, uint64_t len, bool may_unmap)
+{
+	if (d->read_only)
+		return -EROFS;
+	int r = disk_range_ok(d, off, len);
+	if (r < 0 || len == 0)
+		return r;
+	return d->ops->write_zeroes(d, off, len, may_unmap);
+}
+
+int disk_resize(struct disk *d, uint64_t size)
+{
+	if (d->read_only)
+		return -EROFS;
+	if (!d->ops->resize)
+		return -ENOTSUP;
+	return d->ops->resize(d, size);
+}
+
+int disk_block_status(struct disk *d, uint64_t off, uint64_t len, uint64_t *pnum)
+{
+	int r = disk_range_ok(d, off, len);
+	if (r < 0)
+		return r;
+	if (len == 0 || !d->ops->block_status) {
+		*pnum = len;
+		return DISK_BS_DATA | DISK_BS_ALLOCATED;
+	}
+	return d->ops->block_status(d, off, len, pnum);
+}
+
+/* Walks iov from byte skip, calling fn on each piece of up to len bytes. */
+static void iov_walk(const struct iovec *iov, int n, size_t skip, size_t len,
+                     void (*fn)(void *seg, void *ctx, size_t l), void *ctx)
+{
+	for (int i = 0; i < n && len; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		size_t l = iov[i].iov_len - skip;
+		if (l > len)
+			l = len;
+		fn((char *)iov[i].iov_base + skip, ctx, l);
+		skip = 0;
+		len -= l;
+	}
+}
+
+static void cp_out(void *seg, void *ctx, size_t l)
+{
+	char **p = ctx;
+	memcpy(*p, seg, l);
+	*p += l;
+}
+
+static void cp_in(void *seg, void *ctx, size_t l)
+{
+	const char **p = ctx;
+	memcpy(seg, *p, l);
+	*p += l;
+}
+
+static void zero_seg(void *seg, void *ctx, size_t l)
+{
+	memset(seg, 0, l);
+}
+
+void iov_to_buf(const struct iovec *iov, int n, size_t skip, void *buf, size_t len)
+{
+	char *p = buf;
+	iov_walk(iov, n, skip, len, cp_out, &p);
+}
+
+void iov_from_buf(const struct iovec *iov, int n, size_t skip, const void *buf, size_t len)
+{
+	const char *p = buf;
+	iov_walk(iov, n, skip, len, cp_in, &p);
+}
+
+void iov_zero(const struct iovec *iov, int n, size_t skip, size_t len)
+{
+	iov_walk(iov, n, skip, len, zero_seg, NULL);
+}
+
+int iov_slice(const struct iovec *iov, int n, size_t skip, size_t len, struct iovec *out)
+{
+	int k = 0;
+	for (int i = 0; i < n && len; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		size_t l = iov[i].iov_len - skip;
+		if (l > len)
+			l = len;
+		out[k++] = (struct iovec){ (char *)iov[i].iov_base + skip, l };
+		skip = 0;
+		len -= l;
+	}
+	return k;
+}

@@ -1,0 +1,53 @@
+/* Internals shared by the image formats: one image file (fd, O_DIRECT alignment, OFD lock),
+ * scatter-gather helpers, and the per-format open functions disk_open dispatches to. */
+#ifndef KVMINI_DISK_INT_H
+#define KVMINI_DISK_INT_H
+#include "disk.h"
+
+#include <sys/types.h>
+
+struct dfile {
+	int fd;
+	bool direct;    /* opened O_DIRECT: offsets, lengths and buffers must be aligned */
+	unsigned align; /* for O_DIRECT; 1 otherwise */
+	enum disk_cache cache;
+	bool blkdev;
+};
+
+/* Opens (O_CREAT when create) and locks path. */
+int dfile_open(struct dfile *f, const char *path, const struct disk_opts *o, bool create,
+               const char **why);
+void dfile_close(struct dfile *f);
+/* Full transfers; reads past the end of the file return zeros, like a sparse tail. */
+int dfile_preadv(struct dfile *f, const struct iovec *iov, int n, uint64_t off);
+int dfile_pwritev(struct dfile *f, const struct iovec *iov, int n, uint64_t off);
+int dfile_pread(struct dfile *f, void *buf, size_t len, uint64_t off);
+int dfile_pwrite(struct dfile *f, const void *buf, size_t len, uint64_t off);
+int dfile_sync(struct dfile *f); /* fdatasync, a no-op with cache=unsafe */
+int dfile_size(struct dfile *f, uint64_t *out);
+int dfile_truncate(struct dfile *f, uint64_t size);
+void *dfile_alloc(size_t len); /* zeroed, page-aligned (usable with O_DIRECT); free() it */
+
+size_t iov_size(const struct iovec *iov, int n);
+void iov_to_buf(const struct iovec *iov, int n, size_t skip, void *buf, size_t len);
+void iov_from_buf(const struct iovec *iov, int n, size_t skip, const void *buf, size_t len);
+void iov_zero(const struct iovec *iov, int n, size_t skip, size_t len);
+/* The part [skip, skip+len) of iov as a new vector in out (room for n entries); returns its count. */
+int iov_slice(const struct iovec *iov, int n, size_t skip, size_t len, struct iovec *out);
+
+/* The files already open in one backing chain, newest first: loops are found by inode. */
+struct disk_chain {
+	const struct disk_chain *next;
+	dev_t dev;
+	ino_t ino;
+	int depth;
+};
+#define DISK_CHAIN_MAX 16
+
+int disk_open_chain(struct disk **out, const char *path, const struct disk_opts *o,
+                    const struct disk_chain *chain, const char **why);
+int raw_open(struct disk **out, const char *path, const struct disk_opts *o, const char **why);
+int qcow2_open(struct disk **out, const char *path, const struct disk_opts *o,
+               const struct disk_chain *chain, const char **why);
+
+#endif

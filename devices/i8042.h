@@ -1,0 +1,18 @@
+/* i8042 keyboard controller, just enough for Linux: self-test, command byte, port enable/disable,
+ * interface tests and the reset line (command 0xFE). No keyboard or mouse is attached: keyboard
+ * writes are answered with a quick NAK and the AUX port fails its tests, so probing takes no time. */
+#ifndef KVMINI_I8042_H
+#define KVMINI_I8042_H
+
+#include "vmm/bus.h"
+#include "vmm/irq.h"
+
+struct i8042;
+
+/* Registers ports 0x60 and 0x64 (not 0x61: the in-kernel PIT owns it). kbd_irq is ISA IRQ 1 (level
+ * follows "output buffer full with interrupts enabled"); hooks->request_stop gets VM_STOP_RESET. */
+int i8042_create(struct i8042 **out, struct bus *pio, const struct irq_line *kbd_irq,
+		 const struct vm_hooks *hooks, void *hooks_opaque);
+void i8042_destroy(struct i8042 *k);
+
+#endif

@@ -1,0 +1,486 @@
+/* PCI on bus 0: the device side (type-0 config header, BARs, capability chain) and the host bridge
+ * (configuration mechanism #1, BAR placement, BAR (re)mapping when the guest rewrites a BAR or the
+ * command register's decode bits). */
+#include "pci.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firmware/layout.h"
+
+#define PCI_CAP_START 0x40 /* first byte after the standard header */
+#define PCI_STATUS_CAP_LIST 0x10
+#define PCI_CAP_PTR 0x34
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t device, uint32_t class_code,
+		  uint16_t subsys_vendor, uint16_t subsys_id)
+{
+	memset(d->cfg, 0, sizeof(d->cfg));
+	memset(d->wmask, 0, sizeof(d->wmask));
+	memset(d->bar, 0, sizeof(d->bar));
+	d->name = name;
+	d->cap_last = 0;
+	d->cap_next = PCI_CAP_START;
+	put16(d->cfg + 0x00, vendor);
+	put16(d->cfg + 0x02, device);
+	d->cfg[0x09] = (uint8_t)class_code; /* programming interface */
+	d->cfg[0x0a] = (uint8_t)(class_code >> 8); /* subclass */
+	d->cfg[0x0b] = (uint8_t)(class_code >> 16); /* base class */
+	put16(d->cfg + 0x2c, subsys_vendor);
+	put16(d->cfg + 0x2e, subsys_id);
+	/* command: I/O, memory, bus master, parity response; SERR, INTx disable */
+	d->wmask[0x04] = 0x47;
+	d->wmask[0x05] = 0x05;
+	d->wmask[0x0c] = 0xff; /* cache line size */
+	d->wmask[0x0d] = 0xff; /* latency timer */
+	d->wmask[0x3c] = 0xff; /* interrupt line: scratch for the OS */
+}
+
+static int is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int pci_dev_set_bar(struct pci_dev *d, int idx, uint64_t size, int is_io, int is64, const struct bus_ops *ops,
+		    void *opaque)
+{
+	if (idx < 0 || idx >= PCI_NUM_BARS || !is_pow2(size) || !ops || d->host)
+		return -EINVAL;
+	if (is_io && (is64 || size < 4 || size > 256))
+		return -EINVAL;
+	if (!is_io && (size < 16 || (!is64 && size > (1ULL << 31)) || (is64 && size > (1ULL << 62))))
+		return -EINVAL;
+	if (is64 && (idx == PCI_NUM_BARS - 1 || d->bar[idx + 1].size))
+		return -EINVAL;
+	if (idx > 0 && d->bar[idx - 1].is64) /* upper half of a 64-bit BAR */
+		return -EINVAL;
+	struct pci_bar *b = &d->bar[idx];
+	*b = (struct pci_bar){ .size = size, .is_io = !!is_io, .is64 = !!is64, .ops = ops, .opaque = opaque };
+	/* type bits: bit 0 I/O space; bits 2:1 = 10b for a 64-bit memory BAR */
+	uint8_t *reg = d->cfg + 0x10 + 4 * idx;
+	memset(reg, 0, is64 ? 8 : 4);
+	reg[0] = is_io ? 0x01 : is64 ? 0x04 : 0x00;
+	return 0;
+}
+
+int pci_dev_add_cap(struct pci_dev *d, const void *cap, unsigned len)
+{
+	if (!cap || len < 2)
+		return -EINVAL;
+	unsigned off = d->cap_next < PCI_CAP_START ? PCI_CAP_START : d->cap_next;
+	if (off + len > PCI_CFG_SIZE)
+		return -ENOSPC;
+	memcpy(d->cfg + off, cap, len);
+	memset(d->wmask + off, 0, len);
+	d->cfg[off + 1] = 0; /* end of the chain */
+	if (d->cap_last)
+		d->cfg[d->cap_last + 1] = (uint8_t)off;
+	else
+		d->cfg[PCI_CAP_PTR] = (uint8_t)off;
+	d->cfg[0x06] |= PCI_STATUS_CAP_LIST;
+	d->cap_last = (uint8_t)off;
+	d->cap_next = (uint16_t)((off + len + 3) & ~3u); /* capabilities are dword aligned */
+	return (int)off;
+}
+
+/* ---- the host bridge ---- */
+
+#define CONF_ADDR LAYOUT_PCI_CONF
+#define CONF_DATA (LAYOUT_PCI_CONF + 4)
+#define ADDR_ENABLE 0x80000000u
+#define ADDR_MASK 0x80fffffcu /* enable, bus, device, function, dword register */
+#define RCR_RESET 0x04 /* reset control register (0xCF9): "do it" */
+
+#define IO_WIN_BASE 0xc000ULL
+#define IO_WIN_END 0x10000ULL
+
+#define CMD_IO 0x0001
+#define CMD_MEM 0x0002
+
+struct io_map {
+	uint64_t base, size;
+	const struct bus_ops *ops;
+	void *opaque;
+};
+
+struct pci_host {
+	pthread_mutex_t lock; /* config space of every function, CONFIG_ADDRESS, slots, placement */
+	pthread_rwlock_t io_lock; /* the I/O BAR table against dispatch through the I/O window */
+	struct bus *pio, *mmio;
+	const struct vm_hooks *hooks;
+	void *hooks_opaque;
+	uint32_t addr;
+	uint8_t rcr;
+	struct pci_dev *slot[PCI_MAX_SLOTS];
+	uint64_t mmio_next, io_next;
+	struct io_map io[PCI_MAX_SLOTS * PCI_NUM_BARS];
+	int nio;
+	int registered; /* bit 0 CONF_ADDR, 1 CONF_DATA, 2 I/O window */
+	struct pci_dev bridge;
+};
+
+static uint32_t cfg32(const struct pci_dev *d, unsigned off)
+{
+	uint32_t v;
+	memcpy(&v, d->cfg + off, 4);
+	return v;
+}
+
+static void set_cfg32(struct pci_dev *d, unsigned off, uint32_t v)
+{
+	memcpy(d->cfg + off, &v, 4);
+}
+
+/* ---- the I/O window: I/O BARs are dispatched here, never (un)registered on pio at run time ---- */
+
+/* the I/O BAR holding [port, port + size), or NULL; called with io_lock held */
+static const struct io_map *io_find(const struct pci_host *h, uint64_t port, unsigned size)
+{
+	for (int i = 0; i < h->nio; i++)
+		if (port >= h->io[i].base && port - h->io[i].base + size <= h->io[i].size)
+			return &h->io[i];
+	return NULL;
+}
+
+static void iowin_read(void *o, uint64_t off, void *data, unsigned size)
+{
+	struct pci_host *h = o;
+	pthread_rwlock_rdlock(&h->io_lock);
+	const struct io_map *m = io_find(h, IO_WIN_BASE + off, size);
+	if (m && m->ops->read)
+		m->ops->read(m->opaque, IO_WIN_BASE + off - m->base, data, size);
+	else
+		memset(data, 0xff, size);
+	pthread_rwlock_unlock(&h->io_lock);
+}
+
+static void iowin_write(void *o, uint64_t off, const void *data, unsigned size)
+{
+	struct pci_host *h = o;
+	pthread_rwlock_rdlock(&h->io_lock);
+	const struct io_map *m = io_find(h, IO_WIN_BASE + off, size);
+	if (m && m->ops->write)
+		m->ops->write(m->opaque, IO_WIN_BASE + off - m->base, data, size);
+	pthread_rwlock_unlock(&h->io_lock);
+}
+
+static const struct bus_ops iowin_ops = { iowin_read, iowin_write };
+
+static int io_map(struct pci_host *h, const struct pci_bar *b)
+{
+	if (b->addr < IO_WIN_BASE || b->addr + b->size > IO_WIN_END)
+		return -ERANGE; /* outside the window the host decodes */
+	int ret = 0;
+	pthread_rwlock_wrlock(&h->io_lock);
+	for (int i = 0; i < h->nio; i++)
+		if (b->addr < h->io[i].base + h->io[i].size && h->io[i].base < b->addr + b->size)
+			ret = -EEXIST;
+	if (!ret)
+		h->io[h->nio++] = (struct io_map){ b->addr, b->size, b->ops, b->opaque };
+	pthread_rwlock_unlock(&h->io_lock);
+	return ret;
+}
+
+static void io_unmap(struct pci_host *h, const struct pci_bar *b)
+{
+	pthread_rwlock_wrlock(&h->io_lock);
+	for (int i = 0; i < h->nio; i++)
+		if (h->io[i].base == b->addr && h->io[i].opaque == b->opaque) {
+			h->io[i] = h->io[--h->nio];
+			break;
+		}
+	pthread_rwlock_unlock(&h->io_lock);
+}
+
+/* ---- BARs ---- */
+
+static uint64_t bar_addr(const struct pci_dev *d, int i)
+{
+	const struct pci_bar *b = &d->bar[i];
+	uint32_t lo = cfg32(d, 0x10 + 4 * (unsigned)i);
+	if (b->is_io)
+		return lo & 0xfffcu;
+	if (b->is64)
+		return (uint64_t)cfg32(d, 0x14 + 4 * (unsigned)i) << 32 | (lo & ~0xfu);
+	return lo & ~0xfu;
+}
+
+/* the value a BAR dword takes when the guest writes v: size bits read as zero, type bits fixed */
+static uint32_t bar_filter(const struct pci_dev *d, int i, uint32_t v)
+{
+	const struct pci_bar *b = &d->bar[i];
+	if (b->size) {
+		if (b->is_io)
+			return (v & (uint32_t)~(b->size - 1) & 0xfffcu) | 0x1;
+		return (v & (uint32_t)~(b->size - 1) & ~0xfu) | (b->is64 ? 0x4 : 0x0);
+	}
+	if (i > 0 && d->bar[i - 1].is64) /* upper half of a 64-bit BAR */
+		return v & (uint32_t)(~(d->bar[i - 1].size - 1) >> 32);
+	return 0; /* unimplemented BAR: reads as zero, sizing finds nothing */
+}
+
+static void bar_unmap(struct pci_host *h, struct pci_bar *b)
+{
+	if (!b->mapped)
+		return;
+	if (b->is_io)
+		io_unmap(h, b);
+	else
+		bus_unregister(h->mmio, b->addr, b->opaque);
+	b->mapped = 0;
+}
+
+/* Brings BAR i's mapping in line with its register and the command register. A BAR the guest put at
+ * 0, across the end of the address space or over another range simply stays unmapped, as a
+ * conflicting BAR would decode nothing useful on real hardware either. */
+static int bar_sync(struct pci_host *h, struct pci_dev *d, int i)
+{
+	struct pci_bar *b = &d->bar[i];
+	if (!b->size)
+		return 0;
+	uint16_t cmd = (uint16_t)(d->cfg[4] | d->cfg[5] << 8);
+	uint64_t addr = bar_addr(d, i);
+	int want = (cmd & (b->is_io ? CMD_IO : CMD_MEM)) && addr && addr + b->size > addr;
+	if (b->mapped && (!want || addr != b->addr))
+		bar_unmap(h, b);
+	b->addr = addr;
+	if (!want || b->mapped)
+		return 0;
+	int ret = b->is_io ? io_map(h, b) : bus_register(h->mmio, addr, b->size, b->ops, b->opaque, d->name);
+	b->mapped = ret >= 0;
+	return ret < 0 ? ret : 0;
+}
+
+/* ---- config space ---- */
+
+static void cfg_write(struct pci_host *h, struct pci_dev *d, unsigned reg, const uint8_t *v, unsigned size)
+{
+	int bars = 0;
+	for (unsigned i = 0; i < size; i++) {
+		unsigned o = reg + i;
+		if (o >= 0x10 && o < 0x28) {
+			int bi = (int)(o - 0x10) / 4;
+			uint32_t cur = cfg32(d, 0x10 + 4 * (unsigned)bi);
+			unsigned sh = (o & 3) * 8;
+			cur = (cur & ~(0xffu << sh)) | (uint32_t)v[i] << sh;
+			set_cfg32(d, 0x10 + 4 * (unsigned)bi, bar_filter(d, bi, cur));
+			bars = 1;
+		} else {
+			d->cfg[o] = (uint8_t)((d->cfg[o] & ~d->wmask[o]) | (v[i] & d->wmask[o]));
+		}
+	}
+	if (bars || (reg < 0x06 && reg + size > 0x04))
+		for (int i = 0; i < PCI_NUM_BARS; i++)
+			bar_sync(h, d, i);
+	if (d->cfg_written)
+		d->cfg_written(d, reg, size);
+}
+
+/* the function CONFIG_ADDRESS selects, or NULL (bus != 0, function != 0, empty slot, disabled) */
+static struct pci_dev *selected(struct pci_host *h, unsigned *reg)
+{
+	uint32_t a = h->addr;
+	if (!(a & ADDR_ENABLE) || ((a >> 16) & 0xff) || ((a >> 8) & 7))
+		return NULL;
+	*reg = a & 0xfc;
+	return h->slot[(a >> 11) & 0x1f];
+}
+
+static void data_read(void *o, uint64_t off, void *data, unsigned size)
+{
+	struct pci_host *h = o;
+	unsigned reg;
+	pthread_mutex_lock(&h->lock);
+	struct pci_dev *d = selected(h, &reg);
+	if (d) /* the bus keeps off + size within the 4 data ports, so reg + size <= 256 */
+		memcpy(data, d->cfg + reg + off, size);
+	else
+		memset(data, 0xff, size);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void data_write(void *o, uint64_t off, const void *data, unsigned size)
+{
+	struct pci_host *h = o;
+	unsigned reg;
+	pthread_mutex_lock(&h->lock);
+	struct pci_dev *d = selected(h, &reg);
+	if (d)
+		cfg_write(h, d, reg + (unsigned)off, data, size);
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* 0xCF8..0xCFB: only dword accesses reach CONFIG_ADDRESS (Linux's probe pokes bytes at 0xCFB and
+ * must not disturb it); a byte at 0xCF9 is the chipset's reset control register */
+static void addr_read(void *o, uint64_t off, void *data, unsigned size)
+{
+	struct pci_host *h = o;
+	memset(data, 0xff, size);
+	pthread_mutex_lock(&h->lock);
+	if (off == 0 && size == 4)
+		memcpy(data, &h->addr, 4);
+	else if (off == 1 && size == 1)
+		*(uint8_t *)data = h->rcr;
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void addr_write(void *o, uint64_t off, const void *data, unsigned size)
+{
+	struct pci_host *h = o;
+	int reset = 0;
+	pthread_mutex_lock(&h->lock);
+	if (off == 0 && size == 4) {
+		uint32_t v;
+		memcpy(&v, data, 4);
+		h->addr = v & ADDR_MASK;
+	} else if (off == 1 && size == 1) {
+		uint8_t v = *(const uint8_t *)data;
+		h->rcr = v & (uint8_t)~RCR_RESET;
+		reset = v & RCR_RESET;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (reset && h->hooks && h->hooks->request_stop)
+		h->hooks->request_stop(h->hooks_opaque, VM_STOP_RESET);
+}
+
+static const struct bus_ops addr_ops = { addr_read, addr_write };
+static const struct bus_ops data_ops = { data_read, data_write };
+
+/* ---- plugging devices ---- */
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static int host_add_locked(struct pci_host *h, struct pci_dev *d, int slot)
+{
+	uint64_t place[PCI_NUM_BARS] = { 0 };
+	uint64_t mnext = h->mmio_next, inext = h->io_next;
+	uint16_t cmd = 0;
+	for (int i = 0; i < PCI_NUM_BARS; i++) { /* place everything first: failure changes nothing */
+		const struct pci_bar *b = &d->bar[i];
+		if (!b->size)
+			continue;
+		uint64_t *next = b->is_io ? &inext : &mnext;
+		uint64_t end = b->is_io ? IO_WIN_END : LAYOUT_PCI_MMIO + LAYOUT_PCI_MMIO_SIZE;
+		place[i] = align_up(*next, b->size);
+		if (place[i] < *next || place[i] > end || b->size > end - place[i])
+			return -ENOSPC;
+		*next = place[i] + b->size;
+		cmd |= b->is_io ? CMD_IO : CMD_MEM;
+	}
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		if (!d->bar[i].size)
+			continue;
+		set_cfg32(d, 0x10 + 4 * (unsigned)i, bar_filter(d, i, (uint32_t)place[i]));
+		if (d->bar[i].is64)
+			set_cfg32(d, 0x14 + 4 * (unsigned)i, (uint32_t)(place[i] >> 32));
+	}
+	d->cfg[4] |= (uint8_t)cmd;
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		int ret = bar_sync(h, d, i);
+		if (ret < 0) {
+			for (int j = 0; j < PCI_NUM_BARS; j++)
+				bar_unmap(h, &d->bar[j]);
+			d->cfg[4] &= (uint8_t)~cmd;
+			return ret;
+		}
+	}
+	h->mmio_next = mnext;
+	h->io_next = inext;
+	d->slot = (unsigned)slot;
+	d->host = h;
+	h->slot[slot] = d;
+	return 0;
+}
+
+int pci_host_add(struct pci_host *h, struct pci_dev *d)
+{
+	if (!h || !d || d->host)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	int slot = 1, ret;
+	while (slot < PCI_MAX_SLOTS && h->slot[slot])
+		slot++;
+	if (slot == PCI_MAX_SLOTS) {
+		ret = -ENOSPC;
+	} else {
+		unsigned gsi = LAYOUT_PCI_IRQ_BASE + (unsigned)slot % 8;
+		d->cfg[0x3c] = (uint8_t)gsi;
+		d->cfg[0x3d] = 1; /* INTA# */
+		d->intx = (struct irq_line){ .hooks = h->hooks, .opaque = h->hooks_opaque, .gsi = gsi };
+		ret = host_add_locked(h, d, slot);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return ret;
+}
+
+int pci_host_create(struct pci_host **out, struct bus *pio, struct bus *mmio, const struct vm_hooks *hooks,
+		    void *hooks_opaque)
+{
+	struct pci_host *h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->pio = pio;
+	h->mmio = mmio;
+	h->hooks = hooks;
+	h->hooks_opaque = hooks_opaque;
+	h->mmio_next = LAYOUT_PCI_MMIO;
+	h->io_next = IO_WIN_BASE;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_rwlock_init(&h->io_lock, NULL);
+	/* i440FX host bridge: what Linux's type-1 sanity check expects to find at 00:00.0 */
+	pci_dev_init(&h->bridge, "host bridge", 0x8086, 0x1237, 0x060000, 0x1af4, 0x1100);
+	pthread_mutex_lock(&h->lock);
+	host_add_locked(h, &h->bridge, 0);
+	pthread_mutex_unlock(&h->lock);
+	int ret = bus_register(pio, CONF_ADDR, 4, &addr_ops, h, "pci addr");
+	if (ret >= 0) {
+		h->registered |= 1;
+		ret = bus_register(pio, CONF_DATA, 4, &data_ops, h, "pci data");
+	}
+	if (ret >= 0) {
+		h->registered |= 2;
+		ret = bus_register(pio, IO_WIN_BASE, IO_WIN_END - IO_WIN_BASE, &iowin_ops, h, "pci io");
+	}
+	if (ret >= 0)
+		h->registered |= 4;
+	if (ret < 0) {
+		pci_host_destroy(h);
+		return ret;
+	}
+	*out = h;
+	return 0;
+}
+
+void pci_host_destroy(struct pci_host *h)
+{
+	if (!h)
+		return;
+	if (h->registered & 1)
+		bus_unregister(h->pio, CONF_ADDR, h);
+	if (h->registered & 2)
+		bus_unregister(h->pio, CONF_DATA, h);
+	if (h->registered & 4)
+		bus_unregister(h->pio, IO_WIN_BASE, h);
+	for (int s = 0; s < PCI_MAX_SLOTS; s++) {
+		struct pci_dev *d = h->slot[s];
+		if (!d)
+			continue;
+		for (int i = 0; i < PCI_NUM_BARS; i++)
+			bar_unmap(h, &d->bar[i]);
+		d->host = NULL;
+	}
+	pthread_rwlock_destroy(&h->io_lock);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}

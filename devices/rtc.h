@@ -1,0 +1,19 @@
+/* MC146818 CMOS RTC at 0x70/0x71: the host's UTC clock (plus whatever offset the guest sets) in the
+ * format register B asks for, and the 128 bytes of CMOS memory firmware conventions read. No
+ * periodic, alarm or update interrupts. */
+#ifndef KVMINI_RTC_H
+#define KVMINI_RTC_H
+#include <stdint.h>
+
+#include "vmm/bus.h"
+
+struct rtc;
+
+/* Registers LAYOUT_RTC (2 ports) on pio. */
+int rtc_create(struct rtc **out, struct bus *pio);
+void rtc_destroy(struct rtc *r);
+/* Fills the memory-size bytes (0x15-0x18, 0x30/0x31, 0x34/0x35, 0x5b-0x5d) as SeaBIOS/QEMU do:
+ * below_4g and above_4g are RAM byte counts. */
+void rtc_set_memory(struct rtc *r, uint64_t below_4g, uint64_t above_4g);
+
+#endif

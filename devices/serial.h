@@ -1,0 +1,33 @@
+/* 8250/16550A UART (the guest's console): registers on the PIO bus, output to an fd, input pushed by
+ * the main loop into a 4 KiB RX FIFO. Thread-safe: vCPU threads and the main loop both call in. */
+#ifndef KVMINI_SERIAL_H
+#define KVMINI_SERIAL_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/bus.h"
+#include "vmm/irq.h"
+
+#define SERIAL_RX_FIFO 4096
+
+struct serial;
+
+struct serial_config {
+	uint16_t base; /* LAYOUT_COM1 */
+	struct irq_line irq; /* LAYOUT_COM1_IRQ; level follows the pending enabled interrupt */
+	int out_fd; /* each transmitted byte is written here; -1 discards output */
+	/* optional: called (from a vCPU thread, no lock held) when the guest emptied the RX FIFO after a
+	 * serial_rx() could not take everything, so the main loop can resume reading its input */
+	void (*rx_ready)(void *opaque);
+	void *rx_ready_opaque;
+};
+
+/* Registers 8 ports at cfg->base on pio. */
+int serial_create(struct serial **out, struct bus *pio, const struct serial_config *cfg);
+void serial_destroy(struct serial *s);
+/* Queues up to n received bytes; returns how many were taken (the caller retries the rest later). */
+size_t serial_rx(struct serial *s, const uint8_t *buf, size_t n);
+/* Free space in the RX FIFO (bytes). */
+size_t serial_rx_room(struct serial *s);
+
+#endif

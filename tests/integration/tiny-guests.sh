@@ -1,0 +1,42 @@
+# Tiny freestanding guests (tests/guest/*.S): exit dispatch, unclaimed accesses, --stats, poweroff,
+# reset and triple fault handling. Each runs in milliseconds.
+. "$(dirname "$0")/lib.sh"
+need_kvm "tiny guests"
+G=$TOP/build/guest
+
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/dispatch.elf" --serial "file:$TMP/serial" --stats --mem 64M || rc=$?
+check "dispatch guest powers off with status 0 (got $rc)" [ "$rc" -eq 0 ]
+check "dispatch guest printed through COM1" grep -q '^TINY: hello from a tiny guest$' "$TMP/serial"
+check "unclaimed port reads all-ones" grep -q '^TINY: unclaimed pio read ffffffff$' "$TMP/serial"
+check "unclaimed MMIO reads all-ones" grep -q '^TINY: unclaimed mmio read ffffffff$' "$TMP/serial"
+# --stats: the 100 writes to port 0x510 plus one read of 0x514 land in the unclaimed row of the total
+total=$(sed -n '/^total:/,$p' "$TMP/out")
+check "--stats counts 101 unclaimed port accesses" grep -Eq '^  pio +\(unclaimed\) +0 +101 ' <<<"$total"
+check "--stats counts 2 unclaimed MMIO accesses" grep -Eq '^  mmio +\(unclaimed\) +0 +2 ' <<<"$total"
+check "--stats attributes COM1 output to the serial range" grep -Eq '^  pio +[a-z0-9]*(serial|com1|uart)[a-z0-9]* +0x3f8 ' <<<"$total"
+check "--stats counts io exits" grep -Eq '^  exit +io ' <<<"$total"
+
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/reset.elf" --serial "file:$TMP/serial" --no-reboot --mem 64M || rc=$?
+check "i8042 reset with --no-reboot exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "reset guest ran" grep -q '^TINY: reset via i8042$' "$TMP/serial"
+
+# without --no-reboot the VM restarts: the guest prints again each time, until the timeout stops it
+"$KVMINI" run --kernel "$G/reset.elf" --serial "file:$TMP/serial" --mem 64M </dev/null >"$TMP/out" 2>&1 &
+pid=$!
+sleep 2
+kill -TERM $pid
+rc=0
+wait $pid || rc=$?
+check "reset restarts the VM (kvmini said so)" grep -q 'guest reset: restarting' "$TMP/out"
+check "SIGTERM stops a running VM with status 143 (got $rc)" [ "$rc" -eq 143 ]
+
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/triple.elf" --serial "file:$TMP/serial" --no-reboot --mem 64M || rc=$?
+check "triple fault is a reset: exits 0 with --no-reboot (got $rc)" [ "$rc" -eq 0 ]
+check "triple-fault guest ran" grep -q '^TINY: triple fault$' "$TMP/serial"
+
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/dispatch.elf" --serial "file:$TMP/serial" --cpus 2 --mem 3584M || rc=$?
+check "RAM above the PCI hole (3.5G) boots (got $rc)" [ "$rc" -eq 0 ]

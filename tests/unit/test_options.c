@@ -1,0 +1,128 @@
+#include "unit.h"
+#include "vmm/console.h"
+#include "vmm/options.h"
+
+#include <errno.h>
+#include <stdarg.h>
+
+static int parse(struct run_opts *o, char *err, const char *a0, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	va_start(ap, a0);
+	for (const char *s = a0; s && argc < 31; s = va_arg(ap, const char *))
+		argv[argc++] = (char *)s;
+	va_end(ap);
+	argv[argc] = NULL;
+	return run_opts_parse(o, argc, argv, err, 256);
+}
+
+START_TEST(defaults_and_values)
+{
+	struct run_opts o;
+	char err[256];
+	ck_assert_int_eq(parse(&o, err, "run", "--kernel", "k", NULL), 0);
+	ck_assert_uint_eq(o.mem, 512ULL << 20);
+	ck_assert_uint_eq(o.cpus, 1);
+	ck_assert_int_eq(o.ksm, 0);
+	ck_assert_int_eq(o.serial, SERIAL_STDIO);
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "-i", "i", "-a", "console=ttyS0", "--mem", "8G", "--cpus",
+			       "4", "--cpu", "host", "--ksm", "--hugepages", "--serial", "file:/tmp/x", "--no-reboot",
+			       "--stats", "--disk", "a.img", "--disk", "b.img,readonly", NULL),
+			 0);
+	ck_assert_str_eq(o.kernel, "k");
+	ck_assert_str_eq(o.initrd, "i");
+	ck_assert_str_eq(o.append, "console=ttyS0");
+	ck_assert_uint_eq(o.mem, 8ULL << 30);
+	ck_assert_uint_eq(o.cpus, 4);
+	ck_assert_int_eq(o.cpu_host, 1);
+	ck_assert_int_eq(o.ksm, 1);
+	ck_assert_int_eq(o.hugepages, HUGEPAGES_THP);
+	ck_assert_int_eq(o.serial, SERIAL_FILE);
+	ck_assert_str_eq(o.serial_path, "/tmp/x");
+	ck_assert_int_eq(o.no_reboot, 1);
+	ck_assert_int_eq(o.stats, 1);
+	ck_assert_uint_eq(o.ndisks, 2);
+	ck_assert_str_eq(o.disks[1], "b.img,readonly");
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--hugepages=hugetlb", NULL), 0);
+	ck_assert_int_eq(o.hugepages, HUGEPAGES_HUGETLB);
+	ck_assert_int_eq(parse(&o, err, "run", "--help", NULL), 0);
+	ck_assert_int_eq(o.help, 1);
+}
+END_TEST
+
+START_TEST(bad_input)
+{
+	struct run_opts o;
+	char err[256];
+	static const struct {
+		const char *args[4];
+		const char *needle;
+	} cases[] = {
+		{ { "--mem", "0", NULL }, "--mem 0" },
+		{ { "--mem", "99Z", NULL }, "--mem 99Z" },
+		{ { "--mem", "99999999999T", NULL }, "too large" },
+		{ { "--cpus", "0", NULL }, "--cpus 0" },
+		{ { "--cpus", "-2", NULL }, "--cpus -2" },
+		{ { "--cpus", "2x", NULL }, "--cpus 2x" },
+		{ { "--cpu", "pentium", NULL }, "--cpu pentium" },
+		{ { "--serial", "file:", NULL }, "--serial file:" },
+		{ { "--hugepages=1G", NULL }, "--hugepages=1G" },
+		{ { "--bogus", NULL }, "unknown option" },
+		{ { "stray", NULL }, "unexpected argument" },
+		{ { "--kernel", NULL }, "needs a value" },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = { "run", "-k", "k" };
+		int argc = 3;
+		for (int j = 0; cases[i].args[j]; j++)
+			argv[argc++] = (char *)cases[i].args[j];
+		argv[argc] = NULL;
+		err[0] = 0;
+		ck_assert_int_eq(run_opts_parse(&o, argc, argv, err, sizeof(err)), -EINVAL);
+		ck_assert_msg(strstr(err, cases[i].needle), "case %u: '%s' lacks '%s'", i, err, cases[i].needle);
+	}
+	ck_assert_int_eq(parse(&o, err, "run", "--mem", "1G", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--kernel"));
+}
+END_TEST
+
+START_TEST(console_escapes)
+{
+	struct console c = { .in_fd = -1 };
+	uint8_t out[16];
+	size_t n;
+	const uint8_t plain[] = "ls\r";
+	ck_assert_int_eq(console_filter(&c, plain, 3, out, &n), CONSOLE_NONE);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(memcmp(out, "ls\r", 3), 0);
+	/* Ctrl-A a and Ctrl-A Ctrl-A send one Ctrl-A; unknown escapes vanish */
+	const uint8_t esc[] = { 'a', 1, 'a', 'b', 1, 1, 1, 'z', 'c' };
+	ck_assert_int_eq(console_filter(&c, esc, sizeof(esc), out, &n), CONSOLE_NONE);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(memcmp(out, "a\001b\001c", 5), 0);
+	/* an escape split across two reads still works; the quit drops what follows */
+	const uint8_t half[] = { 'q', 1 };
+	ck_assert_int_eq(console_filter(&c, half, 2, out, &n), CONSOLE_NONE);
+	ck_assert_uint_eq(n, 1);
+	const uint8_t quit[] = { 'x', 'y', 'z' };
+	ck_assert_int_eq(console_filter(&c, quit, 3, out, &n), CONSOLE_QUIT);
+	ck_assert_uint_eq(n, 0);
+	const uint8_t help[] = { 1, 'h' };
+	ck_assert_int_eq(console_filter(&c, help, 2, out, &n), CONSOLE_HELP);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("run");
+	tcase_add_test(tc, defaults_and_values);
+	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, console_escapes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN

@@ -1,0 +1,273 @@
+#include "queue.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* ring offsets (split virtqueue layout, virtio 1.2 §2.7) */
+#define AVAIL_FLAGS 0
+#define AVAIL_IDX 2
+#define AVAIL_RING 4
+#define USED_FLAGS 0
+#define USED_IDX 2
+#define USED_RING 4
+
+static inline uint16_t *u16_at(uint8_t *base, uint64_t off) { return (uint16_t *)(void *)(base + off); }
+static inline uint32_t *u32_at(uint8_t *base, uint64_t off) { return (uint32_t *)(void *)(base + off); }
+
+/* The guest writes these rings concurrently: every shared field is read once, atomically. */
+static inline uint16_t ld16(uint8_t *base, uint64_t off, int order)
+{
+	return __atomic_load_n(u16_at(base, off), order);
+}
+static inline void st16(uint8_t *base, uint64_t off, uint16_t v, int order)
+{
+	__atomic_store_n(u16_at(base, off), v, order);
+}
+
+static int virtq_fail(struct virtq *vq, const char *why)
+{
+	vq->broken = 1;
+	if (vq->vd)
+		virtio_dev_needs_reset(vq->vd, why);
+	return -EINVAL;
+}
+
+void virtq_reset(struct virtq *vq, struct virtio_dev *vd, unsigned idx)
+{
+	memset(vq, 0, sizeof(*vq));
+	vq->vd = vd;
+	vq->idx = idx;
+	vq->size = vd ? vd->queue_max : 0;
+	vq->msix_vector = VIRTIO_NO_VECTOR;
+}
+
+int virtq_enable(struct virtq *vq)
+{
+	const struct gmem *m = vq->vd->env.mem;
+	uint64_t n = vq->size;
+	uint16_t max = vq->vd->queue_max;
+
+	if (!n || (n & (n - 1)) || n > max || n > VIRTQ_MAX_SIZE)
+		return virtq_fail(vq, "queue size not a power of two within the maximum");
+	if ((vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3))
+		return virtq_fail(vq, "misaligned ring address");
+	vq->desc = m ? gmem_ptr(m, vq->desc_gpa, 16 * n) : NULL;
+	vq->avail = m ? gmem_ptr(m, vq->avail_gpa, 6 + 2 * n) : NULL;
+	vq->used = m ? gmem_ptr(m, vq->used_gpa, 6 + 8 * n) : NULL;
+	if (!vq->desc || !vq->avail || !vq->used)
+		return virtq_fail(vq, "ring outside guest RAM");
+	vq->event_idx = virtio_has_feature(vq->vd, VIRTIO_F_RING_EVENT_IDX);
+	vq->indirect = virtio_has_feature(vq->vd, VIRTIO_F_RING_INDIRECT_DESC);
+	vq->last_avail = 0;
+	vq->used_idx = 0;
+	vq->signalled_valid = 0;
+	vq->notify_off = 0;
+	vq->enabled = 1;
+	return 0;
+}
+
+/* Copies descriptor i of a table of n entries: guest may rewrite it under us, so we use the copy. */
+static void desc_load(const uint8_t *table, unsigned i, struct virtq_desc *d)
+{
+	memcpy(d, table + 16 * (uint64_t)i, sizeof(*d));
+	__atomic_signal_fence(__ATOMIC_SEQ_CST); /* keep the compiler from re-reading guest memory */
+}
+
+/* Walks the chain starting at head into c, enforcing every rule of §2.7.5 and §2.7.5.3. */
+static int chain_walk(struct virtq *vq, uint16_t head, struct virtq_chain *c)
+{
+	const struct gmem *m = vq->vd->env.mem;
+	const uint8_t *table = vq->desc;
+	unsigned tsize = vq->size, idx = head, hops = 0, n = 0;
+	int in_indirect = 0;
+	uint64_t total = 0, limit = vq->vd->max_chain_bytes ? vq->vd->max_chain_bytes : UINT32_MAX;
+	struct virtq_desc d;
+
+	c->head = head;
+	c->nr_read = c->nr_write = 0;
+	c->read_len = c->write_len = 0;
+	for (;;) {
+		if (hops++ >= tsize) /* longer than its table: a loop */
+			return virtq_fail(vq, "descriptor chain loops");
+		desc_load(table, idx, &d);
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			if (!vq->indirect)
+				return virtq_fail(vq, "indirect descriptor not negotiated");
+			if (in_indirect)
+				return virtq_fail(vq, "nested indirect descriptor");
+			if (d.flags & VIRTQ_DESC_F_NEXT)
+				return virtq_fail(vq, "indirect descriptor with NEXT");
+			if (!d.len || d.len % 16 || d.len / 16 > VIRTQ_MAX_SIZE)
+				return virtq_fail(vq, "bad indirect table length");
+			table = gmem_ptr(m, d.addr, d.len);
+			if (!table)
+				return virtq_fail(vq, "indirect table outside guest RAM");
+			tsize = d.len / 16;
+			idx = 0;
+			hops = 0;
+			in_indirect = 1;
+			continue;
+		}
+		if (!d.len)
+			return virtq_fail(vq, "zero-length descriptor");
+		void *p = gmem_ptr(m, d.addr, d.len);
+		if (!p)
+			return virtq_fail(vq, "buffer outside guest RAM");
+		total += d.len;
+		if (total > limit)
+			return virtq_fail(vq, "descriptor chain too long");
+		if (n >= VIRTQ_MAX_SIZE)
+			return virtq_fail(vq, "too many descriptors in chain");
+		if (d.flags & VIRTQ_DESC_F_WRITE) {
+			c->nr_write++;
+			c->write_len += d.len;
+		} else {
+			if (c->nr_write)
+				return virtq_fail(vq, "device-readable descriptor after a writable one");
+			c->nr_read++;
+			c->read_len += d.len;
+		}
+		c->iov[n].iov_base = p;
+		c->iov[n].iov_len = d.len;
+		n++;
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			return 0;
+		idx = d.next;
+		if (idx >= tsize)
+			return virtq_fail(vq, "descriptor index out of range");
+	}
+}
+
+int virtq_pop(struct virtq *vq, struct virtq_chain *c)
+{
+	if (!virtq_ready(vq))
+		return -EIO;
+	uint16_t size = vq->size;
+	/* acquire: the ring entries we read next were written before the idx was published */
+	uint16_t avail_idx = ld16(vq->avail, AVAIL_IDX, __ATOMIC_ACQUIRE);
+	if (avail_idx == vq->last_avail) {
+		if (!vq->event_idx || vq->notify_off)
+			return 0;
+		/* ask for a kick at the next buffer, then recheck: the driver may have added one
+		 * after our read but before it could see avail_event */
+		st16(vq->used, USED_RING + 8ULL * size, vq->last_avail, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = ld16(vq->avail, AVAIL_IDX, __ATOMIC_ACQUIRE);
+		if (avail_idx == vq->last_avail)
+			return 0;
+	}
+	if ((uint16_t)(avail_idx - vq->last_avail) > size)
+		return virtq_fail(vq, "available index too far ahead");
+	uint16_t head = ld16(vq->avail, AVAIL_RING + 2ULL * (vq->last_avail & (size - 1)), __ATOMIC_RELAXED);
+	if (head >= size)
+		return virtq_fail(vq, "descriptor head out of range");
+	int r = chain_walk(vq, head, c);
+	if (r < 0)
+		return r;
+	vq->last_avail++;
+	if (vq->event_idx && !vq->notify_off)
+		st16(vq->used, USED_RING + 8ULL * size, vq->last_avail, __ATOMIC_RELAXED);
+	return 1;
+}
+
+void virtq_unpop(struct virtq *vq)
+{
+	vq->last_avail--;
+}
+
+int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
+{
+	if (!virtq_ready(vq))
+		return -EIO;
+	if (head >= vq->size)
+		return -EINVAL;
+	uint64_t slot = USED_RING + 8ULL * (vq->used_idx & (vq->size - 1));
+	__atomic_store_n(u32_at(vq->used, slot), (uint32_t)head, __ATOMIC_RELAXED);
+	__atomic_store_n(u32_at(vq->used, slot + 4), len, __ATOMIC_RELAXED);
+	vq->used_idx++;
+	/* release: the element is visible before the index that publishes it */
+	st16(vq->used, USED_IDX, vq->used_idx, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int virtq_should_notify(struct virtq *vq)
+{
+	if (!virtq_ready(vq))
+		return 0;
+	/* the used idx store must be visible before we read the driver's suppression fields,
+	 * or we could miss a driver that just re-enabled interrupts */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vq->event_idx) {
+		uint16_t old = vq->signalled_used, now = vq->used_idx;
+		int valid = vq->signalled_valid;
+		uint16_t event = ld16(vq->avail, AVAIL_RING + 2ULL * vq->size, __ATOMIC_RELAXED);
+		vq->signalled_used = now;
+		vq->signalled_valid = 1;
+		return !valid || virtq_need_event(event, now, old);
+	}
+	return !(ld16(vq->avail, AVAIL_FLAGS, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+void virtq_notify(struct virtq *vq)
+{
+	struct virtio_dev *vd = vq->vd;
+	if (virtq_should_notify(vq) && vd->tops && vd->tops->signal_queue)
+		vd->tops->signal_queue(vd, vq->idx);
+}
+
+void virtq_disable_notify(struct virtq *vq)
+{
+	if (!virtq_ready(vq))
+		return;
+	vq->notify_off = 1;
+	/* with EVENT_IDX leaving avail_event behind is enough: the driver already passed it */
+	if (!vq->event_idx)
+		st16(vq->used, USED_FLAGS, VIRTQ_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
+}
+
+int virtq_enable_notify(struct virtq *vq)
+{
+	if (!virtq_ready(vq))
+		return 0;
+	vq->notify_off = 0;
+	if (vq->event_idx)
+		st16(vq->used, USED_RING + 8ULL * vq->size, vq->last_avail, __ATOMIC_RELAXED);
+	else
+		st16(vq->used, USED_FLAGS, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return ld16(vq->avail, AVAIL_IDX, __ATOMIC_ACQUIRE) != vq->last_avail;
+}
+
+uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *buf, uint64_t len)
+{
+	uint64_t done = 0;
+	for (unsigned i = 0; i < c->nr_read && done < len; i++) {
+		uint64_t l = c->iov[i].iov_len;
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		uint64_t n = l - off < len - done ? l - off : len - done;
+		memcpy((uint8_t *)buf + done, (uint8_t *)c->iov[i].iov_base + off, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}
+
+uint64_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *buf, uint64_t len)
+{
+	uint64_t done = 0;
+	for (unsigned i = c->nr_read; i < c->nr_read + c->nr_write && done < len; i++) {
+		uint64_t l = c->iov[i].iov_len;
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		uint64_t n = l - off < len - done ? l - off : len - done;
+		memcpy((uint8_t *)c->iov[i].iov_base + off, (const uint8_t *)buf + done, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}

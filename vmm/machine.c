@@ -1,0 +1,423 @@
+#include "machine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "cpuid.h"
+#include "devices/acpi_pm.h"
+#include "devices/i8042.h"
+#include "devices/pci.h"
+#include "devices/rtc.h"
+#include "devices/serial.h"
+#include "firmware/acpi.h"
+#include "firmware/layout.h"
+#include "firmware/linux.h"
+#include "firmware/mptable.h"
+#include "log.h"
+#include "size.h"
+#include "vcpu.h"
+
+#define CMDLINE_MAX 4096
+
+/* Everything that lives as long as the process; the VM itself is rebuilt on a guest reset. */
+struct machine {
+	const struct run_opts *o;
+	struct kvm kvm;
+	uint8_t *kernel, *initrd;
+	size_t kernel_len, initrd_len;
+	char cmdline[CMDLINE_MAX];
+	struct console con;
+	int serial_out, serial_in; /* -1 when none */
+	int sig_fd;
+	int exit_signal;
+	/* one VM incarnation */
+	struct vm vm;
+	struct vcpus vcpus;
+	struct serial *serial;
+	struct i8042 *i8042;
+	struct rtc *rtc;
+	struct acpi_pm *pm;
+	struct pci_host *pci;
+};
+
+static int read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		kv_err(-errno, "%s %s", what, path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		kv_log("%s %s: %s", what, path, S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len);
+	size_t got = 0;
+	while (*buf && got < *len) {
+		ssize_t n = read(fd, *buf + got, *len - got);
+		if (n <= 0) {
+			kv_err(n < 0 ? -errno : -EIO, "%s %s: read", what, path);
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!*buf) {
+		kv_log("%s %s: too large to load", what, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Limits that depend on the host; violating them is a usage error (status 2). */
+static int check_host_limits(struct machine *m)
+{
+	const struct run_opts *o = m->o;
+	unsigned max = (unsigned)m->kvm.max_vcpus < CPUID_MAX_CPUS ? (unsigned)m->kvm.max_vcpus : CPUID_MAX_CPUS;
+	if (o->cpus > max) {
+		kv_log("--cpus %u: this host's KVM allows at most %u", o->cpus, max);
+		return 2;
+	}
+	struct sysinfo si;
+	if (sysinfo(&si) == 0) {
+		uint64_t host = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
+		if (o->mem > host) {
+			char a[32], b[32];
+			kv_log("--mem %s: more than this host's memory (%s)", size_human(o->mem, a, sizeof(a)),
+			       size_human(host, b, sizeof(b)));
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int setup_serial_backend(struct machine *m)
+{
+	const struct run_opts *o = m->o;
+	m->serial_in = m->serial_out = -1;
+	switch (o->serial) {
+	case SERIAL_STDIO:
+		m->serial_out = STDOUT_FILENO;
+		m->serial_in = STDIN_FILENO;
+		return console_open(&m->con, STDIN_FILENO) < 0 ? -1 : 0;
+	case SERIAL_FILE:
+		m->serial_out = open(o->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (m->serial_out < 0) {
+			kv_err(-errno, "--serial file:%s", o->serial_path);
+			return -1;
+		}
+		return 0;
+	case SERIAL_PTY: {
+		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0) {
+			kv_err(-errno, "--serial pty");
+			return -1;
+		}
+		struct termios t;
+		if (tcgetattr(fd, &t) == 0) {
+			cfmakeraw(&t);
+			tcsetattr(fd, TCSANOW, &t);
+		}
+		kv_log("serial console on %s", ptsname(fd));
+		m->serial_in = m->serial_out = fd;
+		m->con.in_fd = fd;
+		return 0;
+	}
+	case SERIAL_NONE:
+		return 0;
+	}
+	return 0;
+}
+
+static void machine_teardown(struct machine *m)
+{
+	vcpus_destroy(&m->vcpus);
+	if (m->pci)
+		pci_host_destroy(m->pci);
+	if (m->pm)
+		acpi_pm_destroy(m->pm);
+	if (m->rtc)
+		rtc_destroy(m->rtc);
+	if (m->i8042)
+		i8042_destroy(m->i8042);
+	if (m->serial)
+		serial_destroy(m->serial);
+	m->pci = NULL;
+	m->pm = NULL;
+	m->rtc = NULL;
+	m->i8042 = NULL;
+	m->serial = NULL;
+	vm_destroy(&m->vm);
+}
+
+static int fail_step(const char *step, int err, const char *why)
+{
+	if (why)
+		kv_log("%s: %s%s%s", step, why, err ? ": " : "", err ? strerror(-err) : "");
+	else
+		kv_err(err, "%s", step);
+	return -1;
+}
+
+/* Builds one incarnation of the VM, ready to start. */
+static int machine_build(struct machine *m)
+{
+	const struct run_opts *o = m->o;
+	const char *why = NULL;
+	struct vm_mem_cfg mc = { .size = o->mem, .ksm = o->ksm, .hugepages = o->hugepages };
+	int ret = vm_create(&m->vm, &m->kvm, &mc, &why);
+	if (ret)
+		return fail_step("cannot create the VM", ret, why);
+	struct vm *vm = &m->vm;
+	struct serial_config sc = {
+		.base = LAYOUT_COM1,
+		.irq = { &vm->hooks, vm, LAYOUT_COM1_IRQ },
+		.out_fd = m->serial_out,
+	};
+	if ((ret = serial_create(&m->serial, &vm->pio, &sc)))
+		return fail_step("serial", ret, NULL);
+	struct irq_line kbd_irq = { &vm->hooks, vm, 1 };
+	if ((ret = i8042_create(&m->i8042, &vm->pio, &kbd_irq, &vm->hooks, vm)))
+		return fail_step("i8042", ret, NULL);
+	if ((ret = rtc_create(&m->rtc, &vm->pio)))
+		return fail_step("rtc", ret, NULL);
+	uint64_t below = vm->mem.r[0].size;
+	rtc_set_memory(m->rtc, below, vm->mem.ram_size - below);
+	struct irq_line sci = { &vm->hooks, vm, LAYOUT_SCI_IRQ };
+	if ((ret = acpi_pm_create(&m->pm, &vm->pio, &sci, &vm->hooks, vm, 0)))
+		return fail_step("acpi pm", ret, NULL);
+	if ((ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
+		return fail_step("pci host", ret, NULL);
+
+	struct acpi_cfg ac = { .ncpus = o->cpus };
+	uint64_t rsdp = 0;
+	if ((ret = acpi_build(&vm->mem, &ac, &rsdp)))
+		return fail_step("acpi tables", ret, NULL);
+	if ((ret = mptable_write(&vm->mem, o->cpus)))
+		return fail_step("mp table", ret, NULL);
+	struct boot_image img = {
+		.kernel = m->kernel,
+		.kernel_len = m->kernel_len,
+		.initrd = m->initrd,
+		.initrd_len = m->initrd_len,
+		.cmdline = m->cmdline,
+		.acpi_rsdp = rsdp,
+	};
+	struct boot_entry entry;
+	ret = linux_load(&vm->mem, &img, &entry, &why);
+	if (ret) {
+		kv_log("--kernel %s: %s", o->kernel, why ? why : strerror(-ret));
+		return -1;
+	}
+	struct cpuid_cfg cc = {
+		.ncpus = o->cpus,
+		.mode = o->cpu_host ? CPUID_MODE_HOST : CPUID_MODE_DEFAULT,
+		.host_is_pvm = m->kvm.is_pvm,
+	};
+	ret = vcpus_create(&m->vcpus, vm, o->cpus, &cc, o->stats, &why);
+	if (ret)
+		return fail_step("cannot create vCPUs", ret, why);
+	ret = vcpu_boot_setup(&m->vcpus.v[0], &entry);
+	if (ret)
+		return fail_step("cannot set up the boot vCPU", ret, NULL);
+	return 0;
+}
+
+/* Feeds console input to the UART, a piece at a time when its FIFO is full. */
+struct rx_pending {
+	uint8_t buf[4096];
+	size_t len, off;
+};
+
+static void console_input(struct machine *m, struct rx_pending *p, int *in_open)
+{
+	uint8_t raw[sizeof(p->buf)];
+	ssize_t n = read(m->serial_in, raw, sizeof(raw));
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			*in_open = 0; /* EOF on stdin: the guest keeps running without input */
+		return;
+	}
+	size_t k;
+	enum console_action act = CONSOLE_NONE;
+	if (m->o->serial == SERIAL_STDIO) {
+		act = console_filter(&m->con, raw, (size_t)n, p->buf, &k);
+	} else {
+		memcpy(p->buf, raw, (size_t)n);
+		k = (size_t)n;
+	}
+	p->len = k;
+	p->off = 0;
+	if (act == CONSOLE_QUIT)
+		vm_request_stop(&m->vm, VM_STOP_USER);
+	else if (act == CONSOLE_HELP && write(STDERR_FILENO, console_help(), strlen(console_help())) < 0) {
+		/* nowhere to report a failing stderr */
+	}
+}
+
+/* Waits for the guest to stop; returns the stop reason. */
+static int machine_loop(struct machine *m)
+{
+	struct vm *vm = &m->vm;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return VM_STOP_ERROR;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = vm->stop_efd };
+	epoll_ctl(ep, EPOLL_CTL_ADD, vm->stop_efd, &ev);
+	ev.data.fd = m->sig_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, m->sig_fd, &ev);
+	int in_open = m->serial_in >= 0;
+	int in_polled = 0;
+	struct rx_pending p = { .len = 0 };
+	while (atomic_load(&vm->stop_reason) == VM_STOP_NONE) {
+		/* read more input only when the previous piece went into the UART */
+		int want_in = in_open && p.off == p.len;
+		if (want_in != in_polled) {
+			ev.data.fd = m->serial_in;
+			if (epoll_ctl(ep, want_in ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m->serial_in, &ev) < 0 && want_in)
+				in_open = 0; /* e.g. /dev/null cannot be polled: no input then */
+			else
+				in_polled = want_in;
+		}
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, 4, p.off < p.len ? 10 : -1);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == m->sig_fd) {
+				struct signalfd_siginfo si;
+				if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+					m->exit_signal = (int)si.ssi_signo;
+					vm_request_stop(vm, VM_STOP_USER);
+				}
+			} else if (evs[i].data.fd == m->serial_in) {
+				console_input(m, &p, &in_open);
+			}
+		}
+		if (p.off < p.len)
+			p.off += serial_rx(m->serial, p.buf + p.off, p.len - p.off);
+	}
+	close(ep);
+	return atomic_load(&vm->stop_reason);
+}
+
+static int build_cmdline(struct machine *m)
+{
+	int ret = cmdline_add_host_params(m->cmdline, sizeof(m->cmdline), m->o->append, m->kvm.is_pvm,
+					  m->o->no_host_workarounds);
+	if (ret) {
+		kv_log("--append: %s", ret == -E2BIG ? "clearcpuid= list too long" : "command line too long");
+		return 2;
+	}
+	return 0;
+}
+
+static int machine_prepare(struct machine *m)
+{
+	const struct run_opts *o = m->o;
+	if (read_file("--kernel", o->kernel, &m->kernel, &m->kernel_len))
+		return 1;
+	if (o->initrd && read_file("--initrd", o->initrd, &m->initrd, &m->initrd_len))
+		return 1;
+	const char *why = NULL;
+	int ret = kvm_open(&m->kvm, o->kvm_path, &why);
+	if (ret) {
+		kv_log("%s: %s%s%s", o->kvm_path, why, ret == -ENOTSUP ? "" : ": ", ret == -ENOTSUP ? "" : strerror(-ret));
+		return 1;
+	}
+	if ((ret = check_host_limits(m)) || (ret = build_cmdline(m)))
+		return ret;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+	if (m->sig_fd < 0)
+		return 1;
+	return setup_serial_backend(m) ? 1 : 0;
+}
+
+int machine_run(const struct run_opts *o)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	if (!m)
+		return 1;
+	m->o = o;
+	m->kvm.fd = -1;
+	m->sig_fd = -1;
+	m->vm.fd = -1;
+	int status = machine_prepare(m);
+	int first = 1;
+	while (!status) {
+		int reason = VM_STOP_ERROR;
+		if (machine_build(m)) {
+			status = 1;
+		} else {
+			if (first && m->kvm.is_pvm && !o->no_host_workarounds) {
+				/* said once the kernel is known to load, so a bad kernel still gets a single line */
+				kv_log("PVM host: added guest kernel parameters (--no-host-workarounds drops them): %s",
+				       cpuid_pvm_cmdline());
+			}
+			first = 0;
+			if (vcpus_start(&m->vcpus)) {
+				kv_log("cannot start vCPU threads");
+				status = 1;
+			} else {
+				reason = machine_loop(m);
+			}
+		}
+		vm_request_stop(&m->vm, VM_STOP_ERROR); /* no-op if stopped already: kicks all vCPUs */
+		if (o->stats && m->vcpus.n) {
+			console_restore(&m->con);
+			struct vcpu_stats *all = calloc(m->vcpus.n, sizeof(*all));
+			/* threads must be joined before reading their counters */
+			for (unsigned i = 0; i < m->vcpus.n; i++)
+				if (m->vcpus.v[i].started) {
+					pthread_join(m->vcpus.v[i].thread, NULL);
+					m->vcpus.v[i].started = 0;
+				}
+			for (unsigned i = 0; all && i < m->vcpus.n; i++)
+				all[i] = m->vcpus.v[i].stats;
+			if (all)
+				stats_print(stderr, all, m->vcpus.n, &m->vm.pio, &m->vm.mmio);
+			free(all);
+		}
+		machine_teardown(m);
+		if (status)
+			break;
+		if (reason == VM_STOP_RESET && !o->no_reboot) {
+			kv_log("guest reset: restarting");
+			continue;
+		}
+		status = reason == VM_STOP_ERROR ? 1 : m->exit_signal ? 128 + m->exit_signal : 0;
+		break;
+	}
+	console_restore(&m->con);
+	if (m->serial_out >= 0 && m->serial_out != STDOUT_FILENO)
+		close(m->serial_out);
+	if (m->sig_fd >= 0)
+		close(m->sig_fd);
+	kvm_close(&m->kvm);
+	free(m->kernel);
+	free(m->initrd);
+	free(m);
+	return status;
+}

@@ -1,0 +1,13 @@
+/* The board kvmini builds for `kvmini run`: a PC without a BIOS (COM1, i8042, RTC, ACPI PM, a PCI
+ * host bridge and virtio devices), the kernel loaded directly, and the loop that runs it until the
+ * guest powers off. A guest reset rebuilds the whole VM from the same options. */
+#ifndef KVMINI_MACHINE_H
+#define KVMINI_MACHINE_H
+
+#include "options.h"
+
+/* Returns the process exit status: 0 poweroff (or reboot with --no-reboot, or Ctrl-A x),
+ * 1 error, 2 usage, 128+N when stopped by signal N. Reports its own errors. */
+int machine_run(const struct run_opts *o);
+
+#endif

@@ -1,0 +1,70 @@
+/* kvmini's command line: `kvmini run` boots a guest, `kvmini img` manages disk images. */
+#include <stdio.h>
+#include <string.h>
+
+#if __has_include("devices/disk/imgcmd.h")
+#include "devices/disk/imgcmd.h"
+#define HAVE_IMG 1
+#endif
+#include "log.h"
+#include "machine.h"
+#include "options.h"
+
+#ifndef KVMINI_VERSION
+#define KVMINI_VERSION "0.1"
+#endif
+
+static void usage(FILE *f)
+{
+	fputs("Usage: kvmini COMMAND [options]\n"
+	      "A minimal KVM hypervisor that boots Linux kernels directly.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run       boot a guest (kvmini run --help)\n"
+	      "  img       create and inspect disk images: raw, qcow2 (kvmini img --help)\n"
+	      "  version   print the version\n"
+	      "\n"
+	      "Example:\n"
+	      "  kvmini run --kernel bzImage --initrd initramfs.cpio --append console=ttyS0 --mem 512M --cpus 2\n",
+	      f);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	char err[256];
+	if (run_opts_parse(&o, argc, argv, err, sizeof(err))) {
+		kv_log("run: %s", err);
+		return 2;
+	}
+	if (o.help) {
+		run_opts_usage(stdout);
+		return 0;
+	}
+	return machine_run(&o);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+#ifdef HAVE_IMG
+	if (!strcmp(cmd, "img"))
+		return img_main(argc - 1, argv + 1);
+#endif
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("kvmini %s\n", KVMINI_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	kv_log("%s: unknown command (try 'kvmini --help')", cmd);
+	return 2;
+}

@@ -1,0 +1,30 @@
+/* Exit statistics: per-vCPU counters (no sharing between vCPUs on the hot path), summed and printed
+ * at exit by --stats. Time is measured only when statistics were asked for. */
+#ifndef KVMINI_STATS_H
+#define KVMINI_STATS_H
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bus.h"
+
+#define STATS_REASONS 64 /* KVM_EXIT_* values are below this */
+#define STATS_UNCLAIMED BUS_MAX_RANGES /* slot for accesses no device claimed */
+
+struct stat_ctr {
+	uint64_t count;
+	uint64_t ns;
+};
+
+struct vcpu_stats {
+	struct stat_ctr reason[STATS_REASONS];
+	struct stat_ctr pio[BUS_MAX_RANGES + 1];
+	struct stat_ctr mmio[BUS_MAX_RANGES + 1];
+	uint64_t unclaimed_pio_last, unclaimed_mmio_last; /* last unclaimed address, a debugging hint */
+};
+
+const char *stats_reason_name(unsigned reason);
+/* Prints one table per vCPU and a total, busiest first. */
+void stats_print(FILE *f, const struct vcpu_stats *per_vcpu, unsigned nvcpus, const struct bus *pio,
+		 const struct bus *mmio);
+
+#endif

@@ -1,0 +1,329 @@
+#include "vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpuid.h"
+#include "log.h"
+
+/* SIGUSR1 only interrupts KVM_RUN; the handler has nothing to do. */
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void vcpus_kick(void *opaque)
+{
+	struct vcpus *vs = opaque;
+	for (unsigned i = 0; i < vs->n; i++) {
+		struct vcpu *v = &vs->v[i];
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (v->started && !pthread_equal(v->thread, pthread_self()))
+			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void vcpu_dump(struct vcpu *v, const char *what)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		kv_log("vcpu%u: %s", v->idx, what);
+		return;
+	}
+	kv_log("vcpu%u: %s at rip %#llx (cs %#x cr0 %#llx cr3 %#llx efer %#llx rsp %#llx)", v->idx, what,
+	       (unsigned long long)r.rip, s.cs.selector, (unsigned long long)s.cr0, (unsigned long long)s.cr3,
+	       (unsigned long long)s.efer, (unsigned long long)r.rsp);
+}
+
+static void vcpu_internal_error(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char what[160];
+	int n = snprintf(what, sizeof(what), "KVM internal error, suberror %u%s", run->internal.suberror,
+			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (instruction emulation failed)" : "");
+	for (unsigned i = 0; i < run->internal.ndata && i < 4 && n < (int)sizeof(what) - 20; i++)
+		n += snprintf(what + n, sizeof(what) - (size_t)n, " %#llx", (unsigned long long)run->internal.data[i]);
+	vcpu_dump(v, what);
+}
+
+/* Returns the per-range counter the exit went to, so --stats can add the handling time to it. */
+static struct stat_ctr *vcpu_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	int is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	int id = 0;
+	/* rep ins/outs arrive as count elements of size bytes each */
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+		id = bus_access(&v->vm->pio, run->io.port, data, run->io.size, is_write);
+	if (id < 0) {
+		id = STATS_UNCLAIMED;
+		v->stats.unclaimed_pio_last = run->io.port;
+	}
+	v->stats.pio[id].count++;
+	return &v->stats.pio[id];
+}
+
+static struct stat_ctr *vcpu_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	int id = -1;
+	if (run->mmio.len <= 8)
+		id = bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, run->mmio.len, run->mmio.is_write);
+	if (id < 0) {
+		id = STATS_UNCLAIMED;
+		v->stats.unclaimed_mmio_last = run->mmio.phys_addr;
+	}
+	v->stats.mmio[id].count++;
+	return &v->stats.mmio[id];
+}
+
+static void vcpu_system_event(struct vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm_request_stop(v->vm, VM_STOP_POWEROFF);
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		vm_request_stop(v->vm, VM_STOP_RESET);
+		break;
+	default:
+		kv_log("vcpu%u: guest reported a crash (system event %u)", v->idx, v->run->system_event.type);
+		vm_request_stop(v->vm, VM_STOP_ERROR);
+	}
+}
+
+/* One exit, already returned from KVM_RUN. */
+static struct stat_ctr *vcpu_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return vcpu_io(v);
+	case KVM_EXIT_MMIO:
+		return vcpu_mmio(v);
+	case KVM_EXIT_INTR:
+	case KVM_EXIT_HLT: /* the in-kernel LAPIC handles HLT; seen only without one */
+		break;
+	case KVM_EXIT_SHUTDOWN: /* triple fault: a PC resets */
+		vm_request_stop(v->vm, VM_STOP_RESET);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_system_event(v);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		vcpu_internal_error(v);
+		vm_request_stop(v->vm, VM_STOP_ERROR);
+		break;
+	case KVM_EXIT_FAIL_ENTRY: {
+		char what[80];
+		snprintf(what, sizeof(what), "VM entry failed (hardware reason %#llx)",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		vcpu_dump(v, what);
+		vm_request_stop(v->vm, VM_STOP_ERROR);
+		break;
+	}
+	default: {
+		char what[64];
+		snprintf(what, sizeof(what), "unhandled exit reason %u", run->exit_reason);
+		vcpu_dump(v, what);
+		vm_request_stop(v->vm, VM_STOP_ERROR);
+	}
+	}
+	return NULL;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (atomic_load(&v->vm->stop_reason) == VM_STOP_NONE) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			kv_err(-errno, "vcpu%u: KVM_RUN", v->idx);
+			vm_request_stop(v->vm, VM_STOP_ERROR);
+			break;
+		}
+		unsigned reason = v->run->exit_reason;
+		if (!v->timing) {
+			vcpu_exit(v);
+		} else {
+			uint64_t t0 = now_ns();
+			struct stat_ctr *range = vcpu_exit(v);
+			uint64_t dt = now_ns() - t0;
+			if (range)
+				range->ns += dt;
+			if (reason < STATS_REASONS)
+				v->stats.reason[reason].ns += dt;
+		}
+		if (reason < STATS_REASONS)
+			v->stats.reason[reason].count++;
+	}
+	return NULL;
+}
+
+/* x87 and SSE control words as after a reset, so the guest's first FP use does not fault */
+static int vcpu_init_fpu(struct vcpu *v)
+{
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+	return ioctl(v->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
+}
+
+int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid_cfg *cfg, int timing,
+		 const char **why)
+{
+	vs->v = calloc(n, sizeof(*vs->v));
+	vs->n = 0;
+	if (!vs->v) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	struct kvm_cpuid2 *sup = NULL;
+	int ret = cpuid_get_supported(vm->kvm->fd, &sup);
+	if (ret) {
+		*why = "KVM_GET_SUPPORTED_CPUID failed";
+		return ret;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct vcpu *v = &vs->v[i];
+		v->vm = vm;
+		v->idx = i;
+		v->timing = timing;
+		v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)i);
+		if (v->fd < 0) {
+			ret = -errno;
+			*why = "KVM_CREATE_VCPU failed";
+			break;
+		}
+		vs->n++;
+		v->run = mmap(NULL, (size_t)vm->kvm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+		if (v->run == MAP_FAILED) {
+			v->run = NULL;
+			ret = -errno;
+			*why = "cannot map the vCPU run area";
+			break;
+		}
+		ret = cpuid_set_vcpu(v->fd, sup, cfg, i);
+		if (ret) {
+			*why = "KVM_SET_CPUID2 failed";
+			break;
+		}
+		ret = vcpu_init_fpu(v);
+		if (ret) {
+			*why = "KVM_SET_FPU failed";
+			break;
+		}
+	}
+	free(sup);
+	vm->on_stop = vcpus_kick;
+	vm->on_stop_opaque = vs;
+	return ret;
+}
+
+static void seg64(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
+{
+	*s = (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.s = 1,
+		.l = (uint8_t)(code ? 1 : 0),
+		.db = (uint8_t)(code ? 0 : 1),
+		.g = 1,
+	};
+}
+
+int vcpu_boot_setup(struct vcpu *v, const struct boot_entry *e)
+{
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	seg64(&s.cs, 0x10, 0xb, 1);
+	seg64(&s.ds, 0x18, 0x3, 0);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
+	s.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
+	s.gdt.base = e->gdt_base;
+	s.gdt.limit = e->gdt_limit;
+	s.idt.base = 0;
+	s.idt.limit = 0;
+	s.cr0 = 0x80050033ULL; /* PG | AM | WP | NE | ET | MP | PE */
+	s.cr3 = e->cr3;
+	s.cr4 = 0x20; /* PAE */
+	s.efer = 0x500; /* LME | LMA */
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	struct kvm_regs r = {
+		.rip = e->rip,
+		.rsi = e->rsi,
+		.rsp = e->rsp,
+		.rbp = e->rsp,
+		.rflags = 2,
+	};
+	return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
+}
+
+int vcpus_start(struct vcpus *vs)
+{
+	/* vCPU threads inherit a mask with the kick signal blocked and unblock it themselves, so a
+	 * kick sent before a thread is ready is held, not lost */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	int ret = 0;
+	for (unsigned i = 0; i < vs->n; i++) {
+		struct vcpu *v = &vs->v[i];
+		ret = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+		if (ret)
+			break;
+		v->started = 1;
+		char name[16];
+		snprintf(name, sizeof(name), "vcpu%u", i);
+		pthread_setname_np(v->thread, name);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+void vcpus_destroy(struct vcpus *vs)
+{
+	for (unsigned i = 0; i < vs->n; i++) {
+		struct vcpu *v = &vs->v[i];
+		if (v->started)
+			pthread_join(v->thread, NULL);
+		if (v->run)
+			munmap(v->run, (size_t)v->vm->kvm->vcpu_mmap_size);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	if (vs->n)
+		vs->v[0].vm->on_stop = NULL;
+	free(vs->v);
+	vs->v = NULL;
+	vs->n = 0;
+}

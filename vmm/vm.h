@@ -1,0 +1,49 @@
+/* A VM: its KVM handle, guest RAM, the two buses, the interrupt routing table and the services
+ * (struct vm_hooks) its devices call. What devices plug in is decided in machine.c. */
+#ifndef KVMINI_VM_H
+#define KVMINI_VM_H
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "gmem.h"
+#include "irq.h"
+#include "kvm.h"
+
+enum hugepages_mode { HUGEPAGES_OFF, HUGEPAGES_THP, HUGEPAGES_HUGETLB };
+
+struct vm_mem_cfg {
+	uint64_t size;
+	int ksm; /* MADV_MERGEABLE: off by default, KSM is a side channel between guests */
+	enum hugepages_mode hugepages;
+};
+
+#define VM_MAX_ROUTES 1024
+
+struct vm {
+	struct kvm *kvm;
+	int fd;
+	struct gmem mem;
+	void *ram; /* one host mapping: low RAM, then (if any) RAM relocated above 4 GiB */
+	uint64_t ram_map_size;
+	struct bus pio, mmio;
+	struct vm_hooks hooks; /* opaque is this vm */
+
+	pthread_mutex_t route_lock;
+	struct kvm_irq_routing *routes; /* room for VM_MAX_ROUTES entries */
+	uint32_t next_gsi;
+
+	atomic_int stop_reason; /* first enum vm_stop_reason wins */
+	int stop_efd; /* written when a stop is requested, wakes the main loop */
+	void (*on_stop)(void *opaque); /* kicks the vCPUs (set by the vCPU layer) */
+	void *on_stop_opaque;
+};
+
+int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_mem_cfg *mc, const char **why);
+void vm_destroy(struct vm *vm);
+/* First caller's reason sticks; later requests are ignored. */
+void vm_request_stop(struct vm *vm, int reason);
+
+#endif
