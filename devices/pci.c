@@ -238,10 +238,11 @@ static void bar_unmap(struct pci_host *h, struct pci_bar *b)
 	b->mapped = 0;
 }
 
-/* Brings BAR i's mapping in line with its register and the command register. A BAR the guest put at
- * 0, across the end of the address space or over another range simply stays unmapped, as a
- * conflicting BAR would decode nothing useful on real hardware either. */
-static int bar_sync(struct pci_host *h, struct pci_dev *d, int i)
+/* Brings BAR i's mapping in line with its register and the command register; with unmap_only, only
+ * takes away mappings that are stale. A BAR the guest put at 0, across the end of the address space
+ * or over another range simply stays unmapped: a conflicting BAR decodes nothing useful on real
+ * hardware either. */
+static int bar_sync(struct pci_host *h, struct pci_dev *d, int i, int unmap_only)
 {
 	struct pci_bar *b = &d->bar[i];
 	if (!b->size)
@@ -252,11 +253,25 @@ static int bar_sync(struct pci_host *h, struct pci_dev *d, int i)
 	if (b->mapped && (!want || addr != b->addr))
 		bar_unmap(h, b);
 	b->addr = addr;
-	if (!want || b->mapped)
+	if (unmap_only || !want || b->mapped)
 		return 0;
 	int ret = b->is_io ? io_map(h, b) : bus_register(h->mmio, addr, b->size, b->ops, b->opaque, d->name);
 	b->mapped = ret >= 0;
 	return ret < 0 ? ret : 0;
+}
+
+/* all of d's BARs: stale mappings go first, so BARs of one function can trade places */
+static int bars_sync(struct pci_host *h, struct pci_dev *d)
+{
+	int ret = 0;
+	for (int i = 0; i < PCI_NUM_BARS; i++)
+		bar_sync(h, d, i, 1);
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		int r = bar_sync(h, d, i, 0);
+		if (r < 0 && !ret)
+			ret = r;
+	}
+	return ret;
 }
 
 /* ---- config space ---- */
@@ -278,8 +293,7 @@ static void cfg_write(struct pci_host *h, struct pci_dev *d, unsigned reg, const
 		}
 	}
 	if (bars || (reg < 0x06 && reg + size > 0x04))
-		for (int i = 0; i < PCI_NUM_BARS; i++)
-			bar_sync(h, d, i);
+		bars_sync(h, d);
 	if (d->cfg_written)
 		d->cfg_written(d, reg, size);
 }
@@ -386,14 +400,12 @@ static int host_add_locked(struct pci_host *h, struct pci_dev *d, int slot)
 			set_cfg32(d, 0x14 + 4 * (unsigned)i, (uint32_t)(place[i] >> 32));
 	}
 	d->cfg[4] |= (uint8_t)cmd;
-	for (int i = 0; i < PCI_NUM_BARS; i++) {
-		int ret = bar_sync(h, d, i);
-		if (ret < 0) {
-			for (int j = 0; j < PCI_NUM_BARS; j++)
-				bar_unmap(h, &d->bar[j]);
-			d->cfg[4] &= (uint8_t)~cmd;
-			return ret;
-		}
+	int ret = bars_sync(h, d);
+	if (ret < 0) {
+		for (int j = 0; j < PCI_NUM_BARS; j++)
+			bar_unmap(h, &d->bar[j]);
+		d->cfg[4] &= (uint8_t)~cmd;
+		return ret;
 	}
 	h->mmio_next = mnext;
 	h->io_next = inext;

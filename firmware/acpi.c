@@ -161,8 +161,7 @@ static void dsdt_pci0(struct aml *a)
 	aml_integer(a, 0);
 	aml_name(a, "_BBN");
 	aml_integer(a, 0);
-	aml_name(a, "_ADR");
-	aml_integer(a, 0);
+	/* no _ADR: a device has a _HID or an _ADR, not both (iasl warns, ACPI 6 section 6.1) */
 	aml_name(a, "_CRS");
 	aml_buffer(a, crs, (size_t)n);
 	/* static routing table: a _PRT method costs the emulated guest ~20 s per device */

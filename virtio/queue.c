@@ -61,6 +61,7 @@ int virtq_enable(struct virtq *vq)
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled_valid = 0;
+	vq->pushed = 0;
 	vq->notify_off = 0;
 	vq->enabled = 1;
 	return 0;
@@ -185,6 +186,7 @@ int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 	__atomic_store_n(u32_at(vq->used, slot), (uint32_t)head, __ATOMIC_RELAXED);
 	__atomic_store_n(u32_at(vq->used, slot + 4), len, __ATOMIC_RELAXED);
 	vq->used_idx++;
+	vq->pushed = 1;
 	/* release: the element is visible before the index that publishes it */
 	st16(vq->used, USED_IDX, vq->used_idx, __ATOMIC_RELEASE);
 	return 0;
@@ -192,8 +194,9 @@ int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 
 int virtq_should_notify(struct virtq *vq)
 {
-	if (!virtq_ready(vq))
-		return 0;
+	if (!virtq_ready(vq) || !vq->pushed)
+		return 0; /* nothing new for the driver */
+	vq->pushed = 0;
 	/* the used idx store must be visible before we read the driver's suppression fields,
 	 * or we could miss a driver that just re-enabled interrupts */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -52,6 +52,7 @@ struct virtq {
 	uint16_t used_idx; /* our shadow of used->idx */
 	uint16_t signalled_used; /* used_idx at the last interrupt, for EVENT_IDX */
 	int signalled_valid;
+	int pushed; /* used entries added since the last virtq_should_notify */
 	int notify_off; /* 1 while the device suppresses guest kicks (virtq_disable_notify) */
 	int broken; /* the driver broke a rule: nothing more until reset */
 };
@@ -80,8 +81,8 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c);
 void virtq_unpop(struct virtq *vq);
 /* Returns chain head to the driver with len bytes written into its writable part. */
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
-/* Whether the driver wants an interrupt for what was pushed since the last one (updates the
- * EVENT_IDX bookkeeping, so call it once per interrupt actually sent). */
+/* Whether the driver wants an interrupt for what was pushed since the last call (0 if nothing
+ * was; updates the EVENT_IDX bookkeeping, so call it once per interrupt actually sent). */
 int virtq_should_notify(struct virtq *vq);
 /* Raises the queue's interrupt through the transport if virtq_should_notify(). */
 void virtq_notify(struct virtq *vq);

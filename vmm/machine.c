@@ -24,8 +24,10 @@
 #include "firmware/linux.h"
 #include "firmware/mptable.h"
 #include "log.h"
+#include "machine_disk.h"
 #include "size.h"
 #include "vcpu.h"
+#include "virtio/blk.h"
 
 #define CMDLINE_MAX 4096
 
@@ -35,7 +37,11 @@ struct machine {
 	struct kvm kvm;
 	uint8_t *kernel, *initrd;
 	size_t kernel_len, initrd_len;
-	char cmdline[CMDLINE_MAX];
+	char base_cmdline[CMDLINE_MAX]; /* the user's plus what the host needs */
+	char cmdline[CMDLINE_MAX]; /* plus this incarnation's virtio-mmio entries */
+	struct disk_spec dspec[OPT_MAX_DEVS];
+	struct disk *disks[OPT_MAX_DEVS];
+	unsigned ndisks;
 	struct console con;
 	int serial_out, serial_in; /* -1 when none */
 	int sig_fd;
@@ -48,6 +54,7 @@ struct machine {
 	struct rtc *rtc;
 	struct acpi_pm *pm;
 	struct pci_host *pci;
+	struct virtio_blk *blks[OPT_MAX_DEVS];
 };
 
 static int read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
@@ -148,6 +155,11 @@ static int setup_serial_backend(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
 	vcpus_destroy(&m->vcpus);
+	for (unsigned i = 0; i < m->ndisks; i++) {
+		if (m->blks[i])
+			virtio_blk_destroy(m->blks[i]);
+		m->blks[i] = NULL;
+	}
 	if (m->pci)
 		pci_host_destroy(m->pci);
 	if (m->pm)
@@ -204,6 +216,25 @@ static int machine_build(struct machine *m)
 		return fail_step("acpi pm", ret, NULL);
 	if ((ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
 		return fail_step("pci host", ret, NULL);
+	strcpy(m->cmdline, m->base_cmdline);
+	struct vdev_place place = {
+		.pci = m->pci,
+		.mmio = &vm->mmio,
+		.env = { .mem = &vm->mem, .hooks = &vm->hooks, .hooks_opaque = vm },
+		.cmdline = m->cmdline,
+		.cmdline_len = sizeof(m->cmdline),
+	};
+	for (unsigned i = 0; i < m->ndisks; i++) {
+		char name[32], serial[24];
+		snprintf(name, sizeof(name), "virtio-blk%u", i);
+		snprintf(serial, sizeof(serial), "kvmini-disk%u", i);
+		struct virtio_blk_opts bo = { .serial = serial, .name = name };
+		if ((ret = virtio_blk_create(&m->blks[i], m->disks[i], &bo)) ||
+		    (ret = vdev_place(&place, virtio_blk_dev(m->blks[i]), m->dspec[i].transport, &why))) {
+			kv_log("--disk %s: %s", m->dspec[i].path, why ? why : strerror(-ret));
+			return -1;
+		}
+	}
 
 	struct acpi_cfg ac = { .ncpus = o->cpus };
 	uint64_t rsdp = 0;
@@ -317,7 +348,7 @@ static int machine_loop(struct machine *m)
 
 static int build_cmdline(struct machine *m)
 {
-	int ret = cmdline_add_host_params(m->cmdline, sizeof(m->cmdline), m->o->append, m->kvm.is_pvm,
+	int ret = cmdline_add_host_params(m->base_cmdline, sizeof(m->base_cmdline), m->o->append, m->kvm.is_pvm,
 					  m->o->no_host_workarounds);
 	if (ret) {
 		kv_log("--append: %s", ret == -E2BIG ? "clearcpuid= list too long" : "command line too long");
@@ -333,6 +364,22 @@ static int machine_prepare(struct machine *m)
 		return 1;
 	if (o->initrd && read_file("--initrd", o->initrd, &m->initrd, &m->initrd_len))
 		return 1;
+	char err[256];
+	for (unsigned i = 0; i < o->ndisks; i++) {
+		if (disk_spec_parse(o->disks[i], &m->dspec[i], err, sizeof(err))) {
+			kv_log("%s", err);
+			return 2;
+		}
+	}
+	for (unsigned i = 0; i < o->ndisks; i++) {
+		const char *why = NULL;
+		int ret = disk_open(&m->disks[i], m->dspec[i].path, &m->dspec[i].opts, &why);
+		if (ret) {
+			kv_log("--disk %s: %s", m->dspec[i].path, why ? why : strerror(-ret));
+			return 1;
+		}
+		m->ndisks++;
+	}
 	const char *why = NULL;
 	int ret = kvm_open(&m->kvm, o->kvm_path, &why);
 	if (ret) {
@@ -416,6 +463,8 @@ int machine_run(const struct run_opts *o)
 	if (m->sig_fd >= 0)
 		close(m->sig_fd);
 	kvm_close(&m->kvm);
+	for (unsigned i = 0; i < m->ndisks; i++)
+		disk_close(m->disks[i]);
 	free(m->kernel);
 	free(m->initrd);
 	free(m);

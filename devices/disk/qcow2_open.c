@@ -119,6 +119,18 @@ static int open_backing(struct qcow2 *q, const char *path, const struct disk_opt
 	}
 	if (!full)
 		return -ENOMEM;
+	/* look for a loop before opening: the image that closes it is already locked by us */
+	struct stat bst;
+	if (stat(full, &bst) == 0) {
+		bool loop = bst.st_dev == st.st_dev && bst.st_ino == st.st_ino;
+		for (const struct disk_chain *c = chain; c && !loop; c = c->next)
+			loop = c->dev == bst.st_dev && c->ino == bst.st_ino;
+		if (loop) {
+			free(full);
+			*why = "backing chain loops back to an image already in it";
+			return -ELOOP;
+		}
+	}
 	struct disk_opts bo = *o;
 	bo.read_only = true;
 	bo.trust_backing = false;

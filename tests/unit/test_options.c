@@ -1,5 +1,6 @@
 #include "unit.h"
 #include "vmm/console.h"
+#include "vmm/machine_disk.h"
 #include "vmm/options.h"
 
 #include <errno.h>
@@ -114,6 +115,36 @@ START_TEST(console_escapes)
 }
 END_TEST
 
+START_TEST(disk_specs)
+{
+	struct disk_spec d;
+	char err[256];
+	ck_assert_int_eq(disk_spec_parse("a.img", &d, err, sizeof(err)), 0);
+	ck_assert_str_eq(d.path, "a.img");
+	ck_assert_int_eq(d.opts.format, DISK_FMT_AUTO);
+	ck_assert(!d.opts.read_only);
+	ck_assert_int_eq(d.transport, VDEV_PCI);
+	ck_assert_int_eq(disk_spec_parse("/x/b.qcow2,format=qcow2,readonly,cache=none,transport=mmio", &d, err,
+					 sizeof(err)),
+			 0);
+	ck_assert_str_eq(d.path, "/x/b.qcow2");
+	ck_assert_int_eq(d.opts.format, DISK_FMT_QCOW2);
+	ck_assert(d.opts.read_only);
+	ck_assert_int_eq(d.opts.cache, DISK_CACHE_NONE);
+	ck_assert_int_eq(d.transport, VDEV_MMIO);
+	ck_assert_int_eq(disk_spec_parse("c,cache=unsafe,format=raw", &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.opts.cache, DISK_CACHE_UNSAFE);
+	ck_assert_int_eq(d.opts.format, DISK_FMT_RAW);
+	static const char *const bad[] = { "", ",readonly", "a,format=vmdk", "a,cache=", "a,transport=usb",
+					   "a,readonly=maybe", "a,,", "a,verylongoptionnamethatgoesonandonandonandonandonandonandon=1" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		ck_assert_msg(disk_spec_parse(bad[i], &d, err, sizeof(err)) == -EINVAL, "accepted '%s'", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "--disk"));
+	}
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -121,6 +152,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, defaults_and_values);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, console_escapes);
+	tcase_add_test(tc, disk_specs);
 	suite_add_tcase(s, tc);
 	return s;
 }

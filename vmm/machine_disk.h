@@ -1,0 +1,36 @@
+/* --disk: the option's grammar, the images it opens (kept open across guest resets, so their locks
+ * are held for the whole run), and the virtio-blk devices built on them in each VM incarnation. */
+#ifndef KVMINI_MACHINE_DISK_H
+#define KVMINI_MACHINE_DISK_H
+#include <stddef.h>
+
+#include "devices/disk/disk.h"
+#include "virtio/virtio.h"
+
+enum vdev_transport { VDEV_PCI, VDEV_MMIO };
+
+struct disk_spec {
+	char path[4096];
+	struct disk_opts opts;
+	enum vdev_transport transport;
+};
+
+/* PATH[,format=raw|qcow2|auto][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio].
+ * -EINVAL with a reason in err on bad syntax. */
+int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
+
+/* Where virtio devices go: the PCI host, or the next virtio-mmio slot (whose kernel command line
+ * entry is appended to cmdline). */
+struct vdev_place {
+	struct pci_host *pci;
+	struct bus *mmio;
+	struct virtio_env env;
+	unsigned next_mmio;
+	char *cmdline;
+	size_t cmdline_len;
+};
+
+/* Plugs vd in with the chosen transport. */
+int vdev_place(struct vdev_place *p, struct virtio_dev *vd, enum vdev_transport t, const char **why);
+
+#endif
