@@ -1,5 +1,5 @@
 /* The floor for a PIO exit round trip: a bare KVM_RUN loop on /dev/kvm, no devices, no irqchip.
- * One memory slot, one vCPU in 64-bit mode (identity-mapped with 1 GiB pages) running
+ * One memory slot, one vCPU in 64-bit mode (the same entry state kvmini gives its guests) running
  *     mov $PORT,%dx; mov $N,%ecx; 1: out %al,(%dx); dec %ecx; jnz 1b; hlt
  * -- the same loop as bench/guest/pioloop.S runs in kvmini. Prints exits and ns per exit of the
  * timed run loop (clock_gettime around the KVM_RUN loop only).
@@ -21,6 +21,8 @@
 #define MEM_SIZE (2u << 20)
 #define PML4 0x1000
 #define PDPT 0x2000
+#define PD   0x3000
+#define GDT  0x500
 #define CODE 0x10000
 
 static void die(const char *what) { perror(what); exit(1); }
@@ -51,10 +53,14 @@ int main(int argc, char **argv)
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) die("KVM_SET_USER_MEMORY_REGION");
 
-	/* page tables: PML4[0] -> PDPT, PDPT[0..3] = 1 GiB pages */
-	uint64_t *pml4 = (uint64_t *)(mem + PML4), *pdpt = (uint64_t *)(mem + PDPT);
+	/* GDT (0x10 flat 64-bit code, 0x18 flat data), page tables: the first 1 GiB in 2 MiB pages */
+	uint64_t *gdt = (uint64_t *)(mem + GDT);
+	gdt[2] = 0x00af9b000000ffffULL;
+	gdt[3] = 0x00cf93000000ffffULL;
+	uint64_t *pml4 = (uint64_t *)(mem + PML4), *pdpt = (uint64_t *)(mem + PDPT), *pd = (uint64_t *)(mem + PD);
 	pml4[0] = PDPT | 3;
-	for (int i = 0; i < 4; i++) pdpt[i] = ((uint64_t)i << 30) | 0x83;
+	pdpt[0] = PD | 3;
+	for (uint64_t i = 0; i < 512; i++) pd[i] = (i << 21) | 0x83;
 
 	uint8_t code[] = {
 		0x66, 0xba, port & 0xff, port >> 8,   /* mov $port,%dx */
@@ -82,15 +88,21 @@ int main(int argc, char **argv)
 
 	struct kvm_sregs sregs;
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0) die("KVM_GET_SREGS");
-	struct kvm_segment cs = { .base = 0, .limit = 0xffffffff, .selector = 0x8, .type = 11, .present = 1,
+	struct kvm_segment cs = { .base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 11, .present = 1,
 				  .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1 };
 	struct kvm_segment ds = cs;
-	ds.type = 3; ds.selector = 0x10; ds.l = 0; ds.db = 1;
+	ds.type = 3; ds.selector = 0x18; ds.l = 0; ds.db = 1;
 	sregs.cs = cs;
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = ds;
+	sregs.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
+	sregs.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
+	sregs.gdt.base = GDT;
+	sregs.gdt.limit = 31;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
 	sregs.cr3 = PML4;
-	sregs.cr4 = 1u << 5;                 /* PAE */
-	sregs.cr0 = 0x80000001u | (1u << 4) | (1u << 5); /* PG PE ET NE */
+	sregs.cr4 = 0x20;                    /* PAE */
+	sregs.cr0 = 0x80050033ULL;           /* PG AM WP NE ET MP PE */
 	sregs.efer = 0x500;                  /* LME LMA */
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0) die("KVM_SET_SREGS");
 	struct kvm_regs regs = { .rip = CODE, .rflags = 2, .rsp = 0x8000 };

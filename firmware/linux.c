@@ -108,12 +108,15 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 	uint64_t load = LAYOUT_HIMEM;
 	uint64_t extent = pm_len;
 	if (version >= 0x20a) {
-		if (k[HDR_RELOCATABLE])
-			load = fw_get64(k, HDR_PREF_ADDRESS);
-		/* the decompressor works in place within init_size bytes of the load address */
+		/* the decompressor works within init_size bytes of pref_address: where we load a
+		 * relocatable kernel, and where a fixed one (loaded at 1 MiB) decompresses itself */
+		uint64_t pref = fw_get64(k, HDR_PREF_ADDRESS);
 		uint32_t init_size = fw_get32(k, HDR_INIT_SIZE);
-		if (init_size > extent)
-			extent = init_size;
+		if (k[HDR_RELOCATABLE])
+			load = pref;
+		if (pref >= load && pref - load < UINT64_MAX - init_size &&
+		    pref - load + init_size > extent)
+			extent = pref - load + init_size;
 	}
 	int err = check_placement(m, load, extent, why);
 	if (err)

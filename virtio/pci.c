@@ -41,7 +41,9 @@ struct virtio_pci {
 	uint16_t msix_config; /* read by signal paths with __atomic */
 	uint32_t isr; /* under msix.lock: bit 0 queue, bit 1 config */
 	uint64_t ioev_addr; /* BAR address our ioeventfds are registered at; 0 = none */
-	int ioev_ok; /* every queue's ioeventfd is in place */
+	uint64_t ioev_ok_mask; /* queues whose ioeventfd is registered there */
+	uint8_t ioev_len[VIRTIO_MAX_QUEUES]; /* the length each was registered with */
+	int ioev_ok; /* every queue's ioeventfd is in place (read without the lock: a hint) */
 };
 
 static struct virtio_pci *vpci_of(struct virtio_dev *vd) { return vd->transport; }
@@ -80,6 +82,25 @@ static void vpci_signal_config(struct virtio_dev *vd)
 
 /* ---- ioeventfds follow the BAR wherever the guest puts it ---- */
 
+/* len 0 first: KVM then matches any write width and, on Intel, takes the fast MMIO path without
+ * decoding the instruction; 2 (what Linux writes) if the VM refuses that. */
+static int ioev_assign(struct virtio_pci *t, uint64_t bar, unsigned q, int assign)
+{
+	struct virtio_dev *vd = t->vd;
+	const struct vm_hooks *h = vd->env.hooks;
+	uint64_t addr = bar + VPCI_NOTIFY + VPCI_NOTIFY_MULT * q;
+	int efd = virtio_dev_kick_fd(vd, q);
+	if (!assign)
+		return h->ioeventfd(vd->env.hooks_opaque, addr, t->ioev_len[q], 0, -1, efd, 0);
+	t->ioev_len[q] = 0;
+	int r = h->ioeventfd(vd->env.hooks_opaque, addr, 0, 0, -1, efd, 1);
+	if (r < 0) {
+		t->ioev_len[q] = 2;
+		r = h->ioeventfd(vd->env.hooks_opaque, addr, 2, 0, -1, efd, 1);
+	}
+	return r;
+}
+
 static void ioev_sync_locked(struct virtio_pci *t)
 {
 	struct virtio_dev *vd = t->vd;
@@ -89,22 +110,21 @@ static void ioev_sync_locked(struct virtio_pci *t)
 	if (!h || !h->ioeventfd || !vd->io || want == t->ioev_addr)
 		return;
 	for (unsigned q = 0; t->ioev_addr && q < vd->num_queues; q++)
-		h->ioeventfd(vd->env.hooks_opaque, t->ioev_addr + VPCI_NOTIFY + VPCI_NOTIFY_MULT * q, 2, 0, -1,
-			     virtio_dev_kick_fd(vd, q), 0);
+		if (t->ioev_ok_mask >> q & 1)
+			ioev_assign(t, t->ioev_addr, q, 0);
 	t->ioev_addr = want;
-	t->ioev_ok = 0;
+	t->ioev_ok_mask = 0;
+	__atomic_store_n(&t->ioev_ok, 0, __ATOMIC_RELAXED);
 	if (!want)
 		return;
-	int ok = 1;
 	for (unsigned q = 0; q < vd->num_queues; q++) {
-		int r = h->ioeventfd(vd->env.hooks_opaque, want + VPCI_NOTIFY + VPCI_NOTIFY_MULT * q, 2, 0, -1,
-				     virtio_dev_kick_fd(vd, q), 1);
-		if (r < 0) {
+		int r = ioev_assign(t, want, q, 1);
+		if (r < 0)
 			kv_err(r, "%s: ioeventfd for queue %u (kicks will exit to the VMM)", vd->name, q);
-			ok = 0;
-		}
+		else
+			t->ioev_ok_mask |= 1ULL << q;
 	}
-	t->ioev_ok = ok;
+	__atomic_store_n(&t->ioev_ok, t->ioev_ok_mask == (~0ULL >> (64 - vd->num_queues)), __ATOMIC_RELAXED);
 }
 
 static void vpci_cfg_written(struct pci_dev *d, unsigned off, unsigned size)
@@ -268,7 +288,7 @@ static void vpci_bar_write(void *opaque, uint64_t off, const void *data, unsigne
 			vd->ops->config_write(vd, (unsigned)(off - VPCI_DEVICE), data, size);
 	} else if (off >= VPCI_NOTIFY && off < VPCI_NOTIFY + VPCI_NOTIFY_MULT * vd->num_queues) {
 		/* no ioeventfd caught this kick: make sure they follow the BAR, then hand it over */
-		if (!t->ioev_ok) {
+		if (!__atomic_load_n(&t->ioev_ok, __ATOMIC_RELAXED)) {
 			pthread_mutex_lock(&vd->lock);
 			ioev_sync_locked(t);
 			pthread_mutex_unlock(&vd->lock);
@@ -302,13 +322,11 @@ static int add_vcap(struct pci_dev *d, uint8_t type, uint32_t off, uint32_t len,
 static void vpci_destroy(struct virtio_dev *vd)
 {
 	struct virtio_pci *t = vpci_of(vd);
-	const struct vm_hooks *h = vd->env.hooks;
 	if (!t)
 		return;
-	if (t->ioev_addr && h && h->ioeventfd)
-		for (unsigned q = 0; q < vd->num_queues; q++)
-			h->ioeventfd(vd->env.hooks_opaque, t->ioev_addr + VPCI_NOTIFY + VPCI_NOTIFY_MULT * q, 2, 0,
-				     -1, virtio_dev_kick_fd(vd, q), 0);
+	for (unsigned q = 0; t->ioev_addr && q < vd->num_queues; q++)
+		if (t->ioev_ok_mask >> q & 1)
+			ioev_assign(t, t->ioev_addr, q, 0);
 	msix_destroy(&t->msix);
 	free(t);
 }

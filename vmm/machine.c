@@ -25,6 +25,7 @@
 #include "firmware/mptable.h"
 #include "log.h"
 #include "machine_disk.h"
+#include "machine_net.h"
 #include "size.h"
 #include "vcpu.h"
 #include "virtio/blk.h"
@@ -55,6 +56,7 @@ struct machine {
 	struct acpi_pm *pm;
 	struct pci_host *pci;
 	struct virtio_blk *blks[OPT_MAX_DEVS];
+	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
 };
 
 static int read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
@@ -155,13 +157,15 @@ static int setup_serial_backend(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
 	vcpus_destroy(&m->vcpus);
+	/* the host unmaps its devices' BARs, which live in the virtio transports: host first */
+	if (m->pci)
+		pci_host_destroy(m->pci);
 	for (unsigned i = 0; i < m->ndisks; i++) {
 		if (m->blks[i])
 			virtio_blk_destroy(m->blks[i]);
 		m->blks[i] = NULL;
 	}
-	if (m->pci)
-		pci_host_destroy(m->pci);
+	machine_nets_remove(&m->nets);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
 	if (m->rtc)
@@ -235,6 +239,8 @@ static int machine_build(struct machine *m)
 			return -1;
 		}
 	}
+	if (machine_nets_add(&m->nets, &place))
+		return -1;
 
 	struct acpi_cfg ac = { .ncpus = o->cpus };
 	uint64_t rsdp = 0;
@@ -380,6 +386,9 @@ static int machine_prepare(struct machine *m)
 		}
 		m->ndisks++;
 	}
+	int nr = machine_nets_open(&m->nets, o);
+	if (nr)
+		return nr == -EINVAL ? 2 : 1;
 	const char *why = NULL;
 	int ret = kvm_open(&m->kvm, o->kvm_path, &why);
 	if (ret) {
@@ -465,6 +474,7 @@ int machine_run(const struct run_opts *o)
 	kvm_close(&m->kvm);
 	for (unsigned i = 0; i < m->ndisks; i++)
 		disk_close(m->disks[i]);
+	machine_nets_close(&m->nets);
 	free(m->kernel);
 	free(m->initrd);
 	free(m);

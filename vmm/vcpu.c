@@ -316,6 +316,8 @@ void vcpus_destroy(struct vcpus *vs)
 		struct vcpu *v = &vs->v[i];
 		if (v->started)
 			pthread_join(v->thread, NULL);
+		if (getenv("KVMINI_DUMP"))
+			vcpu_dump(v, "stopped");
 		if (v->run)
 			munmap(v->run, (size_t)v->vm->kvm->vcpu_mmap_size);
 		if (v->fd >= 0)

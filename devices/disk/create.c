@@ -129,7 +129,7 @@ int qcow2_create_fd(int fd, const struct disk_create_opts *o, const char **why)
 }
 
 /* An existing image that someone holds open (OFD-locked) must not be replaced under them. */
-static int check_not_in_use(const char *path, const char **why)
+int disk_in_use(const char *path, const char **why)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -162,7 +162,7 @@ int disk_create(const char *path, const struct disk_create_opts *o, const char *
 		*why = "preallocation=full is only supported for raw images";
 		return -ENOTSUP;
 	}
-	int r = check_not_in_use(path, why);
+	int r = disk_in_use(path, why);
 	if (r < 0)
 		return r;
 	char *tmp;

@@ -171,6 +171,19 @@ START_TEST(bz_versions)
 	ck_assert_int_eq(load(&r, k, len, NULL, 0, NULL, &e, &why), 0);
 	ck_assert_uint_eq(e.rip, LAYOUT_HIMEM + 0x200);
 	free(k);
+	/* ...but decompresses itself to [pref_address, + init_size): the initrd stays clear */
+	c.init_size = 14 * MiB;
+	k = bz_make(&c, &len);
+	uint8_t *rd = calloc(1, 4 * MiB);
+	ck_assert_int_eq(load(&r, k, len, rd, 4 * MiB, NULL, &e, &why), -ENOMEM);
+	ck_assert_int_eq(load(&r, k, len, rd, 1 * MiB, NULL, &e, &why), 0);
+	ck_assert_uint_eq(fw_get32(bp_of(&r), 0x218), 30 * MiB);
+	free(rd);
+	free(k);
+	c.init_size = 17 * MiB; /* 16 MiB + 17 MiB > RAM */
+	k = bz_make(&c, &len);
+	ck_assert_int_eq(load(&r, k, len, NULL, 0, NULL, &e, &why), -ENOMEM);
+	free(k);
 
 	/* a header whose jump says it ends before the fields its version has */
 	c = bz_default;

@@ -1,0 +1,110 @@
+#!/bin/sh
+# kvmini img against qemu-img/qemu-io: images either side writes must read identically on the
+# other side and pass the other side's checks. Exit 0 pass, 1 fail, 77 skip (no qemu-img).
+KVMINI=${KVMINI:-./kvmini}
+command -v qemu-img >/dev/null 2>&1 && command -v qemu-io >/dev/null 2>&1 || {
+	echo "skip: qemu-img/qemu-io not installed"
+	exit 77
+}
+case $KVMINI in /*) ;; *) KVMINI=$(pwd)/$KVMINI ;; esac
+[ -x "$KVMINI" ] || { echo "FAIL: $KVMINI is not executable"; exit 1; }
+
+T=$(mktemp -d /tmp/kvmini-interop.XXXXXX) || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+cd "$T" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+qio() { qemu-io -f qcow2 "$@" >/dev/null 2>&1; }
+
+# same guest view as qemu: both convert to raw, compare bytes
+same_content() { # image fmt label
+	rm -f k.raw q.raw
+	if ! "$KVMINI" img convert -q -f "$2" -O raw "$1" k.raw; then fail "$3: kvmini convert"; return; fi
+	qemu-img convert -f "$2" -O raw "$1" q.raw || { fail "$3: qemu-img convert"; return; }
+	if cmp -s k.raw q.raw; then ok "$3: same content"; else fail "$3: content differs"; fi
+}
+
+qcheck() { # image label
+	if qemu-img check -q "$1" >check.log 2>&1; then ok "$2: qemu-img check"; else
+		cat check.log; fail "$2: qemu-img check"; fi
+}
+
+# 1. qemu-made images of several shapes, data written by qemu-io, read by kvmini
+for opts in "cluster_size=65536" "cluster_size=512" "cluster_size=2M" "compat=0.10" \
+	"refcount_bits=1" "refcount_bits=64" "cluster_size=4096,refcount_bits=8"; do
+	rm -f q.qcow2
+	qemu-img create -q -f qcow2 -o "$opts" q.qcow2 40M || { fail "qemu-img create $opts"; continue; }
+	qio -c "write -P 0x5a 12345 200k" -c "write -P 0x33 20M 1M" -c "write -z 20M 64k" \
+		-c "write -P 0x77 39M 1M" q.qcow2 || fail "qemu-io $opts"
+	same_content q.qcow2 qcow2 "qemu image ($opts)"
+	"$KVMINI" img check q.qcow2 >/dev/null || fail "kvmini check of qemu image ($opts)"
+done
+
+# 2. compressed clusters written by qemu-img convert -c
+qemu-img create -q -f qcow2 c0.qcow2 8M
+qio -c "write -P 0x41 0 3M" -c "write -P 0x42 5M 100k" c0.qcow2
+qemu-img convert -c -f qcow2 -O qcow2 c0.qcow2 c.qcow2
+same_content c.qcow2 qcow2 "compressed"
+
+# 3. kvmini-made images pass qemu-img check and read back identically
+head -c 5M /dev/urandom >src.raw
+dd if=/dev/zero bs=1M count=3 >>src.raw 2>/dev/null
+head -c 1M /dev/urandom >>src.raw
+for cs in 512 65536 2M; do
+	rm -f k.qcow2
+	"$KVMINI" img convert -q -f raw -O qcow2 -o cluster_size=$cs src.raw k.qcow2 || fail "convert cs=$cs"
+	qcheck k.qcow2 "kvmini convert cs=$cs"
+	qemu-img compare -q -f raw -F qcow2 src.raw k.qcow2 && ok "cs=$cs compare" || fail "cs=$cs compare"
+done
+
+# 4. kvmini writes into a qemu image (via resize + snapshot metadata paths), qemu checks it
+qemu-img create -q -f qcow2 w.qcow2 16M
+qio -c "write -P 0x10 0 2M" w.qcow2
+"$KVMINI" img resize w.qcow2 +1G >/dev/null || fail "resize"
+qcheck w.qcow2 "resized"
+[ "$(qemu-img info --output=json w.qcow2 | grep -c '"virtual-size": 1090519040')" = 1 ] &&
+	ok "resize seen by qemu" || fail "resize seen by qemu"
+
+# 5. snapshots made by kvmini are listed, applied and checked by qemu; and the reverse
+"$KVMINI" img snapshot -c first w.qcow2 || fail "snapshot -c"
+qio -c "write -P 0x20 1M 2M" w.qcow2
+"$KVMINI" img snapshot -c second w.qcow2 || fail "snapshot -c second"
+qemu-img snapshot -l w.qcow2 | grep -q first && qemu-img snapshot -l w.qcow2 | grep -q second &&
+	ok "qemu lists kvmini snapshots" || fail "qemu lists kvmini snapshots"
+qcheck w.qcow2 "after kvmini snapshots"
+qemu-img snapshot -a first w.qcow2 || fail "qemu applies kvmini snapshot"
+qemu-io -f qcow2 -c "read -P 0x10 1M 1M" w.qcow2 | grep -q "read 1048576" || fail "first content"
+"$KVMINI" img snapshot -a second w.qcow2 || fail "kvmini applies snapshot"
+qcheck w.qcow2 "after kvmini apply"
+qemu-io -f qcow2 -c "read -P 0x20 2M 1M" w.qcow2 | grep -q "read 1048576" &&
+	ok "apply restores content" || fail "apply restores content"
+qemu-img snapshot -c qsnap w.qcow2
+"$KVMINI" img snapshot -l w.qcow2 | grep -q qsnap && ok "kvmini lists qemu snapshots" ||
+	fail "kvmini lists qemu snapshots"
+"$KVMINI" img snapshot -d first w.qcow2 && "$KVMINI" img snapshot -d qsnap w.qcow2 ||
+	fail "kvmini deletes snapshots"
+qcheck w.qcow2 "after kvmini delete"
+qemu-img snapshot -l w.qcow2 | grep -q first && fail "deleted snapshot still listed"
+
+# 6. backing chains: qemu overlay over a kvmini base and the reverse
+"$KVMINI" img create -f raw base.raw 8M >/dev/null || fail "create raw"
+qemu-io -f raw -c "write -P 0x61 0 8M" base.raw >/dev/null
+"$KVMINI" img create -f qcow2 -b base.raw -F raw top.qcow2 >/dev/null || fail "create overlay"
+qio -c "write -P 0x62 100k 10k" top.qcow2
+qcheck top.qcow2 "kvmini overlay"
+same_content top.qcow2 qcow2 "overlay"
+"$KVMINI" img info top.qcow2 | grep -q "backing file: base.raw" && ok "info shows backing" ||
+	fail "info shows backing"
+
+# 7. refusals: a half-written image never appears; bad sizes are usage errors
+"$KVMINI" img convert -q -O qcow2 missing.raw out.qcow2 2>/dev/null && fail "convert of missing"
+[ -e out.qcow2 ] && fail "convert left an image behind"
+ls | grep -q kvmini- && fail "temporary file left behind"
+"$KVMINI" img create -f qcow2 x.qcow2 12Q 2>/dev/null; [ $? = 2 ] && ok "bad size is usage" ||
+	fail "bad size is usage"
+[ -e x.qcow2 ] && fail "image created despite bad size"
+
+[ $fails = 0 ] && { echo "PASS"; exit 0; }
+echo "$fails failure(s)"
+exit 1
