@@ -53,7 +53,12 @@ build/guest/%.elf: tests/guest/%.S tests/guest/guest.ld tests/guest/common.inc
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -no-pie -Wl,-T,tests/guest/guest.ld -Wl,--build-id=none -o $@ $<
 
-unit: $(UNITBIN) $(ASANBIN)
+TOOLS   := $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
+build/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+unit: $(UNITBIN) $(ASANBIN) $(TOOLS)
 guests: $(GUESTBIN)
 
 # the Linux test guest (kernel + initramfs), built once and cached outside the tree

@@ -127,3 +127,6 @@ run_serial() {
 	[ -z "$tend" ] || RUN_EXIT_MS=$(awk -v d=$((tend - t0)) 'BEGIN { printf "%.1f\n", d / 1e6 }')
 	return 0
 }
+
+# after run_serial: "exit status N", or "killed: timed out"
+run_status() { if [ "$RUN_RC" = 124 ]; then echo "killed: timed out"; else echo "exit status $RUN_RC"; fi; }

@@ -61,7 +61,7 @@ static void gas_io(uint8_t *p, size_t off, uint8_t bits, uint8_t access, uint64_
 static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 {
 	table_header(t, "FACP", FADT_LEN, 6);
-	fw_put32(t, 36, (uint32_t)facs);
+	/* FIRMWARE_CTRL stays 0: with both set, Linux installs the FACS twice */
 	fw_put32(t, 40, (uint32_t)dsdt);
 	fw_put16(t, 46, LAYOUT_SCI_IRQ);
 	fw_put32(t, 48, 0); /* no SMI_CMD: the machine is always in ACPI mode */

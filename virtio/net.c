@@ -156,7 +156,7 @@ static void handle_tx(struct virtio_net *n, unsigned qp)
 	struct virtq *vq = virtio_dev_queue(&n->vdev, 2 * qp + 1);
 	struct net_pair *p = &n->pair[qp];
 	unsigned done = 0;
-	int r;
+	int r = 0;
 	for (;;) {
 		virtq_disable_notify(vq);
 		while (done < TX_BUDGET && (r = virtq_pop(vq, &p->tx)) > 0) {
@@ -165,12 +165,13 @@ static void handle_tx(struct virtio_net *n, unsigned qp)
 			done++;
 		}
 		virtq_notify(vq);
-		if (done >= TX_BUDGET) {
+		if (done >= TX_BUDGET && n->vdev.io) {
 			/* let rx and other queues in; come back through the I/O thread */
 			virtq_enable_notify(vq);
 			virtio_dev_kick(&n->vdev, 2 * qp + 1);
 			return;
 		}
+		done = 0;
 		if (r < 0 || !virtq_enable_notify(vq))
 			return;
 	}

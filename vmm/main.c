@@ -8,6 +8,7 @@
 #endif
 #include "log.h"
 #include "machine.h"
+#include "netcmd.h"
 #include "options.h"
 
 #ifndef KVMINI_VERSION
@@ -22,6 +23,7 @@ static void usage(FILE *f)
 	      "Commands:\n"
 	      "  run       boot a guest (kvmini run --help)\n"
 	      "  img       create and inspect disk images: raw, qcow2 (kvmini img --help)\n"
+	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "Example:\n"
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "img"))
 		return img_main(argc - 1, argv + 1);
 #endif
+	if (!strcmp(cmd, "net"))
+		return net_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kvmini %s\n", KVMINI_VERSION);
 		return 0;

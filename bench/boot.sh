@@ -1,0 +1,60 @@
+#!/bin/bash
+# Linux boot: the test kernel (vmlinux) + initramfs-test.cpio with `kvtest=poweroff`, in kvmini
+# and in qemu -M microvm (same vmlinux, initrd and command line, the PVM parameters included),
+# BENCH_RUNS times each (default 3), interleaved. Medians of the time from process start to the
+# guest's `KVMINI-INIT: start` line on the serial console, and to the VMM's exit after poweroff.
+# BENCH_VMLINUX / BENCH_INITRD override the kit files (tools/guest-path).
+set -uo pipefail
+BENCH_NAME=boot
+. "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+
+case "${1:-}" in
+-h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
+
+bench_need_kvmini
+bench_check_qemu
+VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
+INITRD="${BENCH_INITRD:-$(bench_kit initramfs-test.cpio)}"
+[ -n "$VMLINUX" ] && [ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+APPEND="console=ttyS0 quiet kvtest=poweroff"
+PVM=$(bench_pvm_params)
+MEM=256M
+# the microvm with ACPI (the default; the guest powers off through the ACPI GED sleep register)
+QEMU_MACHINE="${QEMU_MACHINE:-microvm,acpi=on}"
+
+kvmini_boot() { run_serial "$1" "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --append "$APPEND" \
+	--mem $MEM --cpus 1 --serial stdio; }
+qemu_boot() { run_serial "$1" "$QEMU" -M "$QEMU_MACHINE" -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 \
+	-nographic -no-reboot -kernel "$VMLINUX" -initrd "$INITRD" -append "$APPEND${PVM:+ $PVM}"; }
+
+# one_run NAME FUNC: appends to NAME_init / NAME_exit; reports failures
+one_run() {
+	local name=$1 log="$TMP/$1-$i.log"
+	"$2" "$log"
+	local -n init=${name}_init exit=${name}_exit
+	if [ -n "$RUN_INIT_MS" ]; then init+=("$RUN_INIT_MS"); fi
+	if [ "$RUN_RC" = 0 ] && [ -n "$RUN_EXIT_MS" ] && [ -n "$RUN_INIT_MS" ]; then
+		exit+=("$RUN_EXIT_MS")
+	else
+		echo "  $name run $i: FAILED ($(run_status)${RUN_INIT_MS:+, reached init}$([ -n "$RUN_INIT_MS" ] || echo ", never reached init")); last output:"
+		{ tail -n 4 "$log"; tail -n 4 "$log.err"; } | sed 's/^/    | /'
+	fi
+}
+
+kvmini_init=() kvmini_exit=() qemu_init=() qemu_exit=()
+for ((i = 1; i <= BENCH_RUNS; i++)); do
+	one_run kvmini kvmini_boot
+	[ "$HAVE_QEMU" = 1 ] && one_run qemu qemu_boot
+done
+
+table_begin "boot: vmlinux + initramfs-test.cpio to init and poweroff, $MEM, 1 vCPU, median of $BENCH_RUNS (qemu -M $QEMU_MACHINE)" qemu
+table_row "ms to init (KVMINI-INIT: start)" "$(median "${kvmini_init[@]}")" "$(median "${qemu_init[@]}")" lower
+table_row "ms to exit after poweroff" "$(median "${kvmini_exit[@]}")" "$(median "${qemu_exit[@]}")" lower
+echo "  runs that succeeded: kvmini ${#kvmini_exit[@]}/$BENCH_RUNS${HAVE_QEMU:+}$([ "$HAVE_QEMU" = 1 ] && echo ", qemu ${#qemu_exit[@]}/$BENCH_RUNS")"
+echo "  cmdline: $APPEND${PVM:+ $PVM}"
+[ ${#kvmini_exit[@]} -gt 0 ] || { echo "  kvmini: FAILED to boot Linux to poweroff (see above)"; exit 1; }
+exit 0
