@@ -2,10 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#if __has_include("devices/disk/imgcmd.h")
 #include "devices/disk/imgcmd.h"
-#define HAVE_IMG 1
-#endif
 #include "log.h"
 #include "machine.h"
 #include "netcmd.h"
@@ -55,10 +52,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
-#ifdef HAVE_IMG
 	if (!strcmp(cmd, "img"))
 		return img_main(argc - 1, argv + 1);
-#endif
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

@@ -390,6 +390,11 @@ static int cmd_resize(int argc, char **argv)
 	if (rel)
 		size = d->size + size < d->size ? UINT64_MAX : d->size + size;
 	size = (size + DISK_SECTOR - 1) & ~(uint64_t)(DISK_SECTOR - 1);
+	if (size < d->size && strcmp(d->format, "raw")) {
+		kv_log("%s: %s images can only grow", file, d->format);
+		disk_close(d);
+		return 1;
+	}
 	if (size < d->size && !shrink) {
 		kv_log("%s: shrinking discards data at the end of the disk; use --shrink if you mean it", file);
 		disk_close(d);

@@ -3,6 +3,7 @@
 #include "imgcmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,16 @@ static int copy(struct disk *src, struct disk *dst, bool show)
 	if (show)
 		fputc('\n', stderr);
 	free(buf);
+	return r;
+}
+
+static int sync_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
 	return r;
 }
 
@@ -127,7 +138,9 @@ int img_convert(int argc, char **argv)
 	}
 	co.size = s->size;
 	r = disk_create(tmp, &co, &why);
-	struct disk_opts dopt = { .format = co.format };
+	/* nobody sees the temporary file before the rename: skip per-allocation syncs, and sync
+	 * once at the end instead */
+	struct disk_opts dopt = { .format = co.format, .cache = DISK_CACHE_UNSAFE };
 	if (!r)
 		r = disk_open(&d, tmp, &dopt, &why);
 	if (!r)
@@ -137,6 +150,8 @@ int img_convert(int argc, char **argv)
 	if (d)
 		disk_close(d);
 	disk_close(s);
+	if (!r)
+		r = sync_file(tmp);
 	if (!r && rename(tmp, dst) < 0)
 		r = -errno;
 	if (r < 0) {

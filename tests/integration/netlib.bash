@@ -31,6 +31,7 @@ build_net_initrd() {
 #!/bin/busybox sh
 # kvmini network test guest. Kernel parameters (handed to init as variables):
 #   kvip=A.B.C.D/N  kvhost=A.B.C.D  kvpeer=A.B.C.D  kvrole=xfer|peer|idle|bench
+echo "KVNET: init"
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
