@@ -9,7 +9,7 @@ BENCH_NAME=boot
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 case "${1:-}" in
--h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
 
 bench_need_kvmini

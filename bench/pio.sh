@@ -10,7 +10,7 @@ BENCH_NAME=pio
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 case "${1:-}" in
--h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
 
 N="${PIO_COUNT:-200000}"

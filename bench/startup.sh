@@ -13,7 +13,7 @@ BENCH_NAME=startup
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 case "${1:-}" in
--h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
 
 bench_need_kvmini
@@ -22,7 +22,8 @@ VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
 INITRD="${BENCH_INITRD:-$(bench_kit initramfs-test.cpio)}"
 [ -n "$VMLINUX" ] && [ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+VPID=
+trap '[ -z "$VPID" ] || kill -KILL "$VPID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 HAVE_STRACE=1
 if ! command -v strace >/dev/null 2>&1; then
@@ -43,21 +44,25 @@ kvmini_cmd() { CMD=("$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --appen
 qemu_cmd() { CMD=("$QEMU" -M "$QEMU_MACHINE" -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 -nographic -no-reboot
 	-kernel "$VMLINUX" -initrd "$INITRD" -append "$1${PVM:+ $PVM}"); }
 
-# startup_ms NAME: ms from the VMM's execve to its first KVM_RUN (empty on failure)
+# startup_ms NAME: START_MS = ms from the VMM's execve to its first KVM_RUN (empty on failure)
 startup_ms() {
-	local st="$TMP/strace-$1-$i" pid vpid= t
+	local st="$TMP/strace-$1-$i" pid t
+	VPID=
 	"$1_cmd" "console=ttyS0 quiet kvtest=poweroff"
 	strace -f -ttt --seccomp-bpf -e trace=execve,ioctl -o "$st" "${CMD[@]}" </dev/null >/dev/null 2>"$st.err" &
 	pid=$!
 	for ((t = 0; t < 600; t++)); do   # up to 60 s
-		[ -z "$vpid" ] && [ -s "$st" ] && vpid=$(awk 'NR == 1 { print $1 }' "$st")
+		[ -z "$VPID" ] && [ -s "$st" ] && VPID=$(awk 'NR == 1 { print $1 }' "$st")
 		grep -q 'KVM_RUN' "$st" 2>/dev/null && break
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
-	[ -n "$vpid" ] && kill -KILL "$vpid" 2>/dev/null
+	# the VMM, not strace: a signalled strace detaches and leaves its tracee running
+	[ -z "$VPID" ] && [ -s "$st" ] && VPID=$(awk 'NR == 1 { print $1 }' "$st")
+	if [ -n "$VPID" ]; then kill -KILL "$VPID" 2>/dev/null; else kill -KILL $pid 2>/dev/null; fi
 	wait $pid 2>/dev/null
-	awk '$3 ~ /^execve\(/ && !e { e = $2 } /KVM_RUN/ { if (e) printf "%.1f\n", ($2 - e) * 1000; exit }' "$st"
+	VPID=
+	START_MS=$(awk '$3 ~ /^execve\(/ && !e { e = $2 } /KVM_RUN/ { if (e) printf "%.1f\n", ($2 - e) * 1000; exit }' "$st")
 }
 
 # smaps of the VMM (child of the timeout process run_serial started): RSS_OTHER (kB outside
@@ -87,8 +92,8 @@ for ((i = 1; i <= BENCH_RUNS; i++)); do
 	for vmm in kvmini qemu; do
 		[ "$vmm" = kvmini ] || [ "$HAVE_QEMU" = 1 ] || continue
 		if [ "$HAVE_STRACE" = 1 ]; then
-			v=$(startup_ms $vmm)
-			if [ -n "$v" ]; then eval "${vmm}_start+=(\"\$v\")"
+			startup_ms $vmm
+			if [ -n "$START_MS" ]; then eval "${vmm}_start+=(\"\$START_MS\")"
 			else echo "  $vmm run $i: no KVM_RUN within 60 s"; tail -n 3 "$TMP/strace-$vmm-$i.err" | sed 's/^/    | /'; fi
 		fi
 		rss_run $vmm

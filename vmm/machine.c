@@ -82,6 +82,8 @@ static int read_file(const char *what, const char *path, uint8_t **buf, size_t *
 		if (n <= 0) {
 			kv_err(n < 0 ? -errno : -EIO, "%s %s: read", what, path);
 			close(fd);
+			free(*buf);
+			*buf = NULL;
 			return -1;
 		}
 		got += (size_t)n;
@@ -89,6 +91,23 @@ static int read_file(const char *what, const char *path, uint8_t **buf, size_t *
 	close(fd);
 	if (!*buf) {
 		kv_log("%s %s: too large to load", what, path);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_files(struct machine *m)
+{
+	free(m->kernel);
+	free(m->initrd);
+	m->kernel = m->initrd = NULL;
+}
+
+static int load_files(struct machine *m)
+{
+	if (read_file("--kernel", m->o->kernel, &m->kernel, &m->kernel_len) ||
+	    (m->o->initrd && read_file("--initrd", m->o->initrd, &m->initrd, &m->initrd_len))) {
+		free_files(m);
 		return -1;
 	}
 	return 0;
@@ -196,6 +215,8 @@ static int machine_build(struct machine *m)
 {
 	const struct run_opts *o = m->o;
 	const char *why = NULL;
+	if (!m->kernel && load_files(m))
+		return -1;
 	struct vm_mem_cfg mc = { .size = o->mem, .ksm = o->ksm, .hugepages = o->hugepages };
 	int ret = vm_create(&m->vm, &m->kvm, &mc, &why);
 	if (ret)
@@ -262,6 +283,8 @@ static int machine_build(struct machine *m)
 		kv_log("--kernel %s: %s", o->kernel, why ? why : strerror(-ret));
 		return -1;
 	}
+	/* the files are in guest RAM now; a reboot reads them again, so a rebuilt kernel boots then */
+	free_files(m);
 	struct cpuid_cfg cc = {
 		.ncpus = o->cpus,
 		.mode = o->cpu_host ? CPUID_MODE_HOST : CPUID_MODE_DEFAULT,
@@ -366,9 +389,7 @@ static int build_cmdline(struct machine *m)
 static int machine_prepare(struct machine *m)
 {
 	const struct run_opts *o = m->o;
-	if (read_file("--kernel", o->kernel, &m->kernel, &m->kernel_len))
-		return 1;
-	if (o->initrd && read_file("--initrd", o->initrd, &m->initrd, &m->initrd_len))
+	if (load_files(m))
 		return 1;
 	char err[256];
 	for (unsigned i = 0; i < o->ndisks; i++) {
@@ -475,8 +496,7 @@ int machine_run(const struct run_opts *o)
 	for (unsigned i = 0; i < m->ndisks; i++)
 		disk_close(m->disks[i]);
 	machine_nets_close(&m->nets);
-	free(m->kernel);
-	free(m->initrd);
+	free_files(m);
 	free(m);
 	return status;
 }
