@@ -13,7 +13,7 @@ guest() {
 	local name=$1 actions=$2
 	shift 2
 	rc=0
-	run_vm 180 "$TMP/$name.out" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
+	run_vm 300 "$TMP/$name.out" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
 		--append "console=ttyS0 quiet kvtest=$actions,poweroff" "$@" || rc=$?
 }
 # the checksum the guest printed for ACTION (blkwrite/blkread)

@@ -17,7 +17,7 @@ boot() {
 	echo "# $name: exit $rc after $((SECONDS - t0)) s"
 }
 
-boot smp2 120 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
+boot smp2 300 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,poweroff"
 check "vmlinux, 2 vCPUs: poweroff exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "vmlinux, 2 vCPUs: init started" grep -q 'KVMINI-INIT: start' "$TMP/smp2.out"
@@ -29,7 +29,7 @@ if grep -q 'PVM host' "$TMP/smp2.out"; then
 		grep -q 'KVMINI-INIT: cmdline .*noxsave.*clearcpuid=' "$TMP/smp2.out"
 fi
 
-boot up1 120 --kernel "$BZIMAGE" --initrd "$INITRD" --mem 256M --cpus 1 --no-reboot \
+boot up1 300 --kernel "$BZIMAGE" --initrd "$INITRD" --mem 256M --cpus 1 --no-reboot \
 	--append "console=ttyS0 kvtest=cpus,reboot"
 check "bzImage, 1 vCPU: one CPU online" grep -q 'KVMINI-INIT: cpus-online 0$' "$TMP/up1.out"
 check "bzImage: reboot with --no-reboot exits 0 (got $rc)" [ "$rc" -eq 0 ]
