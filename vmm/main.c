@@ -46,7 +46,7 @@ static int cmd_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		kv_log("no command given (try 'kvmini --help')");
 		return 2;
 	}
 	const char *cmd = argv[1];
