@@ -36,12 +36,13 @@ NS ip link add br-existing type bridge
 check "net down: removes what up made" NS "$KVMINI" net down --state "$st"
 check "net down: bridge, table and forwarding gone" bash -c \
 	"! ip netns exec $NETNS ip link show brt 2>/dev/null && ! ip netns exec $NETNS nft list table ip kvmini_brt 2>/dev/null && [ \$(ip netns exec $NETNS cat /proc/sys/net/ipv4/ip_forward) = 0 ]"
-check "net down: leaves other interfaces alone" NS ip link show br-existing
+check "net down: leaves other interfaces alone" bash -c "ip netns exec $NETNS ip link show br-existing >/dev/null"
 
 # --- guests: B waits on the bridge, A does the work
 ARGS_COMMON=(--kernel "$KERNEL" --initrd "$TMP/net.cpio" --mem 256M --serial stdio)
+# started without a wrapper function or subshell, so $! is kvmini itself (ip netns exec execs it)
 start_b() {
-	NS "$KVMINI" run "${ARGS_COMMON[@]}" --name b --net tap,bridge=br0 \
+	ip netns exec "$NETNS" "$KVMINI" run "${ARGS_COMMON[@]}" --name b --net tap,bridge=br0 \
 		--append "console=ttyS0 quiet $XAPPEND kvip=10.77.0.3/24 kvhost=$HOST_IP kvrole=peer" </dev/null >"$TMP/$1.out" 2>&1 &
 	BPID=$!
 	PIDS+=("$BPID")
@@ -58,7 +59,6 @@ wait_for() {
 t0=$SECONDS
 start_b b1
 sleep 1
-NS ip link show kvmini-b-0 >/dev/null 2>&1
 check "tap: kvmini created kvmini-b-0 in the bridge" bash -c "ip netns exec $NETNS ip link show kvmini-b-0 | grep -q 'master br0'"
 NS "$KVMINI" run "${ARGS_COMMON[@]}" --name b --net tap,bridge=br0 </dev/null >"$TMP/busy.out" 2>&1
 rc=$?
@@ -75,7 +75,7 @@ HPID=$!
 PIDS+=("$HPID")
 sleep 0.5
 ta=$SECONDS
-NS "$KVMINI" run "${ARGS_COMMON[@]}" --name a --net tap,bridge=br0 \
+ip netns exec "$NETNS" "$KVMINI" run "${ARGS_COMMON[@]}" --name a --net tap,bridge=br0 \
 	--append "console=ttyS0 quiet $XAPPEND kvip=10.77.0.2/24 kvhost=$HOST_IP kvpeer=10.77.0.3 kvrole=xfer" \
 	</dev/null >"$TMP/a.out" 2>&1 &
 APID=$!
@@ -101,7 +101,7 @@ check "two guests on one bridge reach each other" grep -q 'KVNET: ping-peer ok' 
 # --- SIGKILL B, then the same options again
 kill -9 "$BPID"
 wait "$BPID" 2>/dev/null
-check "after SIGKILL the tap kvini created is gone" bash -c "! ip netns exec $NETNS ip link show kvmini-b-0 2>/dev/null"
+check "after SIGKILL the tap kvmini created is gone" bash -c "! ip netns exec $NETNS ip link show kvmini-b-0 2>/dev/null"
 tb=$SECONDS
 start_b b2
 if wait_for "$TMP/b2.out" 'KVNET: ping-host' 900; then :; fi
