@@ -3,7 +3,8 @@
 # copied into a busybox initramfs with its shared libraries), writes two files, syncs, unmounts
 # and reboots; kvmini restarts the VM with the same disk; the second boot mounts the filesystem,
 # prints the files and powers off. The host then reads the files out of the image with debugfs
-# and has e2fsck check it. Raw image over virtio-pci, qcow2 over virtio-mmio.
+# and has e2fsck check it. (The guest's kernel mode is emulated here: the data comes from a file
+# already in the initramfs, since /dev/urandom would cost a minute per MiB.) Raw image over virtio-pci, qcow2 over virtio-mmio.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/initrdlib.bash"
 need_kvm "ext4 across a reboot"
@@ -14,6 +15,7 @@ for t in busybox cpio mke2fs debugfs e2fsck ldd md5sum; do
 done
 MKE2FS=$(command -v mke2fs)
 TEXT="kvmini ext4 survives a reboot 0123456789"
+BLOB_MD5=$(md5sum <"$(command -v busybox)" | cut -d' ' -f1)
 
 # The same /init runs on both boots, so the disk must tell them apart: the filesystem is made
 # 56 MiB on a 64 MiB disk and a raw marker at 60 MiB (outside it) records that boot 1 got as far
@@ -41,7 +43,7 @@ else
 	mount -t ext4 /dev/vda /mnt && say "boot 1: mounted"
 	mkdir /mnt/kvmini
 	echo "$TEXT" >/mnt/kvmini/hello.txt
-	dd if=/dev/urandom of=/mnt/kvmini/blob bs=4096 count=256 2>/dev/null
+	cp /bin/busybox /mnt/kvmini/blob
 	say "blob-md5: \$(md5sum </mnt/kvmini/blob | cut -d' ' -f1)"
 	sync
 	umount /mnt && say "boot 1: unmounted"
@@ -59,7 +61,7 @@ build_busybox_initrd "$TMP/ext4.cpio" "$TMP/init" "$MKE2FS=mkfs.ext4" "file:/etc
 
 # one NAME IMAGE FORMAT TRANSPORT: the two-boot run on IMAGE, then the checks
 one() {
-	local name=$1 img=$2 fmt=$3 tr=$4 out=$TMP/${1%%/*}.out raw=$2 rc=0 md5s
+	local name=$1 img=$2 fmt=$3 tr=$4 out=$TMP/${1%%/*}.out raw=$2 rc=0
 	run_vm 400 "$out" --kernel "$KERNEL" --initrd "$TMP/ext4.cpio" --mem 256M \
 		--append "console=ttyS0 quiet" --disk "$img,format=$fmt,transport=$tr" || rc=$?
 	tr -d '\r' <"$out" >"$out.txt"
@@ -69,9 +71,8 @@ one() {
 		[ "$(grep -c 'guest reset: restarting' "$out.txt")" -eq 1 ]
 	check "$name: boot 2 mounted it as ext4" grep -q 'KVEXT4: boot 2: mounted ext4' "$out.txt"
 	check "$name: the text file survived the reboot" grep -qx "KVEXT4: text: $TEXT" "$out.txt"
-	md5s=$(sed -n 's/^KVEXT4: blob-md5: //p' "$out.txt" | sort -u)
-	check "$name: the 1 MiB file read back identically after the reboot" \
-		[ "$(grep -c 'KVEXT4: blob-md5:' "$out.txt")" -eq 2 ] && [ "$(echo "$md5s" | wc -l)" -eq 1 ]
+	check "$name: the busybox copy read back identically on both boots" \
+		[ "$(grep -c "KVEXT4: blob-md5: $BLOB_MD5" "$out.txt")" -eq 2 ]
 	if [ "$fmt" = qcow2 ]; then
 		# the host's e2fsprogs read raw: convert (qemu-img if present, else kvmini's own)
 		raw=$TMP/${name%%/*}.raw
@@ -82,11 +83,11 @@ one() {
 			"$KVMINI" img convert -O raw "$img" "$raw" >/dev/null
 		fi
 	fi
-	check "$name: host e2fsck finds the filesystem clean" e2fsck -fn "$raw"
+	check "$name: host e2fsck finds the filesystem clean" bash -c "e2fsck -fn '$raw' >/dev/null 2>&1"
 	check "$name: host debugfs reads the text file from the image" \
 		[ "$(debugfs -R 'cat /kvmini/hello.txt' "$raw" 2>/dev/null)" = "$TEXT" ]
-	check "$name: host debugfs reads the same 1 MiB file" \
-		[ -n "$md5s" ] && [ "$(debugfs -R 'cat /kvmini/blob' "$raw" 2>/dev/null | md5sum | cut -d' ' -f1)" = "$md5s" ]
+	check "$name: host debugfs reads the same busybox copy" \
+		[ "$(debugfs -R 'cat /kvmini/blob' "$raw" 2>/dev/null | md5sum | cut -d' ' -f1)" = "$BLOB_MD5" ]
 	check "$name: the image holds ext4 (journal, extents)" \
 		bash -c "dumpe2fs -h '$raw' 2>/dev/null | grep -i '^filesystem features:' | grep -q 'has_journal.*extent'"
 	echo "# --- $name: guest and kvmini lines"

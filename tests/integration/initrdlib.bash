@@ -21,6 +21,7 @@ initrd_add_prog() {
 build_busybox_initrd() {
 	local out=$1 init=$2 root p rc
 	shift 2
+	case $out in /*) ;; *) out=$PWD/$out ;; esac
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,etc}
 	cp "$(command -v busybox)" "$root/bin/busybox" || { rm -rf "$root"; return 1; }

@@ -33,5 +33,8 @@ guest_file() {
 run_vm() {
 	local secs=$1 out=$2
 	shift 2
-	timeout --kill-after=5 "$secs" "$KVMINI" run "$@" </dev/null >"$out" 2>&1
+	local rc=0
+	timeout --kill-after=5 "$secs" "$KVMINI" run "$@" </dev/null >"$out" 2>&1 || rc=$?
+	sed -i 's/\r$//' "$out" # the guest's console ends lines with \r\n
+	return $rc
 }
