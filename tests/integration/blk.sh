@@ -21,17 +21,17 @@ guest_sum() { sed -n "s/.*KVMINI-INIT: $2 [^ ]* [0-9]* \([0-9a-f]*\).*/\1/p" "$T
 
 # raw image over virtio-pci: the guest's bytes are in the file
 truncate -s 64M "$TMP/raw.img"
-guest raw "blkwrite:/dev/vda:7:x:$SIZE,blkread:/dev/vda:$SIZE" --disk "$TMP/raw.img,format=raw"
+guest raw "blkwrite:/dev/vda:7:$SIZE,blkread:/dev/vda:$SIZE" --disk "$TMP/raw.img,format=raw"
 check "raw/pci: guest powered off (exit $rc)" [ "$rc" -eq 0 ]
 gsum=$(guest_sum raw blkwrite)
 hsum=$("$PAT" 7 $SIZE "$TMP/raw.img")
-check "raw/pci: the image holds the guest's pattern (guest $gsum, host $hsum)" [ -n "$gsum" ] && [ "$gsum" = "$hsum" ]
-check "raw/pci: the guest read back what it wrote" [ "$(guest_sum raw blkread)" = "$gsum" ]
+check "raw/pci: the image holds the guest's pattern (guest $gsum, host $hsum)" [ -n "$gsum" -a "$gsum" = "$hsum" ]
+check "raw/pci: the guest read back what it wrote" [ -n "$gsum" -a "$(guest_sum raw blkread)" = "$gsum" ]
 
 # qcow2 over virtio-mmio: verified through qemu-img, which must also find the image clean
 "$KVMINI" img create -f qcow2 "$TMP/q.qcow2" 1G >/dev/null
 before=$(du -k "$TMP/q.qcow2" | cut -f1)
-guest qcow2 "blkwrite:/dev/vda:11:x:$SIZE" --disk "$TMP/q.qcow2,format=qcow2,transport=mmio"
+guest qcow2 "blkwrite:/dev/vda:11:$SIZE" --disk "$TMP/q.qcow2,format=qcow2,transport=mmio"
 check "qcow2/mmio: guest powered off (exit $rc)" [ "$rc" -eq 0 ]
 if command -v qemu-img >/dev/null; then
 	check "qcow2/mmio: qemu-img check passes" qemu-img check "$TMP/q.qcow2"
@@ -43,12 +43,12 @@ fi
 after=$(du -k "$TMP/q.qcow2" | cut -f1)
 grown=$(( (after - before) * 1024 ))
 check "qcow2: the file grew by about what was written ($grown bytes for $SIZE)" \
-	[ $grown -ge $SIZE ] && [ $grown -le $((SIZE + (2 << 20))) ]
+	[ $grown -ge $SIZE -a $grown -le $((SIZE + (2 << 20))) ]
 
 # read-only: the guest's write fails, the file is untouched
 head -c $((8 << 20)) /dev/zero >"$TMP/ro.img"
 sum_before=$(md5sum <"$TMP/ro.img")
-guest ro "blkwrite:/dev/vda:5:x:65536" --disk "$TMP/ro.img,format=raw,readonly"
+guest ro "blkwrite:/dev/vda:5:65536" --disk "$TMP/ro.img,format=raw,readonly"
 check "read-only: guest powered off (exit $rc)" [ "$rc" -eq 0 ]
 check "read-only: the guest's write failed" grep -q 'KVMINI-INIT: blkwrite-error' "$TMP/ro.out"
 check "read-only: the image is unchanged" [ "$(md5sum <"$TMP/ro.img")" = "$sum_before" ]
