@@ -1,6 +1,6 @@
 #!/bin/bash
 # virtio-blk inside the guest with direct I/O: sequential 1 MiB writes (plus one flush) and reads
-# of BLK_SEQ_MIB MiB (default 32), then BLK_RAND (default 2000) 4 KiB reads at random offsets in
+# of BLK_SEQ_MIB MiB (default 16), then BLK_RAND (default 500) 4 KiB reads at random offsets in
 # that range. kvmini (virtio-mmio, like qemu's microvm; and virtio-pci) against qemu -M microvm
 # with virtio-blk-device, cache=none on both, same vmlinux, initramfs and command line, on a
 # fresh 64 MiB image of the same recipe per run (raw, then qcow2). BENCH_RUNS runs of each,
@@ -19,8 +19,8 @@ bench_need_kvmini
 bench_check_qemu
 VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
 [ -n "$VMLINUX" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
-SEQ_MIB=${BLK_SEQ_MIB:-32}
-NRAND=${BLK_RAND:-2000}
+SEQ_MIB=${BLK_SEQ_MIB:-16}
+NRAND=${BLK_RAND:-500}
 IMG_SIZE=64M
 [ "$SEQ_MIB" -le 64 ] || bench_die "BLK_SEQ_MIB must fit the $IMG_SIZE image"
 MEM=256M

@@ -13,15 +13,15 @@ static const struct {
 	int cap;
 	const char *name;
 } required_caps[] = {
-	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP: in-kernel interrupt controller" },
-	{ KVM_CAP_PIT2, "KVM_CAP_PIT2: in-kernel PIT" },
-	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
-	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
-	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
-	{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
-	{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD" },
-	{ KVM_CAP_SIGNAL_MSI, "KVM_CAP_SIGNAL_MSI" },
-	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_IRQCHIP, "missing capability KVM_CAP_IRQCHIP: in-kernel interrupt controller" },
+	{ KVM_CAP_PIT2, "missing capability KVM_CAP_PIT2: in-kernel PIT" },
+	{ KVM_CAP_USER_MEMORY, "missing capability KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_EXT_CPUID, "missing capability KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_IRQ_ROUTING, "missing capability KVM_CAP_IRQ_ROUTING" },
+	{ KVM_CAP_IRQFD, "missing capability KVM_CAP_IRQFD" },
+	{ KVM_CAP_IOEVENTFD, "missing capability KVM_CAP_IOEVENTFD" },
+	{ KVM_CAP_SIGNAL_MSI, "missing capability KVM_CAP_SIGNAL_MSI" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "missing capability KVM_CAP_IMMEDIATE_EXIT" },
 };
 
 int kvm_open(struct kvm *k, const char *path, const char **why)

@@ -413,7 +413,10 @@ static int machine_prepare(struct machine *m)
 	const char *why = NULL;
 	int ret = kvm_open(&m->kvm, o->kvm_path, &why);
 	if (ret) {
-		kv_log("%s: %s%s%s", o->kvm_path, why, ret == -ENOTSUP ? "" : ": ", ret == -ENOTSUP ? "" : strerror(-ret));
+		if (ret == -ENOENT || ret == -EACCES || ret == -ENOTSUP)
+			kv_log("%s: %s", o->kvm_path, why);
+		else
+			kv_log("%s: %s: %s", o->kvm_path, why, strerror(-ret));
 		return 1;
 	}
 	if ((ret = check_host_limits(m)) || (ret = build_cmdline(m)))

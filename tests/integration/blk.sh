@@ -1,7 +1,7 @@
 # virtio-blk with the Linux test guest: the guest writes a known pattern to its disk, syncs and
 # powers off; the host then checks the bytes in the image (raw over PCI, qcow2 over MMIO), that a
 # read-only disk refused the write, and that qcow2 grew only by what was written.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need_kvm "virtio-blk with Linux"
 KERNEL=$(guest_file vmlinux) || { not_ok "test kit: vmlinux not built (make kit)"; exit 1; }
 INITRD=$(guest_file initramfs-test.cpio) || { not_ok "test kit: initramfs not built (make kit)"; exit 1; }

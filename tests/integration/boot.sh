@@ -1,7 +1,7 @@
 # Boots the small Linux test kernel (tools/build-guest) and asserts on what the guest printed:
 # 1 and 2 vCPUs online, init ran its commands, poweroff exits 0, reboot with --no-reboot exits.
 # Each boot costs seconds on an emulating host, so each one checks several things.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need_kvm "Linux boot"
 VMLINUX=$(guest_file vmlinux) || { not_ok "test kit: vmlinux not built (make kit)"; exit 1; }
 BZIMAGE=$(guest_file bzImage) || { not_ok "test kit: bzImage not built (make kit)"; exit 1; }

@@ -1,5 +1,5 @@
 # Bad user input: one clear "kvmini: ..." line, the right exit status, never a crash.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 # expect_error DESC STATUS ARGS...: kvmini ARGS exits STATUS with exactly one line on stderr
 expect_error() {
@@ -35,7 +35,8 @@ expect_error "--mem 99T" 2 run --kernel "$TMP/garbage" --mem 99T
 expect_error "--mem garbage" 2 run --kernel "$TMP/garbage" --mem lots
 expect_error "--cpus 0" 2 run --kernel "$TMP/garbage" --cpus 0
 expect_error "--cpus -1" 2 run --kernel "$TMP/garbage" --cpus -1
-expect_error "--cpus above the host limit" 2 run --kernel "$TMP/garbage" --cpus 100000
+expect_error "--cpus absurd" 2 run --kernel "$TMP/garbage" --cpus 100000
+expect_error "--cpus above the host limit" 2 run --kernel "$TMP/garbage" --cpus 300 --serial none
 expect_error "--serial bogus" 2 run --kernel "$TMP/garbage" --serial bogus
 expect_error "missing kernel file" 1 run --kernel "$TMP/nonexistent"
 expect_error "kernel is a directory" 1 run --kernel "$TMP"

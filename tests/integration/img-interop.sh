@@ -3,7 +3,7 @@
 # other side and pass the other side's checks. Result lines as tests/run-all counts them;
 # without qemu-img/qemu-io the test says "skip" and exits 0 (like need_kvm in lib.sh).
 # shellcheck disable=SC1091,SC2015 # ok/fail always succeed, so "A && ok || fail" is safe
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 if ! command -v qemu-img >/dev/null 2>&1 || ! command -v qemu-io >/dev/null 2>&1; then
 	skip "img-interop: qemu-img/qemu-io not installed (Debian: qemu-utils)"
 	exit 0

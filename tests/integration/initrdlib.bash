@@ -25,6 +25,9 @@ build_busybox_initrd() {
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,etc}
 	cp "$(command -v busybox)" "$root/bin/busybox" || { rm -rf "$root"; return 1; }
+	for p in ${BUSYBOX_APPLETS:-$(busybox --list)}; do
+		[ "$p" = busybox ] || ln -s busybox "$root/bin/$p"
+	done
 	cp "$init" "$root/init" && chmod +x "$root/init" || { rm -rf "$root"; return 1; }
 	for p in "$@"; do
 		if [ "${p#file:}" != "$p" ]; then

@@ -2,7 +2,7 @@
 # kvmini net up/down/status; a busy tap gets one clear line; guest A gets an address, pings the
 # host, moves 16 MiB over TCP each way (busybox nc) with matching checksums and reaches guest B on
 # the same bridge; B killed with SIGKILL starts again with the same options.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/netlib.bash"
 need_kvm "virtio-net"
 [ "$(id -u)" -eq 0 ] || { skip "virtio-net: needs root for network namespaces and taps"; exit 0; }

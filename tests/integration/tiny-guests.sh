@@ -1,6 +1,6 @@
 # Tiny freestanding guests (tests/guest/*.S): exit dispatch, unclaimed accesses, --stats, poweroff,
 # reset and triple fault handling. Each runs in milliseconds.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 need_kvm "tiny guests"
 G=$TOP/build/guest
 
