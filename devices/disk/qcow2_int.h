@@ -150,6 +150,9 @@ int qc_fix_copied(struct qcow2 *q, uint64_t *fixed);
 /* qcow2_open.c */
 void qcow2_close_disk(struct disk *d);
 int qc_write_header_field(struct qcow2 *q, unsigned off, const void *be, unsigned len);
+/* Points the header at a new table once it is durable: sync, write the 12-byte (count, offset)
+ * header pair at hdr_off (offset first when offset_first), sync again. */
+int qc_switch_table(struct qcow2 *q, unsigned hdr_off, int offset_first, uint32_t count, uint64_t off);
 int qcow2_create_fd(int fd, const struct disk_create_opts *o, const char **why);
 
 #endif

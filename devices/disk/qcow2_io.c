@@ -349,17 +349,7 @@ int qc_l1_grow(struct qcow2 *q, uint32_t new_size)
 	if (!r)
 		r = qc_meta_flush(q);
 	if (!r)
-		r = dfile_sync(&q->f);
-	if (!r) {
-		uint8_t h[12];
-		uint32_t s = htobe32(new_size);
-		uint64_t o = htobe64(noff);
-		memcpy(h, &s, 4);
-		memcpy(h + 4, &o, 8);
-		r = qc_write_header_field(q, 36, h, 12);
-	}
-	if (!r)
-		r = dfile_sync(&q->f);
+		r = qc_switch_table(q, 36, 0, (uint32_t)new_size, noff);
 	if (r) {
 		free(nl1);
 		return r;

@@ -28,6 +28,20 @@ int qc_write_header_field(struct qcow2 *q, unsigned off, const void *be, unsigne
 	return dfile_pwrite(&q->f, be, len, off);
 }
 
+int qc_switch_table(struct qcow2 *q, unsigned hdr_off, int offset_first, uint32_t count, uint64_t off)
+{
+	int r = dfile_sync(&q->f);
+	if (r)
+		return r;
+	uint8_t h[12];
+	uint32_t c = htobe32(count);
+	uint64_t o = htobe64(off);
+	memcpy(h + (offset_first ? 8 : 0), &c, 4);
+	memcpy(h + (offset_first ? 0 : 4), &o, 8);
+	r = qc_write_header_field(q, hdr_off, h, 12);
+	return r ? r : dfile_sync(&q->f);
+}
+
 static void qc_free(struct qcow2 *q)
 {
 	if (q->backing)

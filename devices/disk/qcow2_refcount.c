@@ -162,17 +162,7 @@ static int grow_rt(struct qcow2 *q, uint64_t min_bi)
 	if (!r)
 		r = qc_write_table(q, start * q->cs, nrt, ne);
 	if (!r)
-		r = dfile_sync(&q->f);
-	if (!r) {
-		uint8_t h[12];
-		uint64_t o = htobe64(start * q->cs);
-		uint32_t n = htobe32((uint32_t)nclus);
-		memcpy(h, &o, 8);
-		memcpy(h + 8, &n, 4);
-		r = qc_write_header_field(q, 48, h, 12);
-	}
-	if (!r)
-		r = dfile_sync(&q->f);
+		r = qc_switch_table(q, 48, 1, (uint32_t)nclus, start * q->cs);
 	if (r) {
 		free(nrt);
 		return r;

@@ -124,17 +124,7 @@ static int commit_table(struct qcow2 *q, struct qc_snap *snaps, uint32_t n)
 	if (!r)
 		r = qc_meta_flush(q);
 	if (!r)
-		r = dfile_sync(&q->f);
-	if (!r) {
-		uint8_t h[12];
-		uint32_t nb = htobe32(n);
-		uint64_t o = htobe64(off);
-		memcpy(h, &nb, 4);
-		memcpy(h + 4, &o, 8);
-		r = qc_write_header_field(q, 60, h, 12);
-	}
-	if (!r)
-		r = dfile_sync(&q->f);
+		r = qc_switch_table(q, 60, 0, n, off);
 	if (r)
 		return r;
 	uint64_t old = q->snap_off, oldc = (q->snap_bytes + q->cs - 1) / q->cs;
