@@ -19,8 +19,9 @@ trap 'netns_down; rm -rf "$TMP"' EXIT
 KERNEL=$(tools/guest-path vmlinux 2>/dev/null) || { say "skipped: test kit not built (make kit)"; exit 0; }
 netns_up || { say "skipped: cannot create a network namespace"; exit 0; }
 build_net_initrd "$TMP/net.cpio" || { say "skipped: cannot build the initramfs"; exit 0; }
-head -c 16M /dev/urandom >"$TMP/src"
-APPEND="console=ttyS0 quiet kvip=10.77.0.2/24 kvhost=$HOST_IP kvrole=bench"
+MB=${BENCH_NET_MB:-16} # BENCH_NET_MB=N moves N MiB each way instead
+head -c ${MB}M /dev/urandom >"$TMP/src"
+APPEND="console=ttyS0 quiet kvip=10.77.0.2/24 kvhost=$HOST_IP kvrole=bench kvmb=$MB"
 # what kvmini adds by itself on a PVM host; qemu needs it spelled out
 PVM="noxsave noinvpcid clearcpuid=smap,popcnt,rdtscp,rdpid,erms,fsrm,clwb"
 
@@ -37,8 +38,8 @@ run_one() {
 	local rx tx
 	rx=$(sed -n 's/^# host->guest: \([0-9.]*\) s/\1/p' "$TMP/$name.host")
 	tx=$(sed -n 's/^# guest->host: \([0-9.]*\) s/\1/p' "$TMP/$name.host")
-	R_RX=$(awk -v t="$rx" 'BEGIN { if (t > 0) printf "%.2f", 16 / t; else print "n/a" }')
-	R_TX=$(awk -v t="$tx" 'BEGIN { if (t > 0) printf "%.2f", 16 / t; else print "n/a" }')
+	R_RX=$(awk -v mb="$MB" -v t="$rx" 'BEGIN { if (t > 0) printf "%.2f", mb / t; else print "n/a" }')
+	R_TX=$(awk -v mb="$MB" -v t="$tx" 'BEGIN { if (t > 0) printf "%.2f", mb / t; else print "n/a" }')
 	R_PING=$(sed -n 's|^KVNET: ping .* = [0-9.]*/\([0-9.]*\)/.*|\1|p' "$out")
 	R_PING=${R_PING:-n/a}
 	say "$name: host->guest $R_RX MiB/s, guest->host $R_TX MiB/s, ping avg $R_PING ms ($((SECONDS - t0)) s in all)"

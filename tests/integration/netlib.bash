@@ -68,7 +68,7 @@ bench)
 	t0=$(date +%s)
 	nc "$kvhost" 5002 </dev/null >/dev/null
 	say "bench-rx done in $(($(date +%s) - t0)) s"
-	dd if=/dev/zero bs=1M count=16 2>/dev/null | nc "$kvhost" 5001
+	dd if=/dev/zero bs=1M count="${kvmb:-16}" 2>/dev/null | nc "$kvhost" 5001
 	say "bench-tx done"
 	;;
 peer | idle)
