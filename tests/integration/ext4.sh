@@ -3,9 +3,10 @@
 # copied into a busybox initramfs with its shared libraries), writes two files, syncs, unmounts
 # and reboots; kvmini restarts the VM with the same disk; the second boot mounts the filesystem,
 # prints the files and powers off. The host then reads the files out of the image with debugfs
-# and has e2fsck check it. (The guest's kernel mode is emulated on a PVM host: the data comes from a
-# file already in the initramfs, since /dev/urandom would cost about a minute per MiB; panic=-1
-# turns a guest panic into a reset that the checks count instead of a hang.) Raw image over virtio-pci, qcow2 over virtio-mmio.
+# and has e2fsck check it. Raw image over virtio-pci, qcow2 over virtio-mmio.
+# The guest's kernel mode is emulated on a PVM host: the data comes from a file already in the
+# initramfs (/dev/urandom would cost about a minute per MiB); panic=-1 turns a guest panic into a
+# reset that the checks count, instead of a hang.
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/initrdlib.bash"
 need_kvm "ext4 across a reboot"
