@@ -66,7 +66,8 @@ kit:
 	tools/build-guest
 
 check: deps
-	$(MAKE) kvmini unit guests kit
+	$(MAKE) -j$$(nproc) kvmini unit guests
+	$(MAKE) kit
 	tests/run-all
 
 bench: deps

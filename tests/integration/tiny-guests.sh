@@ -40,3 +40,12 @@ check "triple-fault guest ran" grep -q '^TINY: triple fault$' "$TMP/serial"
 rc=0
 run_vm 20 "$TMP/out" --kernel "$G/dispatch.elf" --serial "file:$TMP/serial" --cpus 2 --mem 3584M || rc=$?
 check "RAM above the PCI hole (3.5G) boots (got $rc)" [ "$rc" -eq 0 ]
+
+# memory options: KSM-mergeable and THP-backed RAM still run a guest (the madvise calls succeed)
+ran_to_poweroff() { [ "$rc" -eq 0 ] && grep -q '^TINY: powering off' "$TMP/serial"; }
+for opt in --ksm --hugepages=thp; do
+	rc=0
+	rm -f "$TMP/serial"
+	run_vm 20 "$TMP/out" --kernel "$G/dispatch.elf" --serial "file:$TMP/serial" --mem 64M $opt || rc=$?
+	check "$opt: the guest runs and powers off (got $rc)" ran_to_poweroff
+done
