@@ -11,12 +11,7 @@ set -uo pipefail
 BENCH_NAME=blk
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
-case "${1:-}" in
--h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-esac
-
-bench_need_kvmini
-bench_check_qemu
+bench_start "$@"
 VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
 [ -n "$VMLINUX" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
 SEQ_MIB=${BLK_SEQ_MIB:-16}

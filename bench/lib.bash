@@ -41,6 +41,24 @@ bench_pvm_params() {
 # kit file path (tools/guest-path), or empty
 bench_kit() { "$TOP/tools/guest-path" "$1" 2>/dev/null; }
 
+# bench_start ARGS: what every benchmark does first: --help prints the script's header comment,
+# then kvmini must exist and the peer is looked up.
+bench_start() {
+	case "${1:-}" in
+	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+	esac
+	bench_need_kvmini
+	bench_check_qemu
+}
+
+# bench_linux_kit: VMLINUX and INITRD from the kit (or BENCH_VMLINUX/BENCH_INITRD); skips the
+# benchmark (exit 0) when the kit is not built
+bench_linux_kit() {
+	VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
+	INITRD="${BENCH_INITRD:-$(bench_kit initramfs-test.cpio)}"
+	[ -n "$VMLINUX" ] && [ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+}
+
 # now in ns (bash 5 EPOCHREALTIME: no fork)
 now_ns() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t * 1000)); }
 

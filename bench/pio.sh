@@ -9,13 +9,8 @@ set -uo pipefail
 BENCH_NAME=pio
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
-case "${1:-}" in
--h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-esac
-
+bench_start "$@"
 N="${PIO_COUNT:-200000}"
-bench_need_kvmini
-bench_check_qemu
 mkdir -p "$BENCH_BUILD"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

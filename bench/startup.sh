@@ -12,15 +12,8 @@ set -uo pipefail
 BENCH_NAME=startup
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
-case "${1:-}" in
--h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-esac
-
-bench_need_kvmini
-bench_check_qemu
-VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
-INITRD="${BENCH_INITRD:-$(bench_kit initramfs-test.cpio)}"
-[ -n "$VMLINUX" ] && [ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+bench_start "$@"
+bench_linux_kit
 TMP=$(mktemp -d)
 VPID=
 trap '[ -z "$VPID" ] || kill -KILL "$VPID" 2>/dev/null; rm -rf "$TMP"' EXIT
