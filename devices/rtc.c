@@ -107,23 +107,18 @@ static int hour_from_reg(const struct rtc *r, uint8_t v)
 	return (v & 0x80) ? h + 12 : h;
 }
 
+/* registers that show the guest's clock (computed from the host time plus the guest's offset) */
+static int is_time_reg(unsigned idx)
+{
+	return idx == REG_SEC || idx == REG_MIN || idx == REG_HOUR || idx == REG_WDAY || idx == REG_MDAY ||
+	       idx == REG_MON || idx == REG_YEAR || idx == REG_CENTURY;
+}
+
 static uint8_t read_reg(struct rtc *r, unsigned idx)
 {
-	struct tm tm;
-	switch (idx) {
-	case REG_SEC:
-	case REG_MIN:
-	case REG_HOUR:
-	case REG_WDAY:
-	case REG_MDAY:
-	case REG_MON:
-	case REG_YEAR:
-	case REG_CENTURY:
+	struct tm tm = { 0 };
+	if (is_time_reg(idx))
 		guest_tm(r, &tm);
-		break;
-	default:
-		break;
-	}
 	switch (idx) {
 	case REG_SEC:
 		return to_reg(r, tm.tm_sec % 60);
@@ -158,20 +153,9 @@ static uint8_t read_reg(struct rtc *r, unsigned idx)
 
 static void write_reg(struct rtc *r, unsigned idx, uint8_t v)
 {
-	struct tm tm;
-	switch (idx) {
-	case REG_SEC:
-	case REG_MIN:
-	case REG_HOUR:
-	case REG_MDAY:
-	case REG_MON:
-	case REG_YEAR:
-	case REG_CENTURY:
+	struct tm tm = { 0 };
+	if (is_time_reg(idx) && idx != REG_WDAY) /* the weekday follows from the date */
 		guest_tm(r, &tm);
-		break;
-	default:
-		break;
-	}
 	switch (idx) {
 	case REG_SEC:
 		tm.tm_sec = from_reg(r, v);
