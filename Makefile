@@ -8,7 +8,7 @@ LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKGCFLAGS) -I. -MMD -MP
 
-SRCS    := $(filter-out vmm/main.c,$(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c virtio/*.c firmware/*.c)))
+SRCS    := $(filter-out tools/main.c,$(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c virtio/*.c firmware/*.c tools/*.c)))
 OBJS    := $(SRCS:%.c=build/obj/%.o)
 AOBJS   := $(SRCS:%.c=build/asan/%.o)
 UNIT    := $(sort $(wildcard tests/unit/test_*.c))
@@ -21,7 +21,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 .PHONY: all check unit guests kit bench demo deps clean
 all: kvmini
 
-kvmini: build/obj/vmm/main.o build/libkvmini.a
+kvmini: build/obj/tools/main.o build/libkvmini.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 build/libkvmini.a: $(OBJS)
@@ -84,4 +84,4 @@ deps:
 clean:
 	rm -rf build kvmini
 
--include $(OBJS:.o=.d) $(AOBJS:.o=.d) build/obj/vmm/main.d
+-include $(OBJS:.o=.d) $(AOBJS:.o=.d) build/obj/tools/main.d

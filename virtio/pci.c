@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "devices/pci.h"
-#include "virtio/msix.h"
+#include "devices/msix.h"
 #include "virtio/queue.h"
 #include "virtio/virtio.h"
 #include "vmm/log.h"

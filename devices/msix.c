@@ -1,4 +1,4 @@
-#include "msix.h"
+#include "devices/msix.h"
 
 #include <errno.h>
 #include <string.h>

@@ -2,11 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "devices/disk/imgcmd.h"
-#include "log.h"
-#include "machine.h"
-#include "netcmd.h"
-#include "options.h"
+#include "tools/img.h"
+#include "vmm/log.h"
+#include "vmm/machine.h"
+#include "tools/net.h"
+#include "vmm/options.h"
 
 #ifndef KVMINI_VERSION
 #define KVMINI_VERSION "0.1"

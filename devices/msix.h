@@ -2,8 +2,8 @@
  * in a BAR, per-vector and function masking with pending bits, and one irqfd per vector routed
  * while the vector can fire (signal_msi when the VM has no irqfd). Thread-safe: vCPUs program the
  * table while I/O threads signal. */
-#ifndef KVMINI_VIRTIO_MSIX_H
-#define KVMINI_VIRTIO_MSIX_H
+#ifndef KVMINI_PCI_MSIX_H
+#define KVMINI_PCI_MSIX_H
 #include <pthread.h>
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /* `kvmini img` subcommands: create, info, check, resize, snapshot (convert is in imgconvert.c). */
-#include "imgcmd.h"
+#include "tools/img.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "disk_int.h"
-#include "qcow2.h"
+#include "devices/disk/disk_int.h"
+#include "devices/disk/qcow2.h"
 #include "vmm/log.h"
 #include "vmm/size.h"
 

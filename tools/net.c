@@ -2,7 +2,7 @@
  * bridge with an address, turns on IPv4 forwarding and masquerades the bridge's subnet out of an
  * uplink in an nftables table of its own; `down` undoes exactly what `up` recorded in its state
  * file, nothing else. Runs iproute2 and nft (Debian's) without a shell. */
-#include "netcmd.h"
+#include "tools/net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "vmm/log.h"
 
 struct net_state {
 	char bridge[IF_NAMESIZE];

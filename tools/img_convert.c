@@ -1,6 +1,6 @@
 /* `kvmini img convert`: copy an image into a new one of another format, skipping zeros, via a
  * temporary file that is renamed into place only once the copy is complete and synced. */
-#include "imgcmd.h"
+#include "tools/img.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "disk_int.h"
+#include "devices/disk/disk_int.h"
 #include "vmm/log.h"
 #include "vmm/size.h"
 
