@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Asynchronous disk requests: how a controller (virtio-blk, virtio-scsi, IDE, AHCI) keeps many
+ * requests in flight on one I/O thread without ever waiting for the disk.
+ *
+ * One `struct disk_aio` belongs to one thread (a controller's I/O thread): it is never shared, so it
+ * needs no lock. The thread submits requests, calls disk_aio_kick() once per batch (one io_uring
+ * submission for the whole batch), and when disk_aio_fd() becomes readable calls
+ * disk_aio_complete(), which runs each finished request's `done` callback on that thread.
+ *
+ * Contract:
+ *  - every disk_aio_submit() ends in exactly one `done` call, possibly before submit returns (a
+ *    request refused up front, a format or a host without io_uring that completes synchronously);
+ *  - completions come in any order, as virtio and AHCI allow;
+ *  - a FLUSH completes only after every WRITE/DISCARD/WRITE_ZEROES submitted before it on the same
+ *    disk_aio has completed, and then covers them (the disk layer holds it back until they are done);
+ *  - iov buffers must stay valid until `done` runs; the request struct too;
+ *  - requests past the end of the disk fail with -EINVAL, writes to a read-only disk with -EROFS,
+ *    exactly as the synchronous calls in disk.h do. */
+#ifndef KVMINI_DISK_AIO_H
+#define KVMINI_DISK_AIO_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "devices/disk/disk.h"
+
+enum disk_op { DISK_OP_READ, DISK_OP_WRITE, DISK_OP_FLUSH, DISK_OP_DISCARD, DISK_OP_WRITE_ZEROES };
+
+struct disk_aio;
+struct disk_req;
+typedef void (*disk_done_fn)(struct disk_req *r, int ret); /* ret: 0 or -errno */
+
+struct disk_req {
+	/* --- filled by the caller --- */
+	enum disk_op op;
+	uint64_t off;            /* bytes */
+	const struct iovec *iov; /* READ/WRITE */
+	int niov;
+	uint64_t len;   /* bytes: READ/WRITE the iov total, DISCARD/WRITE_ZEROES the range */
+	bool may_unmap; /* WRITE_ZEROES */
+	disk_done_fn done;
+	void *opaque; /* the caller's */
+	/* --- private to the disk layer --- */
+	struct disk *disk;
+	struct disk_req *next; /* held flushes, format-internal lists */
+	int pending;           /* sub-operations still outstanding */
+	int err;               /* first error among them */
+	void *priv;            /* format / backend state */
+};
+
+/* depth: how many requests may be in flight (a queue's size); more are queued inside. */
+int disk_aio_create(struct disk_aio **out, unsigned depth);
+/* Waits for every request in flight (their done callbacks run), then frees. NULL is fine. */
+void disk_aio_destroy(struct disk_aio *q);
+/* Readable (EPOLLIN) when completions are waiting; -1 when every request completes inside submit. */
+int disk_aio_fd(const struct disk_aio *q);
+void disk_aio_submit(struct disk_aio *q, struct disk *d, struct disk_req *r);
+/* Hands everything submitted since the last kick to the kernel: one syscall per batch. */
+void disk_aio_kick(struct disk_aio *q);
+/* Runs the done callbacks of finished requests; returns how many. Never blocks. */
+unsigned disk_aio_complete(struct disk_aio *q);
+/* Blocks until nothing is in flight (device reset, snapshot, teardown); returns how many completed. */
+unsigned disk_aio_drain(struct disk_aio *q);
+unsigned disk_aio_inflight(const struct disk_aio *q);
+/* "io_uring" or "sync": what this context uses (for logs and --stats). */
+const char *disk_aio_backend(const struct disk_aio *q);
+
+#endif
