@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kvmini: `make` builds ./kvmini, `make check` runs every test, `make bench` the side-by-side benchmarks.
 CC      ?= cc
 CFLAGS  ?= -O2 -g

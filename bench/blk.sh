@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # virtio-blk inside the guest with direct I/O: sequential 1 MiB writes (plus one flush) and reads
 # of BLK_SEQ_MIB MiB (default 16), then BLK_RAND (default 500) 4 KiB reads at random offsets in
 # that range. kvmini (virtio-mmio, like qemu's microvm; and virtio-pci) against qemu -M microvm

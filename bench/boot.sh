@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Linux boot: the test kernel (vmlinux) + initramfs-test.cpio with `kvtest=poweroff`, in kvmini
 # and in qemu -M microvm (same vmlinux, initrd and command line, the PVM parameters included),
 # BENCH_RUNS times each (default 3), interleaved. Medians of the time from process start to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The floor for a PIO exit round trip: a bare KVM_RUN loop on /dev/kvm, no devices, no irqchip.
  * One memory slot, one vCPU in 64-bit mode (the same entry state kvmini gives its guests) running
  *     mov $PORT,%dx; mov $N,%ecx; 1: out %al,(%dx); dec %ecx; jnz 1b; hlt

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers for bench/*.sh (sourced, not run: bench/run-all runs only *.sh).
 # Every benchmark runs kvmini and its peer in the same go and prints the ratio: on a PVM host
 # (see README, "PVM hosts") absolute times mean little. Benchmarks never fail for being slow:

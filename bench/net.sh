@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Guest<->host TCP throughput (16 MiB each way, busybox nc in the guest) and ping latency over a tap
 # on a bridge in a throwaway network namespace: kvmini's virtio-net against qemu-system-x86_64 with
 # virtio-net-pci (-M microvm,pcie=on) on the same kernel and initramfs, in one run. Prints both and the ratio.

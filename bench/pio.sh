@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # PIO exit round trip. A tiny guest (bench/guest/pioloop.S) writes a byte to an unclaimed port
 # (0x550) N times and powers off; kvmini's per-exit cost is (wall(N) - wall(0)) / N, so VM
 # setup and teardown cancel out. The floor is bench/floor.c: a bare KVM_RUN loop running the

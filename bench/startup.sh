@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # VMM startup and memory overhead, kvmini vs qemu -M microvm, the same Linux guest (test kernel +
 # initramfs-test.cpio) and command line for both, BENCH_RUNS times each (default 3), interleaved;
 # medians.

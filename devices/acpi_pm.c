@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* ACPI PM registers. The block is treated as a little byte-addressed register file so any access
  * size at any offset has a defined meaning: reads copy from a snapshot, writes apply per byte. */
 #include "acpi_pm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ACPI fixed hardware (PIIX4-like, on port I/O): PM1a event and control blocks, the PM timer, and
  * the FADT reset register. Poweroff is SLP_TYP 5 + SLP_EN; reset is bit 2 in the reset register. */
 #ifndef KVMINI_ACPI_PM_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* i8042 model. Like the real part it has a one-byte output buffer: a new response replaces an unread
  * one, so a driver that gave up on a reply never finds it stale in front of the next one. */
 #include "i8042.h"

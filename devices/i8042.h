@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* i8042 keyboard controller, just enough for Linux: self-test, command byte, port enable/disable,
  * interface tests and the reset line (command 0xFE). No keyboard or mouse is attached: keyboard
  * writes are answered with a quick NAK and the AUX port fails its tests, so probing takes no time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSI-X emulation for a PCI function: the capability in config space, the vector table and PBA
  * in a BAR, per-vector and function masking with pending bits, and one irqfd per vector routed
  * while the vector can fire (signal_msi when the VM has no irqfd). Thread-safe: vCPUs program the

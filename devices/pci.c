@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* PCI on bus 0: the device side (type-0 config header, BARs, capability chain) and the host bridge
  * (configuration mechanism #1, BAR placement, BAR (re)mapping when the guest rewrites a BAR or the
  * command register's decode bits). */

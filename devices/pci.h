@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCI: a host bridge on config mechanism #1 (0xCF8/0xCFC), bus 0 only, and the device-side helpers a
  * PCI device model uses (config space, BARs the guest may move, capabilities, INTx). */
 #ifndef KVMINI_PCI_H

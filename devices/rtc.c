@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* CMOS RTC model. The time registers are never stored: every read converts host time plus the
  * guest's offset, so the clock cannot drift or stall; register B's SET bit freezes a copy while the
  * guest writes a new time, as on the real chip. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MC146818 CMOS RTC at 0x70/0x71: the host's UTC clock (plus whatever offset the guest sets) in the
  * format register B asks for, and the 128 bytes of CMOS memory firmware conventions read. No
  * periodic, alarm or update interrupts. */

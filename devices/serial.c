@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* 16550A UART model. Transmission is instantaneous (THR is always empty again after a write), so the
  * only real state is the RX FIFO, the register file and which interrupt is pending. */
 #include "serial.h"

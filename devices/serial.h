@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* 8250/16550A UART (the guest's console): registers on the PIO bus, output to an fd, input pushed by
  * the main loop into a 4 KiB RX FIFO. Thread-safe: vCPU threads and the main loop both call in. */
 #ifndef KVMINI_SERIAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ACPI tables for a legacy-free-ish PC: RSDP, XSDT/RSDT, FADT (PM1a event/control, PM timer,
  * reset register, SCI), FACS, MADT (local APICs, IOAPIC, overrides) and a small static DSDT
  * (\_S5, the PCI host bridge with a static _PRT, optional virtio-mmio devices). All of it lives in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A tiny AML byte encoder for static DSDT content: names, integers, strings, packages, buffers,
  * Scope and Device blocks, and the resource descriptors a _CRS needs. No methods on purpose: the
  * guest's ACPI interpreter runs in emulated kernel mode here and methods are slow. Errors are

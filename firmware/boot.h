@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the BIOS hand-off produces: the state the boot vCPU starts in, and the inputs that describe
  * the machine to the guest (e820 from the RAM regions, ACPI/MP tables for the CPUs and devices). */
 #ifndef KVMINI_BOOT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Little-endian field access and checksums for the firmware tables we build in byte buffers:
  * offsets from the specs are spelled out instead of packed structs, so nothing depends on layout. */
 #ifndef KVMINI_FW_BYTES_H

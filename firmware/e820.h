@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The BIOS memory map (e820) the guest sees, derived from the RAM regions of a gmem. */
 #ifndef KVMINI_E820_H
 #define KVMINI_E820_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The guest-physical memory map kvmini builds: one place for every fixed address. */
 #ifndef KVMINI_LAYOUT_H
 #define KVMINI_LAYOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Direct Linux boot: loads a bzImage or an ELF64 kernel (vmlinux, or a tiny freestanding test
  * program) into guest RAM, builds boot_params with the command line, initrd and e820 map, and the
  * GDT and identity page tables for the 64-bit entry. No BIOS, no real mode. */

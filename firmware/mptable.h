@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Intel MultiProcessor Specification 1.4 tables in the EBDA: how a guest booted with acpi=off (or
  * an old kernel) finds the CPUs, the IOAPIC and the PCI interrupt routing. Mirrors the MADT and
  * the DSDT's _PRT. */

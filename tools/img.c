@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* `kvmini img` subcommands: create, info, check, resize, snapshot (convert is in imgconvert.c). */
 #include "tools/img.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `kvmini img`: create, inspect, check, convert, resize and snapshot disk images. */
 #ifndef KVMINI_IMGCMD_H
 #define KVMINI_IMGCMD_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* `kvmini img convert`: copy an image into a new one of another format, skipping zeros, via a
  * temporary file that is renamed into place only once the copy is complete and synced. */
 #include "tools/img.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* kvmini's command line: `kvmini run` boots a guest, `kvmini img` manages disk images. */
 #include <stdio.h>
 #include <string.h>

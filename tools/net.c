@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* `kvmini net up|down|status`: the host side of guest networking in one command. `up` makes a
  * bridge with an address, turns on IPv4 forwarding and masquerades the bridge's subnet out of an
  * uplink in an nftables table of its own; `down` undoes exactly what `up` recorded in its state

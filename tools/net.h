@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `kvmini net`: host bridge, forwarding and NAT for guests (see net_main's --help). */
 #ifndef KVMINI_NETCMD_H
 #define KVMINI_NETCMD_H

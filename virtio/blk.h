@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* virtio-blk (virtio 1.2 §5.2) over a `struct disk`: IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES, each
  * request validated and answered with a status byte; I/O runs on the device's I/O thread. */
 #ifndef KVMINI_VIRTIO_BLK_H

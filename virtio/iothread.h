@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The per-device I/O thread: epoll over the queues' kick eventfds (ioeventfds when the VM offers
  * them), device-specific fds, and a stop eventfd. Internal to virtio/. */
 #ifndef KVMINI_VIRTIO_IOTHREAD_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-mmio version 2 transport (virtio 1.2 §4.2): a 4 KiB register window, config space at
  * 0x100, kicks through an ioeventfd on QueueNotify (datamatch = queue index), and an edge pulse on
  * one GSI per notification with InterruptStatus saying why. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* virtio-net (virtio 1.2 §5.1) over a packet fd per queue pair: a tap opened with IFF_VNET_HDR and a
  * 12-byte vnet header (TUNSETVNETHDRSZ), or in tests a datagram socketpair carrying the same
  * header + frame. Checksum/TSO/UFO offloads, mergeable rx buffers, link status and (with more than

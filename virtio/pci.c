@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-pci modern transport (virtio 1.2 §4.1): one 64-bit memory BAR holds the common, ISR,
  * device and notify structures plus the MSI-X table and PBA. Queue kicks become ioeventfds on the
  * notify addresses; interrupts go out as MSI-X through one irqfd per vector, else INTx + ISR. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Split virtqueues (virtio 1.2 §2.7): the guest-facing rings, read only through gmem and validated
  * on every use. Any rule the driver breaks marks the queue broken and the device NEEDS_RESET; the
  * queue then yields nothing until a device reset. Supports INDIRECT_DESC and EVENT_IDX.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The transport-independent virtio device core: status state machine, feature negotiation,
  * reset, NEEDS_RESET, and routing guest notifications to the I/O thread. */
 #include "virtio.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The virtio core: what a device model (blk, net, ...) fills in, and what a transport (PCI or MMIO)
  * offers it. A device knows nothing of its transport: it declares features, config space and queues,
  * handles `handle_queue` on its own I/O thread, and signals the driver with virtq_notify(). The

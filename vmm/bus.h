@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Address-range registry for one bus (port I/O or MMIO): devices register {base, len, ops, opaque};
  * an exit is one binary search away from its handler. */
 #ifndef KVMINI_BUS_H

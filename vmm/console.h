@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The user's terminal as the guest console: raw mode (restored on every exit path, crashes
  * included) and the Ctrl-A escape keys, filtered out of the byte stream sent to the guest. */
 #ifndef KVMINI_CONSOLE_H

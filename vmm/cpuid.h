@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The guest's CPUID: a pure policy that turns KVM_GET_SUPPORTED_CPUID into one vCPU's table
  * (topology, hypervisor leaves, what is hidden), detection of a PVM host, and the guest kernel
  * parameters such a host needs because there CPUID cannot hide what its emulator lacks. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Guest kernel parameters for a PVM host: see cpuid.h and /work/shared/PVM-NOTES.md. The parsing
  * mirrors Linux 6.1's early x86 parser (arch/x86/lib/cmdline.c): words split at any byte <= ' ',
  * no quoting, whole-word matches over the whole line, and of several clearcpuid= the last wins. */

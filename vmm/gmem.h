@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Guest physical memory: the one bounds-checked way any device reaches guest RAM.
  * Pure bookkeeping over host mappings, so unit tests can build one over malloc'd buffers. */
 #ifndef KVMINI_GMEM_H

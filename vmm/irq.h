@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Interrupt lines and the other VM services a device model may call. Devices hold these small
  * objects and never know whether they end in KVM_IRQ_LINE, irqfd, or a unit-test recorder. */
 #ifndef KVMINI_IRQ_H

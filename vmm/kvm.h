@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The /dev/kvm handle: API version and the capabilities kvmini relies on, checked once up front. */
 #ifndef KVMINI_KVM_H
 #define KVMINI_KVM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Messages to the user: every line starts with "kvmini: ". */
 #ifndef KVMINI_LOG_H
 #define KVMINI_LOG_H

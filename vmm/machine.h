@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The board kvmini builds for `kvmini run`: a PC without a BIOS (COM1, i8042, RTC, ACPI PM, a PCI
  * host bridge and virtio devices), the kernel loaded directly, and the loop that runs it until the
  * guest powers off. A guest reset rebuilds the whole VM from the same options. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --disk: the option's grammar, the images it opens (kept open across guest resets, so their locks
  * are held for the whole run), and the virtio-blk devices built on them in each VM incarnation. */
 #ifndef KVMINI_MACHINE_DISK_H

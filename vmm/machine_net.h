@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --net: the option's grammar, the taps it opens (kept for the whole run, so a guest reset keeps its
  * host interface), and the virtio-net devices built on them in each VM incarnation. */
 #ifndef KVMINI_MACHINE_NET_H

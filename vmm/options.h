@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `kvmini run` options: parsed into a plain struct so the parser is unit-testable and main.c only
  * acts on the result. */
 #ifndef KVMINI_OPTIONS_H

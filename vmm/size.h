@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Human sizes on the command line ("512M", "8G", "1T") and back ("1 GiB"), shared by every CLI. */
 #ifndef KVMINI_SIZE_H
 #define KVMINI_SIZE_H

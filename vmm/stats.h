@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Exit statistics: per-vCPU counters (no sharing between vCPUs on the hot path), summed and printed
  * at exit by --stats. Time is measured only when statistics were asked for. */
 #ifndef KVMINI_STATS_H

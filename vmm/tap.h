@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Host tap devices for virtio-net: /dev/net/tun with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR and a 12-byte
  * vnet header, one non-blocking fd per queue. A tap kvmini creates is not persistent, so it vanishes
  * with the last fd, even after SIGKILL; one that already existed (ifname=) is only attached to. */

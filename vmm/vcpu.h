@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vCPUs: one thread each, looping on KVM_RUN and dispatching port and MMIO exits to the buses. */
 #ifndef KVMINI_VCPU_H
 #define KVMINI_VCPU_H

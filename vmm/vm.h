@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A VM: its KVM handle, guest RAM, the two buses, the interrupt routing table and the services
  * (struct vm_hooks) its devices call. What devices plug in is decided in machine.c. */
 #ifndef KVMINI_VM_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Guest side of bench/blk.sh: runs as /init (static, glibc) of a one-file initramfs and measures
  * direct I/O on a virtio-blk disk: sequential 1 MiB writes (then one flush), sequential 1 MiB

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PIO exit round trip: COUNT byte writes to an unclaimed port, then ACPI poweroff. bench/pio.sh
  * builds it twice (-DCOUNT=200000 and -DCOUNT=0) and divides the difference in wall time by COUNT.
  * kvmini enters at _start in 64-bit mode (tests/guest convention). For qemu the ELF also carries a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* disk_create: new raw and qcow2 images, built in a temporary file and renamed into place. */
 #include "qcow2_int.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* One image file: open + OFD lock, full-length positional I/O, and O_DIRECT bouncing. */
 #include "disk_int.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* disk_open: probe, dispatch to a format, and the checked entry points every controller calls. */
 #include "disk_int.h"
 

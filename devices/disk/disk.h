@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Disk images behind one interface: every storage controller (virtio-blk, virtio-scsi, IDE, AHCI)
  * reads and writes a `struct disk` at byte offsets and never knows whether raw or qcow2 is below.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the image formats: one image file (fd, O_DIRECT alignment, OFD lock),
  * scatter-gather helpers, and the per-format open functions disk_open dispatches to. */
 #ifndef KVMINI_DISK_INT_H

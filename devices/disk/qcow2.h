@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qcow2-only operations for `kvmini img` and tests: info, internal snapshots, consistency check.
  * Each takes a disk opened as qcow2 (else -EINVAL); the I/O path is in disk.h. */
 #ifndef KVMINI_QCOW2_H

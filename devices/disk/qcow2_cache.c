@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* qcow2 metadata caches (L2 tables, refcount blocks), write-back ordering, and L2 table lookup
  * with allocation / copy-on-write of shared tables. */
 #include "qcow2_int.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* qcow2 consistency check: recompute every refcount from the tables that reference clusters,
  * compare with the stored ones, check COPIED flags; optionally repair. */
 #include "qcow2_int.h"

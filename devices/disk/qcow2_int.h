@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qcow2 internals shared by qcow2_*.c: the open image, its metadata caches, and the helpers that
  * keep crash ordering (a refcount is durable before anything points at a cluster; a cluster is
  * freed only after nothing durable points at it). Leaks are allowed after a crash, corruption not. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* qcow2 guest I/O: reads through L1/L2 (standard, zero, compressed, backing), writes with cluster
  * allocation and copy-on-write, discard / write-zeroes via L2 entries, resize, block status. */
 #include "qcow2_int.h"

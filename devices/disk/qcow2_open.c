@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* qcow2 open (header validation, extensions, backing chain), close, create, and info. */
 #include "qcow2_int.h"
 

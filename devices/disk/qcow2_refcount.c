@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* qcow2 refcounts and cluster allocation. Refcount blocks live in a write-back cache; the table
  * itself is kept in memory and grows by being copied to the end of the file. */
 #include "qcow2_int.h"

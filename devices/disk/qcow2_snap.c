@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* qcow2 internal snapshots: the snapshot table, and create / apply / delete, which move whole L1
  * tables and adjust the refcount of everything they reach. */
 #include "qcow2_int.h"

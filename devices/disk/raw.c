@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* raw: the image file is the disk, byte for byte. Holes and fallocate give discard/zeroing. */
 #include "disk_int.h"
 

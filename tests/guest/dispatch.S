@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Exercises exit dispatch: COM1 output (a claimed port), 100 writes to an unclaimed port, reads of
  * an unclaimed port and an unclaimed MMIO address (both must read all-ones), then ACPI poweroff.
  * tests/integration/tiny-guests.sh checks the serial output and the --stats counts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Asks for a reset through the i8042 (command 0xfe): with --no-reboot kvmini must exit 0. */
 	.include "tests/guest/common.inc"
 	.code64

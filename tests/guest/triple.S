@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Triple-faults (a zero-length IDT and an exception): KVM reports a shutdown, which kvmini treats
  * as a reset. */
 	.include "tests/guest/common.inc"

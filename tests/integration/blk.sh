@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # virtio-blk with the Linux test guest: the guest writes a known pattern to its disk, syncs and
 # powers off; the host then checks the bytes in the image (raw over PCI, qcow2 over MMIO), that a
 # read-only disk refused the write, and that qcow2 grew only by what was written.

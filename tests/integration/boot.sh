@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boots the small Linux test kernel (tools/build-guest) and asserts on what the guest printed:
 # 1 and 2 vCPUs online, init ran its commands, poweroff exits 0, reboot with --no-reboot exits.
 # Each boot costs seconds on an emulating host, so each one checks several things.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad user input: one clear "kvmini: ..." line, the right exit status, never a crash.
 . "$(dirname "$0")/lib.bash"
 

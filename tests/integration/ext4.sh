@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # ext4 across a guest reboot: one kvmini run, two boots of the same command line. The first boot
 # finds no filesystem on /dev/vda, makes ext4 with Debian's real mkfs.ext4 (e2fsprogs' mke2fs,
 # copied into a busybox initramfs with its shared libraries), writes two files, syncs, unmounts

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kvmini img against qemu-img/qemu-io: images either side writes must read identically on the
 # other side and pass the other side's checks. Result lines as tests/run-all counts them;
 # without qemu-img/qemu-io the test says "skip" and exits 0 (like need_kvm in lib.sh).

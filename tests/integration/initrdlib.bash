@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by integration tests that need a guest user space beyond the kit's tiny test init: an
 # uncompressed busybox initramfs with a test-supplied /init script, plus host programs copied in
 # with the shared libraries they need (so Debian's dynamically linked tools run in the guest).

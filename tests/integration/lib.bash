@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers for integration tests: TAP-like result lines that tests/run-all counts, a scratch
 # directory, and guest runs with a time limit.
 KVMINI=${KVMINI:-$PWD/kvmini}

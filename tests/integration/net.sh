@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # virtio-net over taps, end to end, inside a network namespace this test creates and removes:
 # kvmini net up/down/status; a busy tap gets one clear line; guest A gets an address, pings the
 # host, moves 16 MiB over TCP each way (busybox nc) with matching checksums and reaches guest B on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by tests/integration/net.sh and bench/net.sh: a throwaway network namespace with a bridge,
 # a busybox initramfs whose /init configures eth0 from kernel parameters and runs a role, and
 # host-side TCP endpoints. Never touches the host's own interfaces: everything lives in $NETNS.

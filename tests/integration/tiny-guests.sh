@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Tiny freestanding guests (tests/guest/*.S): exit dispatch, unclaimed accesses, --stats, poweroff,
 # reset and triple fault handling. Each runs in milliseconds.
 . "$(dirname "$0")/lib.bash"

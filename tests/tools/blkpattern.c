@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Host side of the guest block tests: checks that FILE holds, at OFFSET, the SIZE-byte pattern the
  * test init's blkwrite:DEV:SEED:..:SIZE wrote (xorshift64 words, see tools/kit/testinit.c), and
  * prints the FNV-1a checksum the guest printed for it.

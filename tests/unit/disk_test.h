@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers for the disk-image tests: a scratch directory, image creation, patterned buffers. */
 #ifndef KVMINI_DISK_TEST_H
 #define KVMINI_DISK_TEST_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* ACPI tables and the AML encoder: checksums, cross-pointers, FADT/MADT fields, DSDT contents. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* The e820 map derived from RAM regions: order, the reserved BIOS area, limits. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "unit.h"
 #include "devices/i8042.h"
 #include "vmm/bus.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Direct Linux boot: synthetic bzImages and ELF files, hostile fields, boot_params contents. */
 #include "unit.h"
 

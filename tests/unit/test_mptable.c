@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* MP table: checksums, entry counts and the routing it promises, walked as a guest would. */
 #include "unit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-blk over a raw temp file, driven through the virtio-mmio transport with real descriptor
  * chains in fake RAM: data round trips, flush, GET_ID, zeroes, and every bad request answered
  * with a status instead of a crash. */

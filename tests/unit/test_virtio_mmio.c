@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-mmio transport with a dummy device: identification registers, feature negotiation,
  * queue setup, notify with and without ioeventfd, interrupt status/ack, config space, reset. */
 #include "unit.h"

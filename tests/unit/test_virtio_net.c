@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-net over a SOCK_SEQPACKET socketpair standing in for the tap (one frame per message, vnet
  * header first), driven through virtio-mmio with real rings in fake RAM: tx and rx round trips,
  * mergeable rx buffers, waiting for rx buffers, offload negotiation, link status, multiqueue

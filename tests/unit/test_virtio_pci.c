@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-pci modern transport through a real PCI host: config space over 0xCF8/0xCFC, the BAR on
  * the mmio bus. Capabilities, feature negotiation, queue setup, notify without ioeventfd, INTx +
  * ISR, MSI-X masking / pending bits / irqfd routing, ioeventfds following a moved BAR, reset. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /* Split virtqueue: good chains (direct, indirect), EVENT_IDX / NO_INTERRUPT suppression, and a
  * hostile driver's descriptor tables, each of which must only set NEEDS_RESET. */
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared scaffolding for unit tests: fake guest RAM, an interrupt recorder, and a main() that runs
  * one Check suite. Device tests drive models through their ops with these, no /dev/kvm needed. */
 #ifndef KVMINI_UNIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A tiny virtio-mmio driver for unit tests: register accesses through a struct bus, the same
  * bring-up sequence Linux uses (reset, ACK, DRIVER, features, FEATURES_OK, queues, DRIVER_OK). */
 #ifndef KVMINI_TEST_VMMIO_DRV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The driver side of a split virtqueue for unit tests: lays rings out in fake guest RAM and
  * writes descriptors / avail entries the way a (possibly hostile) driver would. */
 #ifndef KVMINI_TEST_VRING_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # /init of initramfs-shell.cpio: an interactive busybox shell on the console
 # for poking at a guest by hand; the VM powers off when the shell exits.
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/root

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * kvmini test init: the only file of initramfs-test.cpio.
  *
