@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* virtio-blk's request path: chains popped per kick become disk_aio requests with a context each
+ * (up to the queue size in flight per queue), submitted as one batch and answered in completion
+ * order, with one interrupt per batch of completions (EVENT_IDX decides whether it is needed). */
 #include "blk.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
+#include "devices/disk/aio.h"
+#include "devices/iov.h"
 #include "virtio/queue.h"
 #include "vmm/log.h"
 
@@ -14,39 +20,50 @@
 #define RANGE_F_UNMAP 1u
 #define MAX_DISCARD_SECTORS 0x3fffffu /* 2 GiB - 512 per segment */
 #define DISCARD_ALIGN 8u /* sectors: 4 KiB */
+#define REQ_IOV (VIRTIO_BLK_SEG_MAX + 2) /* data segments kept inline; longer chains allocate */
+
+struct virtio_blk;
+struct blk_queue;
+
+/* One request in flight: what the used ring needs once the disk is done. */
+struct blk_req {
+	struct disk_req dr;
+	struct blk_queue *q;
+	uint32_t type;
+	uint16_t head;
+	uint32_t used; /* bytes the device wrote into the chain, status byte included */
+	uint8_t *status; /* the chain's last writable byte (host view, checked by virtq_pop) */
+	uint32_t gen; /* the queue's live_gen when popped: a later incarnation never sees it */
+	struct iovec *iov; /* inline, or allocated for chains longer than REQ_IOV */
+	struct iovec inline_iov[REQ_IOV];
+	struct blk_req *next_free;
+};
+
+struct blk_queue {
+	struct virtio_blk *b;
+	unsigned idx;
+	struct blk_req *reqs; /* queue_max contexts */
+	struct blk_req *free;
+	unsigned inflight;
+	int starved; /* stopped popping for want of a context: completions resume it */
+	int pushed; /* completions pushed since the last notify */
+};
 
 struct virtio_blk {
 	struct virtio_dev vdev; /* first: container of vd */
 	struct disk *disk;
+	struct disk_aio *aio; /* created on the device side at the first activation */
+	int aio_watched;
+	unsigned budget; /* chains per run of a queue before other queues and devices get a turn */
 	uint64_t capacity; /* sectors */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	uint8_t config[VIRTIO_BLK_CONFIG_LEN];
-	/* scratch for the one request in flight: handle_queue runs under vd->lock */
-	struct virtq_chain chain;
-	struct iovec data[VIRTQ_MAX_SIZE];
+	unsigned nq;
+	struct blk_queue *q;
+	struct virtq_chain chain; /* pop scratch: requests keep only what they need */
 };
 
 static struct virtio_blk *blk_of(struct virtio_dev *vd) { return (struct virtio_blk *)vd; }
-
-/* The [skip, skip+len) bytes of iov[0..n) as a new iovec list in out; returns its count. */
-static int iov_slice(const struct iovec *iov, unsigned n, uint64_t skip, uint64_t len, struct iovec *out)
-{
-	int k = 0;
-	for (unsigned i = 0; i < n && len; i++) {
-		uint64_t l = iov[i].iov_len;
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		uint64_t take = l - skip < len ? l - skip : len;
-		out[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
-		out[k].iov_len = take;
-		k++;
-		len -= take;
-		skip = 0;
-	}
-	return k;
-}
 
 /* Sector range [sector, sector + n) lies on the disk (overflow-safe). */
 static int range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t n)
@@ -54,36 +71,73 @@ static int range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t n)
 	return sector <= b->capacity && n <= b->capacity - sector;
 }
 
-static uint8_t do_rw(struct virtio_blk *b, const struct virtq_chain *c, int is_write, uint64_t sector,
-		     uint32_t *used)
+static int writes_refused(const struct virtio_blk *b)
 {
+	return b->disk->read_only || virtio_has_feature(&b->vdev, VIRTIO_BLK_F_RO);
+}
+
+/* Answers r and gives its context back; the used entry goes only to the ring it came from. */
+static void req_finish(struct blk_req *r, uint8_t status)
+{
+	struct blk_queue *q = r->q;
+	struct virtio_dev *vd = &q->b->vdev;
+	struct virtq *vq = virtio_dev_queue(vd, q->idx);
+	if (virtq_ready(vq) && vq->live_gen == r->gen && !virtio_dev_reset_pending(vd)) {
+		*r->status = status;
+		if (virtq_push(vq, r->head, r->used) == 0) /* refused if the driver reset the ring meanwhile */
+			q->pushed = 1;
+	}
+	if (r->iov != r->inline_iov)
+		free(r->iov);
+	r->iov = r->inline_iov;
+	r->next_free = q->free;
+	q->free = r;
+	q->inflight--;
+}
+
+/* The disk layer is done with r (possibly inside disk_aio_submit). */
+static void req_done(struct disk_req *dr, int ret)
+{
+	struct blk_req *r = dr->opaque;
+	uint8_t st = ret < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	if ((ret == -ENOTSUP || ret == -EOPNOTSUPP) && r->type == VIRTIO_BLK_T_DISCARD)
+		st = VIRTIO_BLK_S_OK; /* discard is only a hint */
+	if (st == VIRTIO_BLK_S_OK && r->type == VIRTIO_BLK_T_IN)
+		r->used += (uint32_t)dr->len;
+	req_finish(r, st);
+}
+
+/* Data of an IN/OUT into r->iov; returns a status if the request fails before the disk. */
+static int prep_rw(struct virtio_blk *b, struct blk_req *r, const struct virtq_chain *c, uint64_t sector)
+{
+	int is_write = r->type == VIRTIO_BLK_T_OUT;
 	/* IN: data is the writable part minus the trailing status byte; OUT: readable after the header */
 	uint64_t len = is_write ? c->read_len - BLK_HDR : c->write_len - 1;
 	if (len % SECTOR || !range_ok(b, sector, len / SECTOR))
 		return VIRTIO_BLK_S_IOERR;
-	if (is_write && (b->disk->read_only || virtio_has_feature(&b->vdev, VIRTIO_BLK_F_RO)))
+	if (is_write && writes_refused(b))
 		return VIRTIO_BLK_S_IOERR; /* nothing reaches the image */
-	if (!len)
-		return VIRTIO_BLK_S_OK;
-	int n = is_write ? iov_slice(c->iov, c->nr_read, BLK_HDR, len, b->data)
-			 : iov_slice(c->iov + c->nr_read, c->nr_write, 0, len, b->data);
-	int r = is_write ? disk_writev(b->disk, sector * SECTOR, b->data, n)
-			 : disk_readv(b->disk, sector * SECTOR, b->data, n);
-	if (r < 0)
+	unsigned segs = is_write ? c->nr_read : c->nr_write;
+	if (segs > REQ_IOV && !(r->iov = malloc(segs * sizeof(*r->iov)))) {
+		r->iov = r->inline_iov;
 		return VIRTIO_BLK_S_IOERR;
-	if (!is_write)
-		*used += (uint32_t)len;
-	return VIRTIO_BLK_S_OK;
+	}
+	r->dr.op = is_write ? DISK_OP_WRITE : DISK_OP_READ;
+	r->dr.niov = is_write ? iov_slice(c->iov, (int)c->nr_read, BLK_HDR, len, r->iov)
+			      : iov_slice(c->iov + c->nr_read, (int)c->nr_write, 0, len, r->iov);
+	r->dr.iov = r->iov;
+	r->dr.off = sector * SECTOR;
+	r->dr.len = len;
+	return -1;
 }
 
 /* DISCARD / WRITE_ZEROES: one segment (max_*_seg = 1) of {sector, num_sectors, flags}. */
-static uint8_t do_ranges(struct virtio_blk *b, const struct virtq_chain *c, uint32_t type)
+static int prep_ranges(struct virtio_blk *b, struct blk_req *r, const struct virtq_chain *c)
 {
-	int zeroes = type == VIRTIO_BLK_T_WRITE_ZEROES;
+	int zeroes = r->type == VIRTIO_BLK_T_WRITE_ZEROES;
 	if (!virtio_has_feature(&b->vdev, zeroes ? VIRTIO_BLK_F_WRITE_ZEROES : VIRTIO_BLK_F_DISCARD))
 		return VIRTIO_BLK_S_UNSUPP;
-	uint64_t len = c->read_len - BLK_HDR;
-	if (len != BLK_RANGE) /* no segments, a partial one, or more than max_*_seg */
+	if (c->read_len - BLK_HDR != BLK_RANGE) /* no segments, a partial one, or more than max_*_seg */
 		return VIRTIO_BLK_S_IOERR;
 	uint8_t seg[BLK_RANGE];
 	uint64_t sector;
@@ -96,72 +150,169 @@ static uint8_t do_ranges(struct virtio_blk *b, const struct virtq_chain *c, uint
 		return VIRTIO_BLK_S_UNSUPP; /* §5.2.6.2: unmap is only meaningful for write zeroes */
 	if (num > MAX_DISCARD_SECTORS || !range_ok(b, sector, num))
 		return VIRTIO_BLK_S_IOERR;
-	if (b->disk->read_only || virtio_has_feature(&b->vdev, VIRTIO_BLK_F_RO))
+	if (writes_refused(b))
 		return VIRTIO_BLK_S_IOERR;
-	int r = zeroes ? disk_write_zeroes(b->disk, sector * SECTOR, num * SECTOR, flags & RANGE_F_UNMAP)
-		       : disk_discard(b->disk, sector * SECTOR, num * SECTOR);
-	if (r == -ENOTSUP || r == -EOPNOTSUPP)
-		return zeroes ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK; /* discard is only a hint */
-	return r < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	r->dr.op = zeroes ? DISK_OP_WRITE_ZEROES : DISK_OP_DISCARD;
+	r->dr.off = sector * SECTOR;
+	r->dr.len = (uint64_t)num * SECTOR;
+	r->dr.may_unmap = flags & RANGE_F_UNMAP;
+	return -1;
 }
 
-/* Serves one chain; returns the bytes written into its writable part (for the used ring). */
-static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
+/* Starts the request in chain c: answered now (bad request, GET_ID), or handed to the disk. */
+static void req_start(struct virtio_blk *b, struct blk_queue *q, struct virtq *vq, const struct virtq_chain *c)
 {
-	uint8_t hdr[BLK_HDR], status;
-	uint32_t type, used = 0;
+	uint8_t hdr[BLK_HDR];
 	uint64_t sector;
-
-	if (!c->write_len)
-		return 0; /* nowhere to put a status byte: the request cannot even fail */
+	int st;
+	if (!c->write_len) {
+		virtq_push(vq, c->head, 0); /* nowhere to put a status byte: the request cannot even fail */
+		q->pushed = 1;
+		return;
+	}
+	struct blk_req *r = q->free;
+	q->free = r->next_free;
+	q->inflight++;
+	const struct iovec *last = &c->iov[c->nr_read + c->nr_write - 1];
+	r->head = c->head;
+	r->status = (uint8_t *)last->iov_base + last->iov_len - 1;
+	r->used = 1;
+	r->gen = vq->live_gen;
+	r->type = UINT32_MAX;
+	memset(&r->dr, 0, sizeof(r->dr));
+	r->dr.done = req_done;
+	r->dr.opaque = r;
 	if (c->read_len < BLK_HDR) {
-		status = VIRTIO_BLK_S_IOERR;
-		goto done;
+		req_finish(r, VIRTIO_BLK_S_IOERR);
+		return;
 	}
 	virtq_chain_read(c, 0, hdr, sizeof(hdr));
-	memcpy(&type, hdr, 4);
+	memcpy(&r->type, hdr, 4);
 	memcpy(&sector, hdr + 8, 8);
-	switch (type) {
+	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		status = do_rw(b, c, type == VIRTIO_BLK_T_OUT, sector, &used);
+		st = prep_rw(b, r, c, sector);
+		if (st < 0 && !r->dr.len)
+			st = VIRTIO_BLK_S_OK; /* nothing to move */
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		status = disk_flush(b->disk) < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+		r->dr.op = DISK_OP_FLUSH; /* the disk layer orders it after the writes before it */
+		st = -1;
 		break;
 	case VIRTIO_BLK_T_GET_ID: {
 		uint64_t n = c->write_len - 1 < VIRTIO_BLK_ID_BYTES ? c->write_len - 1 : VIRTIO_BLK_ID_BYTES;
-		used = (uint32_t)virtq_chain_write(c, 0, b->serial, n);
-		status = VIRTIO_BLK_S_OK;
+		r->used += (uint32_t)virtq_chain_write(c, 0, b->serial, n);
+		st = VIRTIO_BLK_S_OK;
 		break;
 	}
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
-		status = do_ranges(b, c, type);
+		st = prep_ranges(b, r, c);
 		break;
 	default:
-		status = VIRTIO_BLK_S_UNSUPP;
+		st = VIRTIO_BLK_S_UNSUPP;
 	}
-done:
-	virtq_chain_write(c, c->write_len - 1, &status, 1);
-	return used + 1;
+	if (st >= 0)
+		req_finish(r, (uint8_t)st);
+	else
+		disk_aio_submit(b->aio, b->disk, &r->dr); /* done may run before this returns */
+}
+
+static void blk_notify(struct virtio_blk *b, struct blk_queue *q)
+{
+	if (q->pushed) {
+		q->pushed = 0;
+		virtq_notify(virtio_dev_queue(&b->vdev, q->idx));
+	}
 }
 
 static void blk_handle_queue(struct virtio_dev *vd, unsigned qidx)
 {
 	struct virtio_blk *b = blk_of(vd);
+	struct blk_queue *q = &b->q[qidx];
 	struct virtq *vq = virtio_dev_queue(vd, qidx);
-	int r;
+	unsigned done = 0;
+	int r = 0;
+	if (!b->aio)
+		return; /* activation failed: the device NEEDS_RESET */
+	q->starved = 0;
 	for (;;) {
 		/* no kicks while we drain: the guest keeps queueing without exits */
 		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, &b->chain)) > 0)
-			virtq_push(vq, b->chain.head, blk_request(b, &b->chain));
-		virtq_notify(vq);
+		while (done < b->budget || !vd->io) {
+			if (!q->free) {
+				q->starved = 1;
+				break;
+			}
+			if ((r = virtq_pop(vq, &b->chain)) <= 0)
+				break;
+			req_start(b, q, vq, &b->chain);
+			done++;
+		}
+		disk_aio_kick(b->aio); /* the whole batch in one submission */
+		if (!vd->io) {
+			disk_aio_drain(b->aio); /* nobody would reap completions later */
+			if (q->starved) {
+				q->starved = 0;
+				continue;
+			}
+		}
+		blk_notify(b, q);
+		if (q->starved)
+			return; /* a completion frees a context and runs us again */
+		if (done >= b->budget && vd->io) {
+			virtio_dev_kick(vd, qidx); /* other queues and devices first; kicks stay off */
+			return;
+		}
 		if (r < 0 || !virtq_enable_notify(vq))
 			return;
 	}
 }
+
+/* Completions are waiting (I/O thread, vd->lock held). */
+static void blk_aio_ready(void *opaque, void *arg, int fd, uint32_t events)
+{
+	struct virtio_blk *b = blk_of(opaque);
+	disk_aio_complete(b->aio);
+	for (unsigned i = 0; i < b->nq; i++) {
+		blk_notify(b, &b->q[i]);
+		if (b->q[i].starved && b->q[i].free && b->vdev.activated && virtq_ready(virtio_dev_queue(&b->vdev, i)))
+			blk_handle_queue(&b->vdev, i);
+	}
+}
+
+static int blk_activate(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = blk_of(vd);
+	int r;
+	/* made here, on the thread that will submit to it (disk_aio belongs to one thread) */
+	if (!b->aio && (r = disk_aio_create(&b->aio, (unsigned)b->nq * vd->queue_max)) < 0) {
+		kv_err(r, "%s: disk request queue", vd->name);
+		return r;
+	}
+	int fd = disk_aio_fd(b->aio);
+	if (vd->io && fd >= 0 && !b->aio_watched) {
+		if ((r = virtio_io_add_fd(vd, fd, EPOLLIN, blk_aio_ready, NULL)) < 0) {
+			kv_err(r, "%s: watching disk completions", vd->name);
+			return r;
+		}
+		b->aio_watched = 1;
+	}
+	return 0;
+}
+
+/* Reset or a queue taken down: wait for what is in flight; the answers go nowhere. */
+static void blk_reset(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = blk_of(vd);
+	if (b->aio)
+		disk_aio_drain(b->aio);
+	for (unsigned i = 0; i < b->nq; i++)
+		b->q[i].starved = b->q[i].pushed = 0;
+}
+
+static void blk_queue_stop(struct virtio_dev *vd, unsigned qidx) { blk_reset(vd); }
 
 static void blk_config_read(struct virtio_dev *vd, unsigned off, void *data, unsigned size)
 {
@@ -171,6 +322,9 @@ static void blk_config_read(struct virtio_dev *vd, unsigned off, void *data, uns
 static const struct virtio_dev_ops blk_ops = {
 	.config_read = blk_config_read,
 	.handle_queue = blk_handle_queue,
+	.reset = blk_reset,
+	.queue_stop = blk_queue_stop,
+	.activate = blk_activate,
 };
 
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -192,6 +346,13 @@ static void blk_fill_config(struct virtio_blk *b, unsigned nq)
 	c[56] = 1; /* write_zeroes_may_unmap */
 }
 
+static void free_queues(struct virtio_blk *b)
+{
+	for (unsigned i = 0; i < b->nq; i++)
+		free(b->q[i].reqs);
+	free(b->q);
+}
+
 int virtio_blk_create(struct virtio_blk **out, struct disk *disk, const struct virtio_blk_opts *o)
 {
 	unsigned nq = o && o->num_queues ? o->num_queues : 1;
@@ -208,6 +369,30 @@ int virtio_blk_create(struct virtio_blk **out, struct disk *disk, const struct v
 	size_t sl = strlen(serial);
 	memcpy(b->serial, serial, sl < VIRTIO_BLK_ID_BYTES ? sl : VIRTIO_BLK_ID_BYTES);
 	blk_fill_config(b, nq);
+	b->budget = o && o->budget ? o->budget : VIRTIO_BLK_BUDGET;
+	b->nq = nq;
+	b->q = calloc(nq, sizeof(*b->q));
+	if (!b->q) {
+		free(b);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < nq; i++) {
+		struct blk_queue *q = &b->q[i];
+		q->b = b;
+		q->idx = i;
+		q->reqs = calloc(qs, sizeof(*q->reqs));
+		if (!q->reqs) {
+			free_queues(b);
+			free(b);
+			return -ENOMEM;
+		}
+		for (unsigned k = qs; k-- > 0;) {
+			q->reqs[k].q = q;
+			q->reqs[k].iov = q->reqs[k].inline_iov;
+			q->reqs[k].next_free = q->free;
+			q->free = &q->reqs[k];
+		}
+	}
 
 	struct virtio_dev *vd = &b->vdev;
 	vd->ops = &blk_ops;
@@ -239,6 +424,8 @@ void virtio_blk_destroy(struct virtio_blk *b)
 {
 	if (!b)
 		return;
-	virtio_dev_destroy(&b->vdev);
+	virtio_dev_destroy(&b->vdev); /* its reset drained every request in flight */
+	disk_aio_destroy(b->aio);
+	free_queues(b);
 	free(b);
 }

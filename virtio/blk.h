@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* virtio-blk (virtio 1.2 §5.2) over a `struct disk`: IN/OUT/FLUSH/GET_ID/DISCARD/WRITE_ZEROES, each
- * request validated and answered with a status byte; I/O runs on the device's I/O thread. */
+ * request validated and answered with a status byte. Requests go to the disk through disk_aio from
+ * the device's I/O thread, up to the queue size in flight per queue, and are answered as they
+ * complete (out of order). A queue serves at most `budget` chains per turn, then requeues itself. */
 #ifndef KVMINI_VIRTIO_BLK_H
 #define KVMINI_VIRTIO_BLK_H
 #include <stdint.h>
@@ -32,12 +34,14 @@
 #define VIRTIO_BLK_SEG_MAX 126 /* + header + status = 128 descriptors */
 #define VIRTIO_BLK_SIZE_MAX (1u << 20)
 #define VIRTIO_BLK_CONFIG_LEN 60
+#define VIRTIO_BLK_BUDGET 128
 
 struct virtio_blk_opts {
 	const char *serial; /* GET_ID answer (up to 20 bytes); NULL: "kvmini" */
 	unsigned num_queues; /* 0 or 1: single queue; more offers VIRTIO_BLK_F_MQ */
 	uint16_t queue_size; /* 0: 256 */
 	const char *name; /* for logs; NULL: "virtio-blk" */
+	unsigned budget; /* chains per queue turn; 0: VIRTIO_BLK_BUDGET */
 };
 
 struct virtio_blk;

@@ -30,7 +30,7 @@ struct virtio_mmio {
 	struct bus *bus;
 	uint64_t base;
 	struct irq_line irq;
-	uint32_t dfsel, gfsel, queue_sel; /* under vd->lock */
+	uint32_t dfsel, gfsel, queue_sel; /* under vd->reg_lock */
 	uint32_t int_status; /* __atomic: set by signal paths, cleared by InterruptACK */
 	int ioev; /* ioeventfds registered */
 };
@@ -100,7 +100,7 @@ static void reg_write_locked(struct virtio_mmio *t, uint64_t off, uint32_t val)
 		if (vq && val == 1 && !vq->enabled && !vq->broken)
 			virtq_enable(vq); /* failure already set NEEDS_RESET */
 		else if (vq && val == 0)
-			vq->enabled = 0; /* the driver takes the queue down (e.g. before deleting it) */
+			virtq_disable(vq); /* the device side drops what it holds for it in virtio_dev_sync */
 		break;
 	case R_DESC_LO: case R_DESC_HI: if (can_cfg) set_half(&vq->desc_gpa, off == R_DESC_HI, val); break;
 	case R_DRIVER_LO: case R_DRIVER_HI: if (can_cfg) set_half(&vq->avail_gpa, off == R_DRIVER_HI, val); break;
@@ -109,6 +109,7 @@ static void reg_write_locked(struct virtio_mmio *t, uint64_t off, uint32_t val)
 	}
 }
 
+/* vCPU threads: only vd->reg_lock, which is never held across I/O. */
 static void vmmio_read(void *opaque, uint64_t off, void *data, unsigned size)
 {
 	struct virtio_mmio *t = opaque;
@@ -121,9 +122,14 @@ static void vmmio_read(void *opaque, uint64_t off, void *data, unsigned size)
 	}
 	if (size != 4 || (off & 3))
 		return; /* registers are 32-bit only */
-	pthread_mutex_lock(&vd->lock);
-	uint32_t v = reg_read_locked(t, off);
-	pthread_mutex_unlock(&vd->lock);
+	uint32_t v;
+	if (off == R_INT_STATUS) { /* read in every interrupt handler: no lock at all */
+		v = __atomic_load_n(&t->int_status, __ATOMIC_ACQUIRE);
+	} else {
+		pthread_mutex_lock(&vd->reg_lock);
+		v = reg_read_locked(t, off);
+		pthread_mutex_unlock(&vd->reg_lock);
+	}
 	memcpy(data, &v, 4);
 }
 
@@ -147,20 +153,23 @@ static void vmmio_write(void *opaque, uint64_t off, const void *data, unsigned s
 	case R_INT_ACK:
 		__atomic_fetch_and(&t->int_status, ~v, __ATOMIC_ACQ_REL);
 		return;
-	case R_STATUS:
-		virtio_dev_set_status(vd, v);
+	}
+	pthread_mutex_lock(&vd->reg_lock);
+	uint32_t seq = vd->reg_seq;
+	if (off == R_STATUS) {
+		/* a reset is complete for the driver at once: Linux programs the queues right after */
+		virtio_dev_set_status_locked(vd, v);
 		if (!(v & 0xff)) {
-			pthread_mutex_lock(&vd->lock);
 			t->dfsel = t->gfsel = t->queue_sel = 0;
 			__atomic_store_n(&t->int_status, 0, __ATOMIC_RELEASE);
-			pthread_mutex_unlock(&vd->lock);
 		}
-		return;
-	default:
-		pthread_mutex_lock(&vd->lock);
+	} else {
 		reg_write_locked(t, off, v);
-		pthread_mutex_unlock(&vd->lock);
 	}
+	int changed = vd->reg_seq != seq;
+	pthread_mutex_unlock(&vd->reg_lock);
+	if (changed)
+		virtio_dev_poke(vd);
 }
 
 static const struct bus_ops vmmio_ops = { vmmio_read, vmmio_write };

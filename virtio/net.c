@@ -302,9 +302,9 @@ static void rx_run(struct virtio_net *n, unsigned qp)
 		rx_watch(n, p, 1);
 }
 
-static void rx_fd_ready(struct virtio_dev *vd, int fd, uint32_t events, void *arg)
+static void rx_fd_ready(void *opaque, void *arg, int fd, uint32_t events)
 {
-	struct virtio_net *n = net_of(vd);
+	struct virtio_net *n = net_of(opaque); /* the watch was added for vd */
 	rx_run(n, (unsigned)(uintptr_t)arg);
 }
 
@@ -430,6 +430,17 @@ static void net_reset(struct virtio_dev *vd)
 		n->be.set_offload(n->be.opaque, 0);
 }
 
+/* The driver took a queue down: rx buffers held for a half-delivered frame belong to the old ring
+ * (the frame itself stays pending and starts over in the new one). */
+static void net_queue_stop(struct virtio_dev *vd, unsigned qidx)
+{
+	struct virtio_net *n = net_of(vd);
+	if (qidx < ctrl_q(n) && !(qidx & 1)) {
+		n->pair[qidx / 2].nbuf = 0;
+		n->pair[qidx / 2].rx_off = 0;
+	}
+}
+
 static void net_config_read(struct virtio_dev *vd, unsigned off, void *data, unsigned size)
 {
 	memcpy(data, net_of(vd)->config + off, size);
@@ -439,6 +450,7 @@ static const struct virtio_dev_ops net_ops = {
 	.config_read = net_config_read,
 	.handle_queue = net_handle_queue,
 	.reset = net_reset,
+	.queue_stop = net_queue_stop,
 	.activate = net_activate,
 };
 

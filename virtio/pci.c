@@ -36,7 +36,7 @@ struct virtio_pci {
 	struct pci_dev pci;
 	struct virtio_dev *vd;
 	struct msix msix;
-	/* common cfg registers that are pure transport state (under vd->lock) */
+	/* common cfg registers that are pure transport state (under vd->reg_lock) */
 	uint32_t dfselect, gfselect;
 	uint16_t queue_sel;
 	uint16_t msix_config; /* read by signal paths with __atomic */
@@ -72,7 +72,7 @@ static void vpci_signal(struct virtio_pci *t, unsigned vector, uint32_t isr_bit)
 
 static void vpci_signal_queue(struct virtio_dev *vd, unsigned qidx)
 {
-	vpci_signal(vpci_of(vd), vd->vq[qidx].msix_vector, 1);
+	vpci_signal(vpci_of(vd), __atomic_load_n(&vd->vq[qidx].msix_vector, __ATOMIC_RELAXED), 1);
 }
 
 static void vpci_signal_config(struct virtio_dev *vd)
@@ -132,9 +132,9 @@ static void vpci_cfg_written(struct pci_dev *d, unsigned off, unsigned size)
 {
 	struct virtio_pci *t = d->opaque;
 	if (off < 0x28 && off + size > 0x04) { /* command register or BARs */
-		pthread_mutex_lock(&t->vd->lock);
+		pthread_mutex_lock(&t->vd->reg_lock);
 		ioev_sync_locked(t);
-		pthread_mutex_unlock(&t->vd->lock);
+		pthread_mutex_unlock(&t->vd->reg_lock);
 		pthread_mutex_lock(&t->msix.lock);
 		intx_update_locked(t);
 		pthread_mutex_unlock(&t->msix.lock);
@@ -161,7 +161,11 @@ static void common_snapshot(struct virtio_pci *t, uint8_t *b)
 	memcpy(b + 0x10, &t->msix_config, 2);
 	v16 = (uint16_t)vd->num_queues;
 	memcpy(b + 0x12, &v16, 2);
-	b[0x14] = (uint8_t)virtio_dev_get_status(vd);
+	uint32_t st = virtio_dev_get_status(vd);
+	/* a reset has finished once the device side caught up (Linux polls for 0 after writing 0) */
+	if (!st && virtio_dev_reset_pending(vd))
+		st = vd->status_at_reset;
+	b[0x14] = (uint8_t)st;
 	b[0x15] = (uint8_t)__atomic_load_n(&vd->config_gen, __ATOMIC_ACQUIRE);
 	memcpy(b + 0x16, &t->queue_sel, 2);
 	struct virtq *vq = virtio_dev_queue(vd, t->queue_sel);
@@ -184,7 +188,7 @@ static uint16_t vector_ok(const struct virtio_pci *t, uint16_t v)
 	return v < t->msix.nvec ? v : VIRTIO_NO_VECTOR;
 }
 
-/* Applies the field at off (of width w) from the updated snapshot b; vd->lock held. */
+/* Applies the field at off (of width w) from the updated snapshot b; vd->reg_lock held. */
 static void common_apply(struct virtio_pci *t, const uint8_t *b, unsigned off)
 {
 	struct virtio_dev *vd = t->vd;
@@ -207,7 +211,7 @@ static void common_apply(struct virtio_pci *t, const uint8_t *b, unsigned off)
 	case 0x10: __atomic_store_n(&t->msix_config, vector_ok(t, v16), __ATOMIC_RELEASE); break;
 	case 0x16: t->queue_sel = v16; break;
 	case 0x18: if (vq && !vq->enabled) vq->size = v16; break;
-	case 0x1a: if (vq) vq->msix_vector = vector_ok(t, v16); break;
+	case 0x1a: if (vq) __atomic_store_n(&vq->msix_vector, vector_ok(t, v16), __ATOMIC_RELAXED); break;
 	case 0x1c:
 		if (vq && v16 == 1 && !vq->enabled && !vq->broken)
 			virtq_enable(vq); /* failure already set NEEDS_RESET */
@@ -225,31 +229,37 @@ static void common_write(struct virtio_pci *t, uint64_t off, const void *data, u
 	uint8_t b[VPCI_COMMON_LEN];
 	if (off + size > VPCI_COMMON_LEN)
 		return;
-	if (off == 0x14) { /* device_status: the core takes the lock itself */
+	pthread_mutex_lock(&vd->reg_lock);
+	uint32_t seq = vd->reg_seq;
+	int reset = 0;
+	if (off == 0x14) { /* device_status */
 		uint8_t st = *(const uint8_t *)data;
-		virtio_dev_set_status(vd, st);
+		virtio_dev_set_status_locked(vd, st);
 		if (!st) { /* transport part of a reset */
-			pthread_mutex_lock(&vd->lock);
 			t->dfselect = t->gfselect = 0;
 			t->queue_sel = 0;
 			__atomic_store_n(&t->msix_config, VIRTIO_NO_VECTOR, __ATOMIC_RELEASE);
-			pthread_mutex_unlock(&vd->lock);
-			pthread_mutex_lock(&t->msix.lock);
-			t->isr = 0;
-			intx_update_locked(t);
-			pthread_mutex_unlock(&t->msix.lock);
+			reset = 1;
 		}
-		return;
+	} else {
+		common_snapshot(t, b);
+		memcpy(b + off, data, size);
+		/* every field the write touched, at its natural alignment (a 64-bit write hits lo and hi) */
+		static const uint8_t fields[] = { 0x00, 0x08, 0x0c, 0x10, 0x16, 0x18, 0x1a, 0x1c, 0x20, 0x24, 0x28, 0x2c, 0x30, 0x34 };
+		for (unsigned i = 0; i < sizeof(fields); i++)
+			if (fields[i] >= off && fields[i] < off + size)
+				common_apply(t, b, fields[i]);
 	}
-	pthread_mutex_lock(&vd->lock);
-	common_snapshot(t, b);
-	memcpy(b + off, data, size);
-	/* every field the write touched, at its natural alignment (a 64-bit write hits lo and hi) */
-	static const uint8_t fields[] = { 0x00, 0x08, 0x0c, 0x10, 0x16, 0x18, 0x1a, 0x1c, 0x20, 0x24, 0x28, 0x2c, 0x30, 0x34 };
-	for (unsigned i = 0; i < sizeof(fields); i++)
-		if (fields[i] >= off && fields[i] < off + size)
-			common_apply(t, b, fields[i]);
-	pthread_mutex_unlock(&vd->lock);
+	int changed = vd->reg_seq != seq;
+	pthread_mutex_unlock(&vd->reg_lock);
+	if (reset) {
+		pthread_mutex_lock(&t->msix.lock);
+		t->isr = 0;
+		intx_update_locked(t);
+		pthread_mutex_unlock(&t->msix.lock);
+	}
+	if (changed)
+		virtio_dev_poke(vd);
 }
 
 /* ---- the BAR ---- */
@@ -261,9 +271,9 @@ static void vpci_bar_read(void *opaque, uint64_t off, void *data, unsigned size)
 	memset(data, 0, size);
 	if (off + size <= VPCI_COMMON + VPCI_COMMON_LEN) {
 		uint8_t b[VPCI_COMMON_LEN];
-		pthread_mutex_lock(&vd->lock);
+		pthread_mutex_lock(&vd->reg_lock); /* never held across I/O */
 		common_snapshot(t, b);
-		pthread_mutex_unlock(&vd->lock);
+		pthread_mutex_unlock(&vd->reg_lock);
 		memcpy(data, b + off, size);
 	} else if (off == VPCI_ISR) { /* read-to-clear, deasserts INTx */
 		pthread_mutex_lock(&t->msix.lock);
@@ -290,9 +300,9 @@ static void vpci_bar_write(void *opaque, uint64_t off, const void *data, unsigne
 	} else if (off >= VPCI_NOTIFY && off < VPCI_NOTIFY + VPCI_NOTIFY_MULT * vd->num_queues) {
 		/* no ioeventfd caught this kick: make sure they follow the BAR, then hand it over */
 		if (!__atomic_load_n(&t->ioev_ok, __ATOMIC_RELAXED)) {
-			pthread_mutex_lock(&vd->lock);
+			pthread_mutex_lock(&vd->reg_lock);
 			ioev_sync_locked(t);
-			pthread_mutex_unlock(&vd->lock);
+			pthread_mutex_unlock(&vd->reg_lock);
 		}
 		virtio_dev_notify(vd, (unsigned)(off - VPCI_NOTIFY) / VPCI_NOTIFY_MULT);
 	} else if (off >= VPCI_MSIX_TABLE && off < VPCI_MSIX_PBA + 0x1000) {
@@ -374,9 +384,9 @@ int virtio_pci_create(struct virtio_dev *vd, struct pci_host *h, const struct vi
 		goto fail;
 	if (h && (r = pci_host_add(h, d)) < 0)
 		goto fail;
-	pthread_mutex_lock(&vd->lock);
+	pthread_mutex_lock(&vd->reg_lock);
 	ioev_sync_locked(t);
-	pthread_mutex_unlock(&vd->lock);
+	pthread_mutex_unlock(&vd->reg_lock);
 	return 0;
 fail:
 	virtio_dev_destroy(vd);

@@ -2,6 +2,7 @@
 #include "queue.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 /* ring offsets (split virtqueue layout, virtio 1.2 §2.7) */
@@ -25,38 +26,72 @@ static inline void st16(uint8_t *base, uint64_t off, uint16_t v, int order)
 	__atomic_store_n(u16_at(base, off), v, order);
 }
 
+/* Callers hold vd->reg_lock and have checked the queue is current. */
 static int virtq_fail(struct virtq *vq, const char *why)
 {
 	vq->broken = 1;
-	if (vq->vd)
-		virtio_dev_needs_reset(vq->vd, why);
+	virtio_dev_needs_reset_locked(vq->vd, why);
 	return -EINVAL;
 }
 
 void virtq_reset(struct virtq *vq, struct virtio_dev *vd, unsigned idx)
 {
-	memset(vq, 0, sizeof(*vq));
 	vq->vd = vd;
 	vq->idx = idx;
 	vq->size = vd ? vd->queue_max : 0;
-	vq->msix_vector = VIRTIO_NO_VECTOR;
+	__atomic_store_n(&vq->msix_vector, VIRTIO_NO_VECTOR, __ATOMIC_RELAXED);
+	vq->desc_gpa = vq->avail_gpa = vq->used_gpa = 0;
+	if (vq->enabled)
+		vq->enable_gen++;
+	vq->enabled = 0;
+}
+
+/* Why the programmed rings cannot be used, or NULL; the host views go to the out pointers. */
+static const char *ring_check(const struct virtq *vq, uint8_t **desc, uint8_t **avail, uint8_t **used)
+{
+	const struct gmem *m = vq->vd->env.mem;
+	uint64_t n = vq->size;
+	if (!n || (n & (n - 1)) || n > vq->vd->queue_max || n > VIRTQ_MAX_SIZE)
+		return "queue size not a power of two within the maximum";
+	if ((vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3))
+		return "misaligned ring address";
+	*desc = m ? gmem_ptr(m, vq->desc_gpa, 16 * n) : NULL;
+	*avail = m ? gmem_ptr(m, vq->avail_gpa, 6 + 2 * n) : NULL;
+	*used = m ? gmem_ptr(m, vq->used_gpa, 6 + 8 * n) : NULL;
+	if (!*desc || !*avail || !*used)
+		return "ring outside guest RAM";
+	return NULL;
 }
 
 int virtq_enable(struct virtq *vq)
 {
-	const struct gmem *m = vq->vd->env.mem;
-	uint64_t n = vq->size;
-	uint16_t max = vq->vd->queue_max;
+	uint8_t *d, *a, *u;
+	const char *why = ring_check(vq, &d, &a, &u);
+	if (why) {
+		virtio_dev_needs_reset_locked(vq->vd, why);
+		return -EINVAL;
+	}
+	vq->enabled = 1;
+	vq->enable_gen++;
+	virtio_dev_reg_changed_locked(vq->vd);
+	return 0;
+}
 
-	if (!n || (n & (n - 1)) || n > max || n > VIRTQ_MAX_SIZE)
-		return virtq_fail(vq, "queue size not a power of two within the maximum");
-	if ((vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3))
-		return virtq_fail(vq, "misaligned ring address");
-	vq->desc = m ? gmem_ptr(m, vq->desc_gpa, 16 * n) : NULL;
-	vq->avail = m ? gmem_ptr(m, vq->avail_gpa, 6 + 2 * n) : NULL;
-	vq->used = m ? gmem_ptr(m, vq->used_gpa, 6 + 8 * n) : NULL;
-	if (!vq->desc || !vq->avail || !vq->used)
-		return virtq_fail(vq, "ring outside guest RAM");
+void virtq_disable(struct virtq *vq)
+{
+	if (!vq->enabled)
+		return;
+	vq->enabled = 0;
+	vq->enable_gen++;
+	virtio_dev_reg_changed_locked(vq->vd);
+}
+
+void virtq_map(struct virtq *vq)
+{
+	const char *why = ring_check(vq, &vq->desc, &vq->avail, &vq->used);
+	vq->live = 1;
+	vq->live_gen = vq->enable_gen;
+	vq->ring_size = vq->size;
 	vq->event_idx = virtio_has_feature(vq->vd, VIRTIO_F_RING_EVENT_IDX);
 	vq->indirect = virtio_has_feature(vq->vd, VIRTIO_F_RING_INDIRECT_DESC);
 	vq->last_avail = 0;
@@ -64,9 +99,37 @@ int virtq_enable(struct virtq *vq)
 	vq->signalled_valid = 0;
 	vq->pushed = 0;
 	vq->notify_off = 0;
-	vq->enabled = 1;
+	vq->broken = 0;
+	if (why) /* checked at enable already: only if guest RAM changed since */
+		virtq_fail(vq, why);
+}
+
+void virtq_stop(struct virtq *vq)
+{
+	vq->live = 0;
+	vq->broken = 0;
+	vq->desc = vq->avail = vq->used = NULL;
+}
+
+int virtq_current_locked(const struct virtq *vq)
+{
+	const struct virtio_dev *vd = vq->vd;
+	return vq->live && vq->enabled && vq->live_gen == vq->enable_gen && vd->reset_gen == vd->applied_gen;
+}
+
+/* Enters a ring access: 1 with reg_lock held if the queue is ready and its rings current. */
+static int ring_enter(struct virtq *vq)
+{
+	if (!virtq_ready(vq))
+		return 0;
+	pthread_mutex_lock(&vq->vd->reg_lock);
+	if (virtq_current_locked(vq))
+		return 1;
+	pthread_mutex_unlock(&vq->vd->reg_lock);
 	return 0;
 }
+
+static void ring_leave(struct virtq *vq) { pthread_mutex_unlock(&vq->vd->reg_lock); }
 
 /* Copies descriptor i of a table of n entries: guest may rewrite it under us, so we use the copy. */
 static void desc_load(const uint8_t *table, unsigned i, struct virtq_desc *d)
@@ -80,7 +143,7 @@ static int chain_walk(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 {
 	const struct gmem *m = vq->vd->env.mem;
 	const uint8_t *table = vq->desc;
-	unsigned tsize = vq->size, idx = head, hops = 0, n = 0;
+	unsigned tsize = vq->ring_size, idx = head, hops = 0, n = 0;
 	int in_indirect = 0;
 	uint64_t total = 0, limit = vq->vd->max_chain_bytes ? vq->vd->max_chain_bytes : UINT32_MAX;
 	struct virtq_desc d;
@@ -140,11 +203,9 @@ static int chain_walk(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 	}
 }
 
-int virtq_pop(struct virtq *vq, struct virtq_chain *c)
+static int pop_locked(struct virtq *vq, struct virtq_chain *c)
 {
-	if (!virtq_ready(vq))
-		return -EIO;
-	uint16_t size = vq->size;
+	uint16_t size = vq->ring_size;
 	/* acquire: the ring entries we read next were written before the idx was published */
 	uint16_t avail_idx = ld16(vq->avail, AVAIL_IDX, __ATOMIC_ACQUIRE);
 	if (avail_idx == vq->last_avail) {
@@ -172,6 +233,15 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	return 1;
 }
 
+int virtq_pop(struct virtq *vq, struct virtq_chain *c)
+{
+	if (!ring_enter(vq))
+		return -EIO;
+	int r = pop_locked(vq, c);
+	ring_leave(vq);
+	return r;
+}
+
 void virtq_unpop(struct virtq *vq)
 {
 	vq->last_avail--;
@@ -179,37 +249,44 @@ void virtq_unpop(struct virtq *vq)
 
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
-	if (!virtq_ready(vq))
+	if (!ring_enter(vq))
 		return -EIO;
-	if (head >= vq->size)
+	if (head >= vq->ring_size) {
+		ring_leave(vq);
 		return -EINVAL;
-	uint64_t slot = USED_RING + 8ULL * (vq->used_idx & (vq->size - 1));
+	}
+	uint64_t slot = USED_RING + 8ULL * (vq->used_idx & (vq->ring_size - 1));
 	__atomic_store_n(u32_at(vq->used, slot), (uint32_t)head, __ATOMIC_RELAXED);
 	__atomic_store_n(u32_at(vq->used, slot + 4), len, __ATOMIC_RELAXED);
 	vq->used_idx++;
 	vq->pushed = 1;
 	/* release: the element is visible before the index that publishes it */
 	st16(vq->used, USED_IDX, vq->used_idx, __ATOMIC_RELEASE);
+	ring_leave(vq);
 	return 0;
 }
 
 int virtq_should_notify(struct virtq *vq)
 {
-	if (!virtq_ready(vq) || !vq->pushed)
+	if (!vq->pushed || !ring_enter(vq))
 		return 0; /* nothing new for the driver */
 	vq->pushed = 0;
 	/* the used idx store must be visible before we read the driver's suppression fields,
 	 * or we could miss a driver that just re-enabled interrupts */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	int r;
 	if (vq->event_idx) {
 		uint16_t old = vq->signalled_used, now = vq->used_idx;
 		int valid = vq->signalled_valid;
-		uint16_t event = ld16(vq->avail, AVAIL_RING + 2ULL * vq->size, __ATOMIC_RELAXED);
+		uint16_t event = ld16(vq->avail, AVAIL_RING + 2ULL * vq->ring_size, __ATOMIC_RELAXED);
 		vq->signalled_used = now;
 		vq->signalled_valid = 1;
-		return !valid || virtq_need_event(event, now, old);
+		r = !valid || virtq_need_event(event, now, old);
+	} else {
+		r = !(ld16(vq->avail, AVAIL_FLAGS, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	}
-	return !(ld16(vq->avail, AVAIL_FLAGS, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	ring_leave(vq);
+	return r;
 }
 
 void virtq_notify(struct virtq *vq)
@@ -221,25 +298,28 @@ void virtq_notify(struct virtq *vq)
 
 void virtq_disable_notify(struct virtq *vq)
 {
-	if (!virtq_ready(vq))
+	if (!ring_enter(vq))
 		return;
 	vq->notify_off = 1;
 	/* with EVENT_IDX leaving avail_event behind is enough: the driver already passed it */
 	if (!vq->event_idx)
 		st16(vq->used, USED_FLAGS, VIRTQ_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
+	ring_leave(vq);
 }
 
 int virtq_enable_notify(struct virtq *vq)
 {
-	if (!virtq_ready(vq))
+	if (!ring_enter(vq))
 		return 0;
 	vq->notify_off = 0;
 	if (vq->event_idx)
-		st16(vq->used, USED_RING + 8ULL * vq->size, vq->last_avail, __ATOMIC_RELAXED);
+		st16(vq->used, USED_RING + 8ULL * vq->ring_size, vq->last_avail, __ATOMIC_RELAXED);
 	else
 		st16(vq->used, USED_FLAGS, 0, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return ld16(vq->avail, AVAIL_IDX, __ATOMIC_ACQUIRE) != vq->last_avail;
+	int r = ld16(vq->avail, AVAIL_IDX, __ATOMIC_ACQUIRE) != vq->last_avail;
+	ring_leave(vq);
+	return r;
 }
 
 uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *buf, uint64_t len)

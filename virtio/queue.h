@@ -38,17 +38,20 @@ struct virtq_desc {
 struct virtq {
 	struct virtio_dev *vd;
 	unsigned idx;
-	/* registers the driver programs (through the transport, under vd->lock) */
+	/* registers the driver programs (through the transport, under vd->reg_lock) */
 	uint16_t size;
-	uint16_t msix_vector;
+	uint16_t msix_vector; /* __atomic: signal paths read it without the lock */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
-	int enabled;
-	/* derived at enable: host views of the rings, validated to lie wholly in RAM */
+	int enabled; /* QueueReady / queue_enable as the driver sees it */
+	uint32_t enable_gen; /* bumped by every enable and take-down */
+	/* device side (vd->lock): the rings as mapped by virtq_map for enable_gen live_gen */
+	int live;
+	uint32_t live_gen;
 	uint8_t *desc; /* size * 16 */
 	uint8_t *avail; /* flags, idx, ring[size], used_event */
 	uint8_t *used; /* flags, idx, {id, len}[size], avail_event */
+	uint16_t ring_size; /* size as mapped */
 	int event_idx, indirect;
-	/* device-side state */
 	uint16_t last_avail; /* next avail ring entry to consume */
 	uint16_t used_idx; /* our shadow of used->idx */
 	uint16_t signalled_used; /* used_idx at the last interrupt, for EVENT_IDX */
@@ -67,15 +70,27 @@ struct virtq_chain {
 	struct iovec iov[VIRTQ_MAX_SIZE];
 };
 
-/* Back to the reset state: disabled, size = queue_max, no vector, addresses 0. */
+/* Register side (vd->reg_lock held). Back to the reset state: disabled, size = queue_max, no
+ * vector, addresses 0. The device side is left alone (virtq_stop does it). */
 void virtq_reset(struct virtq *vq, struct virtio_dev *vd, unsigned idx);
-/* The driver enabled the queue: validates size and ring addresses and maps the rings. On a
- * violation the device NEEDS_RESET and -EINVAL is returned. */
+/* The driver enabled the queue: validates size and ring addresses. On a violation the device
+ * NEEDS_RESET and -EINVAL is returned; else the queue is enabled for virtio_dev_sync to map. */
 int virtq_enable(struct virtq *vq);
-/* Enabled and not broken. */
-static inline int virtq_ready(const struct virtq *vq) { return vq->enabled && !vq->broken; }
+/* The driver took the queue down (virtio-mmio QueueReady = 0). */
+void virtq_disable(struct virtq *vq);
 
-/* 1 with a chain in c, 0 when the ring is empty, -EINVAL when the driver broke a rule (the device
+/* Device side (vd->lock held; virtio_dev_sync calls these). Maps the rings the registers name (and
+ * reg_lock held for that), or forgets them. */
+void virtq_map(struct virtq *vq);
+void virtq_stop(struct virtq *vq);
+/* Mapped and not broken. */
+static inline int virtq_ready(const struct virtq *vq) { return vq->live && !vq->broken; }
+/* Mapped for what the driver programmed last, with no reset pending: the rings are the driver's
+ * current ones. reg_lock held. */
+int virtq_current_locked(const struct virtq *vq);
+
+/* Ring accesses below take vd->reg_lock briefly and do nothing (-EIO, 0) once the rings are stale.
+ * 1 with a chain in c, 0 when the ring is empty, -EINVAL when the driver broke a rule (the device
  * then NEEDS_RESET) or -EIO when the queue is not ready. */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
 /* Gives back the chain popped last (e.g. a net rx chain too small for the packet). */

@@ -4,15 +4,25 @@
  * handles `handle_queue` on its own I/O thread, and signals the driver with virtq_notify(). The
  * transport is chosen at creation by calling virtio_pci_create() or virtio_mmio_create().
  *
- * Threads: register accesses arrive on vCPU threads; handle_queue, fd callbacks and reset run with
- * vd->lock held (handle_queue/fd callbacks on the device's I/O thread). A device model therefore
- * needs no lock of its own for queue state. */
+ * Threads and locks. Register state (status, features, selectors, each queue's programmed size,
+ * addresses, vector and ready bit) lives under vd->reg_lock, which vCPUs take for register accesses
+ * and which nothing ever holds across I/O. Request processing runs on the I/O thread under vd->lock
+ * (handle_queue, fd callbacks, reset, activate, queue_stop); vCPUs never take vd->lock, so a register
+ * access never waits for a disk request. The I/O thread catches up with register changes in
+ * virtio_dev_sync(): a device reset, queues enabled or taken down, DRIVER_OK. Until it has, the old
+ * rings are stale: every ring access checks, under reg_lock, that its queue still belongs to the
+ * current incarnation, so a late completion is dropped rather than pushed into a ring the driver
+ * has reset. A reset therefore takes effect at once for the driver (virtio-mmio: status reads 0
+ * right away and queues can be programmed), and virtio-pci reports status 0 only once the device has
+ * finished (in-flight requests drained), which Linux polls for. A device model needs no lock of its
+ * own for queue state. */
 #ifndef KVMINI_VIRTIO_H
 #define KVMINI_VIRTIO_H
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/iothread.h"
 #include "vmm/bus.h"
 #include "vmm/gmem.h"
 #include "vmm/irq.h"
@@ -57,11 +67,15 @@ struct virtio_dev_ops {
 	/* the driver notified queue qidx (or the device asked for a re-run): pop chains, push used ones,
 	 * virtq_notify(). I/O thread (or the notifying thread without one), vd->lock held. */
 	void (*handle_queue)(struct virtio_dev *vd, unsigned qidx);
-	/* device reset (status 0 written, or destroy): forget in-flight state; queues are already reset
-	 * and the I/O thread is not inside a callback. vd->lock held. NULL: nothing to do. */
+	/* device reset (status 0 written, or destroy): finish or cancel what is in flight and forget it
+	 * before returning (pushes into the old rings are refused by now). The queues are reset after.
+	 * vd->lock held. NULL: nothing to do. */
 	void (*reset)(struct virtio_dev *vd);
-	/* the driver set DRIVER_OK: negotiated features are final (virtio_has_feature). vd->lock held.
-	 * A negative return sets NEEDS_RESET. NULL: nothing to do. */
+	/* the driver took queue qidx down without a device reset (virtio-mmio QueueReady = 0): as reset,
+	 * for that queue only. vd->lock held. NULL: nothing to do. */
+	void (*queue_stop)(struct virtio_dev *vd, unsigned qidx);
+	/* the driver set DRIVER_OK: negotiated features are final (virtio_has_feature). vd->lock held,
+	 * on the I/O thread. A negative return sets NEEDS_RESET. NULL: nothing to do. */
 	int (*activate)(struct virtio_dev *vd);
 };
 
@@ -96,22 +110,33 @@ struct virtio_dev {
 
 	/* --- owned by the core and transport --- */
 	struct virtio_env env;
-	pthread_mutex_t lock; /* see the threads note at the top */
-	uint64_t driver_features; /* what the driver acked (valid once FEATURES_OK) */
-	uint32_t status; /* device_status; read/written with __atomic, changed under lock */
+	pthread_mutex_t lock; /* request processing; see the threads note at the top */
+	pthread_mutex_t reg_lock; /* register state; never held across I/O */
+	/* register side (reg_lock) */
+	uint64_t driver_features; /* what the driver wrote (final once FEATURES_OK) */
+	uint32_t status; /* device_status; read with __atomic, changed under reg_lock */
+	uint32_t status_at_reset; /* what virtio-pci shows until a reset has finished */
+	uint32_t reset_gen; /* bumped by every reset the driver asks for */
+	uint32_t applied_gen; /* reset_gen the device has caught up with (written under both locks) */
+	uint32_t reg_seq; /* bumped by every change virtio_dev_sync must see (__atomic reads) */
+	int needs_reset_logged;
 	uint32_t config_gen; /* config_generation, bumped by virtio_config_changed */
+	/* device side (lock) */
+	uint32_t synced_seq;
+	uint64_t negotiated; /* driver_features as of FEATURES_OK: what virtio_has_feature reads */
+	int activated; /* activate ran for this incarnation */
 	struct virtq *vq; /* num_queues queues */
 	const struct virtio_transport_ops *tops;
 	void *transport;
 	struct virtio_io *io; /* NULL without an I/O thread */
-	int needs_reset_logged;
 };
 
 /* ---- for device models ---- */
 
+/* Negotiated features, for the device side (vd->lock). */
 static inline int virtio_has_feature(const struct virtio_dev *vd, unsigned bit)
 {
-	return bit < 64 && (vd->driver_features >> bit) & 1;
+	return bit < 64 && (vd->negotiated >> bit) & 1;
 }
 /* Used buffers on queue qidx: raises the queue's interrupt unless the driver suppressed it
  * (EVENT_IDX used_event or VIRTQ_AVAIL_F_NO_INTERRUPT). Declared in virtio/queue.h. */
@@ -120,20 +145,27 @@ static inline int virtio_has_feature(const struct virtio_dev *vd, unsigned bit)
 /* The device's config space changed: bump config_generation and raise a config interrupt. */
 void virtio_config_changed(struct virtio_dev *vd);
 /* The device (or the queue layer) found the driver broke the rules: sets NEEDS_RESET, raises a
- * config interrupt, logs `why` once. Processing of broken queues stops until reset. */
+ * config interrupt, logs `why` once. Processing of broken queues stops until reset. Ignored while a
+ * reset the device has not caught up with is pending (the complaint is about the old incarnation).
+ * The _locked form is for reg_lock holders. */
 void virtio_dev_needs_reset(struct virtio_dev *vd, const char *why);
+void virtio_dev_needs_reset_locked(struct virtio_dev *vd, const char *why);
 /* Queue qidx's state (NULL if out of range). */
 struct virtq *virtio_dev_queue(struct virtio_dev *vd, unsigned qidx);
 
-/* Device-specific fds served by the I/O thread (e.g. a tap fd): cb runs there with vd->lock held.
- * events are EPOLL* bits; virtio_io_mod_fd(.., 0) pauses a watch (e.g. no rx buffers). Without an
- * I/O thread these return -ENOTSUP. */
-typedef void (*virtio_fd_cb)(struct virtio_dev *vd, int fd, uint32_t events, void *arg);
+/* Device-specific fds served by the I/O thread (e.g. a tap fd, a disk_aio fd): cb(vd, arg, fd,
+ * events) runs there with vd->lock held. events are EPOLL* bits; virtio_io_mod_fd(.., 0) pauses a
+ * watch (e.g. no rx buffers). Without an I/O thread these return -ENOTSUP. */
+typedef iothread_fn virtio_fd_cb;
 int virtio_io_add_fd(struct virtio_dev *vd, int fd, uint32_t events, virtio_fd_cb cb, void *arg);
 int virtio_io_mod_fd(struct virtio_dev *vd, int fd, uint32_t events);
 int virtio_io_del_fd(struct virtio_dev *vd, int fd);
-/* Asks for handle_queue(qidx) to run again on the I/O thread (e.g. after rx buffers freed up). */
+/* Asks for handle_queue(qidx) to run again on the I/O thread (e.g. after rx buffers freed up, or
+ * when a budget ran out). Without an I/O thread it runs right away, nested. */
 void virtio_dev_kick(struct virtio_dev *vd, unsigned qidx);
+/* Device side (vd->lock held): catch up with register changes (see the threads note). Cheap when
+ * nothing changed; the I/O thread calls it before every queue callback. */
+void virtio_dev_sync(struct virtio_dev *vd);
 
 /* ---- transports (creation also starts the I/O thread unless env->no_iothread) ---- */
 
@@ -156,15 +188,21 @@ void virtio_dev_destroy(struct virtio_dev *vd);
 
 /* ---- for transports (virtio/ internal) ---- */
 
-/* Sets up vd->vq, the lock and (unless no_iothread) the I/O thread's epoll. */
+/* Sets up vd->vq, the locks and (unless no_iothread) the I/O thread. */
 int virtio_dev_setup(struct virtio_dev *vd, const struct virtio_env *env);
 /* Offered features, all 64 bits. */
 uint64_t virtio_dev_features(const struct virtio_dev *vd);
-/* A guest status write: handles reset (0), FEATURES_OK negotiation, DRIVER_OK activation. */
-void virtio_dev_set_status(struct virtio_dev *vd, uint32_t status);
+/* A guest status write, vd->reg_lock held: reset (0: register state at once, the device side
+ * follows in virtio_dev_sync), FEATURES_OK negotiation, DRIVER_OK. Call virtio_dev_poke after
+ * dropping reg_lock. */
+void virtio_dev_set_status_locked(struct virtio_dev *vd, uint32_t status);
 uint32_t virtio_dev_get_status(const struct virtio_dev *vd);
-/* Full device reset, vd->lock held by the caller. */
-void virtio_dev_reset_locked(struct virtio_dev *vd);
+/* 1 while a reset the driver asked for is still being carried out by the device side. */
+int virtio_dev_reset_pending(const struct virtio_dev *vd);
+/* Register state changed in a way virtio_dev_sync must see; reg_lock held. */
+void virtio_dev_reg_changed_locked(struct virtio_dev *vd);
+/* Wakes the device side to sync (runs it here without an I/O thread); no lock held. */
+void virtio_dev_poke(struct virtio_dev *vd);
 /* The driver notified queue qidx through a register write (no ioeventfd in place). */
 void virtio_dev_notify(struct virtio_dev *vd, unsigned qidx);
 /* Eventfd the transport hands to hooks->ioeventfd for queue qidx (-1 without an I/O thread). */

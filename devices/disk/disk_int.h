@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the image formats: one image file (fd, O_DIRECT alignment, OFD lock),
- * scatter-gather helpers, and the per-format open functions disk_open dispatches to. */
+ * the scatter-gather helpers (devices/iov.h), and the per-format open functions disk_open dispatches to. */
 #ifndef KVMINI_DISK_INT_H
 #define KVMINI_DISK_INT_H
 #include "disk.h"
+#include "devices/iov.h"
 
 #include <sys/types.h>
 
@@ -28,13 +29,6 @@ int dfile_sync(struct dfile *f); /* fdatasync, a no-op with cache=unsafe */
 int dfile_size(struct dfile *f, uint64_t *out);
 int dfile_truncate(struct dfile *f, uint64_t size);
 void *dfile_alloc(size_t len); /* zeroed, page-aligned (usable with O_DIRECT); free() it */
-
-size_t iov_size(const struct iovec *iov, int n);
-void iov_to_buf(const struct iovec *iov, int n, size_t skip, void *buf, size_t len);
-void iov_from_buf(const struct iovec *iov, int n, size_t skip, const void *buf, size_t len);
-void iov_zero(const struct iovec *iov, int n, size_t skip, size_t len);
-/* The part [skip, skip+len) of iov as a new vector in out (room for n entries); returns its count. */
-int iov_slice(const struct iovec *iov, int n, size_t skip, size_t len, struct iovec *out);
 
 /* The files already open in one backing chain, newest first: loops are found by inode. */
 struct disk_chain {

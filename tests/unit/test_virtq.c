@@ -49,8 +49,10 @@ static struct tdev *tsetup_n(uint64_t features, uint16_t qsize, int enable)
 	t->vq->desc_gpa = t->r.desc;
 	t->vq->avail_gpa = t->r.avail;
 	t->vq->used_gpa = t->r.used;
-	if (enable)
+	if (enable) {
 		ck_assert_int_eq(virtq_enable(t->vq), 0);
+		virtio_dev_sync(&t->vd); /* the device side maps the rings */
+	}
 	return t;
 }
 
@@ -406,7 +408,8 @@ START_TEST(reset_recovers)
 	tdesc(&t->r, 0, BUF, 16, VIRTQ_DESC_F_NEXT, 0);
 	tavail(&t->r, 0);
 	ck_assert_int_eq(virtq_pop(t->vq, &t->c), -EINVAL);
-	virtio_dev_set_status(&t->vd, 0);
+	virtio_dev_set_status_locked(&t->vd, 0);
+	virtio_dev_poke(&t->vd);
 	ck_assert_uint_eq(t->vd.status, 0);
 	ck_assert(!t->vq->broken && !t->vq->enabled);
 	ck_assert_uint_eq(t->vq->size, 256);
@@ -417,6 +420,7 @@ START_TEST(reset_recovers)
 	t->vq->avail_gpa = t->r.avail;
 	t->vq->used_gpa = t->r.used;
 	ck_assert_int_eq(virtq_enable(t->vq), 0);
+	virtio_dev_sync(&t->vd);
 	t->r.avail_idx = 0;
 	tdesc(&t->r, 0, BUF, 16, 0, 0);
 	tavail(&t->r, 0);
