@@ -336,6 +336,37 @@ START_TEST(qcow2_snapshot_waits)
 }
 END_TEST
 
+/* A read that meets the end of the file (shorter than the disk) gets the rest as zeros, after
+ * the short transfer before it, buffered and O_DIRECT. */
+START_TEST(read_past_eof_zeros)
+{
+	char p[128];
+	for (int direct = 0; direct < 2; direct++) {
+		ck_assert_int_eq(dt_create(dt_path(p, "r.raw"), DISK_FMT_RAW, MiB, 0, NULL, 0), 0);
+		struct disk *d = open_opts(p, DISK_FMT_RAW, direct ? DISK_CACHE_NONE : DISK_CACHE_UNSAFE);
+		uint8_t pat[8192];
+		dt_pattern(pat, sizeof(pat), 4);
+		ck_assert_int_eq(disk_write(d, 0, pat, sizeof(pat)), 0);
+		ck_assert_int_eq(truncate(p, 6000), 0); /* behind the disk's back */
+		struct disk_aio *q = mk_aio(false, 4);
+		int c = 0;
+		struct treq t;
+		prep(&t, &c, DISK_OP_READ, 4096, 8192, 0);
+		memset(t.mem, 0xff, 8192);
+		disk_aio_submit(q, d, &t.r);
+		disk_aio_kick(q);
+		disk_aio_drain(q);
+		ck_assert_int_eq(t.ret, 0);
+		ck_assert_int_eq(memcmp(t.mem, pat + 4096, 6000 - 4096), 0);
+		for (size_t i = 6000 - 4096; i < 8192; i++)
+			ck_assert_uint_eq(t.mem[i], 0);
+		free(t.mem);
+		disk_aio_destroy(q);
+		disk_close(d);
+	}
+}
+END_TEST
+
 /* KVMINI_AIO=sync: no fd, every request done inside submit, checks as on the ring. */
 START_TEST(sync_fallback)
 {
@@ -391,6 +422,7 @@ Suite *make_suite(void)
 	tcase_add_test(t, out_of_order_and_flush);
 	tcase_add_test(t, qcow2_pinned_cluster_not_reused);
 	tcase_add_test(t, qcow2_snapshot_waits);
+	tcase_add_test(t, read_past_eof_zeros);
 	tcase_add_test(t, sync_fallback);
 	suite_add_tcase(s, t);
 	return s;
