@@ -15,7 +15,11 @@
  *    disk_aio has completed, and then covers them (the disk layer holds it back until they are done);
  *  - iov buffers must stay valid until `done` runs; the request struct too;
  *  - requests past the end of the disk fail with -EINVAL, writes to a read-only disk with -EROFS,
- *    exactly as the synchronous calls in disk.h do.
+ *    exactly as the synchronous calls in disk.h do; a write that disk_write_guard refuses (a probed
+ *    raw image getting a format header) gets -EPERM;
+ *  - destroy (or drain) every disk_aio that used a disk before disk_close; qcow2 snapshot calls
+ *    wait until no data I/O is in flight, so make them from a thread whose disk_aio is drained or
+ *    that keeps completing.
  *
  * Backends: io_uring (aio_uring.c) where the kernel allows it, one ring of `depth` entries per
  * context with its completions signalled on an eventfd; else, or when the environment has

@@ -181,8 +181,8 @@ unsigned aio_ring_reap(struct aio_ring *g, struct disk_aio *q, bool wait)
 {
 	uint64_t v;
 	unsigned n = 0;
-	if (read(g->efd, &v, sizeof(v)) < 0) { /* EAGAIN: nothing signalled yet; the CQ says */
-	}
+	ssize_t rd = read(g->efd, &v, sizeof(v)); /* reset it; EAGAIN is fine, the CQ decides */
+	(void)rd;
 	for (;;) {
 		struct io_uring_cqe *cqe;
 		int r = io_uring_peek_cqe(&g->ring, &cqe);
