@@ -131,7 +131,7 @@ static int cmd_create(int argc, char **argv)
 		if (co.backing[0] == '/' || asprintf(&full, "%s/%s", dirname(dir), co.backing) < 0)
 			full = strdup(co.backing);
 		free(dir);
-		struct disk_opts bo = { .format = co.backing_fmt, .read_only = true, .trust_backing = true };
+		struct disk_opts bo = { .format = co.backing_fmt, .read_only = true };
 		struct disk *b;
 		r = full ? img_open(&b, full, &bo) : 1;
 		free(full);

@@ -15,7 +15,17 @@
  *    disk_aio has completed, and then covers them (the disk layer holds it back until they are done);
  *  - iov buffers must stay valid until `done` runs; the request struct too;
  *  - requests past the end of the disk fail with -EINVAL, writes to a read-only disk with -EROFS,
- *    exactly as the synchronous calls in disk.h do. */
+ *    exactly as the synchronous calls in disk.h do; a write that disk_write_guard refuses (a probed
+ *    raw image getting a format header) gets -EPERM;
+ *  - destroy (or drain) every disk_aio that used a disk before disk_close; qcow2 snapshot calls
+ *    wait until no data I/O is in flight, so make them from a thread whose disk_aio is drained or
+ *    that keeps completing.
+ *
+ * Backends: io_uring (aio_uring.c) where the kernel allows it, one ring of `depth` entries per
+ * context with its completions signalled on an eventfd; else, or when the environment has
+ * KVMINI_AIO=sync, the synchronous one (every request completes inside submit, one log line says
+ * so). Formats without an asynchronous path (and the parts of qcow2 that touch metadata) complete
+ * inside submit on either. */
 #ifndef KVMINI_DISK_AIO_H
 #define KVMINI_DISK_AIO_H
 #include <stdbool.h>
@@ -46,6 +56,7 @@ struct disk_req {
 	int pending;           /* sub-operations still outstanding */
 	int err;               /* first error among them */
 	void *priv;            /* format / backend state */
+	uint64_t seq;          /* flush ordering: flushes submitted before this request */
 };
 
 /* depth: how many requests may be in flight (a queue's size); more are queued inside. */
@@ -62,6 +73,8 @@ unsigned disk_aio_complete(struct disk_aio *q);
 /* Blocks until nothing is in flight (device reset, snapshot, teardown); returns how many completed. */
 unsigned disk_aio_drain(struct disk_aio *q);
 unsigned disk_aio_inflight(const struct disk_aio *q);
+/* The most file operations this context had in the kernel at once (0 on sync; tests, --stats). */
+unsigned disk_aio_peak(const struct disk_aio *q);
 /* "io_uring" or "sync": what this context uses (for logs and --stats). */
 const char *disk_aio_backend(const struct disk_aio *q);
 

@@ -130,8 +130,10 @@ static int rw_full(struct dfile *f, bool wr, struct iovec *iov, int n, uint64_t 
 	return 0;
 }
 
-static bool iov_aligned(const struct dfile *f, const struct iovec *iov, int n, uint64_t off)
+bool dfile_iov_aligned(const struct dfile *f, const struct iovec *iov, int n, uint64_t off)
 {
+	if (!f->direct)
+		return true;
 	if (off % f->align)
 		return false;
 	for (int i = 0; i < n; i++)
@@ -178,7 +180,7 @@ static int dfile_bounce(struct dfile *f, bool wr, const struct iovec *iov, int n
 
 static int dfile_rw(struct dfile *f, bool wr, const struct iovec *iov, int n, uint64_t off)
 {
-	if (f->direct && !iov_aligned(f, iov, n, off))
+	if (!dfile_iov_aligned(f, iov, n, off))
 		return dfile_bounce(f, wr, iov, n, off, iov_size(iov, n));
 	struct iovec small[16];
 	struct iovec *v = n <= 16 ? small : malloc(sizeof(*v) * (size_t)n);

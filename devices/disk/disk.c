@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* disk_open: probe, dispatch to a format, and the checked entry points every controller calls. */
+/* disk_open: probe, dispatch to a format, and the checked entry points every controller calls,
+ * including the guard that keeps a probed raw image raw. */
 #include "disk_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "vmm/log.h"
 
 static const uint8_t qcow2_magic[4] = { 'Q', 'F', 'I', 0xfb };
 
@@ -106,12 +110,36 @@ int disk_readv(struct disk *d, uint64_t off, const struct iovec *iov, int n)
 	return d->ops->readv(d, off, iov, n, len);
 }
 
+int disk_write_guard(struct disk *d, uint64_t off, const struct iovec *iov, int n, size_t len)
+{
+	if (!d->probed || strcmp(d->format, "raw") || off >= sizeof(qcow2_magic) || len == 0 ||
+	    d->size < sizeof(qcow2_magic))
+		return 0;
+	uint8_t m[sizeof(qcow2_magic)];
+	size_t l = sizeof(m) - off < len ? sizeof(m) - (size_t)off : len;
+	if (off || l < sizeof(m)) { /* the bytes this write leaves as they are */
+		struct iovec v = { m, sizeof(m) };
+		int r = d->ops->readv(d, 0, &v, 1, sizeof(m));
+		if (r < 0)
+			return r;
+	}
+	iov_to_buf(iov, n, 0, m + off, l);
+	if (memcmp(m, qcow2_magic, sizeof(m)))
+		return 0;
+	if (!atomic_exchange(&d->guard_logged, true))
+		kv_log("%s: refusing a guest write that would make this raw image probe as qcow2 "
+		       "(give format=raw to allow it)", d->path ? d->path : "disk");
+	return -EPERM;
+}
+
 int disk_writev(struct disk *d, uint64_t off, const struct iovec *iov, int n)
 {
 	size_t len = iov_size(iov, n);
 	if (d->read_only)
 		return -EROFS;
 	int r = disk_range_ok(d, off, len);
+	if (r == 0)
+		r = disk_write_guard(d, off, iov, n, len);
 	if (r < 0 || len == 0)
 		return r;
 	return d->ops->writev(d, off, iov, n, len);

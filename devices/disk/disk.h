@@ -5,15 +5,20 @@
  * Calls return 0 when the whole request was done, else -errno; nothing is ever partial. Requests
  * past the end of the disk get -EINVAL, writes to a read-only disk -EROFS. Controllers send
  * 512-byte aligned requests, but any byte range works. A disk may be used from several threads:
- * raw is lock-free (pread/pwrite), qcow2 serialises requests on one mutex.
+ * raw is lock-free (pread/pwrite), qcow2 serialises these calls on one mutex (through disk_aio,
+ * aio.h, qcow2 data I/O runs outside it).
  *
- * Format probing, and why backing files of probed images are refused: a guest owns every byte of
- * a raw image, so it can write a qcow2 header into it whose backing file names a host file
- * (/etc/shadow, another VM's disk). If that image is later opened with format "auto", the probe
- * says qcow2 and the guest could read that host file. So: format=auto accepts a probed qcow2
- * (the common, harmless case), but a probed qcow2 that names a backing file is refused unless the
- * caller says format=qcow2 (or sets trust_backing). Backing files named by an image with a backing
- * format extension are opened with that format; without one they are probed, under the same rule.
+ * Format probing, and why a probed raw image keeps sector 0: a guest owns every byte of a raw
+ * image, so it could write a qcow2 header into it whose backing file names a host file
+ * (/etc/shadow, another VM's disk); a later format=auto open would then probe qcow2 and show the
+ * guest that file. The danger is closed where it starts (QEMU's policy): a raw image whose format
+ * was probed refuses guest writes that would make its first bytes probe as another format (the
+ * qcow2 magic), with -EPERM and one log line per disk (disk_write_guard; both the synchronous and
+ * the disk_aio write paths). So a probed qcow2 opens with its backing chain, which is what images
+ * made from a template need (`img create -b base.qcow2 -F qcow2 vm1.qcow2`, then `--disk vm1.qcow2`).
+ * A raw image the caller named format=raw takes any write: keep naming it raw. Backing files named
+ * by an image with a backing format extension are opened with that format; without one they are
+ * probed (read-only, so the guard has nothing to refuse there).
  *
  * Locking: each image file gets an open-file-description lock over the whole file (write lock
  * read-write, read lock read-only), so a second kvmini or a qemu on the same image is refused with
@@ -46,7 +51,6 @@ struct disk_opts {
 	bool read_only;
 	bool no_lock;       /* don't take the OFD lock (img info -U: reading a busy image) */
 	bool no_backing;    /* don't open the backing chain (metadata-only users: img info) */
-	bool trust_backing; /* follow a backing file even if the format was only probed */
 	bool repair;        /* allow a read-write open of a dirty/corrupt qcow2 (img check -r only) */
 };
 
@@ -56,6 +60,8 @@ struct disk_opts {
 #define DISK_BS_ALLOCATED 4u /* described by this layer, not its backing file */
 
 struct disk;
+struct disk_aio;
+struct disk_req;
 struct disk_ops {
 	int (*readv)(struct disk *d, uint64_t off, const struct iovec *iov, int n, size_t len);
 	int (*writev)(struct disk *d, uint64_t off, const struct iovec *iov, int n, size_t len);
@@ -66,6 +72,8 @@ struct disk_ops {
 	/* status of [off, off+len): returns DISK_BS_* flags, *pnum = bytes (>0) sharing them */
 	int (*block_status)(struct disk *d, uint64_t off, uint64_t len, uint64_t *pnum);
 	void (*close)(struct disk *d);
+	/* optional: queue r's file I/O on q's io_uring (aio_int.h); NULL = synchronous ops above */
+	void (*aio_submit)(struct disk *d, struct disk_aio *q, struct disk_req *r);
 };
 
 /* Formats embed this as their first member. */
@@ -75,6 +83,7 @@ struct disk {
 	uint64_t size;      /* virtual size in bytes */
 	bool read_only;
 	bool probed; /* format came from probing, not from the caller */
+	_Atomic bool guard_logged; /* disk_write_guard said why once */
 	char *path;
 };
 

@@ -29,6 +29,12 @@ int dfile_sync(struct dfile *f); /* fdatasync, a no-op with cache=unsafe */
 int dfile_size(struct dfile *f, uint64_t *out);
 int dfile_truncate(struct dfile *f, uint64_t size);
 void *dfile_alloc(size_t len); /* zeroed, page-aligned (usable with O_DIRECT); free() it */
+/* Can this transfer go to the file as is (always, unless O_DIRECT wants it aligned)? */
+bool dfile_iov_aligned(const struct dfile *f, const struct iovec *iov, int n, uint64_t off);
+
+/* -EPERM (logged once per disk) if a write to a probed raw image would make it probe as another
+ * format: what a guest would plant to have a later format=auto open follow a backing file. */
+int disk_write_guard(struct disk *d, uint64_t off, const struct iovec *iov, int n, size_t len);
 
 /* The files already open in one backing chain, newest first: loops are found by inode. */
 struct disk_chain {

@@ -99,6 +99,11 @@ struct qcow2 {
 	uint8_t *cbuf;      /* last decompressed cluster */
 	uint64_t cbuf_key;  /* its L2 entry, 0 = none */
 	uint8_t *zbuf;      /* compressed input */
+
+	/* host clusters with asynchronous data I/O in flight: not freed, not shared meanwhile */
+	struct qc_pin { uint64_t cl; uint32_t n; } *pins;
+	uint32_t npins, cap_pins;
+	pthread_cond_t unpinned; /* npins dropped to 0 */
 };
 
 static inline uint64_t qc_be64(const uint8_t *p, uint64_t i)
@@ -141,6 +146,14 @@ extern const struct disk_ops qcow2_ops;
 int qc_l1_grow(struct qcow2 *q, uint32_t new_l1_size);
 int qc_read_entry(struct qcow2 *q, uint64_t l2e, uint64_t goff, const struct iovec *iov, int n,
                   size_t skip, size_t len);
+
+int qc_write_piece(struct qcow2 *q, uint64_t g, const struct iovec *iov, int n, size_t skip,
+                   size_t len);
+
+/* qcow2_aio.c (all under q->lock) */
+bool qc_pinned(const struct qcow2 *q, uint64_t host_off);
+void qc_wait_unpinned(struct qcow2 *q); /* from a thread other than the disk_aio's own */
+void qc_aio_submit(struct disk *d, struct disk_aio *aq, struct disk_req *r);
 
 /* qcow2_snap.c */
 int qc_snap_load(struct qcow2 *q);

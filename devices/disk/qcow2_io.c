@@ -118,8 +118,8 @@ static int qc_readv(struct disk *d, uint64_t off, const struct iovec *iov, int n
 
 /* One cluster's worth of a write. Data goes to the file before the L2 entry that points at it;
  * a cluster that is shared (snapshot), compressed, zero or unallocated is copied to a new one. */
-static int write_piece(struct qcow2 *q, uint64_t g, const struct iovec *iov, int n, size_t skip,
-                       size_t len)
+int qc_write_piece(struct qcow2 *q, uint64_t g, const struct iovec *iov, int n, size_t skip,
+                   size_t len)
 {
 	struct qc_cent *e;
 	int r = qc_l2_get(q, l1_index(q, g), true, &e);
@@ -179,7 +179,7 @@ static int qc_writev(struct disk *d, uint64_t off, const struct iovec *iov, int 
 		size_t l = (size_t)(q->cs - (g & (q->cs - 1)));
 		if (l > len - done)
 			l = len - done;
-		r = write_piece(q, g, iov, n, done, l);
+		r = qc_write_piece(q, g, iov, n, done, l);
 		done += l;
 	}
 	if (!r && q->npending > 1024) /* don't let deferred frees pile up between guest flushes */
@@ -271,7 +271,7 @@ static int zero_or_discard(struct disk *d, uint64_t off, uint64_t len, bool zero
 			break;
 		}
 		struct iovec v = { zbuf, (size_t)l };
-		r = write_piece(q, g, &v, 1, 0, (size_t)l);
+		r = qc_write_piece(q, g, &v, 1, 0, (size_t)l);
 	}
 	if (!r && q->npending > 1024)
 		r = qc_meta_flush(q);
@@ -397,4 +397,5 @@ const struct disk_ops qcow2_ops = {
 	.resize = qc_resize,
 	.block_status = qc_block_status,
 	.close = qcow2_close_disk,
+	.aio_submit = qc_aio_submit,
 };

@@ -58,6 +58,8 @@ static void qc_free(struct qcow2 *q)
 	free(q->cbuf);
 	free(q->zbuf);
 	dfile_close(&q->f);
+	free(q->pins);
+	pthread_cond_destroy(&q->unpinned);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 }
@@ -115,11 +117,6 @@ static int open_backing(struct qcow2 *q, const char *path, const struct disk_opt
 		*why = "backing chain is too deep";
 		return -ELOOP;
 	}
-	if (o->format == DISK_FMT_AUTO && !o->trust_backing) {
-		*why = "image was probed as qcow2 and names a backing file; refusing to follow it "
-		       "unless the format is given explicitly (format=qcow2)";
-		return -EPERM;
-	}
 	/* relative names are relative to the image's directory, not to our cwd */
 	char *full;
 	if (q->backing_name[0] == '/') {
@@ -148,7 +145,6 @@ static int open_backing(struct qcow2 *q, const char *path, const struct disk_opt
 	}
 	struct disk_opts bo = *o;
 	bo.read_only = true;
-	bo.trust_backing = false;
 	bo.repair = false;
 	bo.format = DISK_FMT_AUTO;
 	if (q->backing_fmt && disk_format_parse(q->backing_fmt, &bo.format) < 0) {
@@ -282,6 +278,7 @@ int qcow2_open(struct disk **out, const char *path, const struct disk_opts *o,
 	if (!q)
 		return -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->unpinned, NULL);
 	q->f.fd = -1;
 	int r = dfile_open(&q->f, path, o, false, why);
 	uint64_t fsize = 0;

@@ -319,17 +319,21 @@ int qc_unref_entry_later(struct qcow2 *q, uint64_t l2e)
 	return off ? qc_free_later(q, off) : 0;
 }
 
+/* A cluster with data I/O still in flight stays pending: freed now, it could be reused (even as
+ * metadata) while that I/O lands in it. */
 int qc_apply_pending(struct qcow2 *q)
 {
 	int r = 0;
-	size_t i;
-	for (i = 0; i < q->npending && !r; i++)
-		r = qc_update_refcount(q, q->pending[i] / q->cs, -1);
-	if (r < 0) { /* keep the rest for the next try; a failed decrement only leaks */
-		memmove(q->pending, q->pending + i, (q->npending - i) * 8);
-		q->npending -= i;
-		return r;
+	size_t i, keep = 0;
+	for (i = 0; i < q->npending && !r; i++) {
+		if (qc_pinned(q, q->pending[i]))
+			q->pending[keep++] = q->pending[i];
+		else
+			r = qc_update_refcount(q, q->pending[i] / q->cs, -1);
 	}
-	q->npending = 0;
-	return 0;
+	if (r < 0)
+		i--; /* a failed decrement only leaks; keep it and the rest for the next try */
+	memmove(q->pending + keep, q->pending + i, (q->npending - i) * 8);
+	q->npending = keep + (q->npending - i);
+	return r;
 }

@@ -448,6 +448,8 @@ static int snap_op(struct disk *d, const char *name, enum snap_op op)
 	if (d->read_only)
 		return -EROFS;
 	pthread_mutex_lock(&q->lock);
+	/* a snapshot shares or frees clusters: no data I/O may be in flight to them */
+	qc_wait_unpinned(q);
 	int r, idx = find_snap(q, name);
 	if (op == SNAP_CREATE)
 		r = snap_create(q, name);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* raw: the image file is the disk, byte for byte. Holes and fallocate give discard/zeroing. */
-#include "disk_int.h"
+/* raw: the image file is the disk, byte for byte. Holes and fallocate give discard/zeroing; the
+ * asynchronous path sends all of it to io_uring. */
+#include "aio_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +125,46 @@ static int raw_block_status(struct disk *d, uint64_t off, uint64_t len, uint64_t
 	return DISK_BS_DATA | DISK_BS_ALLOCATED;
 }
 
+/* fallocate that the filesystem can't do: the synchronous path knows the fallbacks */
+static int raw_fallocate_done(struct aio_io *io, int ret)
+{
+	struct disk_req *r = io->req;
+	if (ret >= 0 || !unsupported(-ret))
+		return ret;
+	return r->op == DISK_OP_DISCARD ? raw_discard(r->disk, r->off, r->len)
+	                                : raw_write_zeroes(r->disk, r->off, r->len, r->may_unmap);
+}
+
+static void raw_aio_submit(struct disk *d, struct disk_aio *q, struct disk_req *r)
+{
+	struct raw *w = (struct raw *)d;
+	switch (r->op) {
+	case DISK_OP_READ:
+	case DISK_OP_WRITE:
+		aio_file_rw(q, r, &w->f, r->op, r->off, r->iov, r->niov, 0, iov_size(r->iov, r->niov),
+		            NULL, NULL, 0);
+		break;
+	case DISK_OP_FLUSH:
+		aio_file_op(q, r, &w->f, DISK_OP_FLUSH, 0, 0, 0, NULL);
+		break;
+	case DISK_OP_DISCARD:
+	case DISK_OP_WRITE_ZEROES:
+		if (w->f.blkdev) { /* ioctls: no io_uring opcode for them */
+			aio_req_err(r, r->op == DISK_OP_DISCARD
+			                   ? raw_discard(d, r->off, r->len)
+			                   : raw_write_zeroes(d, r->off, r->len, r->may_unmap));
+			break;
+		}
+		/* a punched hole reads as zeros and frees space; ZERO_RANGE keeps the blocks */
+		aio_file_op(q, r, &w->f, r->op,
+		            r->op == DISK_OP_DISCARD || r->may_unmap
+		                ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+		                : FALLOC_FL_ZERO_RANGE,
+		            r->off, r->len, raw_fallocate_done);
+		break;
+	}
+}
+
 static void raw_close(struct disk *d)
 {
 	struct raw *r = (struct raw *)d;
@@ -140,6 +181,7 @@ static const struct disk_ops raw_ops = {
 	.resize = raw_resize,
 	.block_status = raw_block_status,
 	.close = raw_close,
+	.aio_submit = raw_aio_submit,
 };
 
 int raw_open(struct disk **out, const char *path, const struct disk_opts *o, const char **why)
