@@ -99,8 +99,11 @@ static void reg_write_locked(struct virtio_mmio *t, uint64_t off, uint32_t val)
 	case R_QUEUE_READY:
 		if (vq && val == 1 && !vq->enabled && !vq->broken)
 			virtq_enable(vq); /* failure already set NEEDS_RESET */
-		else if (vq && val == 0)
+		else if (vq && val == 0 && vq->enabled) {
 			vq->enabled = 0; /* the driver takes the queue down (e.g. before deleting it) */
+			if (vd->ops->queue_disable)
+				vd->ops->queue_disable(vd, t->queue_sel);
+		}
 		break;
 	case R_DESC_LO: case R_DESC_HI: if (can_cfg) set_half(&vq->desc_gpa, off == R_DESC_HI, val); break;
 	case R_DRIVER_LO: case R_DRIVER_HI: if (can_cfg) set_half(&vq->avail_gpa, off == R_DRIVER_HI, val); break;

@@ -430,6 +430,18 @@ static void net_reset(struct virtio_dev *vd)
 		n->be.set_offload(n->be.opaque, 0);
 }
 
+/* held rx buffers belong to the ring being taken down; the pending frame starts over in the next */
+static void net_queue_disable(struct virtio_dev *vd, unsigned qidx)
+{
+	struct virtio_net *n = net_of(vd);
+	if (qidx >= ctrl_q(n) || (qidx & 1))
+		return; /* tx and control hold nothing between calls */
+	struct net_pair *p = &n->pair[qidx / 2];
+	p->nbuf = 0;
+	p->rx_off = 0;
+	rx_watch(n, p, 0); /* resumed by the rx kick on the new ring */
+}
+
 static void net_config_read(struct virtio_dev *vd, unsigned off, void *data, unsigned size)
 {
 	memcpy(data, net_of(vd)->config + off, size);
@@ -439,6 +451,7 @@ static const struct virtio_dev_ops net_ops = {
 	.config_read = net_config_read,
 	.handle_queue = net_handle_queue,
 	.reset = net_reset,
+	.queue_disable = net_queue_disable,
 	.activate = net_activate,
 };
 

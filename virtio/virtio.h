@@ -63,6 +63,9 @@ struct virtio_dev_ops {
 	/* the driver set DRIVER_OK: negotiated features are final (virtio_has_feature). vd->lock held.
 	 * A negative return sets NEEDS_RESET. NULL: nothing to do. */
 	int (*activate)(struct virtio_dev *vd);
+	/* the driver took queue qidx down while the device runs (virtio-mmio QueueReady=0): forget what
+	 * is held from its ring, the next enable brings a new one. vd->lock held. NULL: nothing held. */
+	void (*queue_disable)(struct virtio_dev *vd, unsigned qidx);
 };
 
 /* How the core reaches its transport (internal to virtio/, set by *_create). */
