@@ -74,10 +74,32 @@ void msix_destroy(struct msix *m)
 
 static uint64_t vec_addr(const struct msix_vec *v) { return (uint64_t)v->addr_hi << 32 | v->addr_lo; }
 
+/* Routes are made and moved only here, when a message is actually sent: the guest can rewrite the
+ * table as often as it likes, the routing table is rebuilt at most once per interrupt. */
+static int route_locked(struct msix *m, struct msix_vec *v)
+{
+	if (v->efd < 0)
+		return 0;
+	if (v->route >= 0 && (vec_addr(v) != v->r_addr || v->data != v->r_data)) {
+		if (m->hooks->msi_unroute)
+			m->hooks->msi_unroute(m->opaque, v->efd, v->route);
+		v->route = -1;
+	}
+	if (v->route < 0) {
+		int r = m->hooks->msi_irqfd(m->opaque, v->efd, vec_addr(v), v->data);
+		if (r < 0)
+			return 0;
+		v->route = r;
+		v->r_addr = vec_addr(v);
+		v->r_data = v->data;
+	}
+	return 1;
+}
+
 static void deliver_locked(struct msix *m, unsigned i)
 {
 	struct msix_vec *v = &m->v[i];
-	if (v->route >= 0) {
+	if (route_locked(m, v)) {
 		uint64_t one = 1;
 		if (write(v->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 			kv_err(-errno, "msix: irqfd write");
@@ -86,25 +108,12 @@ static void deliver_locked(struct msix *m, unsigned i)
 	}
 }
 
-/* Re-derives vector i's route from the current enable/mask state and message, and delivers a
- * pending message once it may fire. */
+/* After a change of the enable/mask state or the message: delivers a pending message once the
+ * vector may fire. A route left for a masked vector is harmless: only deliver_locked writes its
+ * irqfd. */
 static void vec_update_locked(struct msix *m, unsigned i)
 {
-	struct msix_vec *v = &m->v[i];
-	int live = m->enabled && !m->fmask && !(v->ctrl & MSIX_VEC_MASKED);
-	if (v->route >= 0 && (!live || vec_addr(v) != v->r_addr || v->data != v->r_data)) {
-		if (m->hooks->msi_unroute)
-			m->hooks->msi_unroute(m->opaque, v->efd, v->route);
-		v->route = -1;
-	}
-	if (live && v->route < 0 && v->efd >= 0) {
-		int r = m->hooks->msi_irqfd(m->opaque, v->efd, vec_addr(v), v->data);
-		if (r >= 0) {
-			v->route = r;
-			v->r_addr = vec_addr(v);
-			v->r_data = v->data;
-		}
-	}
+	int live = m->enabled && !m->fmask && !(m->v[i].ctrl & MSIX_VEC_MASKED);
 	if (live && (m->pending[i / 64] >> (i % 64) & 1)) {
 		m->pending[i / 64] &= ~(1ULL << (i % 64));
 		deliver_locked(m, i);

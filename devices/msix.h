@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* MSI-X emulation for a PCI function: the capability in config space, the vector table and PBA
- * in a BAR, per-vector and function masking with pending bits, and one irqfd per vector routed
- * while the vector can fire (signal_msi when the VM has no irqfd). Thread-safe: vCPUs program the
- * table while I/O threads signal. */
+ * in a BAR, per-vector and function masking with pending bits, and one irqfd per vector, routed
+ * when the vector first fires and re-routed only when it fires with a changed message (so table
+ * writes never rebuild GSI routing themselves); signal_msi when the VM has no irqfd. Thread-safe:
+ * vCPUs program the table while I/O threads signal. */
 #ifndef KVMINI_PCI_MSIX_H
 #define KVMINI_PCI_MSIX_H
 #include <pthread.h>

@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* register offsets */
 enum { R_DATA = 0, R_IER = 1, R_IIR = 2, R_LCR = 3, R_MCR = 4, R_LSR = 5, R_MSR = 6, R_SCR = 7 };
@@ -240,19 +239,8 @@ static uint8_t read_reg(struct serial *s, unsigned off, struct io_result *res)
 
 static void finish(struct serial *s, const struct io_result *res)
 {
-	if (res->nout && s->cfg.out_fd >= 0) {
-		const uint8_t *p = res->out;
-		size_t left = res->nout;
-		while (left) {
-			ssize_t n = write(s->cfg.out_fd, p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break; /* a console that cannot take output loses it rather than stall the vCPU */
-			p += n;
-			left -= (size_t)n;
-		}
-	}
+	if (res->nout && s->cfg.tx)
+		s->cfg.tx(s->cfg.tx_opaque, res->out, res->nout);
 	if (res->notify && s->cfg.rx_ready)
 		s->cfg.rx_ready(s->cfg.rx_ready_opaque);
 }

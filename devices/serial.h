@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* 8250/16550A UART (the guest's console): registers on the PIO bus, output to an fd, input pushed by
+/* 8250/16550A UART (the guest's console): registers on the PIO bus, output handed to a transmit
+ * hook that must not block (the VMM's is a bounded buffer the main loop drains), input pushed by
  * the main loop into a 4 KiB RX FIFO. Thread-safe: vCPU threads and the main loop both call in. */
 #ifndef KVMINI_SERIAL_H
 #define KVMINI_SERIAL_H
@@ -16,7 +17,10 @@ struct serial;
 struct serial_config {
 	uint16_t base; /* LAYOUT_COM1 */
 	struct irq_line irq; /* LAYOUT_COM1_IRQ; level follows the pending enabled interrupt */
-	int out_fd; /* each transmitted byte is written here; -1 discards output */
+	/* transmitted bytes, in order (vCPU thread, no UART lock held); must return without waiting
+	 * for I/O. NULL discards output. */
+	void (*tx)(void *opaque, const uint8_t *buf, size_t n);
+	void *tx_opaque;
 	/* optional: called (from a vCPU thread, no lock held) when the guest emptied the RX FIFO after a
 	 * serial_rx() could not take everything, so the main loop can resume reading its input */
 	void (*rx_ready)(void *opaque);

@@ -438,6 +438,7 @@ static void net_queue_stop(struct virtio_dev *vd, unsigned qidx)
 	if (qidx < ctrl_q(n) && !(qidx & 1)) {
 		n->pair[qidx / 2].nbuf = 0;
 		n->pair[qidx / 2].rx_off = 0;
+		rx_watch(n, &n->pair[qidx / 2], 0); /* resumed by the rx kick on the new ring */
 	}
 }
 

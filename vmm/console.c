@@ -2,6 +2,7 @@
 #include "console.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,17 @@ static struct {
 	int fd;
 	int active;
 	struct termios saved;
-} term_guard = { -1, 0, { 0 } };
+	int out_fd; /* >= 0 while its flags need restoring */
+	int out_flags;
+	int installed;
+} term_guard = { -1, 0, { 0 }, -1, 0, 0 };
 
 static void term_guard_restore(void)
 {
 	if (term_guard.active)
 		tcsetattr(term_guard.fd, TCSAFLUSH, &term_guard.saved);
+	if (term_guard.out_fd >= 0)
+		fcntl(term_guard.out_fd, F_SETFL, term_guard.out_flags);
 }
 
 static void fatal_signal(int sig)
@@ -28,10 +34,22 @@ static void fatal_signal(int sig)
 	raise(sig);
 }
 
+static void term_guard_install(void)
+{
+	if (term_guard.installed)
+		return;
+	term_guard.installed = 1;
+	atexit(term_guard_restore);
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	for (unsigned i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], fatal_signal);
+}
+
 int console_open(struct console *c, int in_fd)
 {
 	memset(c, 0, sizeof(*c));
 	c->in_fd = in_fd;
+	c->out_fd = -1;
 	c->is_tty = isatty(in_fd);
 	if (!c->is_tty)
 		return 0;
@@ -44,18 +62,33 @@ int console_open(struct console *c, int in_fd)
 	term_guard.fd = in_fd;
 	term_guard.saved = c->saved;
 	term_guard.active = 1;
-	atexit(term_guard_restore);
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-	for (unsigned i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		signal(fatal[i], fatal_signal);
+	term_guard_install();
 	if (tcsetattr(in_fd, TCSAFLUSH, &raw) < 0)
 		return -errno;
 	c->raw = 1;
 	return 0;
 }
 
+int console_nonblock(struct console *c, int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	c->out_fd = fd;
+	c->out_flags = fl;
+	term_guard.out_flags = fl;
+	term_guard.out_fd = fd;
+	term_guard_install();
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -errno : 0;
+}
+
 void console_restore(struct console *c)
 {
+	if (c->out_fd >= 0) {
+		fcntl(c->out_fd, F_SETFL, c->out_flags);
+		c->out_fd = -1;
+		term_guard.out_fd = -1;
+	}
 	if (!c->raw)
 		return;
 	tcsetattr(c->in_fd, TCSAFLUSH, &c->saved);

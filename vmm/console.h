@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The user's terminal as the guest console: raw mode (restored on every exit path, crashes
- * included) and the Ctrl-A escape keys, filtered out of the byte stream sent to the guest. */
+/* The user's terminal as the guest console: raw mode and a non-blocking output fd (both restored
+ * on every exit path, crashes included) and the Ctrl-A escape keys, filtered out of the byte stream
+ * sent to the guest. */
 #ifndef KVMINI_CONSOLE_H
 #define KVMINI_CONSOLE_H
 #include <stddef.h>
@@ -17,11 +18,16 @@ struct console {
 	int raw; /* terminal currently in raw mode */
 	struct termios saved;
 	int in_escape; /* the previous byte was Ctrl-A */
+	int out_fd; /* made non-blocking by console_nonblock, -1 if none */
+	int out_flags; /* its file status flags before */
 };
 
 /* Puts in_fd into raw mode when it is a terminal, and arranges for it to be restored at exit and on
  * fatal signals. */
 int console_open(struct console *c, int in_fd);
+/* Makes fd (the guest's output) non-blocking; its flags come back with the terminal, at exit and on
+ * fatal signals too, since the open file may be shared with the user's shell. */
+int console_nonblock(struct console *c, int fd);
 void console_restore(struct console *c);
 /* Copies the bytes meant for the guest from in to out (out has room for n) and returns the first
  * escape action met; input after a quit is dropped. */

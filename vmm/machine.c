@@ -13,7 +13,6 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include "console.h"
 #include "cpuid.h"
 #include "devices/acpi_pm.h"
 #include "devices/i8042.h"
@@ -25,6 +24,7 @@
 #include "firmware/linux.h"
 #include "firmware/mptable.h"
 #include "log.h"
+#include "machine_console.h"
 #include "machine_disk.h"
 #include "machine_net.h"
 #include "size.h"
@@ -44,8 +44,7 @@ struct machine {
 	struct disk_spec dspec[OPT_MAX_DEVS];
 	struct disk *disks[OPT_MAX_DEVS];
 	unsigned ndisks;
-	struct console con;
-	int serial_out, serial_in; /* -1 when none */
+	struct machine_console console;
 	int sig_fd;
 	int exit_signal;
 	/* one VM incarnation */
@@ -136,44 +135,6 @@ static int check_host_limits(struct machine *m)
 	return 0;
 }
 
-static int setup_serial_backend(struct machine *m)
-{
-	const struct run_opts *o = m->o;
-	m->serial_in = m->serial_out = -1;
-	switch (o->serial) {
-	case SERIAL_STDIO:
-		m->serial_out = STDOUT_FILENO;
-		m->serial_in = STDIN_FILENO;
-		return console_open(&m->con, STDIN_FILENO) < 0 ? -1 : 0;
-	case SERIAL_FILE:
-		m->serial_out = open(o->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (m->serial_out < 0) {
-			kv_err(-errno, "--serial file:%s", o->serial_path);
-			return -1;
-		}
-		return 0;
-	case SERIAL_PTY: {
-		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0) {
-			kv_err(-errno, "--serial pty");
-			return -1;
-		}
-		struct termios t;
-		if (tcgetattr(fd, &t) == 0) {
-			cfmakeraw(&t);
-			tcsetattr(fd, TCSANOW, &t);
-		}
-		kv_log("serial console on %s", ptsname(fd));
-		m->serial_in = m->serial_out = fd;
-		m->con.in_fd = fd;
-		return 0;
-	}
-	case SERIAL_NONE:
-		return 0;
-	}
-	return 0;
-}
-
 static void machine_teardown(struct machine *m)
 {
 	vcpus_destroy(&m->vcpus);
@@ -226,8 +187,8 @@ static int machine_build(struct machine *m)
 	struct serial_config sc = {
 		.base = LAYOUT_COM1,
 		.irq = { &vm->hooks, vm, LAYOUT_COM1_IRQ },
-		.out_fd = m->serial_out,
 	};
+	mconsole_serial_config(&m->console, &sc);
 	if ((ret = serial_create(&m->serial, &vm->pio, &sc)))
 		return fail_step("serial", ret, NULL);
 	struct irq_line kbd_irq = { &vm->hooks, vm, 1 };
@@ -300,39 +261,7 @@ static int machine_build(struct machine *m)
 	return 0;
 }
 
-/* Feeds console input to the UART, a piece at a time when its FIFO is full. */
-struct rx_pending {
-	uint8_t buf[4096];
-	size_t len, off;
-};
-
-static void console_input(struct machine *m, struct rx_pending *p, int *in_open)
-{
-	uint8_t raw[sizeof(p->buf)];
-	ssize_t n = read(m->serial_in, raw, sizeof(raw));
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			*in_open = 0; /* EOF on stdin: the guest keeps running without input */
-		return;
-	}
-	size_t k;
-	enum console_action act = CONSOLE_NONE;
-	if (m->o->serial == SERIAL_STDIO) {
-		act = console_filter(&m->con, raw, (size_t)n, p->buf, &k);
-	} else {
-		memcpy(p->buf, raw, (size_t)n);
-		k = (size_t)n;
-	}
-	p->len = k;
-	p->off = 0;
-	if (act == CONSOLE_QUIT)
-		vm_request_stop(&m->vm, VM_STOP_USER);
-	else if (act == CONSOLE_HELP && write(STDERR_FILENO, console_help(), strlen(console_help())) < 0) {
-		/* nowhere to report a failing stderr */
-	}
-}
-
-/* Waits for the guest to stop; returns the stop reason. */
+/* Waits for the guest to stop, serving the console meanwhile; returns the stop reason. */
 static int machine_loop(struct machine *m)
 {
 	struct vm *vm = &m->vm;
@@ -343,34 +272,23 @@ static int machine_loop(struct machine *m)
 	epoll_ctl(ep, EPOLL_CTL_ADD, vm->stop_efd, &ev);
 	ev.data.fd = m->sig_fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, m->sig_fd, &ev);
-	int in_open = m->serial_in >= 0;
-	int in_polled = 0;
-	struct rx_pending p = { .len = 0 };
+	mconsole_loop_begin(&m->console, ep);
 	while (atomic_load(&vm->stop_reason) == VM_STOP_NONE) {
-		/* read more input only when the previous piece went into the UART */
-		int want_in = in_open && p.off == p.len;
-		if (want_in != in_polled) {
-			ev.data.fd = m->serial_in;
-			if (epoll_ctl(ep, want_in ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m->serial_in, &ev) < 0 && want_in)
-				in_open = 0; /* e.g. /dev/null cannot be polled: no input then */
-			else
-				in_polled = want_in;
-		}
-		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, 4, p.off < p.len ? 10 : -1);
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, mconsole_prepare(&m->console));
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == m->sig_fd) {
+			int fd = evs[i].data.fd;
+			if (fd == m->sig_fd) {
 				struct signalfd_siginfo si;
 				if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 					m->exit_signal = (int)si.ssi_signo;
 					vm_request_stop(vm, VM_STOP_USER);
 				}
-			} else if (evs[i].data.fd == m->serial_in) {
-				console_input(m, &p, &in_open);
+			} else if (fd != vm->stop_efd && mconsole_event(&m->console, fd, evs[i].events)) {
+				vm_request_stop(vm, VM_STOP_USER); /* Ctrl-A x */
 			}
 		}
-		if (p.off < p.len)
-			p.off += serial_rx(m->serial, p.buf + p.off, p.len - p.off);
+		mconsole_after(&m->console, m->serial);
 	}
 	close(ep);
 	return atomic_load(&vm->stop_reason);
@@ -433,7 +351,7 @@ static int machine_prepare(struct machine *m)
 	signal(SIGPIPE, SIG_IGN);
 	if (m->sig_fd < 0)
 		return 1;
-	return setup_serial_backend(m) ? 1 : 0;
+	return mconsole_open(&m->console, o) ? 1 : 0;
 }
 
 int machine_run(const struct run_opts *o)
@@ -445,6 +363,7 @@ int machine_run(const struct run_opts *o)
 	m->kvm.fd = -1;
 	m->sig_fd = -1;
 	m->vm.fd = -1;
+	mconsole_init(&m->console);
 	int status = machine_prepare(m);
 	int first = 1;
 	while (!status) {
@@ -466,34 +385,32 @@ int machine_run(const struct run_opts *o)
 			}
 		}
 		vm_request_stop(&m->vm, VM_STOP_ERROR); /* no-op if stopped already: kicks all vCPUs */
+		vcpus_join(&m->vcpus); /* nothing writes to the console or the counters after this */
+		int again = !status && reason == VM_STOP_RESET && !o->no_reboot;
+		if (!again) {
+			/* the guest's last words before kvmini's own, and the user's terminal back */
+			mconsole_finish(&m->console);
+		}
 		if (o->stats && m->vcpus.n) {
-			console_restore(&m->con);
 			struct vcpu_stats *all = calloc(m->vcpus.n, sizeof(*all));
-			/* threads must be joined before reading their counters */
-			for (unsigned i = 0; i < m->vcpus.n; i++)
-				if (m->vcpus.v[i].started) {
-					pthread_join(m->vcpus.v[i].thread, NULL);
-					m->vcpus.v[i].started = 0;
-				}
 			for (unsigned i = 0; all && i < m->vcpus.n; i++)
 				all[i] = m->vcpus.v[i].stats;
 			if (all)
 				stats_print(stderr, all, m->vcpus.n, &m->vm.pio, &m->vm.mmio);
 			free(all);
+			mconsole_print_stats(&m->console, stderr);
 		}
 		machine_teardown(m);
 		if (status)
 			break;
-		if (reason == VM_STOP_RESET && !o->no_reboot) {
+		if (again) {
 			kv_log("guest reset: restarting");
 			continue;
 		}
 		status = reason == VM_STOP_ERROR ? 1 : m->exit_signal ? 128 + m->exit_signal : 0;
 		break;
 	}
-	console_restore(&m->con);
-	if (m->serial_out >= 0 && m->serial_out != STDOUT_FILENO)
-		close(m->serial_out);
+	mconsole_close(&m->console);
 	if (m->sig_fd >= 0)
 		close(m->sig_fd);
 	kvm_close(&m->kvm);

@@ -111,3 +111,9 @@ void stats_print(FILE *f, const struct vcpu_stats *per_vcpu, unsigned nvcpus, co
 	print_one(f, "total", sum, pio, mmio);
 	free(sum);
 }
+
+void stats_print_console(FILE *f, uint64_t written, uint64_t dropped)
+{
+	fprintf(f, "serial: %llu bytes written, %llu dropped%s\n", (unsigned long long)written,
+		(unsigned long long)dropped, dropped ? " (the output was not read fast enough)" : "");
+}

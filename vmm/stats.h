@@ -27,5 +27,7 @@ const char *stats_reason_name(unsigned reason);
 /* Prints one table per vCPU and a total, busiest first. */
 void stats_print(FILE *f, const struct vcpu_stats *per_vcpu, unsigned nvcpus, const struct bus *pio,
 		 const struct bus *mmio);
+/* The console's line: bytes the output took, and bytes dropped because it did not read them. */
+void stats_print_console(FILE *f, uint64_t written, uint64_t dropped);
 
 #endif

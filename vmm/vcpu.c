@@ -21,15 +21,20 @@ static void vcpu_kick_handler(int sig)
 	(void)sig;
 }
 
+/* Runs on whichever thread stopped the VM, possibly while the main thread still starts vCPUs or
+ * already joins them: the lock keeps it from signalling a thread not yet created or already joined. */
 static void vcpus_kick(void *opaque)
 {
 	struct vcpus *vs = opaque;
+	pthread_mutex_lock(&vs->lock);
 	for (unsigned i = 0; i < vs->n; i++) {
 		struct vcpu *v = &vs->v[i];
-		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (v->run) /* NULL when creation failed at its mmap */
+			__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		if (v->started && !pthread_equal(v->thread, pthread_self()))
 			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 	}
+	pthread_mutex_unlock(&vs->lock);
 }
 
 static uint64_t now_ns(void)
@@ -195,10 +200,12 @@ int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid
 {
 	vs->v = calloc(n, sizeof(*vs->v));
 	vs->n = 0;
+	vs->vm = vm;
 	if (!vs->v) {
 		*why = "out of memory";
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&vs->lock, NULL);
 	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 	struct kvm_cpuid2 *sup = NULL;
@@ -299,10 +306,12 @@ int vcpus_start(struct vcpus *vs)
 	int ret = 0;
 	for (unsigned i = 0; i < vs->n; i++) {
 		struct vcpu *v = &vs->v[i];
+		pthread_mutex_lock(&vs->lock);
 		ret = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+		v->started = !ret;
+		pthread_mutex_unlock(&vs->lock);
 		if (ret)
 			break;
-		v->started = 1;
 		char name[16];
 		snprintf(name, sizeof(name), "vcpu%u", i);
 		pthread_setname_np(v->thread, name);
@@ -311,12 +320,31 @@ int vcpus_start(struct vcpus *vs)
 	return ret;
 }
 
-void vcpus_destroy(struct vcpus *vs)
+void vcpus_join(struct vcpus *vs)
 {
+	if (!vs->v)
+		return;
 	for (unsigned i = 0; i < vs->n; i++) {
 		struct vcpu *v = &vs->v[i];
-		if (v->started)
-			pthread_join(v->thread, NULL);
+		pthread_mutex_lock(&vs->lock);
+		int started = v->started;
+		pthread_t t = v->thread;
+		v->started = 0; /* from here on the kick leaves it alone */
+		pthread_mutex_unlock(&vs->lock);
+		if (started)
+			pthread_join(t, NULL);
+	}
+}
+
+void vcpus_destroy(struct vcpus *vs)
+{
+	if (!vs->v)
+		return;
+	vcpus_join(vs);
+	if (vs->vm->on_stop_opaque == vs)
+		vs->vm->on_stop = NULL;
+	for (unsigned i = 0; i < vs->n; i++) {
+		struct vcpu *v = &vs->v[i];
 		if (getenv("KVMINI_DUMP"))
 			vcpu_dump(v, "stopped");
 		if (v->run)
@@ -324,8 +352,7 @@ void vcpus_destroy(struct vcpus *vs)
 		if (v->fd >= 0)
 			close(v->fd);
 	}
-	if (vs->n)
-		vs->v[0].vm->on_stop = NULL;
+	pthread_mutex_destroy(&vs->lock);
 	free(vs->v);
 	vs->v = NULL;
 	vs->n = 0;

@@ -14,7 +14,7 @@ struct vcpu {
 	unsigned idx;
 	int fd;
 	struct kvm_run *run;
-	pthread_t thread;
+	pthread_t thread; /* with started: under vcpus.lock (the stop kick reads them from any thread) */
 	int started;
 	int timing; /* measure handling time per exit (--stats) */
 	struct vcpu_stats stats;
@@ -22,7 +22,9 @@ struct vcpu {
 
 struct vcpus {
 	struct vcpu *v;
-	unsigned n;
+	unsigned n; /* vCPUs created (the last may lack a run area after a failed create) */
+	struct vm *vm;
+	pthread_mutex_t lock; /* orders the kick against thread start and join */
 };
 
 struct cpuid_cfg;
@@ -33,6 +35,8 @@ int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid
 int vcpu_boot_setup(struct vcpu *v, const struct boot_entry *e);
 /* Starts every thread; they run until the VM's stop reason is set. */
 int vcpus_start(struct vcpus *vs);
+/* Joins the threads (after vm_request_stop); their counters may be read then. */
+void vcpus_join(struct vcpus *vs);
 /* Joins the threads (after vm_request_stop) and closes the vCPUs. */
 void vcpus_destroy(struct vcpus *vs);
 

@@ -260,6 +260,36 @@ START_TEST(rx_waits_for_buffers)
 }
 END_TEST
 
+/* QueueReady=0 takes the rx ring away: buffers held from it must not reach the next ring */
+START_TEST(rx_held_buffers_dropped_with_their_ring)
+{
+	struct nctx c;
+	nsetup(&c, 0, 0);
+	host_send(&c, 1500, 9);
+	rx_post(&c, 0, 1000, VIRTQ_DESC_F_WRITE); /* too little: held */
+	mdrv_kick(&c.bus, BASE, 0);
+	ck_assert_uint_eq(tused_idx(&c.rx), 0);
+	mw32(&c.bus, BASE + 0x30, 0);
+	mw32(&c.bus, BASE + 0x44, 0);
+	ck_assert_uint_eq(mr32(&c.bus, BASE + 0x44), 0);
+	tring_init(&c.rx, &c.ram, 0x60000, QS);
+	mdrv_queue(&c.bus, BASE, 0, &c.rx);
+	rx_post(&c, 1, 4096, VIRTQ_DESC_F_WRITE);
+	mdrv_kick(&c.bus, BASE, 0);
+	/* the frame, whole, in the new ring's one buffer; head 0 of the old ring is not pushed */
+	ck_assert_uint_eq(tused_idx(&c.rx), 1);
+	ck_assert_uint_eq(tused_id(&c.rx, 0), 1);
+	ck_assert_uint_eq(tused_len(&c.rx, 0), HDR + 1500);
+	uint16_t nb;
+	memcpy(&nb, c.ram.buf + RXBUF + 0x10000 + 10, 2);
+	ck_assert_uint_eq(nb, 1);
+	for (uint32_t i = 0; i < 1500; i++)
+		ck_assert_uint_eq(c.ram.buf[RXBUF + 0x10000 + HDR + i], (uint8_t)(i * 7 + 9));
+	ck_assert_uint_eq(stats(&c).rx_packets, 1);
+	nfree(&c);
+}
+END_TEST
+
 START_TEST(rx_hostile_buffers)
 {
 	struct nctx c;
@@ -460,6 +490,7 @@ Suite *make_suite(void)
 	tcase_add_test(t, tx_hostile_frames_dropped);
 	tcase_add_test(t, rx_mergeable_buffers);
 	tcase_add_test(t, rx_waits_for_buffers);
+	tcase_add_test(t, rx_held_buffers_dropped_with_their_ring);
 	tcase_add_test(t, rx_hostile_buffers);
 	tcase_add_test(t, rx_frame_larger_than_ring_dropped);
 	tcase_add_test(t, rx_tx_on_iothread);
