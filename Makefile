@@ -18,8 +18,14 @@ ASANBIN := $(UNIT:tests/unit/%.c=build/unit-asan/%)
 GUESTS  := $(sort $(wildcard tests/guest/*.S))
 GUESTBIN := $(GUESTS:tests/guest/%.S=build/guest/%.elf)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# ThreadSanitizer build of the unit tests that run I/O threads or vCPU-like threads (make tsan)
+# -Wno-tsan: the fences order accesses to guest rings against the guest, which TSan does not see
+TSAN    := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
+TSAN_TESTS := test_console_out test_vcpu test_virtio_blk test_virtio_net test_virtio_pci
+TOBJS   := $(SRCS:%.c=build/tsan/%.o)
+TSANBIN := $(TSAN_TESTS:%=build/unit-tsan/%)
 
-.PHONY: all check unit guests kit bench demo deps clean
+.PHONY: all check unit guests kit bench demo deps clean tsan
 all: kvmini
 
 kvmini: build/obj/tools/main.o build/libkvmini.a
@@ -30,6 +36,10 @@ build/libkvmini.a: $(OBJS)
 	ar rcs $@ $^
 
 build/libkvmini-asan.a: $(AOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/libkvmini-tsan.a: $(TOBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -54,6 +64,14 @@ build/unit-asan/%: tests/unit/%.c build/libkvmini-asan.a tests/unit/unit.h
 build/unit/test_virtio_blk_aio build/unit-asan/test_virtio_blk_aio build/unit-tsan/test_virtio_blk_aio: \
 	UNIT_LDFLAGS := -Wl,--allow-multiple-definition
 
+build/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TSAN) -c -o $@ $<
+
+build/unit-tsan/%: tests/unit/%.c build/libkvmini-tsan.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TSAN) -o $@ $< build/libkvmini-tsan.a $(CHECK_LIBS) $(LIBS)
+
 # tiny freestanding 64-bit guests: ELF files loaded at their physical addresses, entered in long mode
 build/guest/%.elf: tests/guest/%.S tests/guest/guest.ld tests/guest/common.inc
 	@mkdir -p $(dir $@)
@@ -66,6 +84,16 @@ build/tools/%: tests/tools/%.c
 
 unit: $(UNITBIN) $(ASANBIN) $(TOOLS)
 guests: $(GUESTBIN)
+
+# Runs each threaded test in one process (no fork per check, so one report covers the run); any
+# ThreadSanitizer report fails it, as does a failing check.
+tsan: $(TSANBIN)
+	@fail=0; for t in $(TSANBIN); do \
+		if CK_FORK=no TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" $$t \
+			>build/unit-tsan/$${t##*/}.log 2>&1 && ! grep -q ThreadSanitizer build/unit-tsan/$${t##*/}.log; \
+		then echo "PASS: $$t"; else echo "FAIL: $$t (build/unit-tsan/$${t##*/}.log)"; \
+			grep -A30 -m1 ThreadSanitizer build/unit-tsan/$${t##*/}.log | head -n 40; fail=1; fi; \
+	done; exit $$fail
 
 # the Linux test guest (kernel + initramfs), built once and cached outside the tree
 kit:
@@ -90,4 +118,6 @@ deps:
 clean:
 	rm -rf build kvmini
 
--include $(OBJS:.o=.d) $(AOBJS:.o=.d) build/obj/tools/main.d
+-include $(OBJS:.o=.d) $(AOBJS:.o=.d) $(TOBJS:.o=.d) build/obj/tools/main.d
+# the test binaries depend on the headers they include (vring.h, vmmio_drv.h, ...)
+-include $(UNITBIN:=.d) $(ASANBIN:=.d) $(TSANBIN:=.d)

@@ -146,7 +146,11 @@ void mconsole_loop_begin(struct machine_console *mc, int ep)
 
 static void drain(struct machine_console *mc)
 {
+	uint64_t w0, w1, d;
+	console_out_counts(&mc->out, &w0, &d);
 	int r = console_out_drain(&mc->out);
+	console_out_counts(&mc->out, &w1, &d);
+	mc->out_moved = w1 != w0;
 	mc->out_pending = r == 1;
 	if (r == 0)
 		mc->out_timed = 0; /* next time, try polling the fd again */
@@ -169,8 +173,10 @@ int mconsole_prepare(struct machine_console *mc)
 			mc->out_timed = 1; /* a regular file: writes do not wait anyway */
 	}
 	int t = -1;
-	if (mc->out_pending && mc->out_timed)
-		t = RETRY_MS;
+	/* blocked output is also retried on a timer: a pty whose reader just opened it may take data
+	 * again without ever reporting EPOLLOUT */
+	if (mc->out_pending)
+		t = mc->out_timed && mc->out_moved ? 0 : RETRY_MS; /* a file stops only at the drain budget */
 	if (mc->rx_off < mc->rx_len)
 		t = RX_RETRY_MS;
 	return t;
@@ -223,7 +229,7 @@ int mconsole_event(struct machine_console *mc, int fd, uint32_t events)
 
 void mconsole_after(struct machine_console *mc, struct serial *s)
 {
-	if (mc->out_pending && mc->out_timed)
+	if (mc->out_pending)
 		drain(mc);
 	if (mc->rx_off < mc->rx_len)
 		mc->rx_off += serial_rx(s, mc->rx + mc->rx_off, mc->rx_len - mc->rx_off);

@@ -24,6 +24,7 @@ struct machine_console {
 	int in_open; /* input still readable */
 	int out_pending; /* the fd took less than the buffer held */
 	int out_timed; /* wait for the fd by retrying (not pollable, or a pty that reports hang-up) */
+	int out_moved; /* the last drain wrote something */
 	uint8_t rx[4096]; /* input not yet taken by the UART */
 	size_t rx_len, rx_off;
 };

@@ -27,6 +27,20 @@ static void small_pipe(int p[2])
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* a console_out on a fresh small pipe, and its teardown */
+static void open_out(int p[2], struct console_out *co, size_t cap)
+{
+	small_pipe(p);
+	ck_assert_int_eq(console_out_init(co, p[1], cap), 0);
+}
+
+static void close_out(int p[2], struct console_out *co)
+{
+	console_out_destroy(co);
+	close(p[0]);
+	close(p[1]);
+}
+
 static size_t read_all(int fd, uint8_t *buf, size_t max)
 {
 	size_t got = 0;
@@ -50,9 +64,8 @@ static int64_t ms_now(void)
 START_TEST(order_across_wrap)
 {
 	int p[2];
-	small_pipe(p);
 	struct console_out co;
-	ck_assert_int_eq(console_out_init(&co, p[1], 100), 0);
+	open_out(p, &co, 100);
 	struct pollfd w = { .fd = console_out_wake_fd(&co), .events = POLLIN };
 	ck_assert_int_eq(poll(&w, 1, 0), 0); /* nothing yet */
 	uint64_t sent = 0, recvd = 0;
@@ -74,18 +87,15 @@ START_TEST(order_across_wrap)
 	console_out_counts(&co, &wr, &dr);
 	ck_assert_uint_eq(wr, sent);
 	ck_assert_uint_eq(dr, 0);
-	console_out_destroy(&co);
-	close(p[0]);
-	close(p[1]);
+	close_out(p, &co);
 }
 END_TEST
 
 START_TEST(full_drops_and_counts)
 {
 	int p[2];
-	small_pipe(p);
 	struct console_out co;
-	ck_assert_int_eq(console_out_init(&co, p[1], 1000), 0);
+	open_out(p, &co, 1000);
 	static uint8_t big[1000];
 	for (unsigned i = 0; i < sizeof(big); i++)
 		big[i] = pat(i);
@@ -121,18 +131,15 @@ START_TEST(full_drops_and_counts)
 	console_out_counts(&co, &wr2, &dr2);
 	ck_assert_uint_eq(wr2, wr + held);
 	ck_assert_uint_eq(dr2, dr);
-	console_out_destroy(&co);
-	close(p[0]);
-	close(p[1]);
+	close_out(p, &co);
 }
 END_TEST
 
 START_TEST(flush_is_bounded)
 {
 	int p[2];
-	small_pipe(p);
 	struct console_out co;
-	ck_assert_int_eq(console_out_init(&co, p[1], 8192), 0);
+	open_out(p, &co, 8192);
 	static uint8_t big[8192];
 	console_out_put(&co, big, sizeof(big));
 	int64_t t0 = ms_now();
@@ -150,9 +157,7 @@ START_TEST(flush_is_bounded)
 	console_out_put(&co, big, 3000);
 	ck_assert_int_eq(console_out_flush(&co, 2000, 100), 0);
 	ck_assert_uint_eq(read_all(p[0], sink, sizeof(sink)), 3000);
-	console_out_destroy(&co);
-	close(p[0]);
-	close(p[1]);
+	close_out(p, &co);
 }
 END_TEST
 
@@ -182,9 +187,8 @@ END_TEST
 START_TEST(uart_never_waits)
 {
 	int p[2];
-	small_pipe(p);
 	struct console_out co;
-	ck_assert_int_eq(console_out_init(&co, p[1], 65536), 0);
+	open_out(p, &co, 65536);
 	struct bus pio;
 	bus_init(&pio, "pio");
 	struct serial *s;
@@ -208,9 +212,7 @@ START_TEST(uart_never_waits)
 		ck_assert_uint_eq(got[i], pat(i));
 	serial_destroy(s);
 	bus_destroy(&pio);
-	console_out_destroy(&co);
-	close(p[0]);
-	close(p[1]);
+	close_out(p, &co);
 }
 END_TEST
 
@@ -269,9 +271,8 @@ static void *reader(void *arg)
 START_TEST(concurrent_producers)
 {
 	int p[2];
-	small_pipe(p);
 	struct console_out co;
-	ck_assert_int_eq(console_out_init(&co, p[1], 4096), 0);
+	open_out(p, &co, 4096);
 	struct reader rd = { .fd = p[0] };
 	struct prod a = { &co, 0, 100000 }, b = { &co, 1, 100000 };
 	pthread_t ta, tb, tr;

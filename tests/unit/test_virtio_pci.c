@@ -50,12 +50,13 @@ struct rec {
 static int r_irqfd(void *o, int efd, uint64_t addr, uint32_t data)
 {
 	struct rec *r = o;
-	r->nroutes++;
 	r->live_routes++;
 	r->route_efd = efd;
 	r->route_addr = addr;
 	r->route_data = data;
-	return 100 + r->nroutes;
+	/* routes are made on the I/O thread: the count publishes the fields above */
+	int n = __atomic_add_fetch(&r->nroutes, 1, __ATOMIC_RELEASE);
+	return 100 + n;
 }
 static int r_unroute(void *o, int efd, int handle)
 {
@@ -288,6 +289,19 @@ static void msix_entry(struct pctx *p, unsigned v, uint64_t addr, uint32_t data,
 	bar_wr(p, e + 12, ctrl, 4);
 }
 
+/* waits for the I/O thread to have made route n and signalled through it; returns the count */
+static eventfd_t wait_irqfd(struct pctx *p, int n)
+{
+	int i;
+	for (i = 0; i < 2000 && __atomic_load_n(&p->rec.nroutes, __ATOMIC_ACQUIRE) < n; i++)
+		usleep(1000);
+	ck_assert_int_ge(__atomic_load_n(&p->rec.nroutes, __ATOMIC_ACQUIRE), n);
+	eventfd_t v = 0;
+	for (; i < 2000 && eventfd_read(p->rec.route_efd, &v) < 0; i++)
+		usleep(1000);
+	return v;
+}
+
 static uint64_t pba(struct pctx *p)
 {
 	return bar_rd(p, cfg_rd(p, p->msix + 8, 4) & ~7u, 8);
@@ -374,10 +388,7 @@ START_TEST(irqfd_routes_and_ioeventfd)
 	driver_ok(&p);
 	make_work(&r);
 	kick(&p, 0); /* reaches the BAR (no KVM here), handed to the I/O thread */
-	eventfd_t v = 0;
-	for (int i = 0; i < 2000 && eventfd_read(p.rec.route_efd, &v) < 0; i++)
-		usleep(1000);
-	ck_assert_uint_eq(v, 1);
+	ck_assert_uint_eq(wait_irqfd(&p, 1), 1);
 	ck_assert_uint_eq(tused_idx(&r), 1);
 	ck_assert_int_eq(p.rec.irq.nmsi, 0);
 	ck_assert_int_eq(p.rec.nroutes, 1); /* routed by that first signal, for the current message */
@@ -388,10 +399,7 @@ START_TEST(irqfd_routes_and_ioeventfd)
 	ck_assert_int_eq(p.rec.nroutes, 1);
 	make_work(&r);
 	kick(&p, 0);
-	v = 0;
-	for (int i = 0; i < 2000 && eventfd_read(p.rec.route_efd, &v) < 0; i++)
-		usleep(1000);
-	ck_assert_uint_eq(v, 1);
+	ck_assert_uint_eq(wait_irqfd(&p, 2), 1);
 	ck_assert_int_eq(p.rec.nroutes, 2);
 	ck_assert_int_eq(p.rec.nunroutes, 1);
 	ck_assert_int_eq(p.rec.live_routes, 1);

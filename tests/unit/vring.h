@@ -28,6 +28,18 @@ static inline uint32_t tr32(struct fake_ram *ram, uint64_t gpa)
 	return v;
 }
 
+/* The ring indexes and flags the device reads or writes while it runs on its I/O thread are
+ * accessed atomically, as a real driver does (release when publishing, acquire when reading), which
+ * also orders the descriptors and buffers around them. */
+static inline uint16_t *tptr16(struct fake_ram *ram, uint64_t gpa)
+{
+	void *p = gmem_ptr(&ram->mem, gpa, 2);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+static inline void tpub16(struct fake_ram *ram, uint64_t gpa, uint16_t v) { __atomic_store_n(tptr16(ram, gpa), v, __ATOMIC_RELEASE); }
+static inline uint16_t tacq16(struct fake_ram *ram, uint64_t gpa) { return __atomic_load_n(tptr16(ram, gpa), __ATOMIC_ACQUIRE); }
+
 /* desc table at base, avail right after it, used at the next 4 KiB boundary */
 static inline void tring_init(struct tring *r, struct fake_ram *ram, uint64_t base, uint16_t size)
 {
@@ -60,15 +72,15 @@ static inline void tavail(struct tring *r, uint16_t head)
 {
 	tw16(r->ram, r->avail + 4 + 2ULL * (r->avail_idx % r->size), head);
 	r->avail_idx++;
-	tw16(r->ram, r->avail + 2, r->avail_idx);
+	tpub16(r->ram, r->avail + 2, r->avail_idx);
 }
 
-static inline uint16_t tused_idx(struct tring *r) { return tr16(r->ram, r->used + 2); }
+static inline uint16_t tused_idx(struct tring *r) { return tacq16(r->ram, r->used + 2); }
 static inline uint32_t tused_id(struct tring *r, uint16_t i) { return tr32(r->ram, r->used + 4 + 8ULL * (i % r->size)); }
 static inline uint32_t tused_len(struct tring *r, uint16_t i) { return tr32(r->ram, r->used + 8 + 8ULL * (i % r->size)); }
-static inline void tset_used_event(struct tring *r, uint16_t v) { tw16(r->ram, r->avail + 4 + 2ULL * r->size, v); }
-static inline uint16_t tavail_event(struct tring *r) { return tr16(r->ram, r->used + 4 + 8ULL * r->size); }
-static inline void tset_avail_flags(struct tring *r, uint16_t v) { tw16(r->ram, r->avail, v); }
-static inline uint16_t tused_flags(struct tring *r) { return tr16(r->ram, r->used); }
+static inline void tset_used_event(struct tring *r, uint16_t v) { tpub16(r->ram, r->avail + 4 + 2ULL * r->size, v); }
+static inline uint16_t tavail_event(struct tring *r) { return tacq16(r->ram, r->used + 4 + 8ULL * r->size); }
+static inline void tset_avail_flags(struct tring *r, uint16_t v) { tpub16(r->ram, r->avail, v); }
+static inline uint16_t tused_flags(struct tring *r) { return tacq16(r->ram, r->used); }
 
 #endif
