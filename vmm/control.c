@@ -105,10 +105,10 @@ static void reap(struct control *c)
 
 static void client_add(struct control *c, int fd)
 {
-	struct control_client *cl = calloc(1, sizeof(*cl));
+	struct control_client *cl = c->nclients < c->max_clients ? calloc(1, sizeof(*cl)) : NULL;
 	if (cl)
 		cl->out = malloc(c->out_cap);
-	if (!cl || !cl->out || c->nclients >= c->max_clients) {
+	if (!cl || !cl->out) {
 		if (cl)
 			free(cl->out);
 		free(cl);

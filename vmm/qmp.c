@@ -7,6 +7,7 @@
 #include "qmp.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,8 +64,8 @@ char *qmp_format(json_object *msg, size_t *len)
 	if (!s)
 		return NULL;
 	/* json-c leaves non-ASCII bytes (only ever inside strings) as they are: escape them; each input
-	 * byte becomes at most 12 output bytes (half a surrogate pair per byte of a 4-byte sequence) */
-	char *out = malloc(n * 12 + 3);
+	 * byte becomes at most 6 output bytes (a lone invalid byte becomes one escape) */
+	char *out = malloc(n * 6 + 3);
 	if (!out)
 		return NULL;
 	size_t o = 0;
@@ -117,11 +118,37 @@ static int answer(struct qmp_session *s, struct qmp_result *r, int has_id, json_
 	return ret;
 }
 
-static void error_only(struct qmp_session *s, const char *fmt, const char *arg)
+/* An error that answers no request in particular (bad JSON, not an object): no id. */
+static void error_only(struct qmp_session *s, const char *desc)
 {
 	struct qmp_result r = { .session = s };
-	qmp_error(&r, QMP_ERR_GENERIC, fmt, arg);
+	qmp_error(&r, QMP_ERR_GENERIC, "%s", desc);
 	answer(s, &r, 0, NULL);
+}
+
+/* json-c takes NaN and Infinity, which are not JSON (QEMU refuses them): they could come back in an
+ * echoed id and make the output invalid. */
+static int has_nonfinite(json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return !isfinite(json_object_get_double(o));
+	case json_type_array:
+		for (size_t i = 0, n = json_object_array_length(o); i < n; i++)
+			if (has_nonfinite(json_object_array_get_idx(o, i)))
+				return 1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (has_nonfinite(val))
+				return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
 }
 
 /* One parsed request, checked in QEMU's order: shape, members, command known, negotiation state,
@@ -131,8 +158,12 @@ static void dispatch(struct qmp_session *s, json_object *req)
 	struct qmp_result r = { .session = s };
 	json_object *id = NULL, *args = NULL;
 	const char *name = NULL;
+	if (has_nonfinite(req)) {
+		error_only(s, "JSON parse error, invalid number");
+		return;
+	}
 	if (!json_object_is_type(req, json_type_object)) {
-		error_only(s, "QMP input must be a JSON object%s", "");
+		error_only(s, "QMP input must be a JSON object");
 		return;
 	}
 	int has_id = json_object_object_get_ex(req, "id", &id);
@@ -239,7 +270,7 @@ int qmp_input(struct qmp_session *s, const char *buf, size_t n)
 	size_t i = 0;
 	while (i < n && !s->failed) {
 		if (is_resync(p[i])) { /* a lexical error by definition: whatever was in progress is dropped */
-			error_only(s, "JSON parse error, %s", "invalid character");
+			error_only(s, "JSON parse error, invalid character");
 			scan_reset(s);
 			s->skipping = 0;
 			i++;
@@ -274,16 +305,18 @@ int qmp_input(struct qmp_session *s, const char *buf, size_t n)
 			i += k;
 			s->msg_len += k;
 			if (s->msg_len >= s->max_msg) {
-				char lim[32];
-				snprintf(lim, sizeof(lim), "%zu", s->max_msg);
-				error_only(s, "JSON message too large (the limit is %s bytes)", lim);
+				char desc[64];
+				snprintf(desc, sizeof(desc), "JSON message too large (the limit is %zu bytes)", s->max_msg);
+				error_only(s, desc);
 				json_tokener_reset(s->tok);
 				s->msg_len = 0;
 				s->skipping = 2;
 			}
 		} else {
 			/* one answer per bad message: skip from the offending byte to the message's end */
-			error_only(s, "JSON parse error, %s", json_tokener_error_desc(e));
+			char desc[96];
+			snprintf(desc, sizeof(desc), "JSON parse error, %s", json_tokener_error_desc(e));
+			error_only(s, desc);
 			if (used > k)
 				used = k;
 			for (size_t j = 0; j < used; j++)

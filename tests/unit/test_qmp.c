@@ -261,6 +261,12 @@ START_TEST(malformed_then_good)
 		*p++ = ']';
 	*p = 0;
 	expect_error(deep, "GenericError", "JSON parse error");
+	/* json-c reads NaN and Infinity; they are not JSON and must not come back in an id */
+	m = ask("{\"execute\": \"query-version\", \"id\": [NaN]}");
+	ck_assert_str_eq(get_str(m, "error", "class"), "GenericError");
+	ck_assert(!json_object_object_get_ex(m, "id", NULL));
+	json_object_put(m);
+	expect_error("{\"execute\": \"query-version\", \"arguments\": {\"a\": -Infinity}}", "GenericError", "number");
 	/* a half message, then the spec's resync (a control character), then a good one */
 	feed("{\"execute\": \"query-ver");
 	ck_assert_ptr_null(next_msg(&out));
