@@ -20,6 +20,7 @@ struct control_client {
 	int fd;
 	uint32_t ev; /* events registered in ctl->ep */
 	int dead;
+	int eof; /* the client sent its last byte: leave once what is queued for it is written */
 	struct qmp_session qmp;
 	char *out;
 	size_t cap; /* of out: the limit when the client came */
@@ -66,8 +67,10 @@ static int client_write(void *opaque, const char *buf, size_t n)
  * dropped); writing is watched only while output waits. */
 static void update_events(struct control_client *cl)
 {
-	uint32_t want = (cl->out_len ? EPOLLOUT : 0) | (cl->out_len < cl->cap / 2 ? EPOLLIN : 0);
-	if (want == cl->ev)
+	if (cl->eof && !cl->out_len)
+		cl->dead = 1;
+	uint32_t want = (cl->out_len ? EPOLLOUT : 0) | (cl->out_len < cl->cap / 2 && !cl->eof ? EPOLLIN : 0);
+	if (cl->dead || want == cl->ev)
 		return;
 	struct epoll_event ev = { .events = want, .data.ptr = cl };
 	if (epoll_ctl(cl->ctl->ep, EPOLL_CTL_MOD, cl->fd, &ev) == 0)
@@ -151,14 +154,18 @@ static void client_ready(struct control_client *cl, uint32_t events)
 		cl->dead = 1;
 		return;
 	}
-	if (events & EPOLLIN) {
+	if ((events & EPOLLIN) && !cl->eof) {
 		char buf[4096];
 		for (size_t got = 0; got < READ_BUDGET && cl->out_len < cl->cap / 2;) {
 			ssize_t n = recv(cl->fd, buf, sizeof(buf), MSG_DONTWAIT);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				return;
-			if (n <= 0 || qmp_input(&cl->qmp, buf, (size_t)n) < 0) {
-				cl->dead = 1; /* end of stream, a socket error or a client that does not read */
+			if (n == 0) { /* e.g. shutdown(SHUT_WR) after the last command: its answers still go out */
+				cl->eof = 1;
+				return;
+			}
+			if (n < 0 || qmp_input(&cl->qmp, buf, (size_t)n) < 0) {
+				cl->dead = 1; /* a socket error or a client that does not read */
 				return;
 			}
 			got += (size_t)n;

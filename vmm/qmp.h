@@ -3,7 +3,9 @@
  * takes input bytes as they arrive (messages may be split or packed across reads), answers through
  * a write callback, and knows nothing of sockets or of the machine. Commands live in a table that
  * the machine fills (name, argument types, handler); the engine checks the protocol, negotiation
- * and argument types before a handler runs, so handlers see well-typed arguments only. */
+ * and argument types before a handler runs, so handlers see well-typed arguments only.
+ * Input is json-c's reading of JSON, which takes QMP's 'single-quoted' strings but not the \'
+ * escape inside them; NaN and Infinity, which json-c also reads, are refused as QEMU does. */
 #ifndef KVMINI_QMP_H
 #define KVMINI_QMP_H
 #include <json-c/json.h>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control socket over a real unix socket in a temporary directory: mode 0600, two clients at
  * once with their own sessions, events only to negotiated clients, a client that stops reading is
- * dropped while the other goes on, the client limit, a stale socket file replaced, a live one and a
- * non-socket left alone, the file removed at close. The test is both the main loop and the clients
- * (non-blocking sockets), so nothing can wait on anything. */
+ * dropped while the other goes on, a half-closed client still answered, the client limit, a stale
+ * socket file replaced, a live one and a non-socket left alone, the file removed at close. The test
+ * is both the main loop and the clients (non-blocking sockets), so nothing can wait on anything. */
 #include "unit.h"
 #include "vmm/control.h"
 
@@ -46,6 +46,21 @@ static void tc_connect(struct tclient *t)
 	strcpy(sa.sun_path, path);
 	ck_assert_int_eq(connect(t->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(fcntl(t->fd, F_SETFL, O_NONBLOCK), 0);
+}
+
+/* A connected client (heap: its buffer is large); tc_free closes it. */
+static struct tclient *tc_new(void)
+{
+	struct tclient *t = malloc(sizeof(*t));
+	ck_assert_ptr_nonnull(t);
+	tc_connect(t);
+	return t;
+}
+
+static void tc_free(struct tclient *t)
+{
+	close(t->fd);
+	free(t);
 }
 
 static void tc_send(struct tclient *t, const char *s)
@@ -138,9 +153,7 @@ START_TEST(mode_and_two_clients)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert(S_ISSOCK(st.st_mode));
 	ck_assert_int_eq(st.st_mode & 07777, 0600);
-	struct tclient *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b)), *c = malloc(sizeof(*c));
-	tc_connect(a);
-	tc_connect(b);
+	struct tclient *a = tc_new(), *b = tc_new();
 	tc_greeted(a);
 	tc_greeted(b);
 	/* each has its own session: A negotiated, B not */
@@ -154,7 +167,7 @@ START_TEST(mode_and_two_clients)
 	tc_expect(b, "{\"execute\": }", "GenericError", 0);
 	tc_expect(b, "{\"execute\": \"query-commands\", \"id\": 5}", "", 5);
 	/* an event reaches the negotiated clients only */
-	tc_connect(c);
+	struct tclient *c = tc_new();
 	tc_greeted(c);
 	control_event(&ctl, "STOP", NULL);
 	json_object *ea = tc_line(a, 2000), *eb = tc_line(b, 2000);
@@ -166,25 +179,20 @@ START_TEST(mode_and_two_clients)
 	ck_assert_ptr_null(tc_line(c, 50));
 	ck_assert_int_eq(ctl.nclients, 3);
 	/* a client that goes away is dropped */
-	close(c->fd);
+	tc_free(c);
 	for (int i = 0; i < 100 && ctl.nclients != 2; i++)
 		pump(10);
 	ck_assert_int_eq(ctl.nclients, 2);
 	tc_expect(a, "{\"execute\": \"query-version\", \"id\": 6}", "", 6);
-	close(a->fd);
-	close(b->fd);
-	free(a);
-	free(b);
-	free(c);
+	tc_free(a);
+	tc_free(b);
 }
 END_TEST
 
 START_TEST(non_reader_dropped)
 {
 	ctl.out_cap = 4096;
-	struct tclient *r = malloc(sizeof(*r)), *g = malloc(sizeof(*g));
-	tc_connect(r);
-	tc_connect(g);
+	struct tclient *r = tc_new(), *g = tc_new();
 	tc_greeted(r);
 	tc_greeted(g);
 	tc_expect(r, "{\"execute\": \"qmp_capabilities\", \"id\": 1}", "", 1);
@@ -214,27 +222,42 @@ START_TEST(non_reader_dropped)
 		tc_recv(r);
 	}
 	ck_assert(r->eof);
-	close(r->fd);
-	close(g->fd);
-	free(r);
-	free(g);
+	tc_free(r);
+	tc_free(g);
+}
+END_TEST
+
+START_TEST(half_close)
+{
+	/* what `socat - UNIX-CONNECT:` does with a script on stdin: send everything, shut down writing */
+	struct tclient *t = tc_new();
+	tc_send(t, "{\"execute\": \"qmp_capabilities\", \"id\": 1}\n{\"execute\": \"query-version\", \"id\": 2}\n");
+	ck_assert_int_eq(shutdown(t->fd, SHUT_WR), 0);
+	tc_greeted(t);
+	for (int id = 1; id <= 2; id++) {
+		json_object *m = tc_line(t, 2000);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_int_eq(json_object_get_int(json_object_object_get(m, "id")), id);
+		json_object_put(m);
+	}
+	ck_assert_ptr_null(tc_line(t, 2000));
+	ck_assert(t->eof);
+	ck_assert_int_eq(ctl.nclients, 0);
+	tc_free(t);
 }
 END_TEST
 
 START_TEST(client_limit)
 {
 	ctl.max_clients = 1;
-	struct tclient *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
-	tc_connect(a);
+	struct tclient *a = tc_new();
 	tc_greeted(a);
-	tc_connect(b);
+	struct tclient *b = tc_new();
 	ck_assert_ptr_null(tc_line(b, 500));
 	ck_assert(b->eof);
 	ck_assert_int_eq(ctl.nclients, 1);
-	close(a->fd);
-	close(b->fd);
-	free(a);
-	free(b);
+	tc_free(a);
+	tc_free(b);
 }
 END_TEST
 
@@ -285,6 +308,7 @@ Suite *make_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, mode_and_two_clients);
 	tcase_add_test(tc, non_reader_dropped);
+	tcase_add_test(tc, half_close);
 	tcase_add_test(tc, client_limit);
 	tcase_add_test(tc, path_rules);
 	suite_add_tcase(s, tc);
