@@ -151,8 +151,8 @@ static int has_nonfinite(json_object *o)
 	}
 }
 
-/* One parsed request, checked in QEMU's order: shape, members, command known, negotiation state,
- * arguments; only then the handler runs. */
+/* One parsed request, checked in QEMU's order: shape, members, negotiation state, command known,
+ * arguments, qmp_capabilities twice; only then the handler runs. */
 static void dispatch(struct qmp_session *s, json_object *req)
 {
 	struct qmp_result r = { .session = s };
@@ -191,18 +191,20 @@ static void dispatch(struct qmp_session *s, json_object *req)
 	}
 	const struct qmp_command *c = qmp_lookup(s->cmds, name);
 	int is_caps = !strcmp(name, "qmp_capabilities");
-	if (!c)
+	/* QEMU's words: before negotiation every other command, known or not, is "not found" */
+	if (!s->negotiated && !is_caps)
+		qmp_error(&r, QMP_ERR_COMMAND_NOT_FOUND, "Expecting capabilities negotiation with 'qmp_capabilities'");
+	else if (!c)
 		qmp_error(&r, QMP_ERR_COMMAND_NOT_FOUND, "The command %.64s has not been found", name);
-	else if (!s->negotiated && !is_caps)
-		qmp_error(&r, QMP_ERR_COMMAND_NOT_FOUND,
-			  "Expecting capabilities negotiation with 'qmp_capabilities' before command '%.64s'", name);
-	else if (s->negotiated && is_caps)
-		qmp_error(&r, QMP_ERR_COMMAND_NOT_FOUND,
-			  "Capabilities negotiation is already complete, command '%s' ignored", name);
 	else if (qmp_check_args(c, args, &r) == 0) {
-		json_object *none = args ? NULL : json_object_new_object();
-		c->fn(c->opaque, args ? args : none, &r);
-		json_object_put(none);
+		if (s->negotiated && is_caps) { /* after the argument check, as in QEMU */
+			qmp_error(&r, QMP_ERR_COMMAND_NOT_FOUND,
+				  "Capabilities negotiation is already complete, command ignored");
+		} else {
+			json_object *none = args ? NULL : json_object_new_object();
+			c->fn(c->opaque, args ? args : none, &r);
+			json_object_put(none);
+		}
 	}
 out:
 	answer(s, &r, has_id, id);

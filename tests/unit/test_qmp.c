@@ -155,8 +155,8 @@ END_TEST
 START_TEST(negotiation_order)
 {
 	json_object_put(next_msg(&out));
-	/* an unknown command is unknown either way; a known one waits for negotiation */
-	expect_error("{\"execute\": \"huh\"}", "CommandNotFound", "huh");
+	/* before negotiation nothing else is found, known or not (as QEMU answers) */
+	expect_error("{\"execute\": \"huh\"}", "CommandNotFound", "qmp_capabilities");
 	expect_error("{\"execute\": \"query-version\"}", "CommandNotFound", "qmp_capabilities");
 	ck_assert_int_eq(ses.negotiated, 0);
 	/* a capability not offered is refused and negotiation stays open */
@@ -165,6 +165,7 @@ START_TEST(negotiation_order)
 		     "enable");
 	expect_return("{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": []}}", "{}");
 	expect_error("{\"execute\": \"qmp_capabilities\"}", "CommandNotFound", "already complete");
+	expect_error("{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": 1}}", "GenericError", "'enable'");
 	expect_return("{\"execute\": \"query-commands\"}",
 		      "[{\"name\": \"qmp_capabilities\"}, {\"name\": \"query-commands\"}, {\"name\": \"query-version\"},"
 		      " {\"name\": \"__org.kvmini_echo\"}]");
