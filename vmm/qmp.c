@@ -340,6 +340,8 @@ int qmp_session_init(struct qmp_session *s, const struct qmp_commands *cmds, siz
 	s->write = write;
 	s->wopaque = wopaque;
 	s->max_msg = max_msg ? max_msg : QMP_MAX_MSG_DEFAULT;
+	if (s->max_msg > QMP_MAX_MSG_LIMIT)
+		s->max_msg = QMP_MAX_MSG_LIMIT; /* json-c takes an int length */
 	s->tok = json_tokener_new_ex(QMP_MAX_DEPTH);
 	if (!s->tok)
 		return -ENOMEM;

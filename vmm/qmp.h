@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #define QMP_MAX_MSG_DEFAULT (64 * 1024) /* bytes of one incoming message; longer ones are refused */
+#define QMP_MAX_MSG_LIMIT (64 * 1024 * 1024) /* the most a session accepts as its limit */
 #define QMP_MAX_DEPTH 64 /* JSON nesting accepted in one message */
 
 /* QMP's error classes (QEMU's ErrorClass); the names go on the wire. */
