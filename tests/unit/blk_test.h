@@ -87,6 +87,17 @@ static inline void bfree(struct bctx *c)
 	fake_ram_free(&c->ram);
 }
 
+/* The driver starts over after a reset: a zeroed ring at the same place, features, DRIVER_OK. */
+static inline void brestart(struct bctx *c)
+{
+	memset(c->ram.buf + 0x10000, 0, 0x4000);
+	ck_assert(mdrv_negotiate(&c->bus, BASE, mdrv_device_features(&c->bus, BASE)) & VIRTIO_STATUS_FEATURES_OK);
+	c->r.avail_idx = 0;
+	c->seen_used = 0;
+	mdrv_queue(&c->bus, BASE, 0, &c->r);
+	mdrv_driver_ok(&c->bus, BASE);
+}
+
 /* Waits (briefly, for the I/O thread case) until the device used one more chain. */
 static inline void wait_used(struct bctx *c)
 {

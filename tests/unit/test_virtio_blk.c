@@ -151,13 +151,8 @@ START_TEST(hostile_chain_needs_reset)
 	ck_assert_uint_eq(tused_idx(&c.r), 0);
 	mdrv_kick(&c.bus, BASE, 0); /* ignored now */
 	/* the driver resets and starts over: works again */
-	memset(c.ram.buf + 0x10000, 0, 0x4000);
-	ck_assert(mdrv_negotiate(&c.bus, BASE, mdrv_device_features(&c.bus, BASE)) & VIRTIO_STATUS_FEATURES_OK);
+	brestart(&c);
 	ck_assert_uint_eq(mr32(&c.bus, BASE + 0x60), 0);
-	c.r.avail_idx = 0;
-	c.seen_used = 0;
-	mdrv_queue(&c.bus, BASE, 0, &c.r);
-	mdrv_driver_ok(&c.bus, BASE);
 	ck_assert_uint_eq(breq(&c, VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0, NULL), VIRTIO_BLK_S_OK);
 	bfree(&c);
 }
@@ -276,11 +271,7 @@ START_TEST(mmio_registers_while_disk_blocks)
 	ck_assert_uint_eq(j.isr, 0);
 	ck_assert_uint_eq(j.status, 0); /* the reset is done for the driver at once */
 	/* the driver programs a fresh ring (same memory) while the old request still blocks */
-	memset(c.ram.buf + 0x10000, 0, 0x4000);
-	ck_assert(mdrv_negotiate(&c.bus, BASE, mdrv_device_features(&c.bus, BASE)) & VIRTIO_STATUS_FEATURES_OK);
-	c.r.avail_idx = 0;
-	mdrv_queue(&c.bus, BASE, 0, &c.r);
-	mdrv_driver_ok(&c.bus, BASE);
+	brestart(&c);
 	bd_release(&bd);
 	/* the old request finishes into nothing; a new one is answered in the new ring */
 	post_write(&c.r, &c.ram);
