@@ -33,11 +33,16 @@ struct bctx {
 	uint16_t seen_used;
 };
 
-static inline void bsetup_ex(struct bctx *c, int read_only, int iothread, unsigned budget)
+/* disk: the test's own (kept), or NULL for a raw temp file (1 MiB, 0xee in sector 3) */
+static inline void bsetup_disk(struct bctx *c, int read_only, int iothread, unsigned budget, struct disk *disk)
 {
 	memset(c, 0, sizeof(*c));
 	fake_ram_init(&c->ram, 0, RAM);
 	bus_init(&c->bus, "mmio");
+	if (disk) {
+		c->disk = disk;
+		goto have_disk;
+	}
 	strcpy(c->path, "/tmp/kvmini-blk-XXXXXX");
 	int fd = mkstemp(c->path);
 	ck_assert_int_ge(fd, 0);
@@ -49,6 +54,7 @@ static inline void bsetup_ex(struct bctx *c, int read_only, int iothread, unsign
 	struct disk_opts o = { .format = DISK_FMT_RAW, .read_only = read_only };
 	const char *why = NULL;
 	ck_assert_int_eq(disk_open(&c->disk, c->path, &o, &why), 0);
+have_disk:;
 	struct virtio_blk_opts bo = { .serial = "kvmini-serial-0123456789", .queue_size = 64, .budget = budget };
 	ck_assert_int_eq(virtio_blk_create(&c->blk, c->disk, &bo), 0);
 	struct virtio_env env = { .mem = &c->ram.mem, .hooks = &irqrec_hooks, .hooks_opaque = &c->rec,
@@ -64,15 +70,32 @@ static inline void bsetup_ex(struct bctx *c, int read_only, int iothread, unsign
 	mdrv_driver_ok(&c->bus, BASE);
 }
 
-static inline void bsetup(struct bctx *c, int read_only, int iothread) { bsetup_ex(c, read_only, iothread, 0); }
+static inline void bsetup_ex(struct bctx *c, int read_only, int iothread, unsigned budget)
+{
+	bsetup_disk(c, read_only, iothread, budget, NULL);
+}
+static inline void bsetup(struct bctx *c, int read_only, int iothread) { bsetup_disk(c, read_only, iothread, 0, NULL); }
 
 static inline void bfree(struct bctx *c)
 {
 	virtio_blk_destroy(c->blk);
-	disk_close(c->disk);
-	unlink(c->path);
+	if (c->path[0]) {
+		disk_close(c->disk);
+		unlink(c->path);
+	}
 	bus_destroy(&c->bus);
 	fake_ram_free(&c->ram);
+}
+
+/* The driver starts over after a reset: a zeroed ring at the same place, features, DRIVER_OK. */
+static inline void brestart(struct bctx *c)
+{
+	memset(c->ram.buf + 0x10000, 0, 0x4000);
+	ck_assert(mdrv_negotiate(&c->bus, BASE, mdrv_device_features(&c->bus, BASE)) & VIRTIO_STATUS_FEATURES_OK);
+	c->r.avail_idx = 0;
+	c->seen_used = 0;
+	mdrv_queue(&c->bus, BASE, 0, &c->r);
+	mdrv_driver_ok(&c->bus, BASE);
 }
 
 /* Waits (briefly, for the I/O thread case) until the device used one more chain. */

@@ -193,6 +193,17 @@ static void post(struct bctx *c, unsigned i, uint32_t type)
 	tavail(&c->r, (uint16_t)(2 * i));
 }
 
+/* A device with n writes submitted and held in the fake disk. */
+static void setup_held(struct bctx *c, unsigned n)
+{
+	fa_hold = 1;
+	bsetup(c, 0, 1);
+	for (unsigned i = 0; i < n; i++)
+		post(c, i, VIRTIO_BLK_T_OUT);
+	mdrv_kick(&c->bus, BASE, 0);
+	fa_wait_submitted(n);
+}
+
 START_TEST(out_of_order_completions)
 {
 	struct bctx c;
@@ -246,21 +257,11 @@ END_TEST
 START_TEST(reset_with_requests_in_flight)
 {
 	struct bctx c;
-	fa_hold = 1;
-	bsetup(&c, 0, 1);
-	for (unsigned i = 0; i < 8; i++)
-		post(&c, i, VIRTIO_BLK_T_OUT);
-	mdrv_kick(&c.bus, BASE, 0);
-	fa_wait_submitted(8);
+	setup_held(&c, 8);
 	/* Linux's virtio-mmio: write 0 and go straight on, same ring memory */
 	mw32(&c.bus, BASE + 0x70, 0);
 	ck_assert_uint_eq(mr32(&c.bus, BASE + 0x70), 0);
-	memset(c.ram.buf + 0x10000, 0, 0x4000);
-	ck_assert(mdrv_negotiate(&c.bus, BASE, mdrv_device_features(&c.bus, BASE)) & VIRTIO_STATUS_FEATURES_OK);
-	c.r.avail_idx = 0;
-	c.seen_used = 0;
-	mdrv_queue(&c.bus, BASE, 0, &c.r);
-	mdrv_driver_ok(&c.bus, BASE);
+	brestart(&c);
 	fa_hold = 0;
 	/* the device side drains the old requests; none may land in the new ring */
 	for (int i = 0; i < 5000 && fa_get(&fa->inflight); i++)
@@ -278,13 +279,8 @@ END_TEST
 START_TEST(destroy_with_requests_in_flight)
 {
 	struct bctx c;
-	fa_hold = 1;
 	fa_done = 0;
-	bsetup(&c, 0, 1);
-	for (unsigned i = 0; i < 8; i++)
-		post(&c, i, VIRTIO_BLK_T_OUT);
-	mdrv_kick(&c.bus, BASE, 0);
-	fa_wait_submitted(8);
+	setup_held(&c, 8);
 	ck_assert_uint_eq(fa_done, 0);
 	bfree(&c); /* drains: every request ends in its done callback, then the contexts go */
 	ck_assert_ptr_null(fa);
