@@ -3,6 +3,7 @@
 #include "vmm/console.h"
 #include "vmm/machine_disk.h"
 #include "vmm/options.h"
+#include "tools/net.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -137,12 +138,29 @@ START_TEST(disk_specs)
 	ck_assert_int_eq(d.opts.cache, DISK_CACHE_UNSAFE);
 	ck_assert_int_eq(d.opts.format, DISK_FMT_RAW);
 	static const char *const bad[] = { "", ",readonly", "a,format=vmdk", "a,cache=", "a,transport=usb",
-					   "a,readonly=maybe", "a,,", "a,verylongoptionnamethatgoesonandonandonandonandonandonandon=1" };
+					   "a,readonly=maybe", "a,,", "a,", "a,readonly,", "a,,readonly", "a,cache",
+					   "a,format", "a,transport=pci=mmio", "a,verylongoptionnamethatgoesonandonandonandonandonandonandon=1" };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
 		ck_assert_msg(disk_spec_parse(bad[i], &d, err, sizeof(err)) == -EINVAL, "accepted '%s'", bad[i]);
 		ck_assert_ptr_nonnull(strstr(err, "--disk"));
 	}
+}
+END_TEST
+
+START_TEST(net_subnets)
+{
+	char out[32];
+	ck_assert_int_eq(net_subnet_of("10.0.2.7/24", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "10.0.2.0/24");
+	ck_assert_int_eq(net_subnet_of("192.168.77.1/32", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "192.168.77.1/32");
+	ck_assert_int_eq(net_subnet_of("172.31.255.255/12", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "172.16.0.0/12");
+	static const char *const bad[] = { "10.0.2.7", "10.0.2.7/0", "10.0.2.7/33", "10.0.2/24", "10.0.2.256/24",
+					   "10.0.2.7/24x", "10.0.2.7/-1", "10.0.2.7/", "fe80::1/64", "/24" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(net_subnet_of(bad[i], out, sizeof(out)) == -EINVAL, "accepted '%s'", bad[i]);
 }
 END_TEST
 
@@ -154,6 +172,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, console_escapes);
 	tcase_add_test(tc, disk_specs);
+	tcase_add_test(tc, net_subnets);
 	suite_add_tcase(s, tc);
 	return s;
 }
