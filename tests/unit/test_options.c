@@ -148,6 +148,24 @@ START_TEST(disk_specs)
 }
 END_TEST
 
+/* found by fuzz_options: a call that returned inside "-hk" left getopt in that argv */
+START_TEST(reparse_after_stop_in_cluster)
+{
+	struct run_opts o;
+	char err[256];
+	char a0[] = "run", a1[] = "-hk";
+	char *argv1[] = { a0, a1, NULL };
+	ck_assert_int_eq(run_opts_parse(&o, 2, argv1, err, sizeof(err)), 0);
+	ck_assert(o.help);
+	memcpy(a1, "XXX", 4); /* that argv is gone */
+	char b0[] = "run", b1[] = "--kernel", b2[] = "vmlinuz";
+	char *argv2[] = { b0, b1, b2, NULL };
+	ck_assert_int_eq(run_opts_parse(&o, 3, argv2, err, sizeof(err)), 0);
+	ck_assert_str_eq(o.kernel, "vmlinuz");
+	ck_assert(!o.help);
+}
+END_TEST
+
 START_TEST(net_subnets)
 {
 	char out[32];
@@ -173,6 +191,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, console_escapes);
 	tcase_add_test(tc, disk_specs);
 	tcase_add_test(tc, net_subnets);
+	tcase_add_test(tc, reparse_after_stop_in_cluster);
 	suite_add_tcase(s, tc);
 	return s;
 }
