@@ -19,7 +19,7 @@ GUESTS  := $(sort $(wildcard tests/guest/*.S))
 GUESTBIN := $(GUESTS:tests/guest/%.S=build/guest/%.elf)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check unit guests kit bench demo deps clean
+.PHONY: all check unit guests kit bench demo deps clean fuzz fuzz-build
 all: kvmini
 
 kvmini: build/obj/tools/main.o build/libkvmini.a
@@ -62,6 +62,32 @@ build/tools/%: tests/tools/%.c
 unit: $(UNITBIN) $(ASANBIN) $(TOOLS)
 guests: $(GUESTBIN)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang into build/fuzz/; `make fuzz` builds them
+# and runs each for FUZZ_SECONDS over its seed corpus (tests/fuzz/corpus/<target>/, read-only: new
+# inputs go to build/fuzz/corpus/<target>/), tests/fuzz/smoke.sh is the short run for make check
+FUZZ_CC  ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+FUZZSRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZBIN  := $(FUZZSRC:tests/fuzz/%.c=build/fuzz/%)
+FOBJS    := $(SRCS:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libkvmini.a: $(FOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libkvmini.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libkvmini.a $(LIBS)
+
+fuzz-build: $(FUZZBIN)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(notdir $(FUZZBIN))
+
 # the Linux test guest (kernel + initramfs), built once and cached outside the tree
 kit:
 	tools/build-guest
@@ -85,4 +111,4 @@ deps:
 clean:
 	rm -rf build kvmini
 
--include $(OBJS:.o=.d) $(AOBJS:.o=.d) build/obj/tools/main.d
+-include $(OBJS:.o=.d) $(AOBJS:.o=.d) $(FOBJS:.o=.d) $(FUZZBIN:=.d) build/obj/tools/main.d
