@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# kvmini: `make` builds ./kvmini, `make check` runs every test, `make bench` the side-by-side benchmarks.
+# kvmini: `make` builds ./kvmini, `make check` runs every test, `make bench` the side-by-side benchmarks,
+# `make fuzz` the libFuzzer targets.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
@@ -65,7 +66,7 @@ guests: $(GUESTBIN)
 # libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang into build/fuzz/; `make fuzz` builds them
 # and runs each for FUZZ_SECONDS over its seed corpus (tests/fuzz/corpus/<target>/, read-only: new
 # inputs go to build/fuzz/corpus/<target>/), tests/fuzz/smoke.sh is the short run for make check
-FUZZ_CC  ?= clang
+FUZZ_CC  ?= clang-14
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 FUZZSRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -93,7 +94,7 @@ kit:
 	tools/build-guest
 
 check: deps
-	$(MAKE) -j$$(nproc) kvmini unit guests
+	$(MAKE) -j$$(nproc) kvmini unit guests fuzz-build
 	$(MAKE) kit
 	tests/run-all
 

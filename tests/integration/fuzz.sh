@@ -4,9 +4,9 @@
 # must find no crash. The long runs are `make fuzz FUZZ_SECONDS=N`. FUZZ_SMOKE_SECONDS overrides 5.
 set -u
 cd "$(dirname "$0")/../.."
-if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
-	echo "skip - fuzz: ${FUZZ_CC:-clang} is not installed (tools/install-deps installs it)"
-	exit 0
+if ! command -v "${FUZZ_CC:-clang-14}" >/dev/null; then
+	echo "not ok - fuzz: ${FUZZ_CC:-clang-14} is not installed (a test dependency: run tools/install-deps)"
+	exit 1
 fi
 if ! make -s fuzz-build >build/fuzz-build.log 2>&1; then
 	echo "not ok - fuzz: make fuzz-build failed (build/fuzz-build.log)"
