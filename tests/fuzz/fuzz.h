@@ -126,6 +126,16 @@ static inline uint32_t fz_mmio_negotiate(struct bus *b, uint32_t want_lo)
 	return fz_mr32(b, 0x70);
 }
 
+/* Plugs vd into virtio-mmio at FZ_MMIO_BASE over ram, without an I/O thread, and negotiates what
+ * want_lo allows. 1 if the device took the features (FEATURES_OK), else 0. */
+static inline int fz_mmio_plug(struct bus *b, struct virtio_dev *vd, struct fz_ram *ram, uint32_t want_lo)
+{
+	struct virtio_env env = { .mem = &ram->mem, .no_iothread = 1 };
+	if (virtio_mmio_create(vd, b, FZ_MMIO_BASE, FZ_MMIO_GSI, &env))
+		fz_die("virtio_mmio_create");
+	return !!(fz_mmio_negotiate(b, want_lo) & VIRTIO_STATUS_FEATURES_OK);
+}
+
 static inline void fz_mmio_queue(struct bus *b, unsigned q, const struct fz_ring *r)
 {
 	fz_mw32(b, 0x30, q);

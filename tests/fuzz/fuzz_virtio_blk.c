@@ -44,10 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct virtio_blk_opts bo = { .serial = "fuzz-serial", .queue_size = 256 };
 	if (virtio_blk_create(&blk, the_disk(), &bo))
 		fz_die("virtio_blk_create");
-	struct virtio_env env = { .mem = &ram->mem, .no_iothread = 1 };
-	if (virtio_mmio_create(virtio_blk_dev(blk), &bus, FZ_MMIO_BASE, FZ_MMIO_GSI, &env))
-		fz_die("virtio_mmio_create");
-	if (fz_mmio_negotiate(&bus, feat) & VIRTIO_STATUS_FEATURES_OK) {
+	if (fz_mmio_plug(&bus, virtio_blk_dev(blk), ram, feat)) {
 		fz_mmio_queue(&bus, 0, &r);
 		fz_mmio_driver_ok(&bus);
 		/* repeated kicks find nothing new unless the device's own writes changed the rings */

@@ -38,10 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct virtio_net *n;
 	if (virtio_net_create(&n, &be, &o))
 		fz_die("virtio_net_create");
-	struct virtio_env env = { .mem = &ram->mem, .no_iothread = 1 };
-	if (virtio_mmio_create(virtio_net_dev(n), &bus, FZ_MMIO_BASE, FZ_MMIO_GSI, &env))
-		fz_die("virtio_mmio_create");
-	if (fz_mmio_negotiate(&bus, feat) & VIRTIO_STATUS_FEATURES_OK) {
+	if (fz_mmio_plug(&bus, virtio_net_dev(n), ram, feat)) {
 		fz_mmio_queue(&bus, 0, &rx);
 		fz_mmio_queue(&bus, 1, &tx);
 		fz_mmio_driver_ok(&bus);
