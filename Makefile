@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# kvmini: `make` builds ./kvmini, `make check` runs every test, `make bench` the side-by-side benchmarks.
+# kvmini: `make` builds ./kvmini, `make check` runs every test, `make bench` the side-by-side benchmarks,
+# `make fuzz` the libFuzzer targets.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
@@ -25,7 +26,7 @@ TSAN_TESTS := test_console_out test_vcpu test_virtio_blk test_virtio_net test_vi
 TOBJS   := $(SRCS:%.c=build/tsan/%.o)
 TSANBIN := $(TSAN_TESTS:%=build/unit-tsan/%)
 
-.PHONY: all check unit guests kit bench demo deps clean tsan
+.PHONY: all check unit guests kit bench demo deps clean tsan fuzz fuzz-build
 all: kvmini
 
 kvmini: build/obj/tools/main.o build/libkvmini.a
@@ -94,13 +95,38 @@ tsan: $(TSANBIN)
 		then echo "PASS: $$t"; else echo "FAIL: $$t (build/unit-tsan/$${t##*/}.log)"; \
 			grep -A30 -m1 ThreadSanitizer build/unit-tsan/$${t##*/}.log | head -n 40; fail=1; fi; \
 	done; exit $$fail
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang into build/fuzz/; `make fuzz` builds them
+# and runs each for FUZZ_SECONDS over its seed corpus (tests/fuzz/corpus/<target>/, read-only: new
+# inputs go to build/fuzz/corpus/<target>/), tests/fuzz/smoke.sh is the short run for make check
+FUZZ_CC  ?= clang-14
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+FUZZSRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZBIN  := $(FUZZSRC:tests/fuzz/%.c=build/fuzz/%)
+FOBJS    := $(SRCS:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libkvmini.a: $(FOBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libkvmini.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< build/fuzz/libkvmini.a $(LIBS)
+
+fuzz-build: $(FUZZBIN)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(notdir $(FUZZBIN))
 
 # the Linux test guest (kernel + initramfs), built once and cached outside the tree
 kit:
 	tools/build-guest
 
 check: deps
-	$(MAKE) -j$$(nproc) kvmini unit guests
+	$(MAKE) -j$$(nproc) kvmini unit guests fuzz-build
 	$(MAKE) kit
 	tests/run-all
 
@@ -118,6 +144,6 @@ deps:
 clean:
 	rm -rf build kvmini
 
--include $(OBJS:.o=.d) $(AOBJS:.o=.d) $(TOBJS:.o=.d) build/obj/tools/main.d
+-include $(OBJS:.o=.d) $(AOBJS:.o=.d) $(TOBJS:.o=.d) $(FOBJS:.o=.d) $(FUZZBIN:=.d) build/obj/tools/main.d
 # the test binaries depend on the headers they include (vring.h, vmmio_drv.h, ...)
 -include $(UNITBIN:=.d) $(ASANBIN:=.d) $(TSANBIN:=.d)

@@ -10,16 +10,11 @@
 #include <string.h>
 
 #include "firmware/layout.h"
+#include "vmm/le.h"
 
 #define PCI_CAP_START 0x40 /* first byte after the standard header */
 #define PCI_STATUS_CAP_LIST 0x10
 #define PCI_CAP_PTR 0x34
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t device, uint32_t class_code,
 		  uint16_t subsys_vendor, uint16_t subsys_id)
@@ -30,13 +25,13 @@ void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t
 	d->name = name;
 	d->cap_last = 0;
 	d->cap_next = PCI_CAP_START;
-	put16(d->cfg + 0x00, vendor);
-	put16(d->cfg + 0x02, device);
+	le_put16(d->cfg, 0x00, vendor);
+	le_put16(d->cfg, 0x02, device);
 	d->cfg[0x09] = (uint8_t)class_code; /* programming interface */
 	d->cfg[0x0a] = (uint8_t)(class_code >> 8); /* subclass */
 	d->cfg[0x0b] = (uint8_t)(class_code >> 16); /* base class */
-	put16(d->cfg + 0x2c, subsys_vendor);
-	put16(d->cfg + 0x2e, subsys_id);
+	le_put16(d->cfg, 0x2c, subsys_vendor);
+	le_put16(d->cfg, 0x2e, subsys_id);
 	/* command: I/O, memory, bus master, parity response; SERR, INTx disable */
 	d->wmask[0x04] = 0x47;
 	d->wmask[0x05] = 0x05;
@@ -130,14 +125,12 @@ struct pci_host {
 
 static uint32_t cfg32(const struct pci_dev *d, unsigned off)
 {
-	uint32_t v;
-	memcpy(&v, d->cfg + off, 4);
-	return v;
+	return le_get32(d->cfg, off);
 }
 
 static void set_cfg32(struct pci_dev *d, unsigned off, uint32_t v)
 {
-	memcpy(d->cfg + off, &v, 4);
+	le_put32(d->cfg, off, v);
 }
 
 /* ---- the I/O window: I/O BARs are dispatched here, never (un)registered on pio at run time ---- */
@@ -248,7 +241,7 @@ static int bar_sync(struct pci_host *h, struct pci_dev *d, int i, int unmap_only
 	struct pci_bar *b = &d->bar[i];
 	if (!b->size)
 		return 0;
-	uint16_t cmd = (uint16_t)(d->cfg[4] | d->cfg[5] << 8);
+	uint16_t cmd = le_get16(d->cfg, 4);
 	uint64_t addr = bar_addr(d, i);
 	int want = (cmd & (b->is_io ? CMD_IO : CMD_MEM)) && addr && addr + b->size > addr;
 	if (b->mapped && (!want || addr != b->addr))

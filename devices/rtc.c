@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "firmware/layout.h"
+#include "vmm/le.h"
 
 enum {
 	REG_SEC = 0x00,
@@ -235,8 +236,7 @@ static void put16(struct rtc *r, unsigned idx, uint64_t v)
 {
 	if (v > 0xffff)
 		v = 0xffff;
-	r->cmos[idx] = (uint8_t)v;
-	r->cmos[idx + 1] = (uint8_t)(v >> 8);
+	le_put16(r->cmos, idx, (uint16_t)v);
 }
 
 void rtc_set_memory(struct rtc *r, uint64_t below_4g, uint64_t above_4g)

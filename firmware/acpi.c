@@ -33,19 +33,19 @@ static uint8_t *area_alloc(struct acpi_area *ar, uint64_t len, uint64_t align, u
 static void table_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 {
 	memcpy(t, sig, 4);
-	fw_put32(t, 4, len);
+	le_put32(t, 4, len);
 	t[8] = rev;
 	memcpy(t + 10, "KVMINI", 6);
 	memcpy(t + 16, "KVMINI  ", 8);
-	fw_put32(t, 24, 1); /* OEM revision */
+	le_put32(t, 24, 1); /* OEM revision */
 	memcpy(t + 28, "KVMI", 4);
-	fw_put32(t, 32, 1); /* creator revision */
+	le_put32(t, 32, 1); /* creator revision */
 }
 
 static void table_checksum(uint8_t *t)
 {
 	t[9] = 0;
-	t[9] = fw_csum(t, fw_get32(t, 4));
+	t[9] = fw_csum(t, le_get32(t, 4));
 }
 
 /* Generic Address Structure: I/O port with the block's natural width, access size left to the
@@ -56,33 +56,33 @@ static void gas_io(uint8_t *p, size_t off, uint8_t bits, uint8_t access, uint64_
 	p[off + 1] = bits;
 	p[off + 2] = 0;
 	p[off + 3] = access;
-	fw_put64(p, off + 4, port);
+	le_put64(p, off + 4, port);
 }
 
 static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 {
 	table_header(t, "FACP", FADT_LEN, 6);
 	/* FIRMWARE_CTRL stays 0: with both set, Linux installs the FACS twice */
-	fw_put32(t, 40, (uint32_t)dsdt);
-	fw_put16(t, 46, LAYOUT_SCI_IRQ);
-	fw_put32(t, 48, 0); /* no SMI_CMD: the machine is always in ACPI mode */
-	fw_put32(t, 56, LAYOUT_PM_EVT);
-	fw_put32(t, 64, LAYOUT_PM_CNT);
-	fw_put32(t, 76, LAYOUT_PM_TMR);
+	le_put32(t, 40, (uint32_t)dsdt);
+	le_put16(t, 46, LAYOUT_SCI_IRQ);
+	le_put32(t, 48, 0); /* no SMI_CMD: the machine is always in ACPI mode */
+	le_put32(t, 56, LAYOUT_PM_EVT);
+	le_put32(t, 64, LAYOUT_PM_CNT);
+	le_put32(t, 76, LAYOUT_PM_TMR);
 	t[88] = 4; /* PM1_EVT_LEN */
 	t[89] = 2; /* PM1_CNT_LEN */
 	t[91] = 4; /* PM_TMR_LEN */
-	fw_put16(t, 96, 101); /* P_LVL2_LAT > 100: no C2 */
-	fw_put16(t, 98, 1001); /* P_LVL3_LAT > 1000: no C3 */
+	le_put16(t, 96, 101); /* P_LVL2_LAT > 100: no C2 */
+	le_put16(t, 98, 1001); /* P_LVL3_LAT > 1000: no C3 */
 	/* IA-PC boot arch: legacy devices, 8042 (reset and the kernel's probe), no VGA */
-	fw_put16(t, 109, 0x0001 | 0x0002 | 0x0004);
+	le_put16(t, 109, 0x0001 | 0x0002 | 0x0004);
 	/* WBINVD, PROC_C1, no fixed power/sleep buttons, no RTC wake status, RESET_REG_SUP */
-	fw_put32(t, 112, (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 10));
+	le_put32(t, 112, (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 10));
 	gas_io(t, 116, 8, 1, LAYOUT_RESET_PORT);
 	t[128] = 0x06; /* reset value: full reset through port 0xcf9 */
 	t[131] = 0; /* FADT minor version: ACPI 6.0 */
-	fw_put64(t, 132, facs);
-	fw_put64(t, 140, dsdt);
+	le_put64(t, 132, facs);
+	le_put64(t, 140, dsdt);
 	gas_io(t, 148, 32, 0, LAYOUT_PM_EVT);
 	gas_io(t, 172, 16, 0, LAYOUT_PM_CNT);
 	gas_io(t, 208, 32, 0, LAYOUT_PM_TMR);
@@ -98,20 +98,20 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 {
 	size_t len = madt_len(ncpus), o = HDR_LEN + 8;
 	table_header(t, "APIC", (uint32_t)len, 3);
-	fw_put32(t, 36, (uint32_t)LAYOUT_LAPIC);
-	fw_put32(t, 40, 1); /* PCAT_COMPAT: the 8259s exist and must be masked */
+	le_put32(t, 36, (uint32_t)LAYOUT_LAPIC);
+	le_put32(t, 40, 1); /* PCAT_COMPAT: the 8259s exist and must be masked */
 	for (unsigned i = 0; i < ncpus; i++, o += 8) {
 		t[o] = 0; /* processor local APIC */
 		t[o + 1] = 8;
 		t[o + 2] = (uint8_t)i; /* ACPI processor UID */
 		t[o + 3] = (uint8_t)i; /* APIC id */
-		fw_put32(t, o + 4, 1); /* enabled */
+		le_put32(t, o + 4, 1); /* enabled */
 	}
 	t[o] = 1; /* IOAPIC */
 	t[o + 1] = 12;
 	t[o + 2] = (uint8_t)ncpus;
-	fw_put32(t, o + 4, (uint32_t)LAYOUT_IOAPIC);
-	fw_put32(t, o + 8, 0); /* GSI base */
+	le_put32(t, o + 4, (uint32_t)LAYOUT_IOAPIC);
+	le_put32(t, o + 8, 0); /* GSI base */
 	o += 12;
 	/* ISA overrides: the timer is on pin 2; the SCI is level, active high */
 	static const struct {
@@ -124,13 +124,13 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 		t[o + 1] = 10;
 		t[o + 2] = 0; /* ISA */
 		t[o + 3] = iso[i].irq;
-		fw_put32(t, o + 4, iso[i].gsi);
-		fw_put16(t, o + 8, iso[i].flags);
+		le_put32(t, o + 4, iso[i].gsi);
+		le_put16(t, o + 8, iso[i].flags);
 	}
 	t[o] = 4; /* local APIC NMI: all processors, LINT1 */
 	t[o + 1] = 6;
 	t[o + 2] = 0xff;
-	fw_put16(t, o + 3, 0);
+	le_put16(t, o + 3, 0);
 	t[o + 5] = 1;
 	table_checksum(t);
 }
@@ -271,27 +271,27 @@ int acpi_build(const struct gmem *m, const struct acpi_cfg *cfg, uint64_t *rsdp_
 	table_checksum(dsdt);
 
 	memcpy(facs, "FACS", 4);
-	fw_put32(facs, 4, FACS_LEN);
+	le_put32(facs, 4, FACS_LEN);
 	facs[32] = 2; /* version; no checksum in the FACS */
 
 	build_fadt(fadt, facs_at, dsdt_at);
 	build_madt(madt, cfg->ncpus);
 
 	table_header(xsdt, "XSDT", HDR_LEN + 2 * 8, 1);
-	fw_put64(xsdt, HDR_LEN, fadt_at);
-	fw_put64(xsdt, HDR_LEN + 8, madt_at);
+	le_put64(xsdt, HDR_LEN, fadt_at);
+	le_put64(xsdt, HDR_LEN + 8, madt_at);
 	table_checksum(xsdt);
 	table_header(rsdt, "RSDT", HDR_LEN + 2 * 4, 1);
-	fw_put32(rsdt, HDR_LEN, (uint32_t)fadt_at);
-	fw_put32(rsdt, HDR_LEN + 4, (uint32_t)madt_at);
+	le_put32(rsdt, HDR_LEN, (uint32_t)fadt_at);
+	le_put32(rsdt, HDR_LEN + 4, (uint32_t)madt_at);
 	table_checksum(rsdt);
 
 	memcpy(rsdp, "RSD PTR ", 8);
 	memcpy(rsdp + 9, "KVMINI", 6);
 	rsdp[15] = 2; /* ACPI 2.0+: XSDT and extended checksum */
-	fw_put32(rsdp, 16, (uint32_t)rsdt_at);
-	fw_put32(rsdp, 20, RSDP_LEN);
-	fw_put64(rsdp, 24, xsdt_at);
+	le_put32(rsdp, 16, (uint32_t)rsdt_at);
+	le_put32(rsdp, 20, RSDP_LEN);
+	le_put64(rsdp, 24, xsdt_at);
 	rsdp[8] = fw_csum(rsdp, 20);
 	rsdp[32] = fw_csum(rsdp, RSDP_LEN);
 	*rsdp_gpa = rsdp_at;

@@ -271,11 +271,11 @@ void aml_package_begin(struct aml *a, unsigned nelems)
 static void res_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max)
 {
 	uint8_t d[16] = { RES_WORD, 13, 0, type, RES_GEN_FIXED, tflags };
-	fw_put16(d, 6, 0); /* granularity */
-	fw_put16(d, 8, min);
-	fw_put16(d, 10, max);
-	fw_put16(d, 12, 0); /* translation offset */
-	fw_put16(d, 14, (uint16_t)(max - min + 1));
+	le_put16(d, 6, 0); /* granularity */
+	le_put16(d, 8, min);
+	le_put16(d, 10, max);
+	le_put16(d, 12, 0); /* translation offset */
+	le_put16(d, 14, (uint16_t)(max - min + 1));
 	aml_bytes(a, d, sizeof(d));
 }
 
@@ -292,8 +292,8 @@ void aml_res_word_io(struct aml *a, uint16_t min, uint16_t max)
 void aml_res_io(struct aml *a, uint16_t base, uint8_t len)
 {
 	uint8_t d[8] = { RES_IO, 0x01 /* 16-bit decode */ };
-	fw_put16(d, 2, base);
-	fw_put16(d, 4, base);
+	le_put16(d, 2, base);
+	le_put16(d, 4, base);
 	d[6] = 1; /* alignment */
 	d[7] = len;
 	aml_bytes(a, d, sizeof(d));
@@ -302,19 +302,19 @@ void aml_res_io(struct aml *a, uint16_t base, uint8_t len)
 void aml_res_dword_mem(struct aml *a, uint32_t min, uint32_t max)
 {
 	uint8_t d[26] = { RES_DWORD, 23, 0, RES_TYPE_MEM, RES_GEN_FIXED, 0x01 /* RW, uncached */ };
-	fw_put32(d, 6, 0);
-	fw_put32(d, 10, min);
-	fw_put32(d, 14, max);
-	fw_put32(d, 18, 0);
-	fw_put32(d, 22, max - min + 1);
+	le_put32(d, 6, 0);
+	le_put32(d, 10, min);
+	le_put32(d, 14, max);
+	le_put32(d, 18, 0);
+	le_put32(d, 22, max - min + 1);
 	aml_bytes(a, d, sizeof(d));
 }
 
 void aml_res_mem32_fixed(struct aml *a, uint32_t base, uint32_t len)
 {
 	uint8_t d[12] = { RES_MEM32_FIXED, 9, 0, 0x01 /* read/write */ };
-	fw_put32(d, 4, base);
-	fw_put32(d, 8, len);
+	le_put32(d, 4, base);
+	le_put32(d, 8, len);
 	aml_bytes(a, d, sizeof(d));
 }
 
@@ -323,7 +323,7 @@ void aml_res_irq(struct aml *a, uint32_t gsi, int level, int active_low)
 	/* consumer, exclusive; bit 1 = edge, bit 2 = active low */
 	uint8_t flags = (uint8_t)(0x01 | (level ? 0 : 0x02) | (active_low ? 0x04 : 0));
 	uint8_t d[9] = { RES_EXT_IRQ, 6, 0, flags, 1 };
-	fw_put32(d, 5, gsi);
+	le_put32(d, 5, gsi);
 	aml_bytes(a, d, sizeof(d));
 }
 

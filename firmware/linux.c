@@ -87,7 +87,7 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 {
 	if (len < HDR_VERSION + 2)
 		return fail(why, "bzImage truncated inside its setup header", -ENOEXEC);
-	uint16_t version = fw_get16(k, HDR_VERSION);
+	uint16_t version = le_get16(k, HDR_VERSION);
 	if (version < 0x206)
 		return fail(why, "bzImage boot protocol is older than 2.06", -ENOEXEC);
 	/* the header's length is encoded in the short jump at 0x200 */
@@ -97,7 +97,7 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 		return fail(why, "bzImage setup header is too short for its version", -ENOEXEC);
 	if (hdr_end > len)
 		return fail(why, "bzImage truncated inside its setup header", -ENOEXEC);
-	if (version < 0x20c || !(fw_get16(k, HDR_XLOADFLAGS) & XLF_KERNEL_64))
+	if (version < 0x20c || !(le_get16(k, HDR_XLOADFLAGS) & XLF_KERNEL_64))
 		return fail(why, "bzImage has no 64-bit entry point (XLF_KERNEL_64)", -ENOEXEC);
 
 	size_t setup_sects = k[HDR_SETUP_SECTS] ? k[HDR_SETUP_SECTS] : 4;
@@ -111,8 +111,8 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 	if (version >= 0x20a) {
 		/* the decompressor works within init_size bytes of pref_address: where we load a
 		 * relocatable kernel, and where a fixed one (loaded at 1 MiB) decompresses itself */
-		uint64_t pref = fw_get64(k, HDR_PREF_ADDRESS);
-		uint32_t init_size = fw_get32(k, HDR_INIT_SIZE);
+		uint64_t pref = le_get64(k, HDR_PREF_ADDRESS);
+		uint32_t init_size = le_get32(k, HDR_INIT_SIZE);
 		if (k[HDR_RELOCATABLE])
 			load = pref;
 		if (pref >= load && pref - load < UINT64_MAX - init_size &&
@@ -128,17 +128,17 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 
 	memcpy(bp + BP_HDR, k + BP_HDR, (hdr_end < BP_HDR_MAX_END ? hdr_end : BP_HDR_MAX_END) - BP_HDR);
 	/* fields the loader owns: never trust what the file says */
-	fw_put32(bp, HDR_CODE32_START, (uint32_t)load);
-	fw_put64(bp, HDR_SETUP_DATA, 0);
-	fw_put32(bp, HDR_HW_SUBARCH, 0);
-	fw_put64(bp, HDR_HW_SUBARCH_DATA, 0);
+	le_put32(bp, HDR_CODE32_START, (uint32_t)load);
+	le_put64(bp, HDR_SETUP_DATA, 0);
+	le_put32(bp, HDR_HW_SUBARCH, 0);
+	le_put64(bp, HDR_HW_SUBARCH_DATA, 0);
 
 	*ks = (struct kernel_span){
 		.start = load,
 		.end = load + extent,
 		.entry = load + 0x200,
-		.initrd_max = fw_get32(k, HDR_INITRD_ADDR_MAX),
-		.cmdline_max = fw_get32(k, HDR_CMDLINE_SIZE),
+		.initrd_max = le_get32(k, HDR_INITRD_ADDR_MAX),
+		.cmdline_max = le_get32(k, HDR_CMDLINE_SIZE),
 	};
 	return 0;
 }
@@ -170,14 +170,14 @@ static int is_elf(const uint8_t *k, size_t len)
 static int elf_segments(const struct gmem *m, const uint8_t *k, size_t len, int pass,
 			struct kernel_span *ks, const char **why)
 {
-	uint64_t phoff = fw_get64(k, EH_PHOFF);
-	uint16_t phentsize = fw_get16(k, EH_PHENTSIZE), phnum = fw_get16(k, EH_PHNUM);
+	uint64_t phoff = le_get64(k, EH_PHOFF);
+	uint16_t phentsize = le_get16(k, EH_PHENTSIZE), phnum = le_get16(k, EH_PHNUM);
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *ph = k + phoff + (uint64_t)i * phentsize;
-		if (fw_get32(ph, PH_TYPE) != PT_LOAD_TYPE)
+		if (le_get32(ph, PH_TYPE) != PT_LOAD_TYPE)
 			continue;
-		uint64_t off = fw_get64(ph, PH_OFFSET), paddr = fw_get64(ph, PH_PADDR);
-		uint64_t filesz = fw_get64(ph, PH_FILESZ), memsz = fw_get64(ph, PH_MEMSZ);
+		uint64_t off = le_get64(ph, PH_OFFSET), paddr = le_get64(ph, PH_PADDR);
+		uint64_t filesz = le_get64(ph, PH_FILESZ), memsz = le_get64(ph, PH_MEMSZ);
 		if (pass == 0) {
 			if (filesz > memsz)
 				return fail(why, "ELF segment's file size exceeds its memory size", -ENOEXEC);
@@ -212,12 +212,12 @@ static int load_elf(const struct gmem *m, const uint8_t *k, size_t len, uint8_t 
 		return fail(why, "truncated ELF header", -ENOEXEC);
 	if (k[4] != 2 || k[5] != 1)
 		return fail(why, "not a little-endian ELF64 file", -ENOEXEC);
-	if (fw_get16(k, EH_TYPE) != ET_EXEC_TYPE)
+	if (le_get16(k, EH_TYPE) != ET_EXEC_TYPE)
 		return fail(why, "ELF file is not an executable (ET_EXEC)", -ENOEXEC);
-	if (fw_get16(k, EH_MACHINE) != EM_X86_64_MACHINE)
+	if (le_get16(k, EH_MACHINE) != EM_X86_64_MACHINE)
 		return fail(why, "ELF file is not for x86-64", -ENOEXEC);
-	uint64_t phoff = fw_get64(k, EH_PHOFF);
-	uint16_t phentsize = fw_get16(k, EH_PHENTSIZE), phnum = fw_get16(k, EH_PHNUM);
+	uint64_t phoff = le_get64(k, EH_PHOFF);
+	uint16_t phentsize = le_get16(k, EH_PHENTSIZE), phnum = le_get16(k, EH_PHNUM);
 	if (!phnum)
 		return fail(why, "ELF file has no program headers", -ENOEXEC);
 	if (phentsize < PH_SIZE)
@@ -233,7 +233,7 @@ static int load_elf(const struct gmem *m, const uint8_t *k, size_t len, uint8_t 
 	if (ks->end == 0)
 		return fail(why, "ELF file has no loadable segment", -ENOEXEC);
 	/* vmlinux's e_entry is the physical address of startup_64 */
-	uint64_t entry = fw_get64(k, EH_ENTRY);
+	uint64_t entry = le_get64(k, EH_ENTRY);
 	if (entry < ks->start || entry >= ks->end)
 		return fail(why, "ELF entry point lies outside its loaded segments", -ENOEXEC);
 	err = elf_segments(m, k, len, 1, ks, why);
@@ -241,14 +241,14 @@ static int load_elf(const struct gmem *m, const uint8_t *k, size_t len, uint8_t 
 		return err;
 
 	/* a setup header as a bzImage would carry it, for kernels that look at it */
-	fw_put16(bp, HDR_BOOT_FLAG, 0xaa55);
-	fw_put32(bp, HDR_MAGIC, HDR_MAGIC_VAL);
-	fw_put16(bp, HDR_VERSION, ELF_SYNTH_VERSION);
-	fw_put32(bp, HDR_CODE32_START, (uint32_t)ks->start);
-	fw_put32(bp, HDR_KERNEL_ALIGNMENT, (uint32_t)SZ_2M);
-	fw_put16(bp, HDR_XLOADFLAGS, XLF_KERNEL_64);
-	fw_put32(bp, HDR_INITRD_ADDR_MAX, (uint32_t)(LAYOUT_PCI_HOLE - 1));
-	fw_put32(bp, HDR_CMDLINE_SIZE, (uint32_t)(LAYOUT_CMDLINE_MAX - 1));
+	le_put16(bp, HDR_BOOT_FLAG, 0xaa55);
+	le_put32(bp, HDR_MAGIC, HDR_MAGIC_VAL);
+	le_put16(bp, HDR_VERSION, ELF_SYNTH_VERSION);
+	le_put32(bp, HDR_CODE32_START, (uint32_t)ks->start);
+	le_put32(bp, HDR_KERNEL_ALIGNMENT, (uint32_t)SZ_2M);
+	le_put16(bp, HDR_XLOADFLAGS, XLF_KERNEL_64);
+	le_put32(bp, HDR_INITRD_ADDR_MAX, (uint32_t)(LAYOUT_PCI_HOLE - 1));
+	le_put32(bp, HDR_CMDLINE_SIZE, (uint32_t)(LAYOUT_CMDLINE_MAX - 1));
 	ks->entry = entry;
 	ks->initrd_max = LAYOUT_PCI_HOLE - 1;
 	ks->cmdline_max = LAYOUT_CMDLINE_MAX - 1;
@@ -301,9 +301,9 @@ static int write_e820(const struct gmem *m, uint8_t *bp)
 		return n;
 	for (int i = 0; i < n; i++) {
 		size_t off = BP_E820_TABLE + (size_t)i * 20;
-		fw_put64(bp, off, e[i].addr);
-		fw_put64(bp, off + 8, e[i].size);
-		fw_put32(bp, off + 16, e[i].type);
+		le_put64(bp, off, e[i].addr);
+		le_put64(bp, off + 8, e[i].size);
+		le_put32(bp, off + 16, e[i].type);
 	}
 	bp[BP_E820_ENTRIES] = (uint8_t)n;
 	return 0;
@@ -313,8 +313,8 @@ static int write_e820(const struct gmem *m, uint8_t *bp)
 static int write_entry_state(const struct gmem *m, struct boot_entry *out)
 {
 	uint8_t gdt[32] = { 0 };
-	fw_put64(gdt, 0x10, 0x00af9b000000ffffULL); /* P, DPL0, code exec/read accessed, L, G */
-	fw_put64(gdt, 0x18, 0x00cf93000000ffffULL); /* P, DPL0, data read/write accessed, D/B, G */
+	le_put64(gdt, 0x10, 0x00af9b000000ffffULL); /* P, DPL0, code exec/read accessed, L, G */
+	le_put64(gdt, 0x18, 0x00cf93000000ffffULL); /* P, DPL0, data read/write accessed, D/B, G */
 	int err = gmem_write(m, LAYOUT_GDT, gdt, sizeof(gdt));
 	if (err)
 		return err;
@@ -326,11 +326,11 @@ static int write_entry_state(const struct gmem *m, struct boot_entry *out)
 		return -EFAULT;
 	memset(pml4, 0, SZ_4K);
 	memset(pdpt, 0, SZ_4K);
-	fw_put64(pml4, 0, LAYOUT_PDPT | 0x3); /* present, writable */
+	le_put64(pml4, 0, LAYOUT_PDPT | 0x3); /* present, writable */
 	for (unsigned i = 0; i < 4; i++)
-		fw_put64(pdpt, i * 8, (LAYOUT_PD + i * SZ_4K) | 0x3);
+		le_put64(pdpt, i * 8, (LAYOUT_PD + i * SZ_4K) | 0x3);
 	for (uint64_t i = 0; i < 4 * 512; i++)
-		fw_put64(pd, i * 8, (i * SZ_2M) | 0x83); /* present, writable, 2 MiB page */
+		le_put64(pd, i * 8, (i * SZ_2M) | 0x83); /* present, writable, 2 MiB page */
 
 	out->cr3 = LAYOUT_PML4;
 	out->gdt_base = LAYOUT_GDT;
@@ -350,8 +350,8 @@ static int write_cmdline_initrd(const struct gmem *m, const struct boot_image *i
 	int err = gmem_write(m, LAYOUT_CMDLINE, cl, cl_len + 1);
 	if (err)
 		return fail(why, "cannot write the command line to guest RAM", err);
-	fw_put32(bp, HDR_CMD_LINE_PTR, (uint32_t)LAYOUT_CMDLINE);
-	fw_put32(bp, BP_EXT_CMD_LINE_PTR, 0);
+	le_put32(bp, HDR_CMD_LINE_PTR, (uint32_t)LAYOUT_CMDLINE);
+	le_put32(bp, BP_EXT_CMD_LINE_PTR, 0);
 
 	if (!img->initrd || !img->initrd_len)
 		return 0;
@@ -361,10 +361,10 @@ static int write_cmdline_initrd(const struct gmem *m, const struct boot_image *i
 	err = gmem_write(m, at, img->initrd, img->initrd_len);
 	if (err)
 		return fail(why, "cannot write the initrd to guest RAM", err);
-	fw_put32(bp, HDR_RAMDISK_IMAGE, (uint32_t)at);
-	fw_put32(bp, HDR_RAMDISK_SIZE, (uint32_t)img->initrd_len);
-	fw_put32(bp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(at >> 32));
-	fw_put32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)img->initrd_len >> 32));
+	le_put32(bp, HDR_RAMDISK_IMAGE, (uint32_t)at);
+	le_put32(bp, HDR_RAMDISK_SIZE, (uint32_t)img->initrd_len);
+	le_put32(bp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(at >> 32));
+	le_put32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)img->initrd_len >> 32));
 	return 0;
 }
 
@@ -377,7 +377,7 @@ int linux_load(const struct gmem *m, const struct boot_image *img, struct boot_e
 	struct kernel_span ks;
 	int err;
 
-	if (len >= HDR_MAGIC + 4 && fw_get32(k, HDR_MAGIC) == HDR_MAGIC_VAL)
+	if (len >= HDR_MAGIC + 4 && le_get32(k, HDR_MAGIC) == HDR_MAGIC_VAL)
 		err = load_bzimage(m, k, len, bp, &ks, why);
 	else if (is_elf(k, len))
 		err = load_elf(m, k, len, bp, &ks, why);
@@ -392,8 +392,8 @@ int linux_load(const struct gmem *m, const struct boot_image *img, struct boot_e
 	bp[HDR_TYPE_OF_LOADER] = 0xff; /* undefined loader */
 	bp[HDR_EXT_LOADER_VER] = 0;
 	bp[HDR_LOADFLAGS] |= LOADED_HIGH | CAN_USE_HEAP;
-	fw_put16(bp, HDR_HEAP_END_PTR, 0xfe00); /* only the real-mode setup code would use it */
-	fw_put64(bp, BP_ACPI_RSDP, img->acpi_rsdp);
+	le_put16(bp, HDR_HEAP_END_PTR, 0xfe00); /* only the real-mode setup code would use it */
+	le_put64(bp, BP_ACPI_RSDP, img->acpi_rsdp);
 	err = write_e820(m, bp);
 	if (err)
 		return fail(why, "cannot build the e820 memory map", err);

@@ -44,7 +44,7 @@ static void mp_int(struct mp_buf *b, uint8_t type, uint8_t kind, uint16_t flags,
 	uint8_t *e = mp_entry(b, MP_ENTRY_LEN);
 	e[0] = type;
 	e[1] = kind;
-	fw_put16(e, 2, flags);
+	le_put16(e, 2, flags);
 	e[4] = bus;
 	e[5] = irq;
 	e[6] = dst;
@@ -78,8 +78,8 @@ int mptable_write(const struct gmem *m, unsigned ncpus)
 		e[1] = (uint8_t)i; /* local APIC id */
 		e[2] = MP_APIC_VERSION;
 		e[3] = (uint8_t)(0x01 | (i == 0 ? 0x02 : 0)); /* enabled, bootstrap processor */
-		fw_put32(e, 4, 0x600); /* family 6: the guest reads the real CPUID anyway */
-		fw_put32(e, 8, 0x201); /* FPU, APIC */
+		le_put32(e, 4, 0x600); /* family 6: the guest reads the real CPUID anyway */
+		le_put32(e, 8, 0x201); /* FPU, APIC */
 	}
 	static const char *const bus_names[] = { [MP_BUS_PCI] = "PCI   ", [MP_BUS_ISA] = "ISA   " };
 	for (uint8_t id = 0; id < 2; id++) {
@@ -93,7 +93,7 @@ int mptable_write(const struct gmem *m, unsigned ncpus)
 	io[1] = ioapic_id;
 	io[2] = MP_IOAPIC_VERSION;
 	io[3] = 0x01; /* enabled */
-	fw_put32(io, 4, (uint32_t)LAYOUT_IOAPIC);
+	le_put32(io, 4, (uint32_t)LAYOUT_IOAPIC);
 
 	for (uint8_t irq = 0; irq < 16; irq++) {
 		if (irq == 2)
@@ -110,16 +110,16 @@ int mptable_write(const struct gmem *m, unsigned ncpus)
 	mp_int(&b, MP_LINT, INT_NMI, 0, MP_BUS_ISA, 0, 0xff, 1); /* all local APICs, LINT1 */
 
 	memcpy(hdr, "PCMP", 4);
-	fw_put16(hdr, 4, (uint16_t)b.len);
+	le_put16(hdr, 4, (uint16_t)b.len);
 	hdr[6] = 4; /* spec revision 1.4 */
 	memcpy(hdr + 8, "KVMINI  ", 8);
 	memcpy(hdr + 16, "KVMINI      ", 12);
-	fw_put16(hdr, 34, (uint16_t)b.count);
-	fw_put32(hdr, 36, (uint32_t)LAYOUT_LAPIC);
+	le_put16(hdr, 34, (uint16_t)b.count);
+	le_put32(hdr, 36, (uint32_t)LAYOUT_LAPIC);
 	hdr[7] = fw_csum(hdr, b.len);
 
 	memcpy(fp, "_MP_", 4);
-	fw_put32(fp, 4, (uint32_t)(LAYOUT_MPTABLE + MP_FLOAT_LEN));
+	le_put32(fp, 4, (uint32_t)(LAYOUT_MPTABLE + MP_FLOAT_LEN));
 	fp[8] = 1; /* length in 16-byte units */
 	fp[9] = 4;
 	/* feature bytes 0: a config table is present, virtual-wire mode (no IMCR) */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,15 +139,23 @@ static int forward_set(int v)
 }
 
 /* The subnet of ADDR/LEN, as nft wants it (e.g. 10.0.2.0/24). */
-static int subnet_of(const char *addr, char *out, size_t len)
+int net_subnet_of(const char *addr, char *out, size_t len)
 {
-	unsigned a, b, c, d, p;
-	if (sscanf(addr, "%u.%u.%u.%u/%u", &a, &b, &c, &d, &p) != 5 || a > 255 || b > 255 || c > 255 || d > 255 ||
-	    p < 1 || p > 32)
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(addr, '/');
+	struct in_addr a;
+	if (!slash || (size_t)(slash - addr) >= sizeof(ip))
 		return -EINVAL;
-	uint32_t ip = a << 24 | b << 16 | c << 8 | d, mask = p == 32 ? ~0u : ~(~0u >> p);
-	ip &= mask;
-	snprintf(out, len, "%u.%u.%u.%u/%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, p);
+	memcpy(ip, addr, (size_t)(slash - addr));
+	ip[slash - addr] = 0;
+	char *end;
+	unsigned long p = strtoul(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, ip, &a) != 1 || slash[1] < '0' || slash[1] > '9' || *end || p < 1 || p > 32)
+		return -EINVAL;
+	a.s_addr &= htonl(p == 32 ? ~0u : ~(~0u >> p));
+	if (!inet_ntop(AF_INET, &a, ip, sizeof(ip)))
+		return -errno;
+	snprintf(out, len, "%s/%lu", ip, p);
 	return 0;
 }
 
@@ -158,7 +167,7 @@ static int net_up(const char *br, const char *addr, const char *nat_out, const c
 		return 1;
 	}
 	char subnet[64];
-	if (subnet_of(addr, subnet, sizeof(subnet))) {
+	if (net_subnet_of(addr, subnet, sizeof(subnet))) {
 		kv_log("net up: --address %s: expected A.B.C.D/LEN", addr);
 		return 2;
 	}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "net.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/ether.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "virtio/queue.h"
+#include "vmm/le.h"
 #include "vmm/log.h"
 
 #define HDR VIRTIO_NET_HDR_LEN
@@ -63,10 +66,7 @@ static int tx_hdr_ok(struct virtio_net *n, const uint8_t *h, uint64_t frame_len)
 {
 	struct virtio_dev *vd = &n->vdev;
 	uint8_t flags = h[0], gso = h[1];
-	uint16_t gso_size, csum_start, csum_off;
-	memcpy(&gso_size, h + 4, 2);
-	memcpy(&csum_start, h + 6, 2);
-	memcpy(&csum_off, h + 8, 2);
+	uint16_t gso_size = le_get16(h, 4), csum_start = le_get16(h, 6), csum_off = le_get16(h, 8);
 	if (flags & ~(VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID))
 		return -EINVAL;
 	if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
@@ -457,9 +457,8 @@ static const struct virtio_dev_ops net_ops = {
 
 void virtio_net_set_link(struct virtio_net *n, int up)
 {
-	uint16_t s = up ? S_LINK_UP : 0;
 	pthread_mutex_lock(&n->vdev.lock);
-	memcpy(n->config + 6, &s, 2);
+	le_put16(n->config, 6, up ? S_LINK_UP : 0);
 	pthread_mutex_unlock(&n->vdev.lock);
 	virtio_config_changed(&n->vdev);
 }
@@ -506,11 +505,10 @@ int virtio_net_create(struct virtio_net **out, const struct virtio_net_backend *
 		free(n);
 		return -ENOMEM;
 	}
-	uint16_t status = S_LINK_UP, pairs = (uint16_t)n->npairs, mtu = 1500;
 	memcpy(n->config, o ? o->mac : (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 1 }, 6);
-	memcpy(n->config + 6, &status, 2);
-	memcpy(n->config + 8, &pairs, 2);
-	memcpy(n->config + 10, &mtu, 2);
+	le_put16(n->config, 6, S_LINK_UP);
+	le_put16(n->config, 8, (uint16_t)n->npairs);
+	le_put16(n->config, 10, 1500); /* mtu */
 
 	struct virtio_dev *vd = &n->vdev;
 	vd->ops = &net_ops;
@@ -569,15 +567,14 @@ void virtio_net_default_mac(const char *vm_name, unsigned idx, uint8_t mac[6])
 
 int virtio_net_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+	struct ether_addr ea;
+	/* ether_aton_r also takes one-digit groups and ignores what follows: insist on aa:bb:cc:dd:ee:ff */
+	if (strlen(s) != 17 || !ether_aton_r(s, &ea))
 		return -EINVAL;
-	for (unsigned i = 0; i < 6; i++) {
-		if (s[3 * i] == ' ' || s[3 * i] == '+' || s[3 * i] == '-' || (i < 5 && s[3 * i + 2] != ':'))
+	for (unsigned i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
 			return -EINVAL;
-		mac[i] = (uint8_t)v[i];
-	}
+	memcpy(mac, ea.ether_addr_octet, 6);
 	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
 		return -EINVAL;
 	return 0;

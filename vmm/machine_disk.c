@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "firmware/layout.h"
@@ -11,50 +12,67 @@
  * free for a legacy IDE controller. */
 static const unsigned mmio_gsis[] = { 5, 6, 7, 10, 11, 12, 13 };
 
+/* The index of v in names (NULL-terminated), or -1: a sub-option's value. */
+int subopt_value(const char *v, const char *const *names)
+{
+	for (int i = 0; v && names[i]; i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	return -1;
+}
+
+char *subopts_split(const char *s, char **opts)
+{
+	char *copy = strdup(s);
+	if (!copy)
+		return NULL;
+	char *comma = strchr(copy, ',');
+	*opts = NULL;
+	if (comma) {
+		*comma = 0;
+		*opts = comma + 1;
+	}
+	return copy;
+}
+
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
 {
+	enum { READONLY, FORMAT, CACHE, TRANSPORT };
+	static char *const keys[] = { "readonly", "format", "cache", "transport", NULL };
+	static const char *const caches[] = { "writeback", "none", "unsafe", NULL },
+			  *const transports[] = { "pci", "mmio", NULL };
+	static const enum disk_cache cache_of[] = { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE, DISK_CACHE_UNSAFE };
 	memset(out, 0, sizeof(*out));
-	const char *comma = strchr(s, ',');
-	size_t plen = comma ? (size_t)(comma - s) : strlen(s);
+	char *opts, *copy = subopts_split(s, &opts);
+	if (!copy)
+		return -ENOMEM;
+	size_t plen = strlen(copy);
 	if (!plen || plen >= sizeof(out->path)) {
 		snprintf(err, errlen, "--disk %s: expected PATH[,option...]", s);
+		free(copy);
 		return -EINVAL;
 	}
-	memcpy(out->path, s, plen);
-	while (comma) {
-		const char *opt = comma + 1;
-		comma = strchr(opt, ',');
-		size_t n = comma ? (size_t)(comma - opt) : strlen(opt);
-		char kv[64];
-		if (n >= sizeof(kv))
-			goto bad;
-		memcpy(kv, opt, n);
-		kv[n] = 0;
-		char *val = strchr(kv, '=');
-		if (val)
-			*val++ = 0;
-		if (!strcmp(kv, "readonly") && (!val || !strcmp(val, "on")))
+	memcpy(out->path, copy, plen);
+	/* getsubopt stops at an empty tail: "a," and "a,readonly," are mistakes, not "no options" */
+	const char *bad = opts && (!*opts || opts[strlen(opts) - 1] == ',') ? "" : NULL;
+	while (!bad && opts && *opts) {
+		char *opt = opts, *val;
+		int k = getsubopt(&opts, keys, &val), v;
+		if (k == READONLY && (!val || !strcmp(val, "on")))
 			out->opts.read_only = true;
-		else if (!strcmp(kv, "format") && val && !disk_format_parse(val, &out->opts.format))
+		else if (k == FORMAT && val && !disk_format_parse(val, &out->opts.format))
 			;
-		else if (!strcmp(kv, "cache") && val && !strcmp(val, "writeback"))
-			out->opts.cache = DISK_CACHE_WRITEBACK;
-		else if (!strcmp(kv, "cache") && val && !strcmp(val, "none"))
-			out->opts.cache = DISK_CACHE_NONE;
-		else if (!strcmp(kv, "cache") && val && !strcmp(val, "unsafe"))
-			out->opts.cache = DISK_CACHE_UNSAFE;
-		else if (!strcmp(kv, "transport") && val && !strcmp(val, "pci"))
-			out->transport = VDEV_PCI;
-		else if (!strcmp(kv, "transport") && val && !strcmp(val, "mmio"))
-			out->transport = VDEV_MMIO;
+		else if (k == CACHE && (v = subopt_value(val, caches)) >= 0)
+			out->opts.cache = cache_of[v];
+		else if (k == TRANSPORT && (v = subopt_value(val, transports)) >= 0)
+			out->transport = v ? VDEV_MMIO : VDEV_PCI;
 		else
-			goto bad;
-		continue;
-bad:
-		snprintf(err, errlen, "--disk %s: bad option '%.*s' (see kvmini run --help)", s, (int)n, opt);
-		return -EINVAL;
+			bad = opt;
 	}
-	return 0;
+	if (bad)
+		snprintf(err, errlen, "--disk %s: bad option '%s' (see kvmini run --help)", s, bad);
+	free(copy);
+	return bad ? -EINVAL : 0;
 }
 
 int vdev_place(struct vdev_place *p, struct virtio_dev *vd, enum vdev_transport t, const char **why)

@@ -16,6 +16,12 @@ struct disk_spec {
 	enum vdev_transport transport;
 };
 
+/* Sub-option helpers for the --disk/--net grammars (getsubopt(3) does the splitting): a copy of s
+ * cut at its first comma, *opts pointing after it (NULL without one); free() it. NULL: no memory. */
+char *subopts_split(const char *s, char **opts);
+/* The index of v in names (NULL-terminated), or -1 (also when v is NULL). */
+int subopt_value(const char *v, const char *const *names);
+
 /* PATH[,format=raw|qcow2|auto][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio].
  * -EINVAL with a reason in err on bad syntax. */
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);

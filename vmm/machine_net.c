@@ -9,72 +9,58 @@
 #include "log.h"
 #include "virtio/net.h"
 
-/* copies val (n bytes) into a name field, refusing what does not fit */
-static int set_name(char *dst, size_t cap, const char *val, size_t n)
+/* copies val into a name field, refusing what does not fit */
+static int set_name(char *dst, size_t cap, const char *val)
 {
-	if (!n || n >= cap || memchr(val, '/', n))
+	size_t n = val ? strlen(val) : 0;
+	if (!n || n >= cap || strchr(val, '/'))
 		return -EINVAL;
-	memcpy(dst, val, n);
-	dst[n] = 0;
+	memcpy(dst, val, n + 1);
 	return 0;
 }
 
 int net_spec_parse(const char *s, const char *vm_name, unsigned idx, struct net_spec *out, char *err,
 		   size_t errlen)
 {
+	enum { IFNAME, BRIDGE, MAC, TRANSPORT, QUEUES };
+	static char *const keys[] = { "ifname", "bridge", "mac", "transport", "queues", NULL };
+	static const char *const transports[] = { "pci", "mmio", NULL };
 	memset(out, 0, sizeof(*out));
 	out->queues = 1;
 	virtio_net_default_mac(vm_name, idx, out->mac);
-	const char *comma = strchr(s, ',');
-	size_t blen = comma ? (size_t)(comma - s) : strlen(s);
-	if (blen != 3 || strncmp(s, "tap", 3)) {
+	char *opts, *copy = subopts_split(s, &opts);
+	if (!copy)
+		return -ENOMEM;
+	if (strcmp(copy, "tap")) {
 		snprintf(err, errlen, "--net %s: expected tap[,ifname=NAME][,mac=MAC][,bridge=BR][,transport=pci|mmio]", s);
+		free(copy);
 		return -EINVAL;
 	}
-	while (comma) {
-		const char *opt = comma + 1;
-		comma = strchr(opt, ',');
-		size_t n = comma ? (size_t)(comma - opt) : strlen(opt);
-		const char *eq = memchr(opt, '=', n);
-		if (!eq)
-			goto bad;
-		size_t kl = (size_t)(eq - opt), vl = n - kl - 1;
-		const char *val = eq + 1;
-		char buf[32];
-		if (kl == 6 && !strncmp(opt, "ifname", 6)) {
-			if (set_name(out->ifname, sizeof(out->ifname), val, vl))
-				goto bad_name;
-		} else if (kl == 6 && !strncmp(opt, "bridge", 6)) {
-			if (set_name(out->bridge, sizeof(out->bridge), val, vl))
-				goto bad_name;
-		} else if (kl == 3 && !strncmp(opt, "mac", 3)) {
-			if (vl >= sizeof(buf))
-				goto bad;
-			memcpy(buf, val, vl);
-			buf[vl] = 0;
-			if (virtio_net_parse_mac(buf, out->mac)) {
-				snprintf(err, errlen, "--net %s: mac=%s: expected a unicast aa:bb:cc:dd:ee:ff", s, buf);
-				return -EINVAL;
-			}
-		} else if (kl == 9 && !strncmp(opt, "transport", 9) && vl == 3 && !strncmp(val, "pci", 3)) {
-			out->transport = VDEV_PCI;
-		} else if (kl == 9 && !strncmp(opt, "transport", 9) && vl == 4 && !strncmp(val, "mmio", 4)) {
-			out->transport = VDEV_MMIO;
-		} else if (kl == 6 && !strncmp(opt, "queues", 6) && vl == 1 && val[0] >= '1' &&
-			   val[0] <= '0' + VIRTIO_NET_MAX_PAIRS) {
+	/* getsubopt stops at an empty tail: "tap," is a mistake, not "no options" */
+	const char *bad = opts && (!*opts || opts[strlen(opts) - 1] == ',') ? "" : NULL, *why = NULL;
+	while (!bad && opts && *opts) {
+		char *opt = opts, *val;
+		int k = getsubopt(&opts, keys, &val), v;
+		if (k == IFNAME || k == BRIDGE) {
+			if (set_name(k == IFNAME ? out->ifname : out->bridge, IF_NAMESIZE, val))
+				bad = opt, why = "interface names have 1 to 15 characters";
+		} else if (k == MAC && val) {
+			if (virtio_net_parse_mac(val, out->mac))
+				bad = opt, why = "expected a unicast aa:bb:cc:dd:ee:ff";
+		} else if (k == TRANSPORT && (v = subopt_value(val, transports)) >= 0) {
+			out->transport = v ? VDEV_MMIO : VDEV_PCI;
+		} else if (k == QUEUES && val && val[0] >= '1' && val[0] <= '0' + VIRTIO_NET_MAX_PAIRS && !val[1]) {
 			out->queues = (unsigned)(val[0] - '0');
 		} else {
-			goto bad;
+			bad = opt;
 		}
-		continue;
-bad_name:
-		snprintf(err, errlen, "--net %s: '%.*s': interface names have 1 to 15 characters", s, (int)n, opt);
-		return -EINVAL;
-bad:
-		snprintf(err, errlen, "--net %s: bad option '%.*s' (see kvmini run --help)", s, (int)n, opt);
-		return -EINVAL;
 	}
-	return 0;
+	if (bad && why)
+		snprintf(err, errlen, "--net %s: '%s': %s", s, bad, why);
+	else if (bad)
+		snprintf(err, errlen, "--net %s: bad option '%s' (see kvmini run --help)", s, bad);
+	free(copy);
+	return bad ? -EINVAL : 0;
 }
 
 int machine_nets_open(struct machine_nets *mn, const struct run_opts *o)

@@ -118,7 +118,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	o->kvm_path = "/dev/kvm";
 	o->name = "kvmini";
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a short-option cluster an earlier call stopped inside
+	 * (e.g. "-hk" returns at h); with 1 the next call would resume in that freed argv */
+	optind = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, NULL)) != -1) {
 		switch (c) {

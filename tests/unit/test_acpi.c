@@ -24,7 +24,7 @@ static const uint8_t *table(struct fake_ram *r, uint64_t gpa, const char *sig)
 	ck_assert_uint_lt(gpa, LAYOUT_ACPI_END);
 	const uint8_t *t = r->buf + gpa;
 	ck_assert_mem_eq(t, sig, 4);
-	uint32_t len = fw_get32(t, 4);
+	uint32_t len = le_get32(t, 4);
 	ck_assert_uint_ge(len, 36);
 	ck_assert_uint_le(gpa + len, LAYOUT_ACPI_END);
 	ck_assert_uint_eq(sum(t, len), 0);
@@ -75,71 +75,71 @@ START_TEST(tables)
 	ck_assert_mem_eq(rsdp, "RSD PTR ", 8);
 	ck_assert_uint_eq(rsdp[15], 2);
 	ck_assert_uint_eq(sum(rsdp, 20), 0);
-	ck_assert_uint_eq(fw_get32(rsdp, 20), 36);
+	ck_assert_uint_eq(le_get32(rsdp, 20), 36);
 	ck_assert_uint_eq(sum(rsdp, 36), 0);
 
-	const uint8_t *xsdt = table(&r, fw_get64(rsdp, 24), "XSDT");
-	const uint8_t *rsdt = table(&r, fw_get32(rsdp, 16), "RSDT");
-	ck_assert_uint_eq(fw_get32(xsdt, 4), 36 + 16);
-	ck_assert_uint_eq(fw_get32(rsdt, 4), 36 + 8);
-	uint64_t fadt_at = fw_get64(xsdt, 36), madt_at = fw_get64(xsdt, 44);
-	ck_assert_uint_eq(fw_get32(rsdt, 36), fadt_at);
-	ck_assert_uint_eq(fw_get32(rsdt, 40), madt_at);
+	const uint8_t *xsdt = table(&r, le_get64(rsdp, 24), "XSDT");
+	const uint8_t *rsdt = table(&r, le_get32(rsdp, 16), "RSDT");
+	ck_assert_uint_eq(le_get32(xsdt, 4), 36 + 16);
+	ck_assert_uint_eq(le_get32(rsdt, 4), 36 + 8);
+	uint64_t fadt_at = le_get64(xsdt, 36), madt_at = le_get64(xsdt, 44);
+	ck_assert_uint_eq(le_get32(rsdt, 36), fadt_at);
+	ck_assert_uint_eq(le_get32(rsdt, 40), madt_at);
 
 	const uint8_t *fadt = table(&r, fadt_at, "FACP");
-	ck_assert_uint_eq(fw_get32(fadt, 4), 276);
+	ck_assert_uint_eq(le_get32(fadt, 4), 276);
 	ck_assert_uint_eq(fadt[8], 6);
-	ck_assert_uint_eq(fw_get16(fadt, 46), LAYOUT_SCI_IRQ);
-	ck_assert_uint_eq(fw_get32(fadt, 48), 0);
-	ck_assert_uint_eq(fw_get32(fadt, 56), LAYOUT_PM_EVT);
-	ck_assert_uint_eq(fw_get32(fadt, 64), LAYOUT_PM_CNT);
-	ck_assert_uint_eq(fw_get32(fadt, 76), LAYOUT_PM_TMR);
+	ck_assert_uint_eq(le_get16(fadt, 46), LAYOUT_SCI_IRQ);
+	ck_assert_uint_eq(le_get32(fadt, 48), 0);
+	ck_assert_uint_eq(le_get32(fadt, 56), LAYOUT_PM_EVT);
+	ck_assert_uint_eq(le_get32(fadt, 64), LAYOUT_PM_CNT);
+	ck_assert_uint_eq(le_get32(fadt, 76), LAYOUT_PM_TMR);
 	ck_assert_uint_eq(fadt[88], 4);
 	ck_assert_uint_eq(fadt[89], 2);
 	ck_assert_uint_eq(fadt[91], 4);
-	ck_assert_uint_eq(fw_get16(fadt, 109) & 0x06, 0x06); /* 8042, no VGA */
-	ck_assert_uint_eq(fw_get16(fadt, 109) & 0x08, 0); /* MSI allowed */
-	ck_assert(fw_get32(fadt, 112) & (1u << 10)); /* RESET_REG_SUP */
-	ck_assert(!(fw_get32(fadt, 112) & (1u << 20))); /* not hardware-reduced */
+	ck_assert_uint_eq(le_get16(fadt, 109) & 0x06, 0x06); /* 8042, no VGA */
+	ck_assert_uint_eq(le_get16(fadt, 109) & 0x08, 0); /* MSI allowed */
+	ck_assert(le_get32(fadt, 112) & (1u << 10)); /* RESET_REG_SUP */
+	ck_assert(!(le_get32(fadt, 112) & (1u << 20))); /* not hardware-reduced */
 	ck_assert_uint_eq(fadt[116], 1); /* reset register in I/O space */
 	ck_assert_uint_eq(fadt[117], 8);
-	ck_assert_uint_eq(fw_get64(fadt, 120), LAYOUT_RESET_PORT);
+	ck_assert_uint_eq(le_get64(fadt, 120), LAYOUT_RESET_PORT);
 	ck_assert_uint_eq(fadt[128], 6);
-	ck_assert_uint_eq(fw_get64(fadt, 148 + 4), LAYOUT_PM_EVT);
+	ck_assert_uint_eq(le_get64(fadt, 148 + 4), LAYOUT_PM_EVT);
 	ck_assert_uint_eq(fadt[148 + 1], 32);
-	ck_assert_uint_eq(fw_get64(fadt, 172 + 4), LAYOUT_PM_CNT);
+	ck_assert_uint_eq(le_get64(fadt, 172 + 4), LAYOUT_PM_CNT);
 	ck_assert_uint_eq(fadt[172 + 1], 16);
-	ck_assert_uint_eq(fw_get64(fadt, 208 + 4), LAYOUT_PM_TMR);
-	uint64_t dsdt_at = fw_get64(fadt, 140);
-	ck_assert_uint_eq(fw_get32(fadt, 40), dsdt_at);
-	uint64_t facs_at = fw_get64(fadt, 132);
-	ck_assert_uint_eq(fw_get32(fadt, 36), 0); /* only X_FIRMWARE_CTRL, as ACPI 6 asks */
+	ck_assert_uint_eq(le_get64(fadt, 208 + 4), LAYOUT_PM_TMR);
+	uint64_t dsdt_at = le_get64(fadt, 140);
+	ck_assert_uint_eq(le_get32(fadt, 40), dsdt_at);
+	uint64_t facs_at = le_get64(fadt, 132);
+	ck_assert_uint_eq(le_get32(fadt, 36), 0); /* only X_FIRMWARE_CTRL, as ACPI 6 asks */
 	ck_assert_uint_eq(facs_at % 64, 0);
 	ck_assert_mem_eq(r.buf + facs_at, "FACS", 4);
-	ck_assert_uint_eq(fw_get32(r.buf + facs_at, 4), 64);
+	ck_assert_uint_eq(le_get32(r.buf + facs_at, 4), 64);
 
 	const uint8_t *madt = table(&r, madt_at, "APIC");
-	ck_assert_uint_eq(fw_get32(madt, 36), LAYOUT_LAPIC);
-	ck_assert_uint_eq(fw_get32(madt, 40), 1);
+	ck_assert_uint_eq(le_get32(madt, 36), LAYOUT_LAPIC);
+	ck_assert_uint_eq(le_get32(madt, 40), 1);
 	unsigned lapics = 0, ioapics = 0, isos = 0, nmis = 0;
-	for (size_t o = 44; o < fw_get32(madt, 4); o += madt[o + 1]) {
+	for (size_t o = 44; o < le_get32(madt, 4); o += madt[o + 1]) {
 		const uint8_t *e = madt + o;
 		ck_assert_uint_ge(e[1], 2);
 		if (e[0] == 0) {
 			ck_assert_uint_eq(e[3], lapics);
-			ck_assert_uint_eq(fw_get32(e, 4), 1);
+			ck_assert_uint_eq(le_get32(e, 4), 1);
 			lapics++;
 		} else if (e[0] == 1) {
 			ck_assert_uint_eq(e[2], cfg.ncpus);
-			ck_assert_uint_eq(fw_get32(e, 4), LAYOUT_IOAPIC);
-			ck_assert_uint_eq(fw_get32(e, 8), 0);
+			ck_assert_uint_eq(le_get32(e, 4), LAYOUT_IOAPIC);
+			ck_assert_uint_eq(le_get32(e, 8), 0);
 			ioapics++;
 		} else if (e[0] == 2) {
 			if (e[3] == 0)
-				ck_assert_uint_eq(fw_get32(e, 4), 2);
+				ck_assert_uint_eq(le_get32(e, 4), 2);
 			else {
 				ck_assert_uint_eq(e[3], LAYOUT_SCI_IRQ);
-				ck_assert_uint_eq(fw_get16(e, 8), 0x0d);
+				ck_assert_uint_eq(le_get16(e, 8), 0x0d);
 			}
 			isos++;
 		} else if (e[0] == 4) {
@@ -152,7 +152,7 @@ START_TEST(tables)
 	ck_assert_uint_eq(nmis, 1);
 
 	const uint8_t *dsdt = table(&r, dsdt_at, "DSDT");
-	size_t dlen = fw_get32(dsdt, 4);
+	size_t dlen = le_get32(dsdt, 4);
 	static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
 				      0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
 	const uint8_t *p = find(dsdt, dlen, s5, sizeof(s5));
@@ -179,8 +179,8 @@ START_TEST(tables)
 	/* virtio-mmio devices: HID string and their register windows */
 	ck_assert_uint_eq(count(dsdt, dlen, "\x0dLNRO0005", 10), 2);
 	uint8_t m32[12] = { 0x86, 9, 0, 1 };
-	fw_put32(m32, 4, (uint32_t)LAYOUT_VIRTIO_MMIO + 0x1000);
-	fw_put32(m32, 8, 0x1000);
+	le_put32(m32, 4, (uint32_t)LAYOUT_VIRTIO_MMIO + 0x1000);
+	le_put32(m32, 8, 0x1000);
 	ck_assert_ptr_nonnull(find(dsdt, dlen, m32, sizeof(m32)));
 	static const uint8_t irq6[] = { 0x89, 6, 0, 0x03, 1, 6, 0, 0, 0 };
 	ck_assert_ptr_nonnull(find(dsdt, dlen, irq6, sizeof(irq6)));

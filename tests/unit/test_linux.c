@@ -40,20 +40,20 @@ static uint8_t *bz_make(const struct bz *c, size_t *len)
 	uint8_t *k = calloc(1, *len);
 	ck_assert_ptr_nonnull(k);
 	k[0x1f1] = c->setup_sects;
-	fw_put16(k, 0x1fe, 0xaa55);
+	le_put16(k, 0x1fe, 0xaa55);
 	k[0x200] = 0xeb;
 	k[0x201] = HDR_END - 0x202;
 	memcpy(k + 0x202, "HdrS", 4);
-	fw_put16(k, 0x206, c->version);
+	le_put16(k, 0x206, c->version);
 	k[0x211] = 0x01;
-	fw_put32(k, 0x22c, c->initrd_max);
-	fw_put32(k, 0x230, 2 * MiB);
+	le_put32(k, 0x22c, c->initrd_max);
+	le_put32(k, 0x230, 2 * MiB);
 	k[0x234] = c->relocatable;
-	fw_put16(k, 0x236, c->xlf);
-	fw_put32(k, 0x238, c->cmdline_size);
-	fw_put64(k, 0x250, 0xdeadbeef); /* setup_data garbage the loader must clear */
-	fw_put64(k, 0x258, c->pref);
-	fw_put32(k, 0x260, c->init_size);
+	le_put16(k, 0x236, c->xlf);
+	le_put32(k, 0x238, c->cmdline_size);
+	le_put64(k, 0x250, 0xdeadbeef); /* setup_data garbage the loader must clear */
+	le_put64(k, 0x258, c->pref);
+	le_put32(k, 0x260, c->init_size);
 	for (size_t i = 0; i < c->pm_len; i++)
 		k[setup + i] = (uint8_t)(i * 7 + 1);
 	return k;
@@ -102,38 +102,38 @@ START_TEST(bz_basic)
 	ck_assert_mem_eq(bp + 0x1f1, k + 0x1f1, 0x210 - 0x1f1);
 	ck_assert_mem_eq(bp + 0x22c, k + 0x22c, 0x250 - 0x22c);
 	ck_assert_mem_eq(bp + 0x258, k + 0x258, HDR_END - 0x258);
-	ck_assert_uint_eq(fw_get64(bp, 0x250), 0);
+	ck_assert_uint_eq(le_get64(bp, 0x250), 0);
 	ck_assert_uint_eq(bp[0x210], 0xff);
 	ck_assert_uint_eq(bp[0x211] & 0x81, 0x81);
-	ck_assert_uint_eq(fw_get32(bp, 0x214), 16 * MiB);
-	ck_assert_uint_eq(fw_get32(bp, 0x228), LAYOUT_CMDLINE);
+	ck_assert_uint_eq(le_get32(bp, 0x214), 16 * MiB);
+	ck_assert_uint_eq(le_get32(bp, 0x228), LAYOUT_CMDLINE);
 	ck_assert_str_eq((const char *)r.buf + LAYOUT_CMDLINE, "console=ttyS0");
-	ck_assert_uint_eq(fw_get64(bp, 0x070), 0xe0000);
+	ck_assert_uint_eq(le_get64(bp, 0x070), 0xe0000);
 	/* initrd: highest 2 MiB-aligned spot in RAM */
-	uint32_t at = fw_get32(bp, 0x218);
+	uint32_t at = le_get32(bp, 0x218);
 	ck_assert_uint_eq(at, 30 * MiB);
-	ck_assert_uint_eq(fw_get32(bp, 0x21c), sizeof(initrd));
-	ck_assert_uint_eq(fw_get32(bp, 0x0c0), 0);
+	ck_assert_uint_eq(le_get32(bp, 0x21c), sizeof(initrd));
+	ck_assert_uint_eq(le_get32(bp, 0x0c0), 0);
 	ck_assert_mem_eq(r.buf + at, initrd, sizeof(initrd));
 	/* e820: low RAM, the reserved BIOS area, RAM above 1 MiB */
 	ck_assert_uint_eq(bp[0x1e8], 3);
 	const uint8_t *t = bp + 0x2d0;
-	ck_assert_uint_eq(fw_get64(t, 0), 0);
-	ck_assert_uint_eq(fw_get64(t, 8), LAYOUT_MPTABLE);
-	ck_assert_uint_eq(fw_get32(t, 16), 1);
-	ck_assert_uint_eq(fw_get64(t, 20), LAYOUT_MPTABLE);
-	ck_assert_uint_eq(fw_get64(t, 28), LAYOUT_HIMEM - LAYOUT_MPTABLE);
-	ck_assert_uint_eq(fw_get32(t, 36), 2);
-	ck_assert_uint_eq(fw_get64(t, 40), LAYOUT_HIMEM);
-	ck_assert_uint_eq(fw_get64(t, 48), RAM - LAYOUT_HIMEM);
-	ck_assert_uint_eq(fw_get32(t, 56), 1);
+	ck_assert_uint_eq(le_get64(t, 0), 0);
+	ck_assert_uint_eq(le_get64(t, 8), LAYOUT_MPTABLE);
+	ck_assert_uint_eq(le_get32(t, 16), 1);
+	ck_assert_uint_eq(le_get64(t, 20), LAYOUT_MPTABLE);
+	ck_assert_uint_eq(le_get64(t, 28), LAYOUT_HIMEM - LAYOUT_MPTABLE);
+	ck_assert_uint_eq(le_get32(t, 36), 2);
+	ck_assert_uint_eq(le_get64(t, 40), LAYOUT_HIMEM);
+	ck_assert_uint_eq(le_get64(t, 48), RAM - LAYOUT_HIMEM);
+	ck_assert_uint_eq(le_get32(t, 56), 1);
 	/* GDT and identity map */
-	ck_assert_uint_eq(fw_get64(r.buf, LAYOUT_GDT + 0x10), 0x00af9b000000ffffULL);
-	ck_assert_uint_eq(fw_get64(r.buf, LAYOUT_GDT + 0x18), 0x00cf93000000ffffULL);
-	ck_assert_uint_eq(fw_get64(r.buf, LAYOUT_PML4), LAYOUT_PDPT | 3);
-	ck_assert_uint_eq(fw_get64(r.buf, LAYOUT_PDPT + 24), (LAYOUT_PD + 0x3000) | 3);
-	ck_assert_uint_eq(fw_get64(r.buf, LAYOUT_PD + 8), 0x200083);
-	ck_assert_uint_eq(fw_get64(r.buf, LAYOUT_PD + 2047 * 8), 0xffe00083ULL);
+	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_GDT + 0x10), 0x00af9b000000ffffULL);
+	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_GDT + 0x18), 0x00cf93000000ffffULL);
+	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_PML4), LAYOUT_PDPT | 3);
+	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_PDPT + 24), (LAYOUT_PD + 0x3000) | 3);
+	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_PD + 8), 0x200083);
+	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_PD + 2047 * 8), 0xffe00083ULL);
 	free(k);
 	fake_ram_free(&r);
 }
@@ -178,7 +178,7 @@ START_TEST(bz_versions)
 	uint8_t *rd = calloc(1, 4 * MiB);
 	ck_assert_int_eq(load(&r, k, len, rd, 4 * MiB, NULL, &e, &why), -ENOMEM);
 	ck_assert_int_eq(load(&r, k, len, rd, 1 * MiB, NULL, &e, &why), 0);
-	ck_assert_uint_eq(fw_get32(bp_of(&r), 0x218), 30 * MiB);
+	ck_assert_uint_eq(le_get32(bp_of(&r), 0x218), 30 * MiB);
 	free(rd);
 	free(k);
 	c.init_size = 17 * MiB; /* 16 MiB + 17 MiB > RAM */
@@ -300,9 +300,9 @@ START_TEST(bz_initrd)
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ck_assert_int_eq(load(&r, k, len, rd, cases[i].size, NULL, &e, &why), 0);
-		uint64_t at = fw_get32(bp, 0x218);
+		uint64_t at = le_get32(bp, 0x218);
 		ck_assert_uint_eq(at, cases[i].at);
-		ck_assert_uint_eq(fw_get32(bp, 0x21c), cases[i].size);
+		ck_assert_uint_eq(le_get32(bp, 0x21c), cases[i].size);
 		ck_assert(at + cases[i].size <= 16 * MiB || at >= 20 * MiB);
 		ck_assert_uint_le(at + cases[i].size, 24 * MiB);
 	}
@@ -312,7 +312,7 @@ START_TEST(bz_initrd)
 	c.initrd_max = 0xffffffff;
 	k = bz_make(&c, &len);
 	ck_assert_int_eq(load(&r, k, len, rd, 12 * MiB, NULL, &e, &why), 0);
-	ck_assert_uint_eq(fw_get32(bp, 0x218), 20 * MiB);
+	ck_assert_uint_eq(le_get32(bp, 0x218), 20 * MiB);
 	free(k);
 	free(rd);
 	fake_ram_free(&r);
@@ -334,22 +334,22 @@ static uint8_t *elf_make(const struct seg *s, unsigned n, uint64_t entry, size_t
 	k[4] = 2;
 	k[5] = 1;
 	k[6] = 1;
-	fw_put16(k, 16, 2);
-	fw_put16(k, 18, 62);
-	fw_put32(k, 20, 1);
-	fw_put64(k, 24, entry);
-	fw_put64(k, 32, phoff);
-	fw_put16(k, 52, 64);
-	fw_put16(k, 54, 56);
-	fw_put16(k, 56, (uint16_t)n);
+	le_put16(k, 16, 2);
+	le_put16(k, 18, 62);
+	le_put32(k, 20, 1);
+	le_put64(k, 24, entry);
+	le_put64(k, 32, phoff);
+	le_put16(k, 52, 64);
+	le_put16(k, 54, 56);
+	le_put16(k, 56, (uint16_t)n);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *ph = k + phoff + i * 56;
-		fw_put32(ph, 0, s[i].type);
-		fw_put64(ph, 8, s[i].off);
-		fw_put64(ph, 16, s[i].paddr | 0xffffffff80000000ULL); /* vaddr: not used */
-		fw_put64(ph, 24, s[i].paddr);
-		fw_put64(ph, 32, s[i].filesz);
-		fw_put64(ph, 40, s[i].memsz);
+		le_put32(ph, 0, s[i].type);
+		le_put64(ph, 8, s[i].off);
+		le_put64(ph, 16, s[i].paddr | 0xffffffff80000000ULL); /* vaddr: not used */
+		le_put64(ph, 24, s[i].paddr);
+		le_put64(ph, 32, s[i].filesz);
+		le_put64(ph, 40, s[i].memsz);
 	}
 	for (size_t i = phoff + n * 56; i < *len; i++)
 		k[i] = (uint8_t)(i * 13 + 5);
@@ -381,13 +381,13 @@ START_TEST(elf_basic)
 	ck_assert_uint_eq(r.buf[2 * MiB + 0x2000], 0xcc);
 	ck_assert_mem_eq(r.buf + 4 * MiB, k + good[2].off, 0x80);
 	const uint8_t *bp = bp_of(&r);
-	ck_assert_uint_eq(fw_get16(bp, 0x1fe), 0xaa55);
+	ck_assert_uint_eq(le_get16(bp, 0x1fe), 0xaa55);
 	ck_assert_mem_eq(bp + 0x202, "HdrS", 4);
-	ck_assert_uint_ge(fw_get16(bp, 0x206), 0x20e);
+	ck_assert_uint_ge(le_get16(bp, 0x206), 0x20e);
 	ck_assert_uint_eq(bp[0x210], 0xff);
-	ck_assert_uint_eq(fw_get32(bp, 0x228), LAYOUT_CMDLINE);
-	ck_assert_uint_eq(fw_get32(bp, 0x218), 30 * MiB);
-	ck_assert_uint_eq(fw_get64(bp, 0x070), 0xe0000);
+	ck_assert_uint_eq(le_get32(bp, 0x228), LAYOUT_CMDLINE);
+	ck_assert_uint_eq(le_get32(bp, 0x218), 30 * MiB);
+	ck_assert_uint_eq(le_get64(bp, 0x070), 0xe0000);
 	ck_assert_uint_eq(bp[0x1e8], 3);
 	free(k);
 	fake_ram_free(&r);

@@ -27,14 +27,14 @@ START_TEST(tables)
 	ck_assert_uint_eq(fp[8], 1);
 	ck_assert_uint_eq(fp[9], 4);
 	ck_assert_uint_eq(sum(fp, 16), 0);
-	uint32_t cfg = fw_get32(fp, 4);
+	uint32_t cfg = le_get32(fp, 4);
 	ck_assert_uint_eq(LAYOUT_MPTABLE % 16, 0);
 	const uint8_t *h = r.buf + cfg;
 	ck_assert_mem_eq(h, "PCMP", 4);
-	uint16_t len = fw_get16(h, 4), count = fw_get16(h, 34);
+	uint16_t len = le_get16(h, 4), count = le_get16(h, 34);
 	ck_assert_uint_le(cfg + len, LAYOUT_EBDA_END);
 	ck_assert_uint_eq(sum(h, len), 0);
-	ck_assert_uint_eq(fw_get32(h, 36), LAYOUT_LAPIC);
+	ck_assert_uint_eq(le_get32(h, 36), LAYOUT_LAPIC);
 
 	unsigned n[5] = { 0 }, bsp = 0, isa = 0, pci = 0, lint = 0;
 	int ioapic_id = -1;
@@ -57,7 +57,7 @@ START_TEST(tables)
 			continue;
 		case 2:
 			ioapic_id = e[1];
-			ck_assert_uint_eq(fw_get32(e, 4), LAYOUT_IOAPIC);
+			ck_assert_uint_eq(le_get32(e, 4), LAYOUT_IOAPIC);
 			break;
 		case 3:
 			ck_assert_int_eq(e[6], ioapic_id);
@@ -69,7 +69,7 @@ START_TEST(tables)
 				unsigned slot = e[5] >> 2;
 				ck_assert_uint_eq(e[5] & 3, 0);
 				ck_assert_uint_eq(e[7], LAYOUT_PCI_IRQ_BASE + slot % 8);
-				ck_assert_uint_eq(fw_get16(e, 2), 0x0f);
+				ck_assert_uint_eq(le_get16(e, 2), 0x0f);
 			}
 			break;
 		case 4:
@@ -99,8 +99,8 @@ START_TEST(limits)
 	fake_ram_init(&r, 0, 1 << 20);
 	ck_assert_int_eq(mptable_write(&r.mem, 0), -EINVAL);
 	ck_assert_int_eq(mptable_write(&r.mem, MPTABLE_MAX_CPUS), 0);
-	const uint8_t *h = r.buf + fw_get32(r.buf + LAYOUT_MPTABLE, 4);
-	ck_assert_uint_eq(sum(h, fw_get16(h, 4)), 0);
+	const uint8_t *h = r.buf + le_get32(r.buf + LAYOUT_MPTABLE, 4);
+	ck_assert_uint_eq(sum(h, le_get16(h, 4)), 0);
 	ck_assert_int_eq(mptable_write(&r.mem, MPTABLE_MAX_CPUS + 1), -ENOSPC);
 	fake_ram_free(&r);
 	fake_ram_init(&r, 0, LAYOUT_MPTABLE + 0x100);

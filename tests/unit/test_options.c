@@ -3,6 +3,7 @@
 #include "vmm/console.h"
 #include "vmm/machine_disk.h"
 #include "vmm/options.h"
+#include "tools/net.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -137,12 +138,47 @@ START_TEST(disk_specs)
 	ck_assert_int_eq(d.opts.cache, DISK_CACHE_UNSAFE);
 	ck_assert_int_eq(d.opts.format, DISK_FMT_RAW);
 	static const char *const bad[] = { "", ",readonly", "a,format=vmdk", "a,cache=", "a,transport=usb",
-					   "a,readonly=maybe", "a,,", "a,verylongoptionnamethatgoesonandonandonandonandonandonandon=1" };
+					   "a,readonly=maybe", "a,,", "a,", "a,readonly,", "a,,readonly", "a,cache",
+					   "a,format", "a,transport=pci=mmio", "a,verylongoptionnamethatgoesonandonandonandonandonandonandon=1" };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = 0;
 		ck_assert_msg(disk_spec_parse(bad[i], &d, err, sizeof(err)) == -EINVAL, "accepted '%s'", bad[i]);
 		ck_assert_ptr_nonnull(strstr(err, "--disk"));
 	}
+}
+END_TEST
+
+/* found by fuzz_options: a call that returned inside "-hk" left getopt in that argv */
+START_TEST(reparse_after_stop_in_cluster)
+{
+	struct run_opts o;
+	char err[256];
+	char a0[] = "run", a1[] = "-hk";
+	char *argv1[] = { a0, a1, NULL };
+	ck_assert_int_eq(run_opts_parse(&o, 2, argv1, err, sizeof(err)), 0);
+	ck_assert(o.help);
+	memcpy(a1, "XXX", 4); /* that argv is gone */
+	char b0[] = "run", b1[] = "--kernel", b2[] = "vmlinuz";
+	char *argv2[] = { b0, b1, b2, NULL };
+	ck_assert_int_eq(run_opts_parse(&o, 3, argv2, err, sizeof(err)), 0);
+	ck_assert_str_eq(o.kernel, "vmlinuz");
+	ck_assert(!o.help);
+}
+END_TEST
+
+START_TEST(net_subnets)
+{
+	char out[32];
+	ck_assert_int_eq(net_subnet_of("10.0.2.7/24", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "10.0.2.0/24");
+	ck_assert_int_eq(net_subnet_of("192.168.77.1/32", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "192.168.77.1/32");
+	ck_assert_int_eq(net_subnet_of("172.31.255.255/12", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "172.16.0.0/12");
+	static const char *const bad[] = { "10.0.2.7", "10.0.2.7/0", "10.0.2.7/33", "10.0.2/24", "10.0.2.256/24",
+					   "10.0.2.7/24x", "10.0.2.7/-1", "10.0.2.7/", "fe80::1/64", "/24" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(net_subnet_of(bad[i], out, sizeof(out)) == -EINVAL, "accepted '%s'", bad[i]);
 }
 END_TEST
 
@@ -154,6 +190,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, console_escapes);
 	tcase_add_test(tc, disk_specs);
+	tcase_add_test(tc, net_subnets);
+	tcase_add_test(tc, reparse_after_stop_in_cluster);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -452,6 +452,9 @@ START_TEST(mac_and_spec)
 	ck_assert_int_eq(virtio_net_parse_mac("52:54:00:ab:cd", m), -EINVAL);
 	ck_assert_int_eq(virtio_net_parse_mac("52-54-00-ab-cd-ef", m), -EINVAL);
 	ck_assert_int_eq(virtio_net_parse_mac("52:54:00:ab:cd:efx", m), -EINVAL);
+	ck_assert_int_eq(virtio_net_parse_mac("5:54:00:ab:cd:efx", m), -EINVAL); /* one-digit group */
+	ck_assert_int_eq(virtio_net_parse_mac("52:54:00:ab:cd:e ", m), -EINVAL);
+	ck_assert_int_eq(virtio_net_parse_mac("52:54:00:ab:cd:eg", m), -EINVAL);
 
 	struct net_spec s;
 	char err[256];
@@ -471,6 +474,14 @@ START_TEST(mac_and_spec)
 	ck_assert_int_eq(net_spec_parse("tap,speed=10", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(net_spec_parse("tap,queues=9", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(net_spec_parse("tap,ifname", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(net_spec_parse("tap,", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(net_spec_parse("tap,queues=2,", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(net_spec_parse("tap,queues=12", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(net_spec_parse("tap,mac", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(net_spec_parse("tap,bridge=", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(net_spec_parse("tapx", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(net_spec_parse("tap,mac=52:54:00:ab:cd:0g", "vm1", 0, &s, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "mac=52:54:00:ab:cd:0g"));
 
 	char name[IF_NAMESIZE];
 	tap_default_name("kvmini", 0, name);

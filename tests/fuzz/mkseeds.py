@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Writes the seed corpora in tests/fuzz/corpus/<target>/: small, well-formed inputs in each
+# target's input format (see tests/fuzz/fuzz.h and each fuzz_*.c), from which libFuzzer mutates.
+# qcow2 seeds are made with ./kvmini img (run `make kvmini` first). Re-run after a format change.
+import os, struct, subprocess, sys, tempfile
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
+RAM = 0x10000
+
+
+def put(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+class Ram:
+    """Guest RAM image with one split ring: desc at 0, avail at 0x1000, used at 0x2000."""
+
+    def __init__(self, qsize=16, base=0):
+        self.b = bytearray(0x8000 if base == 0 else RAM)
+        self.q, self.desc, self.avail, self.used = qsize, base, base + 0x1000, base + 0x2000
+        self.nav = 0
+
+    def put(self, off, data):
+        if off + len(data) > len(self.b):
+            self.b.extend(bytes(off + len(data) - len(self.b)))
+        self.b[off:off + len(data)] = data
+
+    def d(self, i, addr, ln, flags, nxt=0, table=None):
+        self.put((self.desc if table is None else table) + 16 * i, struct.pack("<QIHH", addr, ln, flags, nxt))
+
+    def chain(self, head, bufs, table=None):
+        """bufs: (addr, len, writable); descriptors head, head+1, ..."""
+        for k, (a, ln, w) in enumerate(bufs):
+            last = k == len(bufs) - 1
+            self.d(head + k, a, ln, (0 if last else F_NEXT) | (F_WRITE if w else 0), 0 if last else head + k + 1, table)
+
+    def offer(self, head):
+        self.put(self.avail + 4 + 2 * (self.nav % self.q), struct.pack("<H", head))
+        self.nav += 1
+        self.put(self.avail + 2, struct.pack("<H", self.nav))
+
+    def ring(self):
+        return struct.pack("<HIII", self.q, self.desc, self.avail, self.used)
+
+
+def virtq():
+    feat_ind, feat_evt = 1, 2
+    r = Ram()
+    r.put(0x4000, bytes(range(16)))
+    r.chain(0, [(0x4000, 16, 0), (0x5000, 512, 1)])
+    r.offer(0)
+    put("fuzz_virtq", "direct", struct.pack("<I", 0) + r.ring() + bytes([0x60] * 8) + r.b)
+    r = Ram()
+    r.d(0, 0x3000, 3 * 16, F_INDIRECT)
+    r.chain(0, [(0x4000, 16, 0), (0x4100, 100, 0), (0x5000, 512, 1)], table=0x3000)
+    r.offer(0)
+    r.chain(1, [(0x6000, 64, 1)])
+    r.offer(1)
+    put("fuzz_virtq", "indirect", struct.pack("<I", feat_ind) + r.ring() + bytes([0x00, 0x20, 0x40, 0x60] * 2) + r.b)
+    r = Ram()
+    for i in range(3):
+        r.chain(2 * i, [(0x4000 + 0x100 * i, 32, 0), (0x5000 + 0x100 * i, 32, 1)])
+        r.offer(2 * i)
+    r.put(r.avail + 4 + 2 * r.q, struct.pack("<H", 1))  # used_event
+    put("fuzz_virtq", "event-idx", struct.pack("<I", feat_ind | feat_evt) + r.ring() + bytes([0xe0, 0x20] * 4) + r.b)
+
+
+def blk():
+    HDR, DATA, ST = 0x4000, 0x5000, 0x7000
+    reqs = [(0, 8, 1024, 1), (1, 16, 1024, 0), (4, 0, 0, 0), (8, 0, 20, 1),
+            (11, 0, 16, 0), (13, 0, 16, 0)]
+    r = Ram()
+    for i, (typ, sector, ln, w) in enumerate(reqs):
+        h = HDR + 16 * i
+        r.put(h, struct.pack("<IIQ", typ, 0, sector))
+        if typ in (11, 13):  # discard / write zeroes: one segment {sector, num_sectors, flags}
+            r.put(DATA + 0x100 * i, struct.pack("<QII", 32 + i, 4, 0))
+        bufs = [(h, 16, 0)] + ([(DATA + 0x100 * i if typ in (11, 13) else DATA, ln, w)] if ln else []) + [(ST + i, 1, 1)]
+        r.chain(4 * i, bufs)
+        r.offer(4 * i)
+    feat = 0xffffffff
+    put("fuzz_virtio_blk", "all-types", struct.pack("<I", feat) + r.ring() + b"\x00" + r.b)
+    r = Ram()
+    r.put(HDR, struct.pack("<IIQ", 1, 0, 100))
+    r.d(0, 0x3000, 4 * 16, F_INDIRECT)
+    r.chain(0, [(HDR, 16, 0), (DATA, 512, 0), (DATA + 512, 512, 0), (ST, 1, 1)], table=0x3000)
+    r.offer(0)
+    put("fuzz_virtio_blk", "indirect-write", struct.pack("<I", feat) + r.ring() + b"\x01" + r.b)
+
+
+def net():
+    TX, RX = 0x4000, 0x6000
+    feat = 0xffffffff
+    frame = bytes([0x52, 0x56, 0, 0, 0, 2, 0x52, 0x56, 0, 0, 0, 1, 0x08, 0x00]) + bytes(range(64))
+    rx, tx = Ram(), Ram(base=0x8000)
+    # tx: a header asking for a checksum (csum_start 14, offset 16), frame in two pieces
+    tx.put(TX, struct.pack("<BBHHHHH", 1, 0, 0, 0, 14, 16, 0) + frame)
+    tx.chain(0, [(TX, 12 + 20, 0), (TX + 32, len(frame) - 20, 0)])
+    tx.offer(0)
+    for i in range(3):
+        rx.chain(i, [(RX + 0x400 * i, 1024, 1)])
+        rx.offer(i)
+    ram = bytearray(rx.b) + tx.b[0x8000:]
+    pkt = struct.pack("<BBHHHHH", 2, 0, 0, 0, 0, 0, 0) + frame
+    put("fuzz_virtio_net", "tx-csum-rx-3bufs",
+        struct.pack("<I", feat) + rx.ring() + tx.ring() + struct.pack("<H", len(pkt)) + pkt + ram)
+    # a TSO frame out, a frame bigger than one rx buffer in (mergeable buffers)
+    tx2 = Ram(base=0x8000)
+    tx2.put(TX, struct.pack("<BBHHHHH", 1, 1, 54, 1448, 34, 16, 0) + frame * 30)
+    tx2.chain(0, [(TX, 12 + len(frame) * 30, 0)])
+    tx2.offer(0)
+    big = struct.pack("<BBHHHHH", 0, 0, 0, 0, 0, 0, 0) + frame * 30
+    ram = bytearray(rx.b) + tx2.b[0x8000:]
+    put("fuzz_virtio_net", "tso-out-merged-in",
+        struct.pack("<I", feat) + rx.ring() + tx2.ring() + struct.pack("<H", len(big)) + big + ram)
+
+
+def qcow2(kvmini):
+    ops = b""
+    for op, sector, count in [(0, 0, 8), (1, 4, 2), (0, 3, 4), (2, 16, 8), (3, 0, 1), (5, 0, 64), (6, 2, 3), (7, 0, 0)]:
+        ops += struct.pack("<BHB", op, sector, count)
+    with tempfile.TemporaryDirectory() as t:
+        raw = os.path.join(t, "raw")
+        with open(raw, "wb") as f:
+            f.write(bytes(range(256)) * 8 + bytes(6144) + b"kvmini" * 100)
+            f.truncate(64 * 1024)
+        subprocess.run([kvmini, "img", "convert", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=512", raw,
+                        os.path.join(t, "data.qcow2")], check=True)
+        subprocess.run([kvmini, "img", "create", "-f", "qcow2", "-o", "cluster_size=512", os.path.join(t, "empty.qcow2"),
+                        "1M"], check=True, stdout=subprocess.DEVNULL)
+        os.link(os.path.join(t, "empty.qcow2"), os.path.join(t, "base.qcow2"))
+        subprocess.run([kvmini, "img", "create", "-f", "qcow2", "-o", "cluster_size=512", "-b", "base.qcow2", "-F",
+                        "qcow2", os.path.join(t, "backed.qcow2"), "1M"], check=True, stdout=subprocess.DEVNULL)
+        for name in ("data", "empty", "backed"):
+            with open(os.path.join(t, name + ".qcow2"), "rb") as f:
+                img = f.read()
+            put("fuzz_qcow2", name, b"\x00" + ops + img)
+        put("fuzz_qcow2", "data-explicit-ro", b"\x03" + ops + open(os.path.join(t, "data.qcow2"), "rb").read())
+        put("fuzz_qcow2", "raw", b"\x00" + ops + bytes(range(256)) * 16)
+
+
+def linux():
+    # bzImage: 4 setup sectors + boot sector, header fields from the boot protocol (2.15)
+    setup_sects, pm = 4, bytes(range(256)) * 2
+    k = bytearray((setup_sects + 1) * 512)
+    k[0x1f1] = setup_sects
+    k[0x1fe:0x200] = b"\x55\xaa"
+    k[0x200:0x202] = bytes([0xeb, 0x26c - 0x202])
+    k[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", k, 0x206, 0x20f)
+    k[0x211] = 1  # loadflags: LOADED_HIGH
+    struct.pack_into("<I", k, 0x22c, 0x7fffffff)  # initrd_addr_max
+    struct.pack_into("<I", k, 0x230, 2 << 20)  # kernel_alignment
+    k[0x234] = 1  # relocatable
+    struct.pack_into("<H", k, 0x236, 1)  # xloadflags: 64-bit entry
+    struct.pack_into("<I", k, 0x238, 2047)  # cmdline_size
+    struct.pack_into("<Q", k, 0x258, 16 << 20)  # pref_address
+    struct.pack_into("<I", k, 0x260, 4 << 20)  # init_size
+    put("fuzz_linux", "bzimage", b"\x03" + bytes(k) + pm)
+    put("fuzz_linux", "bzimage-no-initrd", b"\x00" + bytes(k) + pm)
+    # ELF64: one PT_LOAD of 64 bytes at 1 MiB, entry there
+    code = b"\xf4" * 64
+    eh = struct.pack("<4sBBBBB7sHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0, bytes(7), 2, 62, 1, 0x100000, 64, 0, 0,
+                     64, 56, 1, 64, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 5, 120, 0x100000, 0x100000, len(code), len(code) + 4096, 0x1000)
+    put("fuzz_linux", "elf", b"\x02" + eh + ph + code)
+
+
+def options():
+    for name, argv in [
+        ("disk-net", ["-k", "vmlinuz", "--disk", "a.img,format=qcow2,readonly,cache=none,transport=mmio",
+                      "--net", "tap,ifname=tap0,mac=52:54:00:12:34:56,bridge=br0,transport=pci,queues=2"]),
+        ("short", ["-k", "bz", "-m", "1G", "-c", "2", "-a", "console=ttyS0", "--serial", "file:/tmp/x"]),
+        ("disks", ["--kernel=k", "--disk", "b,cache=unsafe,format=raw", "--disk", "c,readonly=on",
+                   "--net", "tap", "--name", "vm1", "--hugepages=hugetlb", "--cpu", "host"]),
+    ]:
+        put("fuzz_options", name, b"\0".join(a.encode() for a in argv))
+    put("fuzz_options", "one-disk", b"/x/y.qcow2,format=auto,cache=writeback,transport=pci")
+    put("fuzz_options", "one-net", b"tap,mac=02:00:00:00:00:01,queues=8")
+
+
+if __name__ == "__main__":
+    kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
+    virtq()
+    blk()
+    net()
+    qcow2(kvmini)
+    linux()
+    options()
