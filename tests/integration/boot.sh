@@ -38,7 +38,7 @@ qbefore=$(du -k "$TMP/q.qcow2" | cut -f1)
 head -c $((8 << 20)) /dev/zero >"$TMP/ro.img"
 ro_before=$(md5sum <"$TMP/ro.img")
 
-boot smp2 300 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
+boot smp2 600 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--disk "$TMP/raw.img,format=raw" --disk "$TMP/q.qcow2,format=qcow2,transport=mmio" \
 	--disk "$TMP/ro.img,format=raw,readonly" \
 	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,blkwrite:@64M:7:$SIZE,blkread:@64M:$SIZE,blkwrite:@1G:11:$SIZE,blkwrite:@8M:5:65536,poweroff"

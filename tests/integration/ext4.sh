@@ -80,7 +80,7 @@ truncate -s 64M "$TMP/raw.img"
 "$KVMINI" img create -f qcow2 "$TMP/q.qcow2" 80M >/dev/null
 out=$TMP/ext4.out
 rc=0
-run_vm 400 "$out" --kernel "$KERNEL" --initrd "$TMP/ext4.cpio" --mem 256M \
+run_vm 800 "$out" --kernel "$KERNEL" --initrd "$TMP/ext4.cpio" --mem 256M \
 	--append "console=ttyS0 quiet panic=-1" \
 	--disk "$TMP/raw.img,format=raw,transport=pci" --disk "$TMP/q.qcow2,format=qcow2,transport=mmio" || rc=$?
 tr -d '\r' <"$out" >"$out.txt"
