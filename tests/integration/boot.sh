@@ -1,12 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Boots the small Linux test kernel (tools/build-guest) and asserts on what the guest printed:
-# 1 and 2 vCPUs online, init ran its commands, poweroff exits 0, reboot with --no-reboot exits.
-# Each boot costs seconds on an emulating host, so each one checks several things.
+# Boots the small Linux test kernel (tools/build-guest) and asserts on what the guest printed and
+# on what it left in its disks. Each boot costs 30-90 s on an emulating host, so one boot checks
+# many things:
+#  - vmlinux with 2 vCPUs and three virtio-blk disks: both CPUs online, init ran its commands, the
+#    kernel saw ACPI; the guest writes a known pattern to a raw image over PCI (and reads it back)
+#    and to a qcow2 image over MMIO, and its write to a read-only disk fails; poweroff exits 0. The
+#    host then checks the bytes in the images (qcow2 through qemu-img, which must find it clean),
+#    that the read-only image is untouched and that qcow2 grew only by what was written.
+#  - bzImage with 1 vCPU: one CPU online, reboot with --no-reboot exits.
 . "$(dirname "$0")/lib.bash"
 need_kvm "Linux boot"
 VMLINUX=$(guest_file vmlinux) || { not_ok "test kit: vmlinux not built (make kit)"; exit 1; }
 BZIMAGE=$(guest_file bzImage) || { not_ok "test kit: bzImage not built (make kit)"; exit 1; }
 INITRD=$(guest_file initramfs-test.cpio) || { not_ok "test kit: initramfs not built (make kit)"; exit 1; }
+command -v qemu-img >/dev/null || { not_ok "qemu-img is missing (tools/install-deps: qemu-utils)"; exit 1; }
+PAT=$TOP/build/tools/blkpattern
+[ -x "$PAT" ] || { not_ok "$PAT is not built (make unit)"; exit 1; }
+SIZE=$((4 << 20))
 
 # boot NAME SECONDS ARGS...: output in $TMP/NAME.out, status in $rc
 boot() {
@@ -17,18 +27,54 @@ boot() {
 	run_vm "$secs" "$TMP/$name.out" "$@" || rc=$?
 	echo "# $name: exit $rc after $((SECONDS - t0)) s"
 }
+# guest_sum NAME ACTION DISK: the checksum the guest printed for ACTION (blkwrite/blkread) on DISK
+# (a size, as the guest names its disks: @64M)
+guest_sum() { sed -n "s/.*KVMINI-INIT: $2 $3=[^ ]* [0-9]* \([0-9a-f]*\).*/\1/p" "$TMP/$1.out" | head -n 1; }
 
-boot smp2 300 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
-	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,poweroff"
+# the disks, told apart by size in the guest: raw 64M (PCI), qcow2 1G (MMIO), read-only raw 8M
+truncate -s 64M "$TMP/raw.img"
+"$KVMINI" img create -f qcow2 "$TMP/q.qcow2" 1G >/dev/null
+qbefore=$(du -k "$TMP/q.qcow2" | cut -f1)
+head -c $((8 << 20)) /dev/zero >"$TMP/ro.img"
+ro_before=$(md5sum <"$TMP/ro.img")
+
+boot smp2 600 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
+	--disk "$TMP/raw.img,format=raw" --disk "$TMP/q.qcow2,format=qcow2,transport=mmio" \
+	--disk "$TMP/ro.img,format=raw,readonly" \
+	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,blkwrite:@64M:7:$SIZE,blkread:@64M:$SIZE,blkwrite:@1G:11:$SIZE,blkwrite:@8M:5:65536,poweroff"
 check "vmlinux, 2 vCPUs: poweroff exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "vmlinux, 2 vCPUs: init started" grep -q 'KVMINI-INIT: start' "$TMP/smp2.out"
 check "vmlinux, 2 vCPUs: both CPUs online" grep -q 'KVMINI-INIT: cpus-online 0-1' "$TMP/smp2.out"
 check "vmlinux, 2 vCPUs: init ran a command" grep -q 'KVMINI-INIT: echo hello-from-init' "$TMP/smp2.out"
 check "vmlinux: the kernel saw ACPI tables (MADT)" grep -q 'ACPI: MADT\|ACPI: APIC' "$TMP/smp2.out"
-if grep -q 'PVM host' "$TMP/smp2.out"; then
+# a PVM host (its KVM module is loaded) needs the workaround parameters: kvmini must notice
+if [ -d /sys/module/kvm_pvm ]; then
+	check "PVM host: kvmini said it added the workaround parameters" grep -q 'kvmini: PVM host' "$TMP/smp2.out"
 	check "PVM host: the workaround parameters reached the guest's command line" \
 		grep -q 'KVMINI-INIT: cmdline .*noxsave.*clearcpuid=' "$TMP/smp2.out"
+else
+	skip "PVM workaround parameters: this host's KVM is not PVM (no /sys/module/kvm_pvm)"
 fi
+
+# raw image over virtio-pci: the guest's bytes are in the file
+gsum=$(guest_sum smp2 blkwrite @64M)
+hsum=$("$PAT" 7 $SIZE "$TMP/raw.img")
+check "raw/pci: the image holds the guest's pattern (guest $gsum, host $hsum)" [ -n "$gsum" -a "$gsum" = "$hsum" ]
+check "raw/pci: the guest read back what it wrote" [ -n "$gsum" -a "$(guest_sum smp2 blkread @64M)" = "$gsum" ]
+
+# qcow2 over virtio-mmio: verified through qemu-img, which must also find the image clean
+check "qcow2/mmio: the guest wrote its pattern" [ -n "$(guest_sum smp2 blkwrite @1G)" ]
+check "qcow2/mmio: qemu-img check passes" qemu-img check "$TMP/q.qcow2"
+qemu-img convert -O raw "$TMP/q.qcow2" "$TMP/q.raw"
+check "qcow2/mmio: qemu-img reads back the guest's pattern" "$PAT" 11 $SIZE "$TMP/q.raw"
+qafter=$(du -k "$TMP/q.qcow2" | cut -f1)
+grown=$(( (qafter - qbefore) * 1024 ))
+check "qcow2: the file grew by about what was written ($grown bytes for $SIZE)" \
+	[ $grown -ge $SIZE -a $grown -le $((SIZE + (2 << 20))) ]
+
+# read-only: the guest's write fails, the file is untouched
+check "read-only: the guest's write failed" grep -q 'KVMINI-INIT: blkwrite-error -[0-9]* @8M=/dev/vd' "$TMP/smp2.out"
+check "read-only: the image is unchanged" [ "$(md5sum <"$TMP/ro.img")" = "$ro_before" ]
 
 boot up1 300 --kernel "$BZIMAGE" --initrd "$INITRD" --mem 256M --cpus 1 --no-reboot \
 	--append "console=ttyS0 kvtest=cpus,reboot"
@@ -36,7 +82,7 @@ check "bzImage, 1 vCPU: one CPU online" grep -q 'KVMINI-INIT: cpus-online 0$' "$
 check "bzImage: reboot with --no-reboot exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "bzImage: the guest really rebooted (kernel said so)" grep -q 'reboot: Restarting system' "$TMP/up1.out"
 
-for f in smp2 up1; do
-	echo "# --- $f: last lines"
-	tail -n 8 "$TMP/$f.out" | sed 's/^/#   /'
-done
+echo "# --- smp2: KVMINI-INIT and kvmini lines"
+grep 'KVMINI-INIT\|kvmini:' "$TMP/smp2.out" | sed 's/^/#   /'
+echo "# --- up1: last lines"
+tail -n 8 "$TMP/up1.out" | sed 's/^/#   /'

@@ -2,18 +2,21 @@
 # Bad user input: one clear "kvmini: ..." line, the right exit status, never a crash.
 . "$(dirname "$0")/lib.bash"
 
-# expect_error DESC STATUS ARGS...: kvmini ARGS exits STATUS with exactly one line on stderr
+# expect_error DESC STATUS CAUSE ARGS...: kvmini ARGS exits STATUS with exactly one line on stderr,
+# "kvmini: ...", that names the cause (CAUSE: an extended regular expression). The cause matters:
+# a run refused for another reason (no /dev/kvm access, say) must not count as this refusal.
 expect_error() {
-	local desc=$1 want=$2
-	shift 2
+	local desc=$1 want=$2 cause=$3
+	shift 3
 	local rc=0
 	"$KVMINI" "$@" </dev/null >"$TMP/out" 2>"$TMP/err" || rc=$?
 	local lines
 	lines=$(wc -l <"$TMP/err")
-	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -q '^kvmini: ' "$TMP/err"; then
+	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -q '^kvmini: ' "$TMP/err" &&
+		grep -Eq -- "$cause" "$TMP/err"; then
 		ok "$desc (exit $rc: $(cat "$TMP/err"))"
 	else
-		not_ok "$desc: exit $rc (want $want), stderr: $(head -c 400 "$TMP/err")"
+		not_ok "$desc: exit $rc (want $want, a line naming /$cause/), stderr: $(head -c 400 "$TMP/err")"
 	fi
 }
 
@@ -26,31 +29,36 @@ printf '\x55\xaa' | dd of="$TMP/oldbz" bs=1 seek=$((0x1fe)) conv=notrunc 2>/dev/
 # a truncated ELF: a valid-looking 64-bit header cut short
 printf '\x7fELF\x02\x01\x01' >"$TMP/shortelf"
 
-expect_error "no command" 2
-expect_error "unknown command" 2 frobnicate
-expect_error "unknown option" 2 run --kernel "$TMP/garbage" --frobnicate
-expect_error "option without its value" 2 run --kernel
-expect_error "no kernel" 2 run --mem 512M
-expect_error "--mem 0" 2 run --kernel "$TMP/garbage" --mem 0
-expect_error "--mem 99T" 2 run --kernel "$TMP/garbage" --mem 99T
-expect_error "--mem garbage" 2 run --kernel "$TMP/garbage" --mem lots
-expect_error "--cpus 0" 2 run --kernel "$TMP/garbage" --cpus 0
-expect_error "--cpus -1" 2 run --kernel "$TMP/garbage" --cpus -1
-expect_error "--cpus absurd" 2 run --kernel "$TMP/garbage" --cpus 100000
-expect_error "--cpus above the host limit" 2 run --kernel "$TMP/garbage" --cpus 300 --serial none
-expect_error "--serial bogus" 2 run --kernel "$TMP/garbage" --serial bogus
-expect_error "missing kernel file" 1 run --kernel "$TMP/nonexistent"
-expect_error "kernel is a directory" 1 run --kernel "$TMP"
-expect_error "empty kernel file" 1 run --kernel "$TMP/empty"
-expect_error "missing initrd file" 1 run --kernel "$TMP/garbage" --initrd "$TMP/nonexistent"
-expect_error "missing /dev/kvm" 1 run --kernel "$TMP/garbage" --kvm "$TMP/no-kvm"
+expect_error "no command" 2 'no command'
+expect_error "unknown command" 2 'frobnicate: unknown command' frobnicate
+expect_error "unknown option" 2 '--frobnicate: unknown option' run --kernel "$TMP/garbage" --frobnicate
+expect_error "option without its value" 2 '--kernel: needs a value' run --kernel
+expect_error "no kernel" 2 'kernel is required' run --mem 512M
+expect_error "--mem 0" 2 '--mem 0: .*at least' run --kernel "$TMP/garbage" --mem 0
+expect_error "--mem 99T" 2 '--mem 99.*more than this host' run --kernel "$TMP/garbage" --mem 99T
+expect_error "--mem garbage" 2 '--mem lots: expected a size' run --kernel "$TMP/garbage" --mem lots
+expect_error "--cpus 0" 2 '--cpus 0: expected a number' run --kernel "$TMP/garbage" --cpus 0
+expect_error "--cpus -1" 2 '--cpus -1: expected a number' run --kernel "$TMP/garbage" --cpus -1
+expect_error "--cpus absurd" 2 '--cpus 100000: expected a number' run --kernel "$TMP/garbage" --cpus 100000
+expect_error "--serial bogus" 2 '--serial bogus: expected' run --kernel "$TMP/garbage" --serial bogus
+expect_error "missing kernel file" 1 '--kernel .*nonexistent: No such file' run --kernel "$TMP/nonexistent"
+expect_error "kernel is a directory" 1 '--kernel .*: not a regular file' run --kernel "$TMP"
+expect_error "empty kernel file" 1 '--kernel .*empty: empty file' run --kernel "$TMP/empty"
+expect_error "missing initrd file" 1 '--initrd .*nonexistent: No such file' \
+	run --kernel "$TMP/garbage" --initrd "$TMP/nonexistent"
+expect_error "missing /dev/kvm" 1 'no-kvm: no such device' run --kernel "$TMP/garbage" --kvm "$TMP/no-kvm"
 
-if [ -c /dev/kvm ]; then
-	expect_error "kernel that is neither bzImage nor ELF" 1 run --kernel "$TMP/garbage" --serial none
-	expect_error "bzImage with a too old boot protocol" 1 run --kernel "$TMP/oldbz" --serial none
-	expect_error "truncated ELF" 1 run --kernel "$TMP/shortelf" --serial none
+# these need an open /dev/kvm (the host's vCPU limit; kernels are parsed after KVM opens)
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	expect_error "--cpus above the host limit" 2 '--cpus 300: .*at most [0-9]+' \
+		run --kernel "$TMP/garbage" --cpus 300 --serial none
+	expect_error "kernel that is neither bzImage nor ELF" 1 '--kernel .*garbage: not a bzImage or ELF' \
+		run --kernel "$TMP/garbage" --serial none
+	expect_error "bzImage with a too old boot protocol" 1 '--kernel .*oldbz: .*boot protocol is older' \
+		run --kernel "$TMP/oldbz" --serial none
+	expect_error "truncated ELF" 1 '--kernel .*shortelf: truncated ELF' run --kernel "$TMP/shortelf" --serial none
 else
-	skip "corrupt kernels are refused: /dev/kvm is missing (the kernel is parsed after KVM opens)"
+	skip "host vCPU limit and corrupt kernels: /dev/kvm is missing or not accessible"
 fi
 
 for sub in "" run img; do

@@ -27,6 +27,19 @@ static inline void dt_teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* 1 if the scratch directory's filesystem refuses O_DIRECT (tmpfs does): cache=none cannot run */
+static inline int dt_no_direct(void)
+{
+	char p[96];
+	snprintf(p, sizeof(p), "%s/.direct-probe", dt_dir);
+	int fd = open(p, O_CREAT | O_RDWR | O_DIRECT | O_CLOEXEC, 0600);
+	int refused = fd < 0 && errno == EINVAL;
+	if (fd >= 0)
+		close(fd);
+	unlink(p);
+	return refused;
+}
+
 static inline const char *dt_path(char *buf, const char *name)
 {
 	sprintf(buf, "%s/%s", dt_dir, name);

@@ -11,6 +11,11 @@
  * To add an action: write `static void act_x(char *arg)` and add it to
  * `actions[]`. `arg` is the text after the first ':' (or "" without one).
  *
+ * A disk is named by path (/dev/vda) or by its size (@64M: the /dev/vdX of
+ * exactly that capacity), so one boot can use several disks whatever order
+ * the PCI and MMIO transports probe them in. Result lines print it as
+ * "@64M=/dev/vdb".
+ *
  * Block pattern (for host-side checks): 64-bit little-endian words from
  * xorshift64 (x ^= x<<13; x ^= x>>7; x ^= x<<17; emit x) starting at SEED
  * (0 means 0x9e3779b97f4a7c15). Checksum: FNV-1a over 64-bit words,
@@ -227,18 +232,62 @@ static u64 fnv(u64 h, const u64 *w, unsigned long n)
 	return h;
 }
 
+/* "@SIZE": the virtio disk of that capacity, or 0; anything else is a path. */
+static char *disk_path(char *spec)
+{
+	static char dev[] = "/dev/vdX", attr[] = "/sys/block/vdX/size";
+	char buf[32], *p = spec + 1;
+	u64 want;
+
+	if (spec[0] != '@')
+		return spec;
+	want = number(&p);
+	for (char c = 'a'; c <= 'z'; c++) {
+		attr[13] = c;
+		if (readfile(attr, buf, sizeof(buf)) <= 0)
+			continue;
+		p = buf;
+		if (number(&p) * 512 == want) {
+			dev[7] = c;
+			return dev;
+		}
+	}
+	return 0;
+}
+
+/* "SPEC" or "SPEC=DEVICE" when SPEC named the disk by size */
+static void put_disk(const char *spec, const char *path)
+{
+	put(spec);
+	if (path && path != spec) {
+		put("=");
+		put(path);
+	}
+}
+
+static void blkfail(const char *what, const char *spec, const char *path, i64 err)
+{
+	begin(what);
+	put("-error ");
+	putnum(err);
+	put(" ");
+	put_disk(spec, path);
+	end();
+}
+
 /*
  * Shared by blkwrite/blkread: O_DIRECT when SIZE is sector-aligned so the
  * data really goes through the device, not the page cache.
  */
-static void blkio(const char *what, char *path, u64 seed, u64 size, int writing)
+static void blkio(const char *what, char *spec, u64 seed, u64 size, int writing)
 {
 	u64 x = seed ? seed : 0x9e3779b97f4a7c15UL, h = 0xcbf29ce484222325UL, done = 0;
 	int flags = (writing ? O_RDWR : O_RDONLY) | (size % 512 ? 0 : O_DIRECT);
-	i64 fd = sys(SYS_open, path, flags, 0), n = 0;
+	char *path = disk_path(spec);
+	i64 fd = path ? sys(SYS_open, path, flags, 0) : -19 /* ENODEV */, n = 0;
 
 	if (fd < 0 || size % 8) {
-		fail(what, fd < 0 ? fd : -22);
+		blkfail(what, spec, path, fd < 0 ? fd : -22);
 		return;
 	}
 	while (done < size) {
@@ -264,12 +313,12 @@ static void blkio(const char *what, char *path, u64 seed, u64 size, int writing)
 		n = sys(SYS_fsync, fd, 0, 0);
 	sys(SYS_close, fd, 0, 0);
 	if (done != size || n < 0) {
-		fail(what, n < 0 ? n : -5);
+		blkfail(what, spec, path, n < 0 ? n : -5);
 		return;
 	}
 	begin(what);
 	put(" ");
-	put(path);
+	put_disk(spec, path);
 	put(" ");
 	putu(size, 10);
 	put(" ");
