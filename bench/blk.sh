@@ -18,8 +18,7 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 bench_start "$@"
-VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
-[ -n "$VMLINUX" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+bench_vmlinux
 SEQ_MIB=${BLK_SEQ_MIB:-8}
 NRAND=${BLK_RAND:-128}
 QD=${BLK_QD:-32}

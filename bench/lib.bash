@@ -55,9 +55,15 @@ bench_start() {
 # bench_linux_kit: VMLINUX and INITRD from the kit (or BENCH_VMLINUX/BENCH_INITRD); skips the
 # benchmark (exit 0) when the kit is not built
 bench_linux_kit() {
-	VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
+	bench_vmlinux
 	INITRD="${BENCH_INITRD:-$(bench_kit initramfs-test.cpio)}"
-	[ -n "$VMLINUX" ] && [ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+	[ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+}
+
+# bench_vmlinux: VMLINUX alone (the benchmarks that bring their own initramfs), skipping likewise
+bench_vmlinux() {
+	VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
+	[ -n "$VMLINUX" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
 }
 
 # now in ns (bash 5 EPOCHREALTIME: no fork)
