@@ -55,9 +55,15 @@ bench_start() {
 # bench_linux_kit: VMLINUX and INITRD from the kit (or BENCH_VMLINUX/BENCH_INITRD); skips the
 # benchmark (exit 0) when the kit is not built
 bench_linux_kit() {
-	VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
+	bench_vmlinux
 	INITRD="${BENCH_INITRD:-$(bench_kit initramfs-test.cpio)}"
-	[ -n "$VMLINUX" ] && [ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+	[ -n "$INITRD" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
+}
+
+# bench_vmlinux: VMLINUX alone (the benchmarks that bring their own initramfs), skipping likewise
+bench_vmlinux() {
+	VMLINUX="${BENCH_VMLINUX:-$(bench_kit vmlinux)}"
+	[ -n "$VMLINUX" ] || { echo "$BENCH_NAME: skipped: the Linux test kit is not built (make kit)"; exit 0; }
 }
 
 # now in ns (bash 5 EPOCHREALTIME: no fork)
@@ -149,3 +155,26 @@ run_serial() {
 
 # after run_serial: "exit status N", or "killed: timed out"
 run_status() { if [ "$RUN_RC" = 124 ]; then echo "killed: timed out"; else echo "exit status $RUN_RC"; fi; }
+
+# bench_guest_initrd NAME: builds bench/guest/NAME.c (static, with guest_init.h) as the only file
+# (/init) of an uncompressed initramfs and prints its path, $BENCH_BUILD/NAME.cpio; rebuilt when
+# a source is newer. Dies if it cannot be built (cc -static needs libc6-dev).
+bench_guest_initrd() {
+	local src="$TOP/bench/guest/$1.c" out="$BENCH_BUILD/$1.cpio" root
+	mkdir -p "$BENCH_BUILD"
+	if [ ! -f "$out" ] || [ "$src" -nt "$out" ] || [ "$TOP/bench/guest/guest_init.h" -nt "$out" ]; then
+		root=$(mktemp -d)
+		${CC:-cc} -static -O2 -Wall -Wextra -o "$root/init" "$src" -lpthread ||
+			{ rm -rf "$root"; bench_die "cannot build $src (cc -static needs libc6-dev)"; }
+		(cd "$root" && echo init | cpio -o -H newc --quiet >"$out.tmp") && mv "$out.tmp" "$out"
+		rm -rf "$root"
+		[ -f "$out" ] || bench_die "cannot pack $out"
+	fi
+	echo "$out"
+}
+
+# bench_new_image FORMAT FILE SIZE: a fresh image, the same recipe (kvmini img create) for every VMM
+bench_new_image() {
+	rm -f "$2"
+	"$KVMINI" img create -f "$1" "$2" "$3" >/dev/null || bench_die "kvmini img create -f $1 failed"
+}
