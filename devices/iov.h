@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Scatter-gather helpers over struct iovec, shared by the disk layer and the storage controllers
- * (virtio-blk today; SCSI and ATA next): one copy of each, so a slice means the same everywhere.
- * Defined in devices/disk/disk.c for now (its first user). */
+ * (virtio-blk today; SCSI and ATA next): one copy of each, so a slice means the same everywhere. */
 #ifndef KVMINI_DEVICES_IOV_H
 #define KVMINI_DEVICES_IOV_H
 #include <stddef.h>

@@ -12,6 +12,7 @@
 #include "devices/disk/aio.h"
 #include "devices/iov.h"
 #include "virtio/queue.h"
+#include "vmm/le.h"
 #include "vmm/log.h"
 
 #define SECTOR 512ULL
@@ -143,9 +144,9 @@ static int prep_ranges(struct virtio_blk *b, struct blk_req *r, const struct vir
 	uint64_t sector;
 	uint32_t num, flags;
 	virtq_chain_read(c, BLK_HDR, seg, sizeof(seg));
-	memcpy(&sector, seg, 8);
-	memcpy(&num, seg + 8, 4);
-	memcpy(&flags, seg + 12, 4);
+	sector = le_get64(seg, 0);
+	num = le_get32(seg, 8);
+	flags = le_get32(seg, 12);
 	if (flags & ~RANGE_F_UNMAP || (!zeroes && (flags & RANGE_F_UNMAP)))
 		return VIRTIO_BLK_S_UNSUPP; /* §5.2.6.2: unmap is only meaningful for write zeroes */
 	if (num > MAX_DISCARD_SECTORS || !range_ok(b, sector, num))
@@ -187,8 +188,8 @@ static void req_start(struct virtio_blk *b, struct blk_queue *q, struct virtq *v
 		return;
 	}
 	virtq_chain_read(c, 0, hdr, sizeof(hdr));
-	memcpy(&r->type, hdr, 4);
-	memcpy(&sector, hdr + 8, 8);
+	r->type = le_get32(hdr, 0);
+	sector = le_get64(hdr, 8);
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -327,22 +328,20 @@ static const struct virtio_dev_ops blk_ops = {
 	.activate = blk_activate,
 };
 
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-
 static void blk_fill_config(struct virtio_blk *b, unsigned nq)
 {
 	uint8_t *c = b->config;
 	uint16_t q = (uint16_t)nq;
-	memcpy(c + 0, &b->capacity, 8);
-	put32(c + 8, VIRTIO_BLK_SIZE_MAX);
-	put32(c + 12, VIRTIO_BLK_SEG_MAX);
-	put32(c + 20, (uint32_t)SECTOR); /* blk_size */
-	memcpy(c + 34, &q, 2);
-	put32(c + 36, MAX_DISCARD_SECTORS);
-	put32(c + 40, 1); /* max_discard_seg */
-	put32(c + 44, DISCARD_ALIGN);
-	put32(c + 48, MAX_DISCARD_SECTORS); /* max_write_zeroes_sectors */
-	put32(c + 52, 1); /* max_write_zeroes_seg */
+	le_put64(c, 0, b->capacity);
+	le_put32(c, 8, VIRTIO_BLK_SIZE_MAX);
+	le_put32(c, 12, VIRTIO_BLK_SEG_MAX);
+	le_put32(c, 20, (uint32_t)SECTOR); /* blk_size */
+	le_put16(c, 34, q);
+	le_put32(c, 36, MAX_DISCARD_SECTORS);
+	le_put32(c, 40, 1); /* max_discard_seg */
+	le_put32(c, 44, DISCARD_ALIGN);
+	le_put32(c, 48, MAX_DISCARD_SECTORS); /* max_write_zeroes_sectors */
+	le_put32(c, 52, 1); /* max_write_zeroes_seg */
 	c[56] = 1; /* write_zeroes_may_unmap */
 }
 

@@ -93,14 +93,6 @@ static int disk_range_ok(const struct disk *d, uint64_t off, uint64_t len)
 	return off <= d->size && len <= d->size - off ? 0 : -EINVAL;
 }
 
-size_t iov_size(const struct iovec *iov, int n)
-{
-	size_t s = 0;
-	for (int i = 0; i < n; i++)
-		s += iov[i].iov_len;
-	return s;
-}
-
 int disk_readv(struct disk *d, uint64_t off, const struct iovec *iov, int n)
 {
 	size_t len = iov_size(iov, n);
@@ -204,73 +196,3 @@ int disk_block_status(struct disk *d, uint64_t off, uint64_t len, uint64_t *pnum
 }
 
 /* Walks iov from byte skip, calling fn on each piece of up to len bytes. */
-static void iov_walk(const struct iovec *iov, int n, size_t skip, size_t len,
-                     void (*fn)(void *seg, void *ctx, size_t l), void *ctx)
-{
-	for (int i = 0; i < n && len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		size_t l = iov[i].iov_len - skip;
-		if (l > len)
-			l = len;
-		fn((char *)iov[i].iov_base + skip, ctx, l);
-		skip = 0;
-		len -= l;
-	}
-}
-
-static void cp_out(void *seg, void *ctx, size_t l)
-{
-	char **p = ctx;
-	memcpy(*p, seg, l);
-	*p += l;
-}
-
-static void cp_in(void *seg, void *ctx, size_t l)
-{
-	const char **p = ctx;
-	memcpy(seg, *p, l);
-	*p += l;
-}
-
-static void zero_seg(void *seg, void *ctx, size_t l)
-{
-	memset(seg, 0, l);
-}
-
-void iov_to_buf(const struct iovec *iov, int n, size_t skip, void *buf, size_t len)
-{
-	char *p = buf;
-	iov_walk(iov, n, skip, len, cp_out, &p);
-}
-
-void iov_from_buf(const struct iovec *iov, int n, size_t skip, const void *buf, size_t len)
-{
-	const char *p = buf;
-	iov_walk(iov, n, skip, len, cp_in, &p);
-}
-
-void iov_zero(const struct iovec *iov, int n, size_t skip, size_t len)
-{
-	iov_walk(iov, n, skip, len, zero_seg, NULL);
-}
-
-int iov_slice(const struct iovec *iov, int n, size_t skip, size_t len, struct iovec *out)
-{
-	int k = 0;
-	for (int i = 0; i < n && len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		size_t l = iov[i].iov_len - skip;
-		if (l > len)
-			l = len;
-		out[k++] = (struct iovec){ (char *)iov[i].iov_base + skip, l };
-		skip = 0;
-		len -= l;
-	}
-	return k;
-}
