@@ -190,7 +190,7 @@ static void post(struct bctx *c, unsigned i, uint32_t type)
 	uint32_t len = type == VIRTIO_BLK_T_OUT ? 16 + 512 : 16;
 	tdesc(&c->r, 2 * i, base, len, VIRTQ_DESC_F_NEXT, (uint16_t)(2 * i + 1));
 	tdesc(&c->r, 2 * i + 1, base + 0x800, 1, VIRTQ_DESC_F_WRITE, 0);
-	tavail(&c->r, (uint16_t)(2 * i));
+	tavail_stage(&c->r, (uint16_t)(2 * i)); /* the caller publishes: a batch appears at once */
 }
 
 /* A device with n writes submitted and held in the fake disk. */
@@ -200,6 +200,7 @@ static void setup_held(struct bctx *c, unsigned n)
 	bsetup(c, 0, 1);
 	for (unsigned i = 0; i < n; i++)
 		post(c, i, VIRTIO_BLK_T_OUT);
+	tavail_publish(&c->r);
 	mdrv_kick(&c->bus, BASE, 0);
 	fa_wait_submitted(n);
 }
@@ -212,6 +213,7 @@ START_TEST(out_of_order_completions)
 	enum { N = 32 };
 	for (unsigned i = 0; i < N; i++)
 		post(&c, i, VIRTIO_BLK_T_OUT);
+	tavail_publish(&c.r);
 	mdrv_kick(&c.bus, BASE, 0);
 	fa_wait_submitted(N);
 	ck_assert_uint_eq(fa_get(&fa->inflight), N); /* all in flight at once */
@@ -244,6 +246,7 @@ START_TEST(budget_requeues)
 	bsetup_ex(&c, 0, 1, 4);
 	for (unsigned i = 0; i < 10; i++)
 		post(&c, i, VIRTIO_BLK_T_FLUSH);
+	tavail_publish(&c.r);
 	mdrv_kick(&c.bus, BASE, 0); /* one guest kick for all ten */
 	wait_used_n(&c, 10);
 	ck_assert_uint_eq(fa_get(&fa->max_batch), 4);

@@ -68,11 +68,17 @@ static inline void tdesc(struct tring *r, unsigned i, uint64_t addr, uint32_t le
 }
 
 /* makes chain head available and publishes the new avail idx */
-static inline void tavail(struct tring *r, uint16_t head)
+/* A ring entry the device cannot see yet: tavail_publish() shows all staged ones at once. */
+static inline void tavail_stage(struct tring *r, uint16_t head)
 {
 	tw16(r->ram, r->avail + 4 + 2ULL * (r->avail_idx % r->size), head);
 	r->avail_idx++;
-	tpub16(r->ram, r->avail + 2, r->avail_idx);
+}
+static inline void tavail_publish(struct tring *r) { tpub16(r->ram, r->avail + 2, r->avail_idx); }
+static inline void tavail(struct tring *r, uint16_t head)
+{
+	tavail_stage(r, head);
+	tavail_publish(r);
 }
 
 static inline uint16_t tused_idx(struct tring *r) { return tacq16(r->ram, r->used + 2); }
