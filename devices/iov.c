@@ -66,20 +66,20 @@ void iov_zero(const struct iovec *iov, int n, size_t skip, size_t len)
 	iov_walk(iov, n, skip, len, zero_seg, NULL);
 }
 
+struct slice_ctx {
+	struct iovec *out;
+	int k;
+};
+
+static void add_seg(void *seg, void *ctx, size_t l)
+{
+	struct slice_ctx *c = ctx;
+	c->out[c->k++] = (struct iovec){ seg, l };
+}
+
 int iov_slice(const struct iovec *iov, int n, size_t skip, size_t len, struct iovec *out)
 {
-	int k = 0;
-	for (int i = 0; i < n && len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		size_t l = iov[i].iov_len - skip;
-		if (l > len)
-			l = len;
-		out[k++] = (struct iovec){ (char *)iov[i].iov_base + skip, l };
-		skip = 0;
-		len -= l;
-	}
-	return k;
+	struct slice_ctx c = { out, 0 };
+	iov_walk(iov, n, skip, len, add_seg, &c);
+	return c.k;
 }
