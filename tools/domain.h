@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A VM definition: the subset of libvirt's domain XML (https://libvirt.org/formatdomain.html) that
+ * kvmini understands, as a plain struct. tools/domain_xml.c parses it (libxml2), tools/
+ * domain_format.c writes it back (valid for `virt-xml-validate FILE domain`), tools/domain_argv.c
+ * turns it into `kvmini run` arguments. Strings are malloc'd and owned by the struct (NULL: absent).
+ * Everything parsed is kept so that dumpxml round-trips, even what `run` cannot do yet. */
+#ifndef KVMINI_DOMAIN_H
+#define KVMINI_DOMAIN_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define DOM_MAX_DISKS 16
+#define DOM_MAX_NETS 16
+#define DOM_MAX_BOOT 4
+
+enum dom_disk_type { DOM_DISK_FILE, DOM_DISK_BLOCK, DOM_DISK_VOLUME };
+enum dom_disk_device { DOM_DEV_DISK, DOM_DEV_CDROM };
+enum dom_disk_fmt { DOM_FMT_PROBE, DOM_FMT_RAW, DOM_FMT_QCOW2 }; /* PROBE: <driver type> left out */
+enum dom_bus { DOM_BUS_VIRTIO, DOM_BUS_SCSI, DOM_BUS_IDE, DOM_BUS_SATA };
+enum dom_net_type { DOM_NET_BRIDGE, DOM_NET_ETHERNET };
+enum dom_cpu_mode { DOM_CPU_DEFAULT, DOM_CPU_HOST_PASSTHROUGH, DOM_CPU_HOST_MODEL };
+/* on_poweroff/on_reboot/on_crash, libvirt's words */
+enum dom_action { DOM_ACT_DESTROY, DOM_ACT_RESTART, DOM_ACT_PRESERVE, DOM_ACT_RENAME_RESTART };
+enum dom_boot_dev { DOM_BOOT_HD, DOM_BOOT_CDROM, DOM_BOOT_NETWORK, DOM_BOOT_FD };
+
+struct dom_disk {
+	enum dom_disk_type type;
+	enum dom_disk_device device;
+	enum dom_disk_fmt fmt;
+	char *source; /* file= or dev= (NULL for an empty cdrom) */
+	char *pool, *volume; /* type volume */
+	char *target; /* target dev, e.g. "vda", "sda", "hdc" */
+	enum dom_bus bus;
+	int readonly;
+};
+
+struct dom_net {
+	enum dom_net_type type;
+	char *bridge; /* type bridge: <source bridge> */
+	char *tap; /* <target dev> (type ethernet: the tap to use or create) */
+	char mac[18]; /* "52:54:00:..."; "" when absent (kvmini picks one) */
+	char *model; /* "virtio" */
+};
+
+struct domain {
+	char *name;
+	uint8_t uuid[16];
+	int has_uuid;
+	char *title, *description;
+	uint64_t memory; /* bytes (<memory> with its unit; libvirt's default unit is KiB) */
+	uint64_t current_memory; /* bytes; 0: absent (same as memory) */
+	unsigned vcpus;
+	/* <os> */
+	char *os_arch, *os_machine; /* <type arch= machine=>: kept for dumpxml */
+	char *kernel, *initrd, *cmdline;
+	enum dom_boot_dev boot[DOM_MAX_BOOT];
+	unsigned nboot;
+	int acpi, apic; /* <features> */
+	enum dom_cpu_mode cpu_mode;
+	char *clock_offset; /* "utc", "localtime" */
+	enum dom_action on_poweroff, on_reboot, on_crash;
+	int hugepages; /* <memoryBacking><hugepages/> */
+	struct dom_disk disks[DOM_MAX_DISKS];
+	unsigned ndisks;
+	int virtio_scsi; /* <controller type='scsi' model='virtio-scsi'> */
+	struct dom_net nets[DOM_MAX_NETS];
+	unsigned nnets;
+	int serial_pty, console_pty; /* <serial type='pty'>, <console type='pty'> */
+	int graphics_vnc; /* <graphics type='vnc'> */
+	int vnc_port; /* -1: autoport */
+	char *vnc_listen;
+	char *video_model; /* <video><model type=> */
+};
+
+/* Diagnostics while parsing: warnings (an element kvmini does not implement, named once each) and
+ * the one error line. The callback gets the text without a "kvmini: " prefix. */
+typedef void (*dom_warn_fn)(void *opaque, const char *msg);
+
+/* Parses one or two domain documents from buf (virt-install --print-xml prints an install pass
+ * then the final pass, concatenated). *out[0] is the first, *out[1] the second or NULL. Returns 0,
+ * or -EINVAL with a one-line reason in err ("line 12: ..." for XML that is not well formed, or what
+ * is missing/invalid); nothing is allocated on error. warn may be NULL. */
+int domain_parse(const char *buf, size_t len, struct domain *out[2], char *err, size_t errlen, dom_warn_fn warn,
+		 void *opaque);
+/* Reads path and parses it as above; err is prefixed with nothing (the caller names the file). */
+int domain_parse_file(const char *path, struct domain *out[2], char *err, size_t errlen, dom_warn_fn warn,
+		      void *opaque);
+void domain_free(struct domain *d);
+
+/* The XML for d (malloc'd, NUL-terminated), libvirt's layout; NULL without memory. A missing uuid
+ * is generated into d first, so a definition keeps the same uuid from then on. */
+char *domain_format(struct domain *d);
+
+/* The `kvmini run` arguments for d (after "run"): --name, --mem, --cpus, --kernel..., disks, nets.
+ * Volumes are resolved through the storage pools. Returns argc with *argv malloc'd (free with
+ * domain_argv_free), or -errno with a reason in err: something run cannot do (e.g. a cdrom on ide
+ * before that bus exists) is an error here, never silently dropped. */
+int domain_argv(const struct domain *d, char ***argv, char *err, size_t errlen);
+void domain_argv_free(char **argv);
+
+#endif
