@@ -91,11 +91,17 @@ void domain_free(struct domain *d);
  * is generated into d first, so a definition keeps the same uuid from then on. */
 char *domain_format(struct domain *d);
 
+/* Resolves a <disk type='volume'> to a path (tools/pool.h provides one for the storage pools).
+ * 0, or -errno with a reason in err. */
+typedef int (*dom_vol_resolve_fn)(void *opaque, const char *pool, const char *vol, char *path, size_t len,
+				  char *err, size_t errlen);
+
 /* The `kvmini run` arguments for d (after "run"): --name, --mem, --cpus, --kernel..., disks, nets.
- * Volumes are resolved through the storage pools. Returns argc with *argv malloc'd (free with
- * domain_argv_free), or -errno with a reason in err: something run cannot do (e.g. a cdrom on ide
- * before that bus exists) is an error here, never silently dropped. */
-int domain_argv(const struct domain *d, char ***argv, char *err, size_t errlen);
+ * Volumes go through resolve (NULL: a volume disk is an error). Returns argc with *argv malloc'd
+ * (NULL-terminated; free with domain_argv_free), or -errno with a reason in err: something run
+ * cannot do yet (e.g. a cdrom on ide before that bus exists) is an error here, never dropped. */
+int domain_argv(const struct domain *d, char ***argv, dom_vol_resolve_fn resolve, void *opaque, char *err,
+		size_t errlen);
 void domain_argv_free(char **argv);
 
 #endif
