@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "firmware/layout.h"
+#include "vmm/state.h"
 
 /* offsets inside the block */
 #define OFF_STS (LAYOUT_PM_EVT - LAYOUT_PM_BASE) /* 2 bytes, write 1 to clear */
@@ -40,6 +41,7 @@ struct acpi_pm {
 	uint16_t sts, en, cnt;
 	uint8_t reset_reg;
 	int sci_level;
+	uint32_t tmr_offset; /* added to the host count: a restored timer goes on from its saved value */
 };
 
 static void update_sci(struct acpi_pm *pm)
@@ -51,13 +53,19 @@ static void update_sci(struct acpi_pm *pm)
 	}
 }
 
-/* 24-bit free-running counter: host monotonic time scaled to 3.579545 MHz */
-static uint32_t pm_timer(void)
+/* host monotonic time scaled to 3.579545 MHz, 24 bits */
+static uint32_t host_ticks(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t ticks = (uint64_t)ts.tv_sec * PM_TIMER_HZ + (uint64_t)ts.tv_nsec * PM_TIMER_HZ / 1000000000ULL;
 	return (uint32_t)(ticks & 0xffffff);
+}
+
+/* the 24-bit free-running counter the guest reads */
+static uint32_t pm_timer(const struct acpi_pm *pm)
+{
+	return (host_ticks() + __atomic_load_n(&pm->tmr_offset, __ATOMIC_RELAXED)) & 0xffffff;
 }
 
 static void stop(struct acpi_pm *pm, int reason)
@@ -77,7 +85,7 @@ static void pm_read(void *opaque, uint64_t offset, void *data, unsigned size)
 	memcpy(&regs[OFF_CNT], &cnt, 2);
 	pthread_mutex_unlock(&pm->lock);
 	if (offset < OFF_TMR + 4 && offset + size > OFF_TMR) {
-		uint32_t t = pm_timer();
+		uint32_t t = pm_timer(pm);
 		memcpy(&regs[OFF_TMR], &t, 4);
 	}
 	/* the bus guarantees offset + size <= LAYOUT_PM_LEN */
@@ -184,3 +192,44 @@ void acpi_pm_destroy(struct acpi_pm *pm)
 	pthread_mutex_destroy(&pm->lock);
 	free(pm);
 }
+
+/* ---- saved state: sts en cnt (u16), reset_reg (u8), timer count (u32, 24 bits) ---- */
+
+int acpi_pm_state_save(const struct acpi_pm *cpm, struct state_writer *w)
+{
+	struct acpi_pm *pm = (struct acpi_pm *)cpm; /* the lock is not part of the state */
+	pthread_mutex_lock(&pm->lock);
+	state_put_u16(w, pm->sts);
+	state_put_u16(w, pm->en);
+	state_put_u16(w, pm->cnt);
+	state_put_u8(w, pm->reset_reg);
+	state_put_u32(w, pm_timer(pm));
+	pthread_mutex_unlock(&pm->lock);
+	return state_writer_err(w);
+}
+
+int acpi_pm_state_load(struct acpi_pm *pm, struct state_reader *r, uint32_t version)
+{
+	uint16_t sts = state_get_u16(r), en = state_get_u16(r), cnt = state_get_u16(r);
+	uint8_t rst = state_get_u8(r);
+	uint32_t tmr = state_get_u32(r);
+	int e = state_reader_done(r);
+	if (e)
+		return e;
+	if ((sts & ~STS_MASK) || (en & ~EN_MASK) || (cnt & ~CNT_WRITABLE) || (rst & RESET_CPU) || tmr > 0xffffff)
+		return -EINVAL;
+	pthread_mutex_lock(&pm->lock);
+	pm->sts = sts;
+	pm->en = en;
+	pm->cnt = cnt;
+	pm->reset_reg = rst;
+	__atomic_store_n(&pm->tmr_offset, (tmr - host_ticks()) & 0xffffff, __ATOMIC_RELAXED);
+	pm->sci_level = -1; /* drive the line whatever it was */
+	update_sci(pm);
+	pthread_mutex_unlock(&pm->lock);
+	return 0;
+}
+
+static int save_op(const void *o, struct state_writer *w) { return acpi_pm_state_save(o, w); }
+static int load_op(void *o, struct state_reader *r, uint32_t v) { return acpi_pm_state_load(o, r, v); }
+const struct state_ops acpi_pm_state_ops = { "acpi-pm", 1, 1, save_op, load_op };

@@ -23,4 +23,13 @@ void acpi_pm_destroy(struct acpi_pm *pm);
  * it, so an ACPI-aware guest shuts down cleanly. Thread-safe. */
 void acpi_pm_power_button(struct acpi_pm *pm);
 
+/* Saved state (vmm/state.h): PM1 status/enable/control, the reset register and the PM timer's
+ * count, which goes on from there after a load (the time the VM was stopped does not count).
+ * Load re-drives the SCI. */
+struct state_writer;
+struct state_reader;
+int acpi_pm_state_save(const struct acpi_pm *pm, struct state_writer *w);
+int acpi_pm_state_load(struct acpi_pm *pm, struct state_reader *r, uint32_t version);
+extern const struct state_ops acpi_pm_state_ops; /* id "acpi-pm" */
+
 #endif

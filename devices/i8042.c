@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "firmware/layout.h"
+#include "vmm/state.h"
 
 #define PORT_DATA LAYOUT_I8042
 #define PORT_CMD (LAYOUT_I8042 + 4)
@@ -227,3 +228,49 @@ void i8042_destroy(struct i8042 *k)
 	pthread_mutex_destroy(&k->lock);
 	free(k);
 }
+
+/* ---- saved state: status_cmd ctr outport pending obyte obf oaux (u8 each) ---- */
+
+int i8042_state_save(const struct i8042 *ck, struct state_writer *w)
+{
+	struct i8042 *k = (struct i8042 *)ck; /* the lock is not part of the state */
+	pthread_mutex_lock(&k->lock);
+	const uint8_t b[7] = { k->status_cmd, k->ctr, k->outport, k->pending, k->obyte, (uint8_t)k->obf,
+			       (uint8_t)k->oaux };
+	pthread_mutex_unlock(&k->lock);
+	state_put_bytes(w, b, sizeof(b));
+	return state_writer_err(w);
+}
+
+/* a command that waits for a data byte (see command()) */
+static int pending_ok(uint8_t c)
+{
+	return c == 0 || c == 0x60 || (c >= 0xd1 && c <= 0xd4) || (c > 0x60 && c < 0x80);
+}
+
+int i8042_state_load(struct i8042 *k, struct state_reader *r, uint32_t version)
+{
+	uint8_t b[7];
+	state_get_bytes(r, b, sizeof(b));
+	int e = state_reader_done(r);
+	if (e)
+		return e;
+	if ((b[0] != 0 && b[0] != STR_CMD) || !pending_ok(b[3]) || b[5] > 1 || b[6] > 1 || (b[6] && !b[5]))
+		return -EINVAL;
+	pthread_mutex_lock(&k->lock);
+	k->status_cmd = b[0];
+	k->ctr = b[1];
+	k->outport = b[2];
+	k->pending = b[3];
+	k->obyte = b[4];
+	k->obf = b[5];
+	k->oaux = b[6];
+	k->irq_level = -1; /* drive the line whatever it was */
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static int save_op(const void *o, struct state_writer *w) { return i8042_state_save(o, w); }
+static int load_op(void *o, struct state_reader *r, uint32_t v) { return i8042_state_load(o, r, v); }
+const struct state_ops i8042_state_ops = { "i8042", 1, 1, save_op, load_op };

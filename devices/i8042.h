@@ -16,4 +16,12 @@ int i8042_create(struct i8042 **out, struct bus *pio, const struct irq_line *kbd
 		 const struct vm_hooks *hooks, void *hooks_opaque);
 void i8042_destroy(struct i8042 *k);
 
+/* Saved state (vmm/state.h): command byte, output port, the unread output byte and the command
+ * waiting for its data byte. Load re-drives IRQ 1. */
+struct state_writer;
+struct state_reader;
+int i8042_state_save(const struct i8042 *k, struct state_writer *w);
+int i8042_state_load(struct i8042 *k, struct state_reader *r, uint32_t version);
+extern const struct state_ops i8042_state_ops; /* id "i8042" */
+
 #endif

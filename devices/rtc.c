@@ -12,6 +12,7 @@
 
 #include "firmware/layout.h"
 #include "vmm/le.h"
+#include "vmm/state.h"
 
 enum {
 	REG_SEC = 0x00,
@@ -284,3 +285,62 @@ void rtc_destroy(struct rtc *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
+
+/* ---- saved state: index (u8), cmos[128], offset (u64, two's complement), then the frozen
+ * time as six s32 (sec, min, hour, mday, mon, year as in struct tm) ---- */
+
+#define OFFSET_MAX (1LL << 40) /* seconds: far beyond any date the registers can show */
+#define TM_MAX 100000 /* a frozen field holds what a register write put there (timegm normalizes) */
+
+int rtc_state_save(const struct rtc *cr, struct state_writer *w)
+{
+	struct rtc *r = (struct rtc *)cr; /* the lock is not part of the state */
+	pthread_mutex_lock(&r->lock);
+	state_put_u8(w, r->index);
+	state_put_bytes(w, r->cmos, sizeof(r->cmos));
+	state_put_u64(w, (uint64_t)r->offset);
+	const int tm[6] = { r->frozen.tm_sec, r->frozen.tm_min, r->frozen.tm_hour,
+			    r->frozen.tm_mday, r->frozen.tm_mon, r->frozen.tm_year };
+	for (int i = 0; i < 6; i++)
+		state_put_u32(w, (uint32_t)tm[i]);
+	pthread_mutex_unlock(&r->lock);
+	return state_writer_err(w);
+}
+
+int rtc_state_load(struct rtc *r, struct state_reader *sec, uint32_t version)
+{
+	uint8_t index = state_get_u8(sec);
+	const uint8_t *cmos = state_get_ptr(sec, 128);
+	int64_t offset = (int64_t)state_get_u64(sec);
+	int32_t tm[6];
+	for (int i = 0; i < 6; i++)
+		tm[i] = (int32_t)state_get_u32(sec);
+	int e = state_reader_done(sec);
+	if (e)
+		return e;
+	if (index > 0x7f || offset > OFFSET_MAX || offset < -OFFSET_MAX || (cmos[REG_A] & A_UIP))
+		return -EINVAL;
+	for (unsigned i = 0; i < 128; i++) /* never stored: computed on every read */
+		if ((is_time_reg(i) || i == REG_C || i == REG_D) && cmos[i])
+			return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		if (tm[i] > TM_MAX || tm[i] < -TM_MAX)
+			return -EINVAL;
+	pthread_mutex_lock(&r->lock);
+	r->index = index;
+	memcpy(r->cmos, cmos, 128);
+	r->offset = offset;
+	memset(&r->frozen, 0, sizeof(r->frozen));
+	r->frozen.tm_sec = tm[0];
+	r->frozen.tm_min = tm[1];
+	r->frozen.tm_hour = tm[2];
+	r->frozen.tm_mday = tm[3];
+	r->frozen.tm_mon = tm[4];
+	r->frozen.tm_year = tm[5];
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static int save_op(const void *o, struct state_writer *w) { return rtc_state_save(o, w); }
+static int load_op(void *o, struct state_reader *r, uint32_t v) { return rtc_state_load(o, r, v); }
+const struct state_ops rtc_state_ops = { "rtc", 1, 1, save_op, load_op };

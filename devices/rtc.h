@@ -17,4 +17,13 @@ void rtc_destroy(struct rtc *r);
  * below_4g and above_4g are RAM byte counts. */
 void rtc_set_memory(struct rtc *r, uint64_t below_4g, uint64_t above_4g);
 
+/* Saved state (vmm/state.h): the index register, CMOS RAM, the guest's offset from host UTC (so
+ * the guest's clock goes on from the target's wall clock, as a battery-backed RTC would) and the
+ * time frozen while register B's SET bit is on. */
+struct state_writer;
+struct state_reader;
+int rtc_state_save(const struct rtc *r, struct state_writer *w);
+int rtc_state_load(struct rtc *r, struct state_reader *sec, uint32_t version);
+extern const struct state_ops rtc_state_ops; /* id "rtc" */
+
 #endif

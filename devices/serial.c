@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/state.h"
+
 /* register offsets */
 enum { R_DATA = 0, R_IER = 1, R_IIR = 2, R_LCR = 3, R_MCR = 4, R_LSR = 5, R_MSR = 6, R_SCR = 7 };
 
@@ -324,3 +326,59 @@ void serial_destroy(struct serial *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
+
+/* ---- saved state: ier lcr mcr scr dll dlm lsr_err msr_delta fifo_on thr_pending (u8 each),
+ * rx_count (u16), then the RX FIFO bytes oldest first ---- */
+
+int serial_state_save(const struct serial *cs, struct state_writer *w)
+{
+	struct serial *s = (struct serial *)cs; /* the lock is not part of the state */
+	pthread_mutex_lock(&s->lock);
+	const uint8_t regs[10] = { s->ier, s->lcr, s->mcr, s->scr, s->dll, s->dlm, s->lsr_err, s->msr_delta,
+				   (uint8_t)s->fifo_on, (uint8_t)s->thr_pending };
+	state_put_bytes(w, regs, sizeof(regs));
+	state_put_u16(w, (uint16_t)s->rx_count);
+	for (size_t i = 0; i < s->rx_count; i++)
+		state_put_u8(w, s->rx[(s->rx_head + i) % SERIAL_RX_FIFO]);
+	pthread_mutex_unlock(&s->lock);
+	return state_writer_err(w);
+}
+
+int serial_state_load(struct serial *s, struct state_reader *r, uint32_t version)
+{
+	uint8_t g[10];
+	state_get_bytes(r, g, sizeof(g));
+	size_t n = state_get_u16(r);
+	if (n > SERIAL_RX_FIFO)
+		state_reader_invalid(r);
+	const uint8_t *rx = state_get_ptr(r, n); /* copied in once everything has been checked */
+	int e = state_reader_done(r);
+	if (e)
+		return e;
+	/* what the register writes could have produced, nothing else */
+	if ((g[0] & ~0x0f) || (g[2] & ~0x1f) || (g[6] & ~LSR_ERRORS) || (g[7] & ~0x0f) || g[8] > 1 || g[9] > 1)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	s->ier = g[0];
+	s->lcr = g[1];
+	s->mcr = g[2];
+	s->scr = g[3];
+	s->dll = g[4];
+	s->dlm = g[5];
+	s->lsr_err = g[6];
+	s->msr_delta = g[7];
+	s->fifo_on = g[8];
+	s->thr_pending = g[9];
+	memcpy(s->rx, rx, n);
+	s->rx_head = 0;
+	s->rx_count = n;
+	s->rx_starved = 0;
+	s->irq_level = -1; /* drive the line whatever it was */
+	update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int save_op(const void *o, struct state_writer *w) { return serial_state_save(o, w); }
+static int load_op(void *o, struct state_reader *r, uint32_t v) { return serial_state_load(o, r, v); }
+const struct state_ops serial_state_ops = { "serial", 1, 1, save_op, load_op };

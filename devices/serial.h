@@ -35,4 +35,13 @@ size_t serial_rx(struct serial *s, const uint8_t *buf, size_t n);
 /* Free space in the RX FIFO (bytes). */
 size_t serial_rx_room(struct serial *s);
 
+/* Saved state (vmm/state.h): registers, divisor, pending interrupt conditions and the RX FIFO's
+ * bytes. Load re-drives the interrupt line to what the registers say; the main loop's input is
+ * not part of it (it keeps reading its own fd). */
+struct state_writer;
+struct state_reader;
+int serial_state_save(const struct serial *s, struct state_writer *w);
+int serial_state_load(struct serial *s, struct state_reader *r, uint32_t version);
+extern const struct state_ops serial_state_ops; /* id "serial" */
+
 #endif
