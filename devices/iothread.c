@@ -123,6 +123,7 @@ void iothread_stop(struct iothread *t)
 		return;
 	iothread_bell_ring(t->stopfd);
 	pthread_join(t->thread, NULL);
+	iothread_bell_drain(t->stopfd); /* so that iothread_start can run it again */
 	t->running = 0;
 }
 

@@ -21,7 +21,8 @@ typedef void (*iothread_fn)(void *opaque, void *arg, int fd, uint32_t events);
 /* The epoll set and the stop eventfd; the thread starts with iothread_start. name is for logs. */
 int iothread_create(struct iothread **out, const char *name, pthread_mutex_t *lock);
 int iothread_start(struct iothread *t);
-/* Stops and joins the thread (idempotent); the watched fds stay open (they are the caller's). */
+/* Stops and joins the thread (idempotent); the watched fds stay open (they are the caller's).
+ * iothread_start runs it again; events that came meanwhile are served then. */
 void iothread_stop(struct iothread *t);
 /* Stops, then frees the thread's own state. NULL is fine. */
 void iothread_destroy(struct iothread *t);
