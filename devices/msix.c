@@ -6,7 +6,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "vmm/le.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 
 #define MSIX_CAP_ID 0x11
 #define MSIX_CTRL_ENABLE 0x80 /* high byte of message control */
@@ -216,4 +218,57 @@ int msix_pending(struct msix *m, unsigned vec)
 	int p = (int)(m->pending[vec / 64] >> (vec % 64) & 1);
 	pthread_mutex_unlock(&m->lock);
 	return p;
+}
+
+/* payload: nvec (u16), per vector addr_lo addr_hi data ctrl (u32), pending words (u64) */
+void msix_state_save(const struct msix *cm, struct state_writer *w)
+{
+	struct msix *m = (struct msix *)cm; /* the lock is not part of the state */
+	pthread_mutex_lock(&m->lock);
+	state_put_u16(w, (uint16_t)m->nvec);
+	for (unsigned i = 0; i < m->nvec; i++) {
+		state_put_u32(w, m->v[i].addr_lo);
+		state_put_u32(w, m->v[i].addr_hi);
+		state_put_u32(w, m->v[i].data);
+		state_put_u32(w, m->v[i].ctrl);
+	}
+	for (unsigned k = 0; k < (m->nvec + 63) / 64; k++)
+		state_put_u64(w, m->pending[k]);
+	pthread_mutex_unlock(&m->lock);
+}
+
+int msix_state_load(struct msix *m, const struct pci_dev *d, struct state_reader *r, int apply)
+{
+	if (state_get_u16(r) != m->nvec)
+		state_reader_invalid(r);
+	const uint8_t *t = state_get_ptr(r, 16ULL * m->nvec);
+	uint64_t pend[MSIX_MAX_VECTORS / 64] = { 0 };
+	for (unsigned k = 0; k < (m->nvec + 63) / 64; k++)
+		pend[k] = state_get_u64(r);
+	if (r->err)
+		return r->err;
+	for (unsigned i = 0; i < m->nvec; i++)
+		if ((le_get32(t, 16 * i) & 3) || (le_get32(t, 16 * i + 12) & ~MSIX_VEC_MASKED))
+			return -EINVAL;
+	if (m->nvec % 64 && (pend[m->nvec / 64] >> (m->nvec % 64)))
+		return -EINVAL; /* pending bits of vectors that do not exist */
+	if (!apply)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; i < m->nvec; i++) {
+		struct msix_vec *v = &m->v[i];
+		v->addr_lo = le_get32(t, 16 * i);
+		v->addr_hi = le_get32(t, 16 * i + 4);
+		v->data = le_get32(t, 16 * i + 8);
+		v->ctrl = le_get32(t, 16 * i + 12);
+		/* routes follow the message at the next interrupt (route_locked) */
+	}
+	memcpy(m->pending, pend, sizeof(pend));
+	uint8_t hi = d->cfg[m->cap + 3];
+	__atomic_store_n(&m->enabled, !!(hi & MSIX_CTRL_ENABLE), __ATOMIC_RELEASE);
+	m->fmask = !!(hi & MSIX_CTRL_FMASK);
+	for (unsigned i = 0; i < m->nvec; i++)
+		vec_update_locked(m, i);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
 }

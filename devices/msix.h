@@ -51,4 +51,13 @@ void msix_mmio_write(struct msix *m, uint64_t off, const void *data, unsigned si
 /* Pending bit of vec (tests). */
 int msix_pending(struct msix *m, unsigned vec);
 
+/* Saved state (vmm/state.h), inside the owning function's section after its config space: the
+ * vector table (addresses, data, masks) and the pending bits. Enable and function mask are config
+ * space, read back from d at load. apply 0 only checks (same vector count, values the table could
+ * hold); apply 1 installs it, drops stale routes, and delivers what is pending on a live vector. */
+struct state_writer;
+struct state_reader;
+void msix_state_save(const struct msix *m, struct state_writer *w);
+int msix_state_load(struct msix *m, const struct pci_dev *d, struct state_reader *r, int apply);
+
 #endif

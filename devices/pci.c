@@ -11,6 +11,7 @@
 
 #include "firmware/layout.h"
 #include "vmm/le.h"
+#include "vmm/state.h"
 
 #define PCI_CAP_START 0x40 /* first byte after the standard header */
 #define PCI_STATUS_CAP_LIST 0x10
@@ -490,3 +491,74 @@ void pci_host_destroy(struct pci_host *h)
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
+
+/* ---- saved state ---- */
+
+void pci_dev_state_save(const struct pci_dev *d, struct state_writer *w)
+{
+	state_put_bytes(w, d->cfg, PCI_CFG_SIZE);
+}
+
+int pci_dev_state_load(struct pci_dev *d, struct state_reader *r, int apply)
+{
+	const uint8_t *c = state_get_ptr(r, PCI_CFG_SIZE);
+	if (!c)
+		return -EBADMSG;
+	for (unsigned o = 0; o < PCI_CFG_SIZE; o++)
+		if ((o < 0x10 || o >= 0x28) && ((c[o] ^ d->cfg[o]) & ~d->wmask[o]))
+			return -EINVAL;
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		uint32_t v = le_get32(c, 0x10 + 4 * (unsigned)i);
+		if (bar_filter(d, i, v) != v)
+			return -EINVAL;
+	}
+	if (!apply)
+		return 0;
+	struct pci_host *h = d->host;
+	if (h)
+		pthread_mutex_lock(&h->lock);
+	memcpy(d->cfg, c, PCI_CFG_SIZE);
+	if (h) {
+		bars_sync(h, d); /* a BAR over another range stays unmapped, as after a guest write */
+		pthread_mutex_unlock(&h->lock);
+	}
+	return 0;
+}
+
+/* payload: CONFIG_ADDRESS (u32), reset control (u8), the host bridge's config space */
+int pci_host_state_save(const struct pci_host *ch, struct state_writer *w)
+{
+	struct pci_host *h = (struct pci_host *)ch; /* the lock is not part of the state */
+	pthread_mutex_lock(&h->lock);
+	state_put_u32(w, h->addr);
+	state_put_u8(w, h->rcr);
+	pci_dev_state_save(&h->bridge, w);
+	pthread_mutex_unlock(&h->lock);
+	return state_writer_err(w);
+}
+
+int pci_host_state_load(struct pci_host *h, struct state_reader *r, uint32_t version)
+{
+	uint32_t addr = state_get_u32(r);
+	uint8_t rcr = state_get_u8(r);
+	struct state_reader bridge = *r;
+	pthread_mutex_lock(&h->lock); /* the bridge's config space is read under it */
+	int e = pci_dev_state_load(&h->bridge, r, 0);
+	pthread_mutex_unlock(&h->lock);
+	if (!e)
+		e = state_reader_done(r);
+	if (e)
+		return e;
+	if ((addr & ~ADDR_MASK) || (rcr & RCR_RESET))
+		return -EINVAL;
+	pci_dev_state_load(&h->bridge, &bridge, 1);
+	pthread_mutex_lock(&h->lock);
+	h->addr = addr;
+	h->rcr = rcr;
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+}
+
+static int save_op(const void *o, struct state_writer *w) { return pci_host_state_save(o, w); }
+static int load_op(void *o, struct state_reader *r, uint32_t v) { return pci_host_state_load(o, r, v); }
+const struct state_ops pci_host_state_ops = { "pci-host", 1, 1, save_op, load_op };

@@ -69,4 +69,20 @@ int pci_dev_set_bar(struct pci_dev *d, int idx, uint64_t size, int is_io, int is
  * returns its config-space offset, or -ENOSPC. wmask bytes for it start read-only. */
 int pci_dev_add_cap(struct pci_dev *d, const void *cap, unsigned len);
 
+/* ---- saved state (vmm/state.h) ---- */
+struct state_writer;
+struct state_reader;
+/* A function's config space as the guest left it (256 bytes), inside its owner's section. */
+void pci_dev_state_save(const struct pci_dev *d, struct state_writer *w);
+/* Reads one back. apply 0 only checks it: every read-only bit must be what this function has
+ * (so a stream from a differently built device is refused) and each BAR what a guest could have
+ * programmed. apply 1 (after a check passed) installs it and maps the BARs where it says, under
+ * the host's lock; cfg_written is not called (the owner brings its own state in line). 0, -EINVAL,
+ * -EBADMSG. */
+int pci_dev_state_load(struct pci_dev *d, struct state_reader *r, int apply);
+/* The host: CONFIG_ADDRESS, the reset control register and the host bridge's config space. */
+int pci_host_state_save(const struct pci_host *h, struct state_writer *w);
+int pci_host_state_load(struct pci_host *h, struct state_reader *r, uint32_t version);
+extern const struct state_ops pci_host_state_ops; /* id "pci-host" */
+
 #endif
