@@ -14,6 +14,7 @@
 #include "virtio/queue.h"
 #include "vmm/le.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 
 #define SECTOR 512ULL
 #define BLK_HDR 16 /* le32 type, le32 reserved, le64 sector */
@@ -315,6 +316,31 @@ static void blk_reset(struct virtio_dev *vd)
 
 static void blk_queue_stop(struct virtio_dev *vd, unsigned qidx) { blk_reset(vd); }
 
+/* Saved state (paused): every request answered first. Payload: capacity (u64), which must be
+ * what this disk has: a guest that finds its disk resized under it would be lied to. */
+static int blk_quiesce(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = blk_of(vd);
+	if (b->aio)
+		disk_aio_drain(b->aio); /* completions push into the rings */
+	for (unsigned i = 0; i < b->nq; i++) {
+		blk_notify(b, &b->q[i]);
+		if (b->q[i].inflight)
+			return -EBUSY;
+	}
+	return 0;
+}
+
+static void blk_state_save(struct virtio_dev *vd, struct state_writer *w) { state_put_u64(w, blk_of(vd)->capacity); }
+
+static int blk_state_load(struct virtio_dev *vd, struct state_reader *r, int apply)
+{
+	uint64_t cap = state_get_u64(r);
+	if (r->err)
+		return r->err;
+	return cap == blk_of(vd)->capacity ? 0 : -EINVAL;
+}
+
 static void blk_config_read(struct virtio_dev *vd, unsigned off, void *data, unsigned size)
 {
 	memcpy(data, blk_of(vd)->config + off, size);
@@ -326,6 +352,9 @@ static const struct virtio_dev_ops blk_ops = {
 	.reset = blk_reset,
 	.queue_stop = blk_queue_stop,
 	.activate = blk_activate,
+	.quiesce = blk_quiesce,
+	.state_save = blk_state_save,
+	.state_load = blk_state_load,
 };
 
 static void blk_fill_config(struct virtio_blk *b, unsigned nq)

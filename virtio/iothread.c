@@ -68,6 +68,8 @@ void virtio_io_stop(struct virtio_io *io)
 		iothread_stop(io->t);
 }
 
+int virtio_io_start(struct virtio_io *io) { return io ? iothread_start(io->t) : 0; }
+
 void virtio_io_free(struct virtio_io *io)
 {
 	if (!io)

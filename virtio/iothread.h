@@ -10,6 +10,8 @@
 int virtio_io_create(struct virtio_dev *vd);
 /* Stops and joins the thread (idempotent); fds stay open so ioeventfds can still be removed. */
 void virtio_io_stop(struct virtio_io *io);
+/* Starts it again after virtio_io_stop (kicks rung meanwhile are served then). */
+int virtio_io_start(struct virtio_io *io);
 /* Closes everything; after virtio_io_stop and after the transport dropped its ioeventfds. */
 void virtio_io_free(struct virtio_io *io);
 /* Wakes the thread to run handle_queue(qidx). */

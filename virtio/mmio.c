@@ -9,6 +9,7 @@
 #include "virtio/queue.h"
 #include "virtio/virtio.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 
 #define MMIO_SIZE 0x1000
 #define MMIO_MAGIC 0x74726976 /* "virt" */
@@ -199,10 +200,44 @@ static void vmmio_destroy(struct virtio_dev *vd)
 	free(t);
 }
 
+/* ---- saved state: dfsel gfsel queue_sel int_status (u32) ---- */
+
+static void vmmio_state_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct virtio_mmio *t = vmmio_of(vd);
+	pthread_mutex_lock(&vd->reg_lock);
+	state_put_u32(w, t->dfsel);
+	state_put_u32(w, t->gfsel);
+	state_put_u32(w, t->queue_sel);
+	state_put_u32(w, __atomic_load_n(&t->int_status, __ATOMIC_ACQUIRE));
+	pthread_mutex_unlock(&vd->reg_lock);
+}
+
+static int vmmio_state_load(struct virtio_dev *vd, struct state_reader *r, int apply)
+{
+	struct virtio_mmio *t = vmmio_of(vd);
+	uint32_t dfs = state_get_u32(r), gfs = state_get_u32(r), qsel = state_get_u32(r), isr = state_get_u32(r);
+	if (r->err)
+		return r->err;
+	if (isr > 3)
+		return -EINVAL;
+	if (apply) { /* an edge already sent is the irqchip's state, not ours */
+		pthread_mutex_lock(&vd->reg_lock);
+		t->dfsel = dfs;
+		t->gfsel = gfs;
+		t->queue_sel = qsel;
+		__atomic_store_n(&t->int_status, isr, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&vd->reg_lock);
+	}
+	return 0;
+}
+
 static const struct virtio_transport_ops vmmio_tops = {
 	.signal_queue = vmmio_signal_queue,
 	.signal_config = vmmio_signal_config,
 	.destroy = vmmio_destroy,
+	.state_save = vmmio_state_save,
+	.state_load = vmmio_state_load,
 };
 
 int virtio_mmio_create(struct virtio_dev *vd, struct bus *mmio, uint64_t base, unsigned gsi,

@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "virtio/net_priv.h"
 #include "virtio/queue.h"
 #include "vmm/le.h"
 #include "vmm/log.h"
@@ -22,42 +23,6 @@
 #define RXBUF_SIZE (PKT_MAX + 1) /* one spare byte tells an oversized frame from a maximal one */
 #define RX_BUDGET 64 /* frames per wakeup before other events get a turn */
 #define TX_BUDGET 256
-#define S_LINK_UP 1
-
-/* One rx/tx pair and its backend fd. The chains are big (16 KiB each): one set per pair. */
-struct net_pair {
-	int fd;
-	int watched; /* fd is in the I/O thread's epoll */
-	int paused; /* ... but not polled: no rx buffers (or pair inactive) */
-	int dead; /* the fd failed: stop reading it */
-	/* the frame being delivered: read from fd, waiting for rx buffers */
-	uint8_t *rxbuf;
-	size_t rx_len; /* 0: none pending */
-	/* mergeable rx buffers popped for it so far (held until the frame is complete) */
-	struct virtq_chain first, cur;
-	uint16_t heads[VIRTQ_MAX_SIZE];
-	uint32_t lens[VIRTQ_MAX_SIZE];
-	unsigned nbuf;
-	size_t rx_off;
-	/* tx */
-	struct virtq_chain tx;
-	struct iovec txv[VIRTQ_MAX_SIZE + 1];
-	uint8_t *txbuf; /* frames whose descriptors exceed IOV_MAX get copied here */
-};
-
-struct virtio_net {
-	struct virtio_dev vdev; /* first: container of vd */
-	struct virtio_net_backend be;
-	uint8_t config[VIRTIO_NET_CONFIG_LEN];
-	unsigned npairs, active;
-	struct net_pair *pair;
-	struct virtq_chain ctrl;
-	struct virtio_net_stats st;
-	char name[32];
-};
-
-static struct virtio_net *net_of(struct virtio_dev *vd) { return (struct virtio_net *)vd; }
-static unsigned ctrl_q(const struct virtio_net *n) { return 2 * n->npairs; }
 
 /* ---- tx: guest -> backend ---- */
 
@@ -394,9 +359,10 @@ static int net_activate(struct virtio_dev *vd)
 		kv_err(r, "%s: setting offloads on the backend", vd->name);
 		return r;
 	}
-	n->active = 1; /* §5.1.6.5.5: one pair until the driver sets more */
+	if (!vd->restored)
+		n->active = 1; /* §5.1.6.5.5: one pair until the driver sets more */
 	if (n->be.set_queues && n->npairs > 1)
-		n->be.set_queues(n->be.opaque, 1);
+		n->be.set_queues(n->be.opaque, n->active);
 	for (unsigned i = 0; i < n->npairs; i++) {
 		struct net_pair *p = &n->pair[i];
 		if (!p->watched && !p->dead) {
@@ -453,6 +419,9 @@ static const struct virtio_dev_ops net_ops = {
 	.reset = net_reset,
 	.queue_stop = net_queue_stop,
 	.activate = net_activate,
+	.quiesce = net_quiesce,
+	.state_save = net_state_save,
+	.state_load = net_state_load,
 };
 
 void virtio_net_set_link(struct virtio_net *n, int up)

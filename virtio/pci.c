@@ -13,6 +13,7 @@
 #include "virtio/queue.h"
 #include "virtio/virtio.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 
 #define VPCI_BAR 0
 #define VPCI_BAR_SIZE 0x8000
@@ -342,10 +343,64 @@ static void vpci_destroy(struct virtio_dev *vd)
 	free(t);
 }
 
+/* ---- saved state: config space, MSI-X, then dfselect gfselect (u32) queue_sel msix_config (u16)
+ * isr (u8) ---- */
+
+static void vpci_state_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct virtio_pci *t = vpci_of(vd);
+	pci_dev_state_save(&t->pci, w); /* vCPUs are stopped: nobody writes config space */
+	msix_state_save(&t->msix, w);
+	pthread_mutex_lock(&vd->reg_lock);
+	state_put_u32(w, t->dfselect);
+	state_put_u32(w, t->gfselect);
+	state_put_u16(w, t->queue_sel);
+	state_put_u16(w, __atomic_load_n(&t->msix_config, __ATOMIC_ACQUIRE));
+	pthread_mutex_unlock(&vd->reg_lock);
+	pthread_mutex_lock(&t->msix.lock);
+	state_put_u8(w, (uint8_t)t->isr);
+	pthread_mutex_unlock(&t->msix.lock);
+}
+
+static int vpci_state_load(struct virtio_dev *vd, struct state_reader *r, int apply)
+{
+	struct virtio_pci *t = vpci_of(vd);
+	/* config space first: MSI-X takes its enable and function mask from it when applied */
+	int e = pci_dev_state_load(&t->pci, r, apply);
+	if (!e)
+		e = msix_state_load(&t->msix, &t->pci, r, apply);
+	uint32_t dfs = state_get_u32(r), gfs = state_get_u32(r);
+	uint16_t qsel = state_get_u16(r), mcfg = state_get_u16(r);
+	uint8_t isr = state_get_u8(r);
+	if (e || r->err)
+		return e ? e : r->err;
+	if ((mcfg != VIRTIO_NO_VECTOR && mcfg >= t->msix.nvec) || isr > 3)
+		return -EINVAL;
+	if (!apply)
+		return 0;
+	pthread_mutex_lock(&vd->reg_lock);
+	t->dfselect = dfs;
+	t->gfselect = gfs;
+	t->queue_sel = qsel;
+	__atomic_store_n(&t->msix_config, mcfg, __ATOMIC_RELEASE);
+	ioev_sync_locked(t); /* the BAR may have moved */
+	pthread_mutex_unlock(&vd->reg_lock);
+	pthread_mutex_lock(&t->msix.lock);
+	t->isr = isr;
+	intx_update_locked(t);
+	pthread_mutex_unlock(&t->msix.lock);
+	return 0;
+}
+
+static unsigned vpci_nr_vectors(struct virtio_dev *vd) { return vpci_of(vd)->msix.nvec; }
+
 static const struct virtio_transport_ops vpci_tops = {
 	.signal_queue = vpci_signal_queue,
 	.signal_config = vpci_signal_config,
 	.destroy = vpci_destroy,
+	.state_save = vpci_state_save,
+	.state_load = vpci_state_load,
+	.nr_vectors = vpci_nr_vectors,
 };
 
 int virtio_pci_create(struct virtio_dev *vd, struct pci_host *h, const struct virtio_env *env)

@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "vmm/state.h"
+
 /* ring offsets (split virtqueue layout, virtio 1.2 §2.7) */
 #define AVAIL_FLAGS 0
 #define AVAIL_IDX 2
@@ -354,4 +356,62 @@ uint64_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void
 		off = 0;
 	}
 	return done;
+}
+
+/* ---- saved state ---- */
+
+void virtq_state_save(const struct virtq *vq, struct state_writer *w)
+{
+	state_put_u16(w, vq->size);
+	state_put_u16(w, __atomic_load_n(&vq->msix_vector, __ATOMIC_RELAXED));
+	state_put_u64(w, vq->desc_gpa);
+	state_put_u64(w, vq->avail_gpa);
+	state_put_u64(w, vq->used_gpa);
+	state_put_u8(w, (uint8_t)!!vq->enabled);
+	state_put_u16(w, vq->last_avail);
+	state_put_u16(w, vq->used_idx);
+	state_put_u16(w, vq->signalled_used);
+	state_put_u8(w, (uint8_t)!!vq->signalled_valid);
+	state_put_u8(w, (uint8_t)!!vq->notify_off);
+	state_put_u8(w, (uint8_t)!!vq->broken);
+}
+
+int virtq_state_load(struct virtq *vq, struct state_reader *r, unsigned nvec, int apply)
+{
+	struct virtq q = *vq; /* the registers as saved, checked like a driver's */
+	q.size = state_get_u16(r);
+	uint16_t vec = state_get_u16(r);
+	q.desc_gpa = state_get_u64(r);
+	q.avail_gpa = state_get_u64(r);
+	q.used_gpa = state_get_u64(r);
+	int enabled = state_get_bool(r);
+	uint16_t last_avail = state_get_u16(r), used_idx = state_get_u16(r), sig = state_get_u16(r);
+	int sig_valid = state_get_bool(r), notify_off = state_get_bool(r), broken = state_get_bool(r);
+	if (r->err)
+		return r->err;
+	uint8_t *d, *a, *u;
+	if (vec != VIRTIO_NO_VECTOR && vec >= nvec)
+		return -EINVAL;
+	/* every chain popped was answered (paused) or is still held (net rx): at most a ring's worth */
+	if (enabled && (ring_check(&q, &d, &a, &u) || (uint16_t)(last_avail - used_idx) > q.size))
+		return -EINVAL;
+	if (!apply)
+		return 0;
+	vq->size = q.size;
+	__atomic_store_n(&vq->msix_vector, vec, __ATOMIC_RELAXED);
+	vq->desc_gpa = q.desc_gpa;
+	vq->avail_gpa = q.avail_gpa;
+	vq->used_gpa = q.used_gpa;
+	if (!enabled)
+		return 0;
+	vq->enabled = 1;
+	vq->enable_gen++;
+	virtq_map(vq);
+	vq->last_avail = last_avail;
+	vq->used_idx = used_idx;
+	vq->signalled_used = sig;
+	vq->signalled_valid = sig_valid;
+	vq->notify_off = notify_off;
+	vq->broken = broken;
+	return 0;
 }

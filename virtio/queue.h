@@ -107,6 +107,17 @@ void virtq_notify(struct virtq *vq);
 void virtq_disable_notify(struct virtq *vq);
 int virtq_enable_notify(struct virtq *vq);
 
+/* Saved state of one queue (the device is paused: the device side has caught up). Payload: size,
+ * msix_vector (u16), desc/avail/used (u64), enabled (u8), last_avail, used_idx, signalled_used
+ * (u16), signalled_valid, notify_off, broken (u8). apply 0 only checks: an enabled queue's size and
+ * rings must pass what virtq_enable checks (against guest RAM), vectors must be below nvec or
+ * VIRTIO_NO_VECTOR. apply 1 (reg_lock and vd->lock held, vd->negotiated final) installs it: an
+ * enabled queue is mapped and goes on from the saved ring positions. */
+struct state_writer;
+struct state_reader;
+void virtq_state_save(const struct virtq *vq, struct state_writer *w);
+int virtq_state_load(struct virtq *vq, struct state_reader *r, unsigned nvec, int apply);
+
 /* EVENT_IDX: does moving the index from old to new_idx cross event? (virtio 1.2 §2.7.10) */
 static inline int virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 {

@@ -12,6 +12,7 @@
 #include "virtio/iothread.h"
 #include "virtio/queue.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 
 uint64_t virtio_dev_features(const struct virtio_dev *vd)
 {
@@ -188,6 +189,7 @@ void virtio_dev_sync(struct virtio_dev *vd)
 	vd->activated = 1;
 	if (vd->ops->activate && vd->ops->activate(vd) < 0)
 		virtio_dev_needs_reset(vd, "device activation failed");
+	vd->restored = 0;
 	/* buffers made available before DRIVER_OK (e.g. net rx) were not consumed: look now */
 	for (unsigned q = 0; q < vd->num_queues; q++)
 		if (virtq_ready(&vd->vq[q]))
@@ -281,3 +283,141 @@ int virtio_mmio_cmdline(char *buf, size_t len, uint64_t base, unsigned gsi)
 		return -ENOSPC;
 	return n;
 }
+
+/* ---- saved state ---- */
+
+int virtio_dev_pause(struct virtio_dev *vd)
+{
+	virtio_io_stop(vd->io); /* no queue runs after this; kicks wait in their eventfds */
+	pthread_mutex_lock(&vd->lock);
+	virtio_dev_sync(vd);
+	int r = vd->ops->quiesce ? vd->ops->quiesce(vd) : 0;
+	pthread_mutex_unlock(&vd->lock);
+	vd->paused = 1;
+	return r;
+}
+
+void virtio_dev_resume(struct virtio_dev *vd)
+{
+	vd->paused = 0;
+	if (vd->io) {
+		int r = virtio_io_start(vd->io);
+		if (r < 0)
+			kv_err(r, "%s: restarting the I/O thread", vd->name);
+		virtio_io_poke(vd->io);
+		for (unsigned q = 0; q < vd->num_queues; q++)
+			virtio_io_kick(vd->io, q); /* a kick lost across the pause would hang the queue */
+		return;
+	}
+	pthread_mutex_lock(&vd->lock);
+	virtio_dev_sync(vd);
+	for (unsigned q = 0; q < vd->num_queues; q++)
+		if (vd->activated && virtq_ready(&vd->vq[q]))
+			vd->ops->handle_queue(vd, q);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+#define STATUS_BITS                                                                              \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | \
+	 VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)
+
+int virtio_dev_state_save(const struct virtio_dev *cvd, struct state_writer *w)
+{
+	struct virtio_dev *vd = (struct virtio_dev *)cvd; /* locks are not part of the state */
+	if (!vd->paused || !vd->tops || !vd->tops->state_save)
+		return -EBUSY;
+	pthread_mutex_lock(&vd->lock);
+	pthread_mutex_lock(&vd->reg_lock);
+	/* the device side has caught up (or was just loaded and waits for its activation) */
+	int synced = (vd->synced_seq == vd->reg_seq || vd->restored) && !virtio_dev_reset_pending(vd);
+	if (synced) {
+		state_put_u16(w, vd->device_id);
+		state_put_u16(w, (uint16_t)vd->num_queues);
+		state_put_u16(w, vd->queue_max);
+		state_put_u16(w, (uint16_t)vd->config_len);
+		state_put_u64(w, vd->driver_features);
+		state_put_u32(w, virtio_dev_get_status(vd));
+		state_put_u32(w, __atomic_load_n(&vd->config_gen, __ATOMIC_ACQUIRE));
+		for (unsigned q = 0; q < vd->num_queues; q++)
+			virtq_state_save(&vd->vq[q], w);
+	}
+	pthread_mutex_unlock(&vd->reg_lock);
+	if (synced) {
+		vd->tops->state_save(vd, w);
+		if (vd->ops->state_save)
+			vd->ops->state_save(vd, w);
+	}
+	pthread_mutex_unlock(&vd->lock);
+	return synced ? state_writer_err(w) : -EBUSY;
+}
+
+/* One pass over the payload: apply 0 checks everything, apply 1 installs it (it cannot fail then). */
+static int dev_load(struct virtio_dev *vd, struct state_reader *r, int apply)
+{
+	uint16_t id = state_get_u16(r), nq = state_get_u16(r), qmax = state_get_u16(r), clen = state_get_u16(r);
+	uint64_t features = state_get_u64(r);
+	uint32_t status = state_get_u32(r), cgen = state_get_u32(r);
+	if (r->err)
+		return r->err;
+	if (id != vd->device_id || nq != vd->num_queues || qmax != vd->queue_max || clen != vd->config_len)
+		return -EINVAL; /* not this device */
+	if ((status & ~STATUS_BITS) ||
+	    ((status & VIRTIO_STATUS_DRIVER_OK) && !(status & VIRTIO_STATUS_FEATURES_OK)))
+		return -EINVAL;
+	if ((status & VIRTIO_STATUS_FEATURES_OK) &&
+	    ((features & ~virtio_dev_features(vd)) || !(features & (1ULL << VIRTIO_F_VERSION_1))))
+		return -EINVAL;
+	unsigned nvec = vd->tops->nr_vectors ? vd->tops->nr_vectors(vd) : 0;
+	pthread_mutex_lock(&vd->reg_lock);
+	if (apply) {
+		vd->driver_features = features;
+		vd->negotiated = (status & VIRTIO_STATUS_FEATURES_OK) ? features : 0;
+		__atomic_store_n(&vd->status, status, __ATOMIC_RELEASE);
+		__atomic_store_n(&vd->config_gen, cgen, __ATOMIC_RELEASE);
+		vd->needs_reset_logged = !!(status & VIRTIO_STATUS_NEEDS_RESET);
+	}
+	int e = 0;
+	for (unsigned q = 0; q < nq && !e; q++)
+		e = virtq_state_load(&vd->vq[q], r, nvec, apply);
+	if (apply) { /* the device side activates on its thread at resume, from these positions */
+		vd->synced_seq = vd->reg_seq;
+		vd->restored = !!(status & VIRTIO_STATUS_DRIVER_OK);
+		if (vd->restored)
+			virtio_dev_reg_changed_locked(vd);
+	}
+	pthread_mutex_unlock(&vd->reg_lock);
+	if (!e) /* outside reg_lock: a PCI transport takes the host's lock, which nests outside it */
+		e = vd->tops->state_load(vd, r, apply);
+	if (!e && vd->ops->state_load)
+		e = vd->ops->state_load(vd, r, apply);
+	return e ? e : state_reader_done(r);
+}
+
+int virtio_dev_state_load(struct virtio_dev *vd, struct state_reader *r, uint32_t version)
+{
+	if (!vd->tops || !vd->tops->state_load)
+		return -EINVAL;
+	virtio_io_stop(vd->io);
+	vd->paused = 1;
+	pthread_mutex_lock(&vd->lock);
+	virtio_dev_sync(vd);
+	struct state_reader check = *r;
+	int e = dev_load(vd, &check, 0);
+	if (!e) {
+		/* what the device held before goes, as on a driver's reset; then the saved state */
+		pthread_mutex_lock(&vd->reg_lock);
+		reset_regs_locked(vd);
+		pthread_mutex_unlock(&vd->reg_lock);
+		virtio_dev_sync(vd);
+		vd->restored = 0;
+		dev_load(vd, r, 1);
+	} else {
+		*r = check;
+	}
+	pthread_mutex_unlock(&vd->lock);
+	return e;
+}
+
+static int save_op(const void *o, struct state_writer *w) { return virtio_dev_state_save(o, w); }
+static int load_op(void *o, struct state_reader *r, uint32_t v) { return virtio_dev_state_load(o, r, v); }
+const struct state_ops virtio_state_ops = { "virtio", 1, 1, save_op, load_op };

@@ -31,6 +31,8 @@ struct pci_host;
 struct virtq;
 struct virtio_dev;
 struct virtio_io;
+struct state_writer;
+struct state_reader;
 
 /* device ids (virtio 1.2 §5) */
 #define VIRTIO_ID_NET 1
@@ -77,6 +79,13 @@ struct virtio_dev_ops {
 	/* the driver set DRIVER_OK: negotiated features are final (virtio_has_feature). vd->lock held,
 	 * on the I/O thread. A negative return sets NEEDS_RESET. NULL: nothing to do. */
 	int (*activate)(struct virtio_dev *vd);
+	/* Saved state (virtio_dev_pause'd, vd->lock held). quiesce finishes what is in flight (its
+	 * answers go into the rings) and returns -EBUSY if anything is still outstanding. state_save
+	 * writes the model's own part; state_load reads it back, only checking with apply 0, installing
+	 * with apply 1 (then activate follows with vd->restored set). All NULL: nothing to save. */
+	int (*quiesce)(struct virtio_dev *vd);
+	void (*state_save)(struct virtio_dev *vd, struct state_writer *w);
+	int (*state_load)(struct virtio_dev *vd, struct state_reader *r, int apply);
 };
 
 /* How the core reaches its transport (internal to virtio/, set by *_create). */
@@ -84,6 +93,11 @@ struct virtio_transport_ops {
 	void (*signal_queue)(struct virtio_dev *vd, unsigned qidx); /* used buffers: MSI-X vector or INTx/edge */
 	void (*signal_config)(struct virtio_dev *vd); /* config change (also NEEDS_RESET) */
 	void (*destroy)(struct virtio_dev *vd); /* unregister and free transport state */
+	/* saved state: the transport's registers (checked with apply 0, installed with apply 1) and
+	 * how many MSI-X vectors a queue may name (0: none) */
+	void (*state_save)(struct virtio_dev *vd, struct state_writer *w);
+	int (*state_load)(struct virtio_dev *vd, struct state_reader *r, int apply);
+	unsigned (*nr_vectors)(struct virtio_dev *vd);
 };
 
 /* Common parameters of both transports: the VM services a device may use. */
@@ -129,6 +143,8 @@ struct virtio_dev {
 	const struct virtio_transport_ops *tops;
 	void *transport;
 	struct virtio_io *io; /* NULL without an I/O thread */
+	int paused; /* virtio_dev_pause: I/O thread stopped, nothing in flight */
+	int restored; /* state loaded, activate not yet run for it (device side) */
 };
 
 /* ---- for device models ---- */
@@ -185,6 +201,26 @@ int virtio_mmio_cmdline(char *buf, size_t len, uint64_t base, unsigned gsi);
 /* Stops the I/O thread, resets the device, removes ioeventfds/irqfds and frees transport state.
  * Call after the vCPUs have stopped. Does not free the device model itself. */
 void virtio_dev_destroy(struct virtio_dev *vd);
+
+/* ---- saved state (vmm/state.h) ----
+ * Precondition for a save: the vCPUs are stopped and the device is paused. virtio_dev_pause stops
+ * the I/O thread, catches up with the registers and finishes the requests in flight (their
+ * completions land in the rings, so guest RAM must be copied after it); it returns -EBUSY if the
+ * device could not drain. virtio_dev_resume restarts the thread and re-runs every queue, so a kick
+ * that arrived while paused (or before a save) is never lost. A load goes into a device that is
+ * freshly created (or reset) and leaves it paused: guest RAM must be in place before the load (ring
+ * addresses are checked against it), and virtio_dev_resume follows once everything is loaded; the
+ * device is then activated on its I/O thread with the loaded features and ring positions. A load
+ * into a device that was in use resets it first (after the payload passed every check). */
+int virtio_dev_pause(struct virtio_dev *vd);
+void virtio_dev_resume(struct virtio_dev *vd);
+/* -EBUSY unless paused. Payload: ids and sizes, features, status, config generation, each queue
+ * (virtq_state_save), the transport's part, the device model's part. */
+int virtio_dev_state_save(const struct virtio_dev *vd, struct state_writer *w);
+/* -EINVAL for a stream of another device type, queue count or transport, or bad values (then
+ * nothing changes). Else what the device held is reset first, as by its driver. */
+int virtio_dev_state_load(struct virtio_dev *vd, struct state_reader *r, uint32_t version);
+extern const struct state_ops virtio_state_ops; /* id "virtio", obj: struct virtio_dev * */
 
 /* ---- for transports (virtio/ internal) ---- */
 

@@ -15,7 +15,7 @@
 
 static void q_sig(struct virtio_dev *vd, unsigned q) {}
 static void c_sig(struct virtio_dev *vd) {}
-static const struct virtio_transport_ops tops = { q_sig, c_sig, NULL };
+static const struct virtio_transport_ops tops = { .signal_queue = q_sig, .signal_config = c_sig };
 static void cfg_read(struct virtio_dev *vd, unsigned off, void *data, unsigned size) {}
 static void handle(struct virtio_dev *vd, unsigned q) {}
 static const struct virtio_dev_ops ops = { .config_read = cfg_read, .handle_queue = handle };

@@ -23,7 +23,7 @@ struct tdev {
 
 static void t_sigq(struct virtio_dev *vd, unsigned q) { ((struct tdev *)vd)->qsig++; }
 static void t_sigc(struct virtio_dev *vd) { ((struct tdev *)vd)->csig++; }
-static const struct virtio_transport_ops t_tops = { t_sigq, t_sigc, NULL };
+static const struct virtio_transport_ops t_tops = { .signal_queue = t_sigq, .signal_config = t_sigc };
 static void t_cfg(struct virtio_dev *vd, unsigned off, void *data, unsigned size) {}
 static void t_handle(struct virtio_dev *vd, unsigned q) {}
 static const struct virtio_dev_ops t_ops = { .config_read = t_cfg, .handle_queue = t_handle };
