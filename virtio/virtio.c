@@ -289,9 +289,14 @@ int virtio_mmio_cmdline(char *buf, size_t len, uint64_t base, unsigned gsi)
 int virtio_dev_pause(struct virtio_dev *vd)
 {
 	virtio_io_stop(vd->io); /* no queue runs after this; kicks wait in their eventfds */
+	int r = 0;
 	pthread_mutex_lock(&vd->lock);
-	virtio_dev_sync(vd);
-	int r = vd->ops->quiesce ? vd->ops->quiesce(vd) : 0;
+	/* a loaded state not yet resumed is consistent as it is; its activation belongs to the I/O
+	 * thread (disk_aio is made there) */
+	if (!vd->restored) {
+		virtio_dev_sync(vd);
+		r = vd->ops->quiesce ? vd->ops->quiesce(vd) : 0;
+	}
 	pthread_mutex_unlock(&vd->lock);
 	vd->paused = 1;
 	return r;
@@ -400,7 +405,6 @@ int virtio_dev_state_load(struct virtio_dev *vd, struct state_reader *r, uint32_
 	virtio_io_stop(vd->io);
 	vd->paused = 1;
 	pthread_mutex_lock(&vd->lock);
-	virtio_dev_sync(vd);
 	struct state_reader check = *r;
 	int e = dev_load(vd, &check, 0);
 	if (!e) {
@@ -408,8 +412,8 @@ int virtio_dev_state_load(struct virtio_dev *vd, struct state_reader *r, uint32_
 		pthread_mutex_lock(&vd->reg_lock);
 		reset_regs_locked(vd);
 		pthread_mutex_unlock(&vd->reg_lock);
-		virtio_dev_sync(vd);
 		vd->restored = 0;
+		virtio_dev_sync(vd); /* status is 0 now: this resets, it activates nothing */
 		dev_load(vd, r, 1);
 	} else {
 		*r = check;
