@@ -8,6 +8,7 @@
  * at resume. */
 #include "state_test.h"
 #include "vring.h"
+#include "pci_drv.h"
 #include "vmmio_drv.h"
 #include "devices/pci.h"
 #include "virtio/queue.h"
@@ -89,32 +90,10 @@ static void mach_free(struct mach *m)
 	fake_ram_free(&m->ram);
 }
 
-static uint32_t cfg_rd(struct mach *m, unsigned reg, unsigned size)
-{
-	uint32_t a = 0x80000000u | SLOT << 11 | (reg & 0xfc), v = 0;
-	ck_assert_int_ge(bus_access(&m->pio, 0xcf8, &a, 4, 1), 0);
-	ck_assert_int_ge(bus_access(&m->pio, 0xcfc + (reg & 3), &v, size, 0), 0);
-	return v;
-}
-
-static void cfg_wr(struct mach *m, unsigned reg, uint32_t v, unsigned size)
-{
-	uint32_t a = 0x80000000u | SLOT << 11 | (reg & 0xfc);
-	ck_assert_int_ge(bus_access(&m->pio, 0xcf8, &a, 4, 1), 0);
-	ck_assert_int_ge(bus_access(&m->pio, 0xcfc + (reg & 3), &v, size, 1), 0);
-}
-
-static uint64_t bar_rd(struct mach *m, uint64_t off, unsigned size)
-{
-	uint64_t v = 0;
-	ck_assert_int_ge(bus_access(&m->mmio, m->bar + off, &v, size, 0), 0);
-	return v;
-}
-
-static void bar_wr(struct mach *m, uint64_t off, uint64_t v, unsigned size)
-{
-	ck_assert_int_ge(bus_access(&m->mmio, m->bar + off, &v, size, 1), 0);
-}
+static uint32_t cfg_rd(struct mach *m, unsigned reg, unsigned size) { return pdrv_cfg_rd(&m->pio, SLOT, reg, size); }
+static void cfg_wr(struct mach *m, unsigned reg, uint32_t v, unsigned size) { pdrv_cfg_wr(&m->pio, SLOT, reg, v, size); }
+static uint64_t bar_rd(struct mach *m, uint64_t off, unsigned size) { return pdrv_mem_rd(&m->mmio, m->bar + off, size); }
+static void bar_wr(struct mach *m, uint64_t off, uint64_t v, unsigned size) { pdrv_mem_wr(&m->mmio, m->bar + off, v, size); }
 
 static void find_msix(struct mach *m)
 {

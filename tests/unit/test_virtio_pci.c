@@ -4,6 +4,7 @@
  * ISR, MSI-X masking / pending bits / irqfd routing, ioeventfds following a moved BAR, reset. */
 #include "unit.h"
 #include "vring.h"
+#include "pci_drv.h"
 #include "devices/pci.h"
 #include "virtio/queue.h"
 #include "vmm/bus.h"
@@ -93,29 +94,10 @@ struct pctx {
 	uint32_t mult;
 };
 
-static uint32_t cfg_rd(struct pctx *p, unsigned reg, unsigned size)
-{
-	uint32_t a = 0x80000000u | SLOT << 11 | (reg & 0xfc), v = 0;
-	ck_assert_int_ge(bus_access(&p->pio, 0xcf8, &a, 4, 1), 0);
-	ck_assert_int_ge(bus_access(&p->pio, 0xcfc + (reg & 3), &v, size, 0), 0);
-	return v;
-}
-static void cfg_wr(struct pctx *p, unsigned reg, uint32_t v, unsigned size)
-{
-	uint32_t a = 0x80000000u | SLOT << 11 | (reg & 0xfc);
-	ck_assert_int_ge(bus_access(&p->pio, 0xcf8, &a, 4, 1), 0);
-	ck_assert_int_ge(bus_access(&p->pio, 0xcfc + (reg & 3), &v, size, 1), 0);
-}
-static uint64_t bar_rd(struct pctx *p, uint64_t off, unsigned size)
-{
-	uint64_t v = 0;
-	ck_assert_int_ge(bus_access(&p->mmio, p->bar + off, &v, size, 0), 0);
-	return v;
-}
-static void bar_wr(struct pctx *p, uint64_t off, uint64_t v, unsigned size)
-{
-	ck_assert_int_ge(bus_access(&p->mmio, p->bar + off, &v, size, 1), 0);
-}
+static uint32_t cfg_rd(struct pctx *p, unsigned reg, unsigned size) { return pdrv_cfg_rd(&p->pio, SLOT, reg, size); }
+static void cfg_wr(struct pctx *p, unsigned reg, uint32_t v, unsigned size) { pdrv_cfg_wr(&p->pio, SLOT, reg, v, size); }
+static uint64_t bar_rd(struct pctx *p, uint64_t off, unsigned size) { return pdrv_mem_rd(&p->mmio, p->bar + off, size); }
+static void bar_wr(struct pctx *p, uint64_t off, uint64_t v, unsigned size) { pdrv_mem_wr(&p->mmio, p->bar + off, v, size); }
 
 /* the four virtio structures and MSI-X, found the way a driver finds them */
 static void find_caps(struct pctx *p)
