@@ -391,8 +391,14 @@ static int dev_load(struct virtio_dev *vd, struct state_reader *r, int apply)
 			virtio_dev_reg_changed_locked(vd);
 	}
 	pthread_mutex_unlock(&vd->reg_lock);
-	if (!e) /* outside reg_lock: a PCI transport takes the host's lock, which nests outside it */
+	/* outside reg_lock, and installed outside vd->lock: a PCI transport takes the host's lock and
+	 * remaps BARs on the bus, whose dispatch may lead to both (the device is paused meanwhile) */
+	if (apply)
+		pthread_mutex_unlock(&vd->lock);
+	if (!e)
 		e = vd->tops->state_load(vd, r, apply);
+	if (apply)
+		pthread_mutex_lock(&vd->lock);
 	if (!e && vd->ops->state_load)
 		e = vd->ops->state_load(vd, r, apply);
 	return e ? e : state_reader_done(r);

@@ -25,6 +25,7 @@ START_TEST(blk_round_trip)
 	uint8_t *p = st_save(&virtio_state_ops, virtio_blk_dev(a.blk), &n);
 
 	bsetup_disk(&b, 0, 1, 0, a.disk); /* the same disk, as shared storage; its driver ran */
+	ck_assert_int_eq(virtio_dev_pause(virtio_blk_dev(b.blk)), 0); /* RAM comes in while it is still */
 	memcpy(b.ram.buf, a.ram.buf, RAM);
 	b.r = a.r;
 	b.r.ram = &b.ram;
