@@ -405,74 +405,68 @@ START_TEST(registry_round_trip_and_refusals)
 }
 END_TEST
 
+/* Opens the stream w built and loads it into a registry of obj alone; the result, why filled in. */
+static int load_into(struct state_writer *w, const struct state_ops *ops, void *obj, char *why)
+{
+	size_t n;
+	const uint8_t *b = state_writer_data(w, &n);
+	struct state_stream s;
+	ck_assert_int_eq(state_open(&s, b, n, why, 128), 0);
+	struct state_registry g;
+	state_registry_init(&g);
+	ck_assert_int_eq(state_registry_add(&g, ops, 0, obj), 0);
+	int r = state_registry_load(&g, &s, NULL, why, 128);
+	state_registry_free(&g);
+	return r;
+}
+
+/* A stream of `count` "thing".0 sections at version ver, each a u32 5 and then `extra` zero bytes. */
+static void things(struct state_writer *w, int count, uint32_t ver, unsigned extra)
+{
+	state_writer_init(w);
+	for (int i = 0; i < count; i++) {
+		state_begin(w, "thing", 0, ver);
+		state_put_u32(w, 5);
+		for (unsigned k = 0; k < extra; k++)
+			state_put_u8(w, 0);
+		state_end(w);
+	}
+	ck_assert_int_eq(state_writer_finish(w), 0);
+}
+
 START_TEST(registry_versions_duplicates_bad_values)
 {
 	struct thing src[1] = { { 0xdead, 0 } }, dst = { 7, 0 };
 	struct state_writer w;
 	const uint8_t *b;
-	size_t n = save_things(&w, src, 1, &b);
-	struct state_stream s;
 	char why[128];
-	ck_assert_int_eq(state_open(&s, b, n, why, sizeof(why)), 0);
-	struct state_registry g;
-	state_registry_init(&g);
-	ck_assert_int_eq(state_registry_add(&g, &thing_ops, 0, &dst), 0);
-	ck_assert_int_eq(state_registry_load(&g, &s, NULL, why, sizeof(why)), -EINVAL);
+	save_things(&w, src, 1, &b);
+	ck_assert_int_eq(load_into(&w, &thing_ops, &dst, why), -EINVAL);
 	ck_assert_str_eq(why, "state section thing.0: invalid values");
 	ck_assert_uint_eq(dst.v, 7);
-	state_registry_free(&g);
 	state_writer_free(&w);
 
 	/* version 2 section for a reader of 1..1, then the same under a reader of 1..2 */
-	state_writer_init(&w);
-	state_begin(&w, "thing", 0, 2);
-	state_put_u32(&w, 5);
-	state_put_u8(&w, 0);
-	state_end(&w);
-	ck_assert_int_eq(state_writer_finish(&w), 0);
-	b = state_writer_data(&w, &n);
-	ck_assert_int_eq(state_open(&s, b, n, why, sizeof(why)), 0);
-	state_registry_init(&g);
-	ck_assert_int_eq(state_registry_add(&g, &thing_ops, 0, &dst), 0);
-	ck_assert_int_eq(state_registry_load(&g, &s, NULL, why, sizeof(why)), -EPROTONOSUPPORT);
+	things(&w, 1, 2, 1);
+	ck_assert_int_eq(load_into(&w, &thing_ops, &dst, why), -EPROTONOSUPPORT);
 	ck_assert_str_eq(why, "state section thing.0 has version 2, this kvmini reads 1..1");
-	state_registry_free(&g);
 	static const struct state_ops thing2 = { "thing", 2, 1, thing_save, thing_load };
-	state_registry_init(&g);
-	ck_assert_int_eq(state_registry_add(&g, &thing2, 0, &dst), 0);
-	ck_assert_int_eq(state_registry_load(&g, &s, NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(load_into(&w, &thing2, &dst, why), 0);
 	ck_assert_uint_eq(dst.v, 5);
-	state_registry_free(&g);
 	state_writer_free(&w);
 
 	/* the same section twice */
-	state_writer_init(&w);
-	for (int i = 0; i < 2; i++) {
-		state_begin(&w, "thing", 0, 1);
-		state_put_u32(&w, 5);
-		state_end(&w);
-	}
-	ck_assert_int_eq(state_writer_finish(&w), 0);
-	b = state_writer_data(&w, &n);
-	ck_assert_int_eq(state_open(&s, b, n, why, sizeof(why)), 0);
-	state_registry_init(&g);
-	ck_assert_int_eq(state_registry_add(&g, &thing_ops, 0, &dst), 0);
-	ck_assert_int_eq(state_registry_load(&g, &s, NULL, why, sizeof(why)), -EBADMSG);
+	things(&w, 2, 1, 0);
+	ck_assert_int_eq(load_into(&w, &thing_ops, &dst, why), -EBADMSG);
 	ck_assert_str_eq(why, "state stream has section thing.0 twice");
-	/* a payload longer than the load reads */
 	state_writer_free(&w);
-	state_writer_init(&w);
-	state_begin(&w, "thing", 0, 1);
-	state_put_u64(&w, 5);
-	state_end(&w);
-	ck_assert_int_eq(state_writer_finish(&w), 0);
-	b = state_writer_data(&w, &n);
-	ck_assert_int_eq(state_open(&s, b, n, why, sizeof(why)), 0);
-	ck_assert_int_eq(state_registry_load(&g, &s, NULL, why, sizeof(why)), -EBADMSG);
+	/* a payload longer than the load reads */
+	things(&w, 1, 1, 4);
+	ck_assert_int_eq(load_into(&w, &thing_ops, &dst, why), -EBADMSG);
 	ck_assert_str_eq(why, "state section thing.0: payload malformed");
-	state_registry_free(&g);
 	state_writer_free(&w);
 
+	struct state_registry g;
 	state_registry_init(&g);
 	static const struct state_ops bad_id = { "Bad", 1, 1, thing_save, thing_load };
 	static const struct state_ops bad_ver = { "ok", 1, 2, thing_save, thing_load };
