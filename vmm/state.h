@@ -32,6 +32,13 @@
  * value as if the guest had written it (indexes, sizes, ring addresses within guest RAM) and leaves
  * the device unchanged when it fails. Devices with I/O in flight must be drained (stopped) before
  * save; their save functions say so.
+ *
+ * A machine registers its parts in one fixed order (state_registry_add) and saves them in it. On
+ * save: vCPUs stopped, every virtio device virtio_dev_pause'd (drains what is in flight, whose
+ * completions write guest RAM), then device sections, then the final copy of RAM. On restore:
+ * guest RAM in place first (ring addresses are checked against it), the KVM irqchip before the
+ * devices (loads re-drive their interrupt lines), then state_registry_load, then
+ * virtio_dev_resume on each virtio device, then the vCPUs.
  */
 #ifndef KVMINI_STATE_H
 #define KVMINI_STATE_H
