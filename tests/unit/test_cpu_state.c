@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vCPU and VM state on the real /dev/kvm: a tiny guest (tests/guest/counter.S) counts on a port in
+ * one VM, its vCPU and VM state are saved, a second VM with a copy of its RAM is restored from them
+ * and must go on with the next number, its TSC and kvmclock not behind. The state read back from
+ * the restored vCPU must equal what was saved. Without a usable /dev/kvm the suite says so with a
+ * skip line; the no-KVM refusals are in test_cpu_state_fits.c. */
+#include "unit.h"
+#include "firmware/linux.h"
+#include "vmm/cpuid.h"
+#include "vmm/kvm.h"
+#include "vmm/vcpu.h"
+#include "vmm/vcpu_state.h"
+#include "vmm/vm.h"
+#include "vmm/vm_state.h"
+
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GUEST "build/guest/counter.elf"
+#define COUNT_PORT 0x520
+#define STEP_PORT 0x524
+#define TSC_MMIO 0xe0000000ULL
+#define PVCLOCK_GPA 0x300000ULL
+#define RAM (8ULL << 20)
+
+/* offsets in the XSAVE area: XMM3 in the legacy region, XSTATE_BV in the header */
+#define XMM3 (160 + 3 * 16)
+#define XSTATE_BV 512
+union xs {
+	struct kvm_xsave x;
+	uint8_t b[VCPU_ST_XSAVE_MAX];
+};
+
+struct rec {
+	struct vm *vm;
+	uint32_t stop_at; /* the IN at which the port handler itself stops the VM */
+	uint32_t nin;
+	uint32_t first, last, n; /* values the guest wrote to COUNT_PORT */
+	uint64_t tsc_first, tsc_last;
+	uint32_t ntsc;
+};
+
+static void count_write(void *o, uint64_t off, const void *data, unsigned size)
+{
+	struct rec *r = o;
+	uint32_t v = 0;
+	memcpy(&v, data, size < 4 ? size : 4);
+	if (!r->n)
+		r->first = v;
+	r->last = v;
+	r->n++;
+}
+
+/* The step the guest adds: 1, but STOP_STEP on the IN that stops the VM. That stop comes while an
+ * exit is being handled, so the IN is still incomplete in KVM: vcpu_state_save must finish it or
+ * the value is lost (a kick during KVM_RUN would leave nothing pending). */
+#define STOP_STEP 7
+static void step_read(void *o, uint64_t off, void *data, unsigned size)
+{
+	struct rec *r = o;
+	uint32_t v = ++r->nin == r->stop_at ? STOP_STEP : 1;
+	memcpy(data, &v, size < 4 ? size : 4);
+	if (r->nin == r->stop_at)
+		vm_request_stop(r->vm, VM_STOP_USER);
+	__atomic_store_n(&r->nin, r->nin, __ATOMIC_RELEASE);
+}
+
+static void tsc_write(void *o, uint64_t off, const void *data, unsigned size)
+{
+	struct rec *r = o;
+	uint64_t v = 0;
+	memcpy(&v, data, size < 8 ? size : 8);
+	if (!r->ntsc)
+		r->tsc_first = v;
+	r->tsc_last = v;
+	r->ntsc++;
+}
+
+static void no_read(void *o, uint64_t off, void *data, unsigned size)
+{
+	memset(data, 0xff, size);
+}
+
+static void no_write(void *o, uint64_t off, const void *data, unsigned size)
+{
+}
+
+static const struct bus_ops count_ops = { .read = no_read, .write = count_write };
+static const struct bus_ops step_ops = { .read = step_read, .write = no_write };
+static const struct bus_ops tsc_ops = { .read = no_read, .write = tsc_write };
+
+struct machine {
+	struct vm vm;
+	struct vcpus vs;
+	struct rec rec;
+};
+
+static void machine_up(struct machine *m, struct kvm *kvm)
+{
+	memset(m, 0, sizeof(*m));
+	const char *why = NULL;
+	struct vm_mem_cfg mc = { .size = RAM };
+	ck_assert_int_eq(vm_create(&m->vm, kvm, &mc, &why), 0);
+	m->rec.vm = &m->vm;
+	ck_assert_int_ge(bus_register(&m->vm.pio, COUNT_PORT, 4, &count_ops, &m->rec, "count"), 0);
+	ck_assert_int_ge(bus_register(&m->vm.pio, STEP_PORT, 4, &step_ops, &m->rec, "step"), 0);
+	ck_assert_int_ge(bus_register(&m->vm.mmio, TSC_MMIO, 8, &tsc_ops, &m->rec, "tsc"), 0);
+	struct cpuid_cfg cc = { .ncpus = 1, .mode = CPUID_MODE_DEFAULT, .host_is_pvm = kvm->is_pvm };
+	ck_assert_int_eq(vcpus_create(&m->vs, &m->vm, 1, &cc, 0, &why), 0);
+}
+
+static void machine_down(struct machine *m)
+{
+	vcpus_destroy(&m->vs);
+	vm_destroy(&m->vm);
+}
+
+/* Runs the vCPU until its n-th IN, where the port handler stops the VM (20 s at most). */
+static void run_for(struct machine *m, uint32_t n)
+{
+	m->rec.stop_at = n;
+	atomic_store(&m->vm.stop_reason, VM_STOP_NONE);
+	m->vs.v[0].run->immediate_exit = 0; /* the stop kick left it set */
+	ck_assert_int_eq(vcpus_start(&m->vs), 0);
+	for (int i = 0; i < 20000 && __atomic_load_n(&m->rec.nin, __ATOMIC_ACQUIRE) < n; i++)
+		usleep(1000);
+	vm_request_stop(&m->vm, VM_STOP_USER);
+	vcpus_join(&m->vs);
+	ck_assert_uint_eq(m->rec.nin, n);
+	ck_assert_int_eq(atomic_load(&m->vm.stop_reason), VM_STOP_USER); /* not an error stop */
+}
+
+static uint8_t *load_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s missing (make guests)", path);
+	static uint8_t buf[1 << 16];
+	*len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return buf;
+}
+
+static uint64_t kvmclock_now(struct vm *vm)
+{
+	struct kvm_clock_data c = { 0 };
+	ck_assert_int_eq(ioctl(vm->fd, KVM_GET_CLOCK, &c), 0);
+	return c.clock;
+}
+
+/* pvclock_vcpu_time_info.system_time: the guest-visible kvmclock base KVM last wrote */
+static uint64_t pvclock_system_time(struct vm *vm)
+{
+	uint64_t v = 0;
+	ck_assert_int_eq(gmem_read64(&vm->mem, PVCLOCK_GPA + 16, &v), 0);
+	return v;
+}
+
+static void assert_same_state(const struct vcpu_state *a, const struct vcpu_state *b)
+{
+	ck_assert_uint_eq(a->have, b->have);
+	ck_assert_int_eq(memcmp(&a->regs, &b->regs, sizeof(a->regs)), 0);
+	ck_assert_int_eq(memcmp(&a->sregs, &b->sregs, sizeof(a->sregs)), 0);
+	ck_assert_int_eq(memcmp(&a->sregs2, &b->sregs2, sizeof(a->sregs2)), 0);
+	ck_assert_uint_eq(a->xsave_len, b->xsave_len);
+	ck_assert_int_eq(memcmp(a->xsave_bytes, b->xsave_bytes, a->xsave_len), 0);
+	ck_assert_int_eq(memcmp(&a->xcrs, &b->xcrs, sizeof(a->xcrs)), 0);
+	ck_assert_int_eq(memcmp(&a->debugregs, &b->debugregs, sizeof(a->debugregs)), 0);
+	ck_assert_int_eq(memcmp(&a->mp_state, &b->mp_state, sizeof(a->mp_state)), 0);
+	ck_assert_int_eq(memcmp(&a->events, &b->events, sizeof(a->events)), 0);
+	ck_assert_int_eq(memcmp(&a->lapic, &b->lapic, sizeof(a->lapic)), 0);
+	ck_assert_uint_eq(a->tsc_deadline, b->tsc_deadline);
+	ck_assert_uint_eq(a->tsc_khz, b->tsc_khz);
+	ck_assert_uint_eq(a->ncpuid, b->ncpuid);
+	ck_assert_int_eq(memcmp(a->cpuid, b->cpuid, a->ncpuid * sizeof(a->cpuid[0])), 0);
+	ck_assert_uint_eq(a->nmsrs, b->nmsrs);
+	for (uint32_t i = 0; i < a->nmsrs; i++) {
+		ck_assert_uint_eq(a->msrs[i].index, b->msrs[i].index);
+		if (a->msrs[i].index == MSR_IA32_TSC) /* it counts on: not behind is all one can ask */
+			ck_assert_uint_ge(b->msrs[i].data, a->msrs[i].data);
+		else
+			ck_assert_msg(a->msrs[i].data == b->msrs[i].data, "MSR %#x: saved %#llx, read back %#llx",
+				      a->msrs[i].index, (unsigned long long)a->msrs[i].data,
+				      (unsigned long long)b->msrs[i].data);
+	}
+}
+
+START_TEST(guest_continues_after_restore)
+{
+	struct kvm kvm;
+	const char *cwhy = NULL;
+	char why[160] = "";
+	ck_assert_int_eq(kvm_open(&kvm, "/dev/kvm", &cwhy), 0);
+	struct vcpu_host *h = calloc(1, sizeof(*h));
+	struct vcpu_state *st = calloc(1, sizeof(*st)), *back = calloc(1, sizeof(*back));
+	struct vm_state *vst = calloc(1, sizeof(*vst));
+	struct machine *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	ck_assert_int_eq(vcpu_host_probe(kvm.fd, h, why, sizeof(why)), 0);
+
+	machine_up(a, &kvm);
+	size_t len;
+	const uint8_t *elf = load_file(GUEST, &len);
+	struct boot_image img = { .kernel = elf, .kernel_len = len };
+	struct boot_entry e;
+	ck_assert_int_eq(linux_load(&a->vm.mem, &img, &e, &cwhy), 0);
+	ck_assert_int_eq(vcpu_boot_setup(&a->vs.v[0], &e), 0);
+	/* values the guest never touches, so only a working save/restore carries them over */
+	struct kvm_debugregs dr = { .db = { 0x1000, 0x2000 }, .dr6 = 0xffff0ff0, .dr7 = 0x400 };
+	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_DEBUGREGS, &dr), 0);
+	/* through XSAVE with XSTATE_BV's SSE bit: KVM_SET_FPU leaves that bit alone, and the XMM
+	 * registers it set read back as zero once the vCPU has run (measured) */
+	union xs xs;
+	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_GET_XSAVE, &xs.x), 0);
+	memset(xs.b + XMM3, 0xa5, 16);
+	xs.b[XSTATE_BV] |= 3; /* x87 and SSE hold values */
+	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_XSAVE, &xs.x), 0);
+
+	run_for(a, 2000);
+	uint32_t last = a->rec.last;
+	ck_assert_uint_eq(a->rec.first, 1);
+	ck_assert_uint_eq(a->rec.n, 1999); /* the 2000th IN stopped it before its OUT */
+	ck_assert_uint_eq(last, 1999);
+	ck_assert_int_eq(vcpu_state_save(a->vs.v[0].fd, a->vs.v[0].run, h, st, why, sizeof(why)), 0);
+	ck_assert_int_eq(vm_state_save(&a->vm, vst, why, sizeof(why)), 0);
+	uint64_t clock_a = kvmclock_now(&a->vm), pv_a = pvclock_system_time(&a->vm);
+	ck_assert_uint_eq(st->regs.r12, last);
+	ck_assert_uint_eq(st->regs.rax & 0xffffffff, STOP_STEP); /* the pending IN was completed */
+	ck_assert_uint_ne(st->have & VCPU_ST_REQUIRED, 0);
+
+	machine_up(b, &kvm);
+	memcpy(b->vm.mem.r[0].hva, a->vm.mem.r[0].hva, a->vm.mem.r[0].size);
+	ck_assert_int_eq(vm_state_restore(&b->vm, vst, VM_CLOCK_ADVANCE, why, sizeof(why)), 0);
+	int ret = vcpu_state_restore(b->vs.v[0].fd, h, st, why, sizeof(why));
+	ck_assert_msg(ret == 0, "restore: %s", why);
+	ck_assert_int_eq(vcpu_state_save(b->vs.v[0].fd, b->vs.v[0].run, h, back, why, sizeof(why)), 0);
+	assert_same_state(st, back);
+	ck_assert_uint_ge(kvmclock_now(&b->vm), clock_a);
+
+	run_for(b, 2000);
+	ck_assert_uint_eq(b->rec.n, 2000); /* it resumed at the OUT after the 2000th IN */
+	ck_assert_uint_eq(b->rec.first, last + STOP_STEP);
+	ck_assert_uint_eq(b->rec.last, last + STOP_STEP + b->rec.n - 1);
+	ck_assert_uint_ge(b->rec.tsc_first, a->rec.tsc_last);
+	ck_assert_uint_ge(kvmclock_now(&b->vm), clock_a);
+	ck_assert_uint_ge(pvclock_system_time(&b->vm), pv_a);
+	union xs xb;
+	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_XSAVE, &xb.x), 0);
+	ck_assert_int_eq(memcmp(xb.b + XMM3, xs.b + XMM3, 16), 0);
+
+	machine_down(a);
+	machine_down(b);
+	free(h), free(st), free(back), free(vst), free(a), free(b);
+	kvm_close(&kvm);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("cpu_state");
+	TCase *tc = tcase_create("kvm");
+	tcase_set_timeout(tc, 90);
+	struct kvm kvm;
+	const char *why = NULL;
+	if (kvm_open(&kvm, "/dev/kvm", &why) < 0) {
+		dprintf(1, "skip - cpu_state: /dev/kvm: %s\n", why ? why : "cannot open");
+	} else {
+		kvm_close(&kvm);
+		tcase_add_test(tc, guest_continues_after_restore);
+	}
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN
