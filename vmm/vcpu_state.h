@@ -3,7 +3,7 @@
  * fits a host, and write it back into a fresh vCPU in the order KVM needs (CPUID, TSC frequency,
  * registers, XSAVE, XCRs, special registers, MSRs, MP state, LAPIC, TSC deadline, events, debug
  * registers). Each piece KVM may lack is gated on its capability; `have` records what was saved, so
- * a restore never silently leaves a piece at its reset value. The stream encoding is vcpu_state_enc.c. */
+ * a restore never silently leaves a piece at its reset value. The stream encoding is vmm/state_kvm.h. */
 #ifndef KVMINI_VCPU_STATE_H
 #define KVMINI_VCPU_STATE_H
 #include <linux/kvm.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The VM-wide state KVM holds for kvmini: the in-kernel PICs and IOAPIC, the PIT, kvmclock and the
  * interrupt routing table vm.c installed. Read from a VM whose vCPUs are stopped, checked without
- * ioctls, written into a fresh VM. The stream encoding is in vm_state_enc.c. */
+ * ioctls, written into a fresh VM. The stream encoding is vmm/state_kvm.h. */
 #ifndef KVMINI_VM_STATE_H
 #define KVMINI_VM_STATE_H
 #include <linux/kvm.h>

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vCPU and VM state on the real /dev/kvm: a tiny guest (tests/guest/counter.S) counts on a port in
- * one VM, its vCPU and VM state are saved, a second VM with a copy of its RAM is restored from them
- * and must go on with the next number, its TSC and kvmclock not behind. The state read back from
- * the restored vCPU must equal what was saved. Without a usable /dev/kvm the suite says so with a
- * skip line; the no-KVM refusals are in test_cpu_state_fits.c. */
+ * one VM, its vCPU and VM state are saved into a state stream, a second VM with a copy of its RAM
+ * is restored from the parsed stream and must go on from its last number, its TSC and kvmclock not
+ * behind. The state read back from the restored vCPU must equal what was saved. Without a usable
+ * /dev/kvm the suite says so with a skip line; the refusals that need no KVM are in
+ * test_state_kvm.c. */
 #include "unit.h"
 #include "firmware/linux.h"
 #include "vmm/cpuid.h"
 #include "vmm/kvm.h"
+#include "vmm/state_kvm.h"
 #include "vmm/vcpu.h"
 #include "vmm/vcpu_state.h"
 #include "vmm/vm.h"
@@ -185,6 +187,53 @@ static void assert_same_state(const struct vcpu_state *a, const struct vcpu_stat
 	}
 }
 
+static void through_stream(const struct vcpu_state *st, const struct vm_state *vst, struct vcpu_state *st2,
+			   struct vm_state *vst2)
+{
+	struct state_writer w;
+	state_writer_init(&w);
+	state_begin(&w, STATE_CPU_ID, 0, STATE_CPU_VERSION);
+	state_cpu_put(&w, st);
+	state_end(&w);
+	state_begin(&w, STATE_VM_ID, 0, STATE_VM_VERSION);
+	state_vm_put(&w, vst);
+	state_end(&w);
+	ck_assert_int_eq(state_writer_finish(&w), 0);
+	size_t len;
+	const uint8_t *buf = state_writer_data(&w, &len);
+	struct state_stream s;
+	struct state_section sec;
+	char why[160] = "";
+	ck_assert_int_eq(state_open(&s, buf, len, why, sizeof(why)), 0);
+	ck_assert_int_eq(state_next(&s, &sec), 1);
+	ck_assert_str_eq(sec.id, STATE_CPU_ID);
+	int ret = state_cpu_get(st2, &sec.r, sec.version, why, sizeof(why));
+	ck_assert_msg(ret == 0, "cpu section: %s", why);
+	ck_assert_int_eq(state_next(&s, &sec), 1);
+	ck_assert_str_eq(sec.id, STATE_VM_ID);
+	ret = state_vm_get(vst2, &sec.r, sec.version, why, sizeof(why));
+	ck_assert_msg(ret == 0, "vm section: %s", why);
+	ck_assert_int_eq(state_next(&s, &sec), 0);
+	state_writer_free(&w);
+}
+
+static void assert_same_vm_state(const struct vm_state *a, const struct vm_state *b)
+{
+	ck_assert_uint_eq(a->have, b->have);
+	ck_assert_int_eq(memcmp(a->chip, b->chip, sizeof(a->chip)), 0);
+	ck_assert_int_eq(memcmp(&a->pit, &b->pit, sizeof(a->pit)), 0);
+	ck_assert_uint_eq(a->clock.clock, b->clock.clock);
+	ck_assert_uint_eq(a->clock.flags, b->clock.flags);
+	ck_assert_uint_eq(a->clock.realtime, b->clock.realtime);
+	ck_assert_uint_eq(a->nroutes, b->nroutes);
+	for (uint32_t i = 0; i < a->nroutes; i++) {
+		ck_assert_uint_eq(a->routes[i].gsi, b->routes[i].gsi);
+		ck_assert_uint_eq(a->routes[i].type, b->routes[i].type);
+		ck_assert_uint_eq(a->routes[i].u.irqchip.irqchip, b->routes[i].u.irqchip.irqchip);
+		ck_assert_uint_eq(a->routes[i].u.irqchip.pin, b->routes[i].u.irqchip.pin);
+	}
+}
+
 START_TEST(guest_continues_after_restore)
 {
 	struct kvm kvm;
@@ -227,10 +276,17 @@ START_TEST(guest_continues_after_restore)
 	ck_assert_uint_eq(st->regs.rax & 0xffffffff, STOP_STEP); /* the pending IN was completed */
 	ck_assert_uint_ne(st->have & VCPU_ST_REQUIRED, 0);
 
+	/* through the stream and back */
+	struct vcpu_state *st2 = calloc(1, sizeof(*st2));
+	struct vm_state *vst2 = calloc(1, sizeof(*vst2));
+	through_stream(st, vst, st2, vst2);
+	ck_assert_int_eq(memcmp(st, st2, sizeof(*st)), 0);
+	assert_same_vm_state(vst, vst2);
+
 	machine_up(b, &kvm);
 	memcpy(b->vm.mem.r[0].hva, a->vm.mem.r[0].hva, a->vm.mem.r[0].size);
-	ck_assert_int_eq(vm_state_restore(&b->vm, vst, VM_CLOCK_ADVANCE, why, sizeof(why)), 0);
-	int ret = vcpu_state_restore(b->vs.v[0].fd, h, st, why, sizeof(why));
+	ck_assert_int_eq(vm_state_restore(&b->vm, vst2, VM_CLOCK_ADVANCE, why, sizeof(why)), 0);
+	int ret = vcpu_state_restore(b->vs.v[0].fd, h, st2, why, sizeof(why));
 	ck_assert_msg(ret == 0, "restore: %s", why);
 	ck_assert_int_eq(vcpu_state_save(b->vs.v[0].fd, b->vs.v[0].run, h, back, why, sizeof(why)), 0);
 	assert_same_state(st, back);
@@ -249,7 +305,7 @@ START_TEST(guest_continues_after_restore)
 
 	machine_down(a);
 	machine_down(b);
-	free(h), free(st), free(back), free(vst), free(a), free(b);
+	free(h), free(st), free(back), free(vst), free(st2), free(vst2), free(a), free(b);
 	kvm_close(&kvm);
 }
 END_TEST
