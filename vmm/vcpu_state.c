@@ -63,17 +63,20 @@ int vcpu_host_probe(int kvm_fd, struct vcpu_host *h, char *why, size_t whylen)
 		return -ENOTSUP;
 	}
 
-	/* the index list comes with a count header, like struct kvm_msr_list */
-	struct {
-		struct kvm_msr_list l;
-		uint32_t idx[VCPU_ST_MAX_MSRS];
-	} ml = { .l.nmsrs = VCPU_ST_MAX_MSRS };
-	if (ioctl(kvm_fd, KVM_GET_MSR_INDEX_LIST, &ml) < 0)
-		return fail(why, whylen, -errno,
-			    errno == E2BIG ? "KVM_GET_MSR_INDEX_LIST (more MSRs than kvmini keeps)"
-					   : "KVM_GET_MSR_INDEX_LIST");
-	h->nmsrs = ml.l.nmsrs;
-	memcpy(h->msrs, ml.l.indices, h->nmsrs * sizeof(h->msrs[0]));
+	struct kvm_msr_list *ml = calloc(1, sizeof(*ml) + VCPU_ST_MAX_MSRS * sizeof(ml->indices[0]));
+	if (!ml)
+		return fail(why, whylen, -ENOMEM, "MSR index list");
+	ml->nmsrs = VCPU_ST_MAX_MSRS;
+	if (ioctl(kvm_fd, KVM_GET_MSR_INDEX_LIST, ml) < 0) {
+		int err = errno;
+		free(ml);
+		return fail(why, whylen, -err,
+			    err == E2BIG ? "KVM_GET_MSR_INDEX_LIST (more MSRs than kvmini keeps)"
+					 : "KVM_GET_MSR_INDEX_LIST");
+	}
+	h->nmsrs = ml->nmsrs;
+	memcpy(h->msrs, ml->indices, h->nmsrs * sizeof(h->msrs[0]));
+	free(ml);
 
 	struct kvm_cpuid2 *sup = NULL;
 	int ret = cpuid_get_supported(kvm_fd, &sup);
@@ -90,62 +93,63 @@ int vcpu_host_probe(int kvm_fd, struct vcpu_host *h, char *why, size_t whylen)
 	return 0;
 }
 
+/* KVM_GET_MSRS or KVM_SET_MSRS on n entries (read back into out, if not NULL). Returns how many
+ * KVM handled (it stops at the first it refuses), or -errno. */
+static int msrs_ioctl(int fd, unsigned long req, const struct kvm_msr_entry *in, uint32_t n,
+		      struct kvm_msr_entry *out)
+{
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(*in));
+	if (!m)
+		return -ENOMEM;
+	m->nmsrs = n;
+	memcpy(m->entries, in, n * sizeof(*in));
+	int got = ioctl(fd, req, m);
+	int ret = got < 0 ? -errno : got;
+	if (out && got > 0)
+		memcpy(out, m->entries, (size_t)got * sizeof(*in));
+	free(m);
+	return ret;
+}
+
 /* KVM_GET_MSRS answers how many it read, stopping at the first MSR it refuses: drop that one and
  * ask again, so the set kept is the one this vCPU reads (the TSC deadline goes separately). */
 static int save_msrs(int fd, const struct vcpu_host *h, struct vcpu_state *st)
 {
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e[VCPU_ST_MAX_MSRS];
-	} b;
-	memset(&b, 0, sizeof(b));
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < h->nmsrs; i++) {
 		if (h->msrs[i] != MSR_IA32_TSC_DEADLINE)
-			b.e[n++].index = h->msrs[i];
+			st->msrs[n++] = (struct kvm_msr_entry){ .index = h->msrs[i] };
 	}
 	for (;;) {
-		b.m.nmsrs = n;
-		int got = ioctl(fd, KVM_GET_MSRS, &b);
+		int got = msrs_ioctl(fd, KVM_GET_MSRS, st->msrs, n, st->msrs);
 		if (got < 0)
-			return -errno;
+			return got;
 		if ((uint32_t)got >= n)
 			break;
-		memmove(&b.e[got], &b.e[got + 1], (n - (uint32_t)got - 1) * sizeof(b.e[0]));
+		memmove(&st->msrs[got], &st->msrs[got + 1], (n - (uint32_t)got - 1) * sizeof(st->msrs[0]));
 		n--;
 	}
 	st->nmsrs = n;
-	memcpy(st->msrs, b.e, n * sizeof(b.e[0]));
 	return 0;
 }
 
 static int get_msr(int fd, uint32_t index, uint64_t *val)
 {
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e;
-	} b = { .m.nmsrs = 1, .e.index = index };
-	int got = ioctl(fd, KVM_GET_MSRS, &b);
+	struct kvm_msr_entry e = { .index = index };
+	int got = msrs_ioctl(fd, KVM_GET_MSRS, &e, 1, &e);
 	if (got < 0)
-		return -errno;
+		return got;
 	if (got != 1)
 		return -EIO;
-	*val = b.e.data;
+	*val = e.data;
 	return 0;
 }
 
 static int set_msrs(int fd, const struct kvm_msr_entry *e, uint32_t n, uint32_t *failed)
 {
-	struct {
-		struct kvm_msrs m;
-		struct kvm_msr_entry e[VCPU_ST_MAX_MSRS];
-	} b;
-	memset(&b, 0, sizeof(b));
-	b.m.nmsrs = n;
-	memcpy(b.e, e, n * sizeof(e[0]));
-	int got = ioctl(fd, KVM_SET_MSRS, &b);
+	int got = msrs_ioctl(fd, KVM_SET_MSRS, e, n, NULL);
 	if (got < 0)
-		return -errno;
+		return got;
 	if ((uint32_t)got < n) {
 		*failed = e[got].index;
 		return -EINVAL;
@@ -166,24 +170,30 @@ static int complete_exit(int fd, struct kvm_run *run)
 	return ret == -EINTR ? 0 : ret == 0 ? -EIO : ret;
 }
 
-static int get_cpuid(int fd, struct kvm_cpuid_entry2 *out, uint32_t *n)
+/* KVM_SET_CPUID2 of the n entries in, or (in NULL) KVM_GET_CPUID2 into out and *nout. 0 or -errno. */
+static int cpuid_ioctl(int fd, const struct kvm_cpuid_entry2 *in, uint32_t n, struct kvm_cpuid_entry2 *out,
+		       uint32_t *nout)
 {
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 e[VCPU_ST_MAX_CPUID];
-	} cb = { .c.nent = VCPU_ST_MAX_CPUID };
-	if (ioctl(fd, KVM_GET_CPUID2, &cb) < 0)
-		return -errno;
-	*n = cb.c.nent;
-	memcpy(out, cb.e, cb.c.nent * sizeof(cb.e[0]));
-	return 0;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + VCPU_ST_MAX_CPUID * sizeof(c->entries[0]));
+	if (!c)
+		return -ENOMEM;
+	c->nent = in ? n : VCPU_ST_MAX_CPUID;
+	if (in)
+		memcpy(c->entries, in, n * sizeof(*in));
+	int ret = ioctl(fd, in ? KVM_SET_CPUID2 : KVM_GET_CPUID2, c) < 0 ? -errno : 0;
+	if (!in && !ret) {
+		*nout = c->nent;
+		memcpy(out, c->entries, c->nent * sizeof(*out));
+	}
+	free(c);
+	return ret;
 }
 
 int vcpu_target_read(int fd, const struct vcpu_host *h, struct vcpu_target *t)
 {
 	int khz = h->get_tsc_khz ? ioctl(fd, KVM_GET_TSC_KHZ, 0) : 0;
 	t->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
-	return get_cpuid(fd, t->cpuid, &t->ncpuid);
+	return cpuid_ioctl(fd, NULL, 0, t->cpuid, &t->ncpuid);
 }
 
 #define GET(piece, req, field, what)                                                                        \
@@ -201,7 +211,7 @@ int vcpu_state_save(int fd, struct kvm_run *run, const struct vcpu_host *h, stru
 	if (ret)
 		return fail(why, whylen, ret, "KVM_RUN to complete the last exit");
 
-	ret = get_cpuid(fd, st->cpuid, &st->ncpuid);
+	ret = cpuid_ioctl(fd, NULL, 0, st->cpuid, &st->ncpuid);
 	if (ret)
 		return fail(why, whylen, ret, "KVM_GET_CPUID2");
 	st->have |= VCPU_ST_BIT(VCPU_ST_CPUID);
@@ -217,9 +227,9 @@ int vcpu_state_save(int fd, struct kvm_run *run, const struct vcpu_host *h, stru
 	if (h->xsave) {
 		st->xsave_len = h->xsave_size;
 		if (h->xsave2)
-			GET(VCPU_ST_XSAVE, KVM_GET_XSAVE2, &st->xsave, "KVM_GET_XSAVE2");
+			GET(VCPU_ST_XSAVE, KVM_GET_XSAVE2, st->xsave_bytes, "KVM_GET_XSAVE2");
 		else
-			GET(VCPU_ST_XSAVE, KVM_GET_XSAVE, &st->xsave, "KVM_GET_XSAVE");
+			GET(VCPU_ST_XSAVE, KVM_GET_XSAVE, st->xsave_bytes, "KVM_GET_XSAVE");
 	} else {
 		GET(VCPU_ST_FPU, KVM_GET_FPU, &st->fpu, "KVM_GET_FPU");
 	}
@@ -281,14 +291,9 @@ int vcpu_state_restore(int fd, const struct vcpu_host *h, const struct vcpu_stat
 	free(t);
 	if (ret)
 		return ret;
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 e[VCPU_ST_MAX_CPUID];
-	} cb;
-	memset(&cb, 0, sizeof(cb));
-	cb.c.nent = st->ncpuid;
-	memcpy(cb.e, st->cpuid, st->ncpuid * sizeof(cb.e[0]));
-	SET(VCPU_ST_CPUID, KVM_SET_CPUID2, &cb, "KVM_SET_CPUID2");
+	ret = cpuid_ioctl(fd, st->cpuid, st->ncpuid, NULL, NULL);
+	if (ret)
+		return fail(why, whylen, ret, "KVM_SET_CPUID2");
 	if ((st->have & VCPU_ST_BIT(VCPU_ST_TSC_KHZ)) && h->get_tsc_khz) {
 		/* same rate: nothing to scale (and a host without TSC scaling refuses lower rates) */
 		if (cur_khz != st->tsc_khz && ioctl(fd, KVM_SET_TSC_KHZ, (unsigned long)st->tsc_khz) < 0)
@@ -297,14 +302,11 @@ int vcpu_state_restore(int fd, const struct vcpu_host *h, const struct vcpu_stat
 	SET(VCPU_ST_REGS, KVM_SET_REGS, &st->regs, "KVM_SET_REGS");
 	if (st->have & VCPU_ST_BIT(VCPU_ST_XSAVE)) {
 		/* KVM_SET_XSAVE reads the host's whole area: a shorter saved one is zero-padded */
-		static_assert(sizeof(st->xsave_bytes) >= VCPU_ST_XSAVE_MIN, "xsave buffer");
-		union {
-			struct kvm_xsave x;
-			uint8_t b[VCPU_ST_XSAVE_MAX];
-		} xb;
-		memset(&xb, 0, sizeof(xb));
-		memcpy(xb.b, st->xsave_bytes, st->xsave_len);
-		if (ioctl(fd, KVM_SET_XSAVE, &xb.x) < 0)
+		static_assert(sizeof(st->xsave_bytes) >= sizeof(struct kvm_xsave), "xsave buffer");
+		_Alignas(64) uint8_t xb[VCPU_ST_XSAVE_MAX];
+		memset(xb, 0, sizeof(xb));
+		memcpy(xb, st->xsave_bytes, st->xsave_len);
+		if (ioctl(fd, KVM_SET_XSAVE, xb) < 0)
 			return fail(why, whylen, -errno, "KVM_SET_XSAVE");
 	}
 	SET(VCPU_ST_FPU, KVM_SET_FPU, &st->fpu, "KVM_SET_FPU");

@@ -61,10 +61,7 @@ struct vcpu_state {
 	uint32_t tsc_khz;
 	struct kvm_regs regs;
 	uint32_t xsave_len; /* bytes of xsave that are meaningful */
-	union {
-		struct kvm_xsave xsave; /* a 4096-byte header; the area may be longer */
-		uint8_t xsave_bytes[VCPU_ST_XSAVE_MAX];
-	};
+	_Alignas(64) uint8_t xsave_bytes[VCPU_ST_XSAVE_MAX]; /* struct kvm_xsave, possibly longer */
 	struct kvm_fpu fpu;
 	struct kvm_xcrs xcrs;
 	struct kvm_sregs sregs;

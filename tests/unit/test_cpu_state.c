@@ -29,9 +29,8 @@
 /* offsets in the XSAVE area: XMM3 in the legacy region, XSTATE_BV in the header */
 #define XMM3 (160 + 3 * 16)
 #define XSTATE_BV 512
-union xs {
-	struct kvm_xsave x;
-	uint8_t b[VCPU_ST_XSAVE_MAX];
+struct xs {
+	_Alignas(64) uint8_t b[VCPU_ST_XSAVE_MAX];
 };
 
 struct rec {
@@ -258,11 +257,11 @@ START_TEST(guest_continues_after_restore)
 	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_DEBUGREGS, &dr), 0);
 	/* through XSAVE with XSTATE_BV's SSE bit: KVM_SET_FPU leaves that bit alone, and the XMM
 	 * registers it set read back as zero once the vCPU has run (measured) */
-	union xs xs;
-	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_GET_XSAVE, &xs.x), 0);
+	struct xs xs;
+	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_GET_XSAVE, xs.b), 0);
 	memset(xs.b + XMM3, 0xa5, 16);
 	xs.b[XSTATE_BV] |= 3; /* x87 and SSE hold values */
-	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_XSAVE, &xs.x), 0);
+	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_XSAVE, xs.b), 0);
 
 	run_for(a, 2000);
 	uint32_t last = a->rec.last;
@@ -299,8 +298,8 @@ START_TEST(guest_continues_after_restore)
 	ck_assert_uint_ge(b->rec.tsc_first, a->rec.tsc_last);
 	ck_assert_uint_ge(kvmclock_now(&b->vm), clock_a);
 	ck_assert_uint_ge(pvclock_system_time(&b->vm), pv_a);
-	union xs xb;
-	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_XSAVE, &xb.x), 0);
+	struct xs xb;
+	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_XSAVE, xb.b), 0);
 	ck_assert_int_eq(memcmp(xb.b + XMM3, xs.b + XMM3, 16), 0);
 
 	machine_down(a);
