@@ -129,8 +129,7 @@ out:
 	return ret;
 }
 
-int vm_state_restore(struct vm *vm, const struct vm_state *st, enum vm_clock_mode mode, char *why,
-		     size_t whylen)
+int vm_state_restore(struct vm *vm, const struct vm_state *st, char *why, size_t whylen)
 {
 	int ret = vm_state_fits(st, why, whylen);
 	if (ret)
@@ -143,24 +142,25 @@ int vm_state_restore(struct vm *vm, const struct vm_state *st, enum vm_clock_mod
 	struct kvm_pit_state2 pit = st->pit;
 	if (ioctl(vm->fd, KVM_SET_PIT2, &pit) < 0)
 		return fail(why, whylen, -errno, "KVM_SET_PIT2");
-	ret = restore_routes(vm, st, why, whylen);
-	if (ret)
-		return ret;
-	if (st->have & VM_ST_BIT(VM_ST_CLOCK)) {
-		int caps = ioctl(vm->kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_ADJUST_CLOCK);
-		if (caps <= 0) {
-			snprintf(why, whylen, "this host's KVM cannot set kvmclock (no KVM_CAP_ADJUST_CLOCK)");
-			return -ENOTSUP;
-		}
-		/* KVM_SET_CLOCK reads only the realtime flag: it then adds the wall-clock time since
-		 * the stamp (never subtracts); host_tsc is an output only */
-		struct kvm_clock_data c = { .clock = st->clock.clock };
-		if (mode == VM_CLOCK_ADVANCE && (st->clock.flags & KVM_CLOCK_REALTIME) && (caps & KVM_CLOCK_REALTIME)) {
-			c.flags = KVM_CLOCK_REALTIME;
-			c.realtime = st->clock.realtime;
-		}
-		if (ioctl(vm->fd, KVM_SET_CLOCK, &c) < 0)
-			return fail(why, whylen, -errno, "KVM_SET_CLOCK");
+	return restore_routes(vm, st, why, whylen);
+}
+
+int vm_state_restore_clock(struct vm *vm, const struct vm_state *st, enum vm_clock_mode mode, char *why,
+			   size_t whylen)
+{
+	if (!(st->have & VM_ST_BIT(VM_ST_CLOCK)))
+		return 0;
+	int caps = ioctl(vm->kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_ADJUST_CLOCK);
+	if (caps <= 0) {
+		snprintf(why, whylen, "this host's KVM cannot set kvmclock (no KVM_CAP_ADJUST_CLOCK)");
+		return -ENOTSUP;
 	}
-	return 0;
+	/* KVM_SET_CLOCK reads only the realtime flag: it then adds the wall-clock time since the
+	 * stamp (never subtracts); host_tsc is an output only */
+	struct kvm_clock_data c = { .clock = st->clock.clock };
+	if (mode == VM_CLOCK_ADVANCE && (st->clock.flags & KVM_CLOCK_REALTIME) && (caps & KVM_CLOCK_REALTIME)) {
+		c.flags = KVM_CLOCK_REALTIME;
+		c.realtime = st->clock.realtime;
+	}
+	return ioctl(vm->fd, KVM_SET_CLOCK, &c) < 0 ? fail(why, whylen, -errno, "KVM_SET_CLOCK") : 0;
 }

@@ -51,12 +51,19 @@ int vm_state_save(struct vm *vm, struct vm_state *st, char *why, size_t whylen);
 int vm_state_fits(const struct vm_state *st, char *why, size_t whylen);
 
 /*
- * Writes st into a fresh VM (vm_create done, no vCPU run yet), after vm_state_fits. The routing
- * table's IRQCHIP entries are replaced by the saved ones; MSI entries already in vm->routes stay,
- * because each belongs to an irqfd a device (devices/msix.c) owns and re-creates when its state is
- * loaded; the saved MSI entries are validated but not installed. 0, or -errno and why.
+ * Writes the interrupt controllers, the PIT and the routes of st into a fresh VM (vm_create done,
+ * no vCPU run yet), after vm_state_fits; before the vCPUs' states (their LAPICs then meet the
+ * IOAPIC they were saved with). The routing table's IRQCHIP entries are replaced by the saved
+ * ones; MSI entries already in vm->routes stay, because each belongs to an irqfd a device
+ * (devices/msix.c) owns and re-creates when its state is loaded; the saved MSI entries are
+ * validated but not installed. 0, or -errno and why.
  */
-int vm_state_restore(struct vm *vm, const struct vm_state *st, enum vm_clock_mode mode, char *why,
-		     size_t whylen);
+int vm_state_restore(struct vm *vm, const struct vm_state *st, char *why, size_t whylen);
+
+/* Sets kvmclock from st (a no-op without a saved clock): last, after every vCPU's state and just
+ * before the vCPUs run, so that VM_CLOCK_ADVANCE counts the whole time the guest was stopped.
+ * 0, or -errno and why. */
+int vm_state_restore_clock(struct vm *vm, const struct vm_state *st, enum vm_clock_mode mode, char *why,
+			   size_t whylen);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vCPU and VM state on the real /dev/kvm: a tiny guest (tests/guest/counter.S) counts on a port in
- * one VM, its vCPU and VM state are saved into a state stream, a second VM with a copy of its RAM
+ * one VM (its second vCPU waits for SIPI), both vCPUs' and the VM state are saved into a stream, a second VM with a copy of its RAM
  * is restored from the parsed stream and must go on from its last number, its TSC and kvmclock not
  * behind. The state read back from the restored vCPU must equal what was saved. Without a usable
  * /dev/kvm the suite says so with a skip line; the refusals that need no KVM are in
@@ -25,6 +25,7 @@
 #define TSC_MMIO 0xe0000000ULL
 #define PVCLOCK_GPA 0x300000ULL
 #define RAM (8ULL << 20)
+#define NCPU 2 /* the boot vCPU counts; the AP waits for INIT/SIPI */
 
 /* offsets in the XSAVE area: XMM3 in the legacy region, XSTATE_BV in the header */
 #define XMM3 (160 + 3 * 16)
@@ -107,8 +108,8 @@ static void machine_up(struct machine *m, struct kvm *kvm)
 	ck_assert_int_ge(bus_register(&m->vm.pio, COUNT_PORT, 4, &count_ops, &m->rec, "count"), 0);
 	ck_assert_int_ge(bus_register(&m->vm.pio, STEP_PORT, 4, &step_ops, &m->rec, "step"), 0);
 	ck_assert_int_ge(bus_register(&m->vm.mmio, TSC_MMIO, 8, &tsc_ops, &m->rec, "tsc"), 0);
-	struct cpuid_cfg cc = { .ncpus = 1, .mode = CPUID_MODE_DEFAULT, .host_is_pvm = kvm->is_pvm };
-	ck_assert_int_eq(vcpus_create(&m->vs, &m->vm, 1, &cc, 0, &why), 0);
+	struct cpuid_cfg cc = { .ncpus = NCPU, .mode = CPUID_MODE_DEFAULT, .host_is_pvm = kvm->is_pvm };
+	ck_assert_int_eq(vcpus_create(&m->vs, &m->vm, NCPU, &cc, 0, &why), 0);
 }
 
 static void machine_down(struct machine *m)
@@ -122,7 +123,8 @@ static void run_for(struct machine *m, uint32_t n)
 {
 	m->rec.stop_at = n;
 	atomic_store(&m->vm.stop_reason, VM_STOP_NONE);
-	m->vs.v[0].run->immediate_exit = 0; /* the stop kick left it set */
+	for (unsigned i = 0; i < NCPU; i++)
+		m->vs.v[i].run->immediate_exit = 0; /* the stop kick left it set */
 	ck_assert_int_eq(vcpus_start(&m->vs), 0);
 	for (int i = 0; i < 20000 && __atomic_load_n(&m->rec.nin, __ATOMIC_ACQUIRE) < n; i++)
 		usleep(1000);
@@ -186,14 +188,16 @@ static void assert_same_state(const struct vcpu_state *a, const struct vcpu_stat
 	}
 }
 
-static void through_stream(const struct vcpu_state *st, const struct vm_state *vst, struct vcpu_state *st2,
+static void through_stream(struct vcpu_state *const *st, const struct vm_state *vst, struct vcpu_state **st2,
 			   struct vm_state *vst2)
 {
 	struct state_writer w;
 	state_writer_init(&w);
-	state_begin(&w, STATE_CPU_ID, 0, STATE_CPU_VERSION);
-	state_cpu_put(&w, st);
-	state_end(&w);
+	for (unsigned i = 0; i < NCPU; i++) {
+		state_begin(&w, STATE_CPU_ID, i, STATE_CPU_VERSION);
+		state_cpu_put(&w, st[i]);
+		state_end(&w);
+	}
 	state_begin(&w, STATE_VM_ID, 0, STATE_VM_VERSION);
 	state_vm_put(&w, vst);
 	state_end(&w);
@@ -204,10 +208,14 @@ static void through_stream(const struct vcpu_state *st, const struct vm_state *v
 	struct state_section sec;
 	char why[160] = "";
 	ck_assert_int_eq(state_open(&s, buf, len, why, sizeof(why)), 0);
-	ck_assert_int_eq(state_next(&s, &sec), 1);
-	ck_assert_str_eq(sec.id, STATE_CPU_ID);
-	int ret = state_cpu_get(st2, &sec.r, sec.version, why, sizeof(why));
-	ck_assert_msg(ret == 0, "cpu section: %s", why);
+	int ret;
+	for (unsigned i = 0; i < NCPU; i++) {
+		ck_assert_int_eq(state_next(&s, &sec), 1);
+		ck_assert_str_eq(sec.id, STATE_CPU_ID);
+		ck_assert_uint_eq(sec.instance, i);
+		ret = state_cpu_get(st2[i], &sec.r, sec.version, why, sizeof(why));
+		ck_assert_msg(ret == 0, "cpu section: %s", why);
+	}
 	ck_assert_int_eq(state_next(&s, &sec), 1);
 	ck_assert_str_eq(sec.id, STATE_VM_ID);
 	ret = state_vm_get(vst2, &sec.r, sec.version, why, sizeof(why));
@@ -240,8 +248,10 @@ START_TEST(guest_continues_after_restore)
 	char why[160] = "";
 	ck_assert_int_eq(kvm_open(&kvm, "/dev/kvm", &cwhy), 0);
 	struct vcpu_host *h = calloc(1, sizeof(*h));
-	struct vcpu_state *st = calloc(1, sizeof(*st)), *back = calloc(1, sizeof(*back));
-	struct vm_state *vst = calloc(1, sizeof(*vst));
+	struct vcpu_state *st[NCPU], *st2[NCPU], *back = calloc(1, sizeof(*back));
+	for (unsigned i = 0; i < NCPU; i++)
+		st[i] = calloc(1, sizeof(*st[i])), st2[i] = calloc(1, sizeof(*st2[i]));
+	struct vm_state *vst = calloc(1, sizeof(*vst)), *vst2 = calloc(1, sizeof(*vst2));
 	struct machine *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 	ck_assert_int_eq(vcpu_host_probe(kvm.fd, h, why, sizeof(why)), 0);
 
@@ -268,28 +278,38 @@ START_TEST(guest_continues_after_restore)
 	ck_assert_uint_eq(a->rec.first, 1);
 	ck_assert_uint_eq(a->rec.n, 1999); /* the 2000th IN stopped it before its OUT */
 	ck_assert_uint_eq(last, 1999);
-	ck_assert_int_eq(vcpu_state_save(a->vs.v[0].fd, a->vs.v[0].run, h, st, why, sizeof(why)), 0);
+	for (unsigned i = 0; i < NCPU; i++) {
+		int ret = vcpu_state_save(a->vs.v[i].fd, a->vs.v[i].run, h, st[i], why, sizeof(why));
+		ck_assert_msg(ret == 0, "save vCPU %u: %s", i, why);
+	}
 	ck_assert_int_eq(vm_state_save(&a->vm, vst, why, sizeof(why)), 0);
 	uint64_t clock_a = kvmclock_now(&a->vm), pv_a = pvclock_system_time(&a->vm);
-	ck_assert_uint_eq(st->regs.r12, last);
-	ck_assert_uint_eq(st->regs.rax & 0xffffffff, STOP_STEP); /* the pending IN was completed */
-	ck_assert_uint_ne(st->have & VCPU_ST_REQUIRED, 0);
+	ck_assert_uint_eq(st[0]->regs.r12, last);
+	ck_assert_uint_eq(st[0]->regs.rax & 0xffffffff, STOP_STEP); /* the pending IN was completed */
+	ck_assert_uint_eq(st[0]->mp_state.mp_state, KVM_MP_STATE_RUNNABLE);
+	ck_assert_uint_eq(st[1]->mp_state.mp_state, KVM_MP_STATE_UNINITIALIZED); /* the AP never started */
+	ck_assert_uint_eq(vst->clock.flags & KVM_CLOCK_TSC_STABLE, KVM_CLOCK_TSC_STABLE);
 
 	/* through the stream and back */
-	struct vcpu_state *st2 = calloc(1, sizeof(*st2));
-	struct vm_state *vst2 = calloc(1, sizeof(*vst2));
 	through_stream(st, vst, st2, vst2);
-	ck_assert_int_eq(memcmp(st, st2, sizeof(*st)), 0);
+	for (unsigned i = 0; i < NCPU; i++)
+		ck_assert_int_eq(memcmp(st[i], st2[i], sizeof(*st[i])), 0);
 	assert_same_vm_state(vst, vst2);
 
+	/* the restore order: VM devices, every vCPU, the clock last */
 	machine_up(b, &kvm);
 	memcpy(b->vm.mem.r[0].hva, a->vm.mem.r[0].hva, a->vm.mem.r[0].size);
-	ck_assert_int_eq(vm_state_restore(&b->vm, vst2, VM_CLOCK_ADVANCE, why, sizeof(why)), 0);
-	int ret = vcpu_state_restore(b->vs.v[0].fd, h, st2, why, sizeof(why));
-	ck_assert_msg(ret == 0, "restore: %s", why);
-	ck_assert_int_eq(vcpu_state_save(b->vs.v[0].fd, b->vs.v[0].run, h, back, why, sizeof(why)), 0);
-	assert_same_state(st, back);
+	ck_assert_int_eq(vm_state_restore(&b->vm, vst2, why, sizeof(why)), 0);
+	for (unsigned i = 0; i < NCPU; i++) {
+		int ret = vcpu_state_restore(b->vs.v[i].fd, h, st2[i], why, sizeof(why));
+		ck_assert_msg(ret == 0, "restore vCPU %u: %s", i, why);
+	}
+	ck_assert_int_eq(vm_state_restore_clock(&b->vm, vst2, VM_CLOCK_ADVANCE, why, sizeof(why)), 0);
 	ck_assert_uint_ge(kvmclock_now(&b->vm), clock_a);
+	for (unsigned i = 0; i < NCPU; i++) {
+		ck_assert_int_eq(vcpu_state_save(b->vs.v[i].fd, b->vs.v[i].run, h, back, why, sizeof(why)), 0);
+		assert_same_state(st[i], back);
+	}
 
 	run_for(b, 2000);
 	ck_assert_uint_eq(b->rec.n, 2000); /* it resumed at the OUT after the 2000th IN */
@@ -304,7 +324,9 @@ START_TEST(guest_continues_after_restore)
 
 	machine_down(a);
 	machine_down(b);
-	free(h), free(st), free(back), free(vst), free(st2), free(vst2), free(a), free(b);
+	for (unsigned i = 0; i < NCPU; i++)
+		free(st[i]), free(st2[i]);
+	free(h), free(back), free(vst), free(vst2), free(a), free(b);
 	kvm_close(&kvm);
 }
 END_TEST
