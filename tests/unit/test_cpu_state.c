@@ -34,24 +34,28 @@ struct xs {
 	_Alignas(64) uint8_t b[VCPU_ST_XSAVE_MAX];
 };
 
+/* the values the guest wrote to one port or address */
+struct series {
+	uint64_t first, last;
+	uint32_t n;
+};
+
 struct rec {
 	struct vm *vm;
 	uint32_t stop_at; /* the IN at which the port handler itself stops the VM */
 	uint32_t nin;
-	uint32_t first, last, n; /* values the guest wrote to COUNT_PORT */
-	uint64_t tsc_first, tsc_last;
-	uint32_t ntsc;
+	struct series count, tsc; /* COUNT_PORT, TSC_MMIO */
 };
 
-static void count_write(void *o, uint64_t off, const void *data, unsigned size)
+static void series_write(void *o, uint64_t off, const void *data, unsigned size)
 {
-	struct rec *r = o;
-	uint32_t v = 0;
-	memcpy(&v, data, size < 4 ? size : 4);
-	if (!r->n)
-		r->first = v;
-	r->last = v;
-	r->n++;
+	struct series *sr = o;
+	uint64_t v = 0;
+	memcpy(&v, data, size < 8 ? size : 8);
+	if (!sr->n)
+		sr->first = v;
+	sr->last = v;
+	sr->n++;
 }
 
 /* The step the guest adds: 1, but STOP_STEP on the IN that stops the VM. That stop comes while an
@@ -68,17 +72,6 @@ static void step_read(void *o, uint64_t off, void *data, unsigned size)
 	__atomic_store_n(&r->nin, r->nin, __ATOMIC_RELEASE);
 }
 
-static void tsc_write(void *o, uint64_t off, const void *data, unsigned size)
-{
-	struct rec *r = o;
-	uint64_t v = 0;
-	memcpy(&v, data, size < 8 ? size : 8);
-	if (!r->ntsc)
-		r->tsc_first = v;
-	r->tsc_last = v;
-	r->ntsc++;
-}
-
 static void no_read(void *o, uint64_t off, void *data, unsigned size)
 {
 	memset(data, 0xff, size);
@@ -88,9 +81,8 @@ static void no_write(void *o, uint64_t off, const void *data, unsigned size)
 {
 }
 
-static const struct bus_ops count_ops = { .read = no_read, .write = count_write };
+static const struct bus_ops series_ops = { .read = no_read, .write = series_write };
 static const struct bus_ops step_ops = { .read = step_read, .write = no_write };
-static const struct bus_ops tsc_ops = { .read = no_read, .write = tsc_write };
 
 struct machine {
 	struct vm vm;
@@ -105,9 +97,9 @@ static void machine_up(struct machine *m, struct kvm *kvm)
 	struct vm_mem_cfg mc = { .size = RAM };
 	ck_assert_int_eq(vm_create(&m->vm, kvm, &mc, &why), 0);
 	m->rec.vm = &m->vm;
-	ck_assert_int_ge(bus_register(&m->vm.pio, COUNT_PORT, 4, &count_ops, &m->rec, "count"), 0);
+	ck_assert_int_ge(bus_register(&m->vm.pio, COUNT_PORT, 4, &series_ops, &m->rec.count, "count"), 0);
 	ck_assert_int_ge(bus_register(&m->vm.pio, STEP_PORT, 4, &step_ops, &m->rec, "step"), 0);
-	ck_assert_int_ge(bus_register(&m->vm.mmio, TSC_MMIO, 8, &tsc_ops, &m->rec, "tsc"), 0);
+	ck_assert_int_ge(bus_register(&m->vm.mmio, TSC_MMIO, 8, &series_ops, &m->rec.tsc, "tsc"), 0);
 	struct cpuid_cfg cc = { .ncpus = NCPU, .mode = CPUID_MODE_DEFAULT, .host_is_pvm = kvm->is_pvm };
 	ck_assert_int_eq(vcpus_create(&m->vs, &m->vm, NCPU, &cc, 0, &why), 0);
 }
@@ -274,9 +266,9 @@ START_TEST(guest_continues_after_restore)
 	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_XSAVE, xs.b), 0);
 
 	run_for(a, 2000);
-	uint32_t last = a->rec.last;
-	ck_assert_uint_eq(a->rec.first, 1);
-	ck_assert_uint_eq(a->rec.n, 1999); /* the 2000th IN stopped it before its OUT */
+	uint32_t last = a->rec.count.last;
+	ck_assert_uint_eq(a->rec.count.first, 1);
+	ck_assert_uint_eq(a->rec.count.n, 1999); /* the 2000th IN stopped it before its OUT */
 	ck_assert_uint_eq(last, 1999);
 	for (unsigned i = 0; i < NCPU; i++) {
 		int ret = vcpu_state_save(a->vs.v[i].fd, a->vs.v[i].run, h, st[i], why, sizeof(why));
@@ -312,10 +304,10 @@ START_TEST(guest_continues_after_restore)
 	}
 
 	run_for(b, 2000);
-	ck_assert_uint_eq(b->rec.n, 2000); /* it resumed at the OUT after the 2000th IN */
-	ck_assert_uint_eq(b->rec.first, last + STOP_STEP);
-	ck_assert_uint_eq(b->rec.last, last + STOP_STEP + b->rec.n - 1);
-	ck_assert_uint_ge(b->rec.tsc_first, a->rec.tsc_last);
+	ck_assert_uint_eq(b->rec.count.n, 2000); /* it resumed at the OUT after the 2000th IN */
+	ck_assert_uint_eq(b->rec.count.first, last + STOP_STEP);
+	ck_assert_uint_eq(b->rec.count.last, last + STOP_STEP + b->rec.count.n - 1);
+	ck_assert_uint_ge(b->rec.tsc.first, a->rec.tsc.last);
 	ck_assert_uint_ge(kvmclock_now(&b->vm), clock_a);
 	ck_assert_uint_ge(pvclock_system_time(&b->vm), pv_a);
 	struct xs xb;
