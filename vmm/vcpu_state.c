@@ -145,13 +145,15 @@ static int get_msr(int fd, uint32_t index, uint64_t *val)
 	return 0;
 }
 
-static int set_msrs(int fd, const struct kvm_msr_entry *e, uint32_t n, uint32_t *failed)
+/* 0, or -errno and why (naming the MSR KVM stopped at). */
+static int set_msrs(int fd, const struct kvm_msr_entry *e, uint32_t n, char *why, size_t whylen)
 {
 	int got = msrs_ioctl(fd, KVM_SET_MSRS, e, n, NULL);
 	if (got < 0)
-		return got;
+		return fail(why, whylen, got, "KVM_SET_MSRS");
 	if ((uint32_t)got < n) {
-		*failed = e[got].index;
+		snprintf(why, whylen, "KVM_SET_MSRS: this host refuses MSR %#x = %#llx", e[got].index,
+			 (unsigned long long)e[got].data);
 		return -EINVAL;
 	}
 	return 0;
@@ -271,6 +273,29 @@ static void sregs_from_sregs2(struct kvm_sregs *s, const struct kvm_sregs2 *s2)
 	s->apic_base = s2->apic_base;
 }
 
+/* KVM_SET_FPU fills the legacy area but leaves XSTATE_BV alone: on an XSAVE host the x87/SSE
+ * registers it set are then reloaded as their init values (measured: XMM registers read back zero,
+ * through KVM_GET_XSAVE even before the vCPU runs). So there the FPU goes in through the XSAVE
+ * area: its legacy region in FXSAVE layout, with both components marked in use. */
+static int set_fpu_by_xsave(int fd, const struct vcpu_host *h, const struct kvm_fpu *f)
+{
+	_Alignas(64) uint8_t xb[VCPU_ST_XSAVE_MAX];
+	memset(xb, 0, sizeof(xb));
+	if (ioctl(fd, h->xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, xb) < 0)
+		return -errno;
+	memcpy(xb + 0, &f->fcw, 2);
+	memcpy(xb + 2, &f->fsw, 2);
+	xb[4] = f->ftwx; /* the abridged tag word, as in struct kvm_fpu */
+	memcpy(xb + 6, &f->last_opcode, 2);
+	memcpy(xb + 8, &f->last_ip, 8);
+	memcpy(xb + 16, &f->last_dp, 8);
+	memcpy(xb + 24, &f->mxcsr, 4); /* MXCSR_MASK at 28 stays the host's */
+	memcpy(xb + 32, f->fpr, sizeof(f->fpr));
+	memcpy(xb + 160, f->xmm, sizeof(f->xmm));
+	xb[512] |= 3; /* XSTATE_BV: x87, SSE */
+	return ioctl(fd, KVM_SET_XSAVE, xb) < 0 ? -errno : 0;
+}
+
 #define SET(piece, req, field, what)                                                                        \
 	do {                                                                                               \
 		if ((st->have & VCPU_ST_BIT(piece)) && ioctl(fd, req, field) < 0)                          \
@@ -309,7 +334,13 @@ int vcpu_state_restore(int fd, const struct vcpu_host *h, const struct vcpu_stat
 		if (ioctl(fd, KVM_SET_XSAVE, xb) < 0)
 			return fail(why, whylen, -errno, "KVM_SET_XSAVE");
 	}
-	SET(VCPU_ST_FPU, KVM_SET_FPU, &st->fpu, "KVM_SET_FPU");
+	if ((st->have & VCPU_ST_BIT(VCPU_ST_FPU)) && h->xsave) {
+		ret = set_fpu_by_xsave(fd, h, &st->fpu);
+		if (ret)
+			return fail(why, whylen, ret, "KVM_SET_XSAVE (the FPU)");
+	} else {
+		SET(VCPU_ST_FPU, KVM_SET_FPU, &st->fpu, "KVM_SET_FPU");
+	}
 	SET(VCPU_ST_XCRS, KVM_SET_XCRS, &st->xcrs, "KVM_SET_XCRS");
 	SET(VCPU_ST_SREGS, KVM_SET_SREGS, &st->sregs, "KVM_SET_SREGS");
 	if ((st->have & VCPU_ST_BIT(VCPU_ST_SREGS2)) && h->sregs2) {
@@ -320,21 +351,16 @@ int vcpu_state_restore(int fd, const struct vcpu_host *h, const struct vcpu_stat
 		if (ioctl(fd, KVM_SET_SREGS, &s) < 0)
 			return fail(why, whylen, -errno, "KVM_SET_SREGS");
 	}
-	uint32_t bad = 0;
-	ret = (st->have & VCPU_ST_BIT(VCPU_ST_MSRS)) ? set_msrs(fd, st->msrs, st->nmsrs, &bad) : 0;
-	if (ret == -EINVAL && bad) {
-		snprintf(why, whylen, "KVM_SET_MSRS: this host refuses MSR %#x", bad);
-		return ret;
-	}
+	ret = (st->have & VCPU_ST_BIT(VCPU_ST_MSRS)) ? set_msrs(fd, st->msrs, st->nmsrs, why, whylen) : 0;
 	if (ret)
-		return fail(why, whylen, ret, "KVM_SET_MSRS");
+		return ret;
 	SET(VCPU_ST_MP_STATE, KVM_SET_MP_STATE, &st->mp_state, "KVM_SET_MP_STATE");
 	SET(VCPU_ST_LAPIC, KVM_SET_LAPIC, &st->lapic, "KVM_SET_LAPIC");
 	if (st->have & VCPU_ST_BIT(VCPU_ST_TSC_DEADLINE)) {
 		struct kvm_msr_entry e = { .index = MSR_IA32_TSC_DEADLINE, .data = st->tsc_deadline };
-		ret = set_msrs(fd, &e, 1, &bad);
+		ret = set_msrs(fd, &e, 1, why, whylen);
 		if (ret)
-			return fail(why, whylen, ret, "KVM_SET_MSRS (TSC deadline)");
+			return ret;
 	}
 	SET(VCPU_ST_EVENTS, KVM_SET_VCPU_EVENTS, &st->events, "KVM_SET_VCPU_EVENTS");
 	SET(VCPU_ST_DEBUGREGS, KVM_SET_DEBUGREGS, &st->debugregs, "KVM_SET_DEBUGREGS");

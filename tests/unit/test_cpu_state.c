@@ -233,6 +233,27 @@ static void assert_same_vm_state(const struct vm_state *a, const struct vm_state
 	}
 }
 
+/* Loads the counting guest into m's boot vCPU, with an XMM3 and debug registers the guest never
+ * touches (so only a working save/restore carries them over); xs gets the XSAVE area set. */
+static void boot_counter(struct machine *m, struct xs *xs)
+{
+	size_t len;
+	const char *why = NULL;
+	const uint8_t *elf = load_file(GUEST, &len);
+	struct boot_image img = { .kernel = elf, .kernel_len = len };
+	struct boot_entry e;
+	ck_assert_int_eq(linux_load(&m->vm.mem, &img, &e, &why), 0);
+	ck_assert_int_eq(vcpu_boot_setup(&m->vs.v[0], &e), 0);
+	struct kvm_debugregs dr = { .db = { 0x1000, 0x2000 }, .dr6 = 0xffff0ff0, .dr7 = 0x400 };
+	ck_assert_int_eq(ioctl(m->vs.v[0].fd, KVM_SET_DEBUGREGS, &dr), 0);
+	/* through XSAVE with XSTATE_BV's SSE bit: KVM_SET_FPU leaves that bit alone, and the XMM
+	 * registers it set read back as zero once the vCPU has run (measured) */
+	ck_assert_int_eq(ioctl(m->vs.v[0].fd, KVM_GET_XSAVE, xs->b), 0);
+	memset(xs->b + XMM3, 0xa5, 16);
+	xs->b[XSTATE_BV] |= 3; /* x87 and SSE hold values */
+	ck_assert_int_eq(ioctl(m->vs.v[0].fd, KVM_SET_XSAVE, xs->b), 0);
+}
+
 START_TEST(guest_continues_after_restore)
 {
 	struct kvm kvm;
@@ -248,22 +269,8 @@ START_TEST(guest_continues_after_restore)
 	ck_assert_int_eq(vcpu_host_probe(kvm.fd, h, why, sizeof(why)), 0);
 
 	machine_up(a, &kvm);
-	size_t len;
-	const uint8_t *elf = load_file(GUEST, &len);
-	struct boot_image img = { .kernel = elf, .kernel_len = len };
-	struct boot_entry e;
-	ck_assert_int_eq(linux_load(&a->vm.mem, &img, &e, &cwhy), 0);
-	ck_assert_int_eq(vcpu_boot_setup(&a->vs.v[0], &e), 0);
-	/* values the guest never touches, so only a working save/restore carries them over */
-	struct kvm_debugregs dr = { .db = { 0x1000, 0x2000 }, .dr6 = 0xffff0ff0, .dr7 = 0x400 };
-	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_DEBUGREGS, &dr), 0);
-	/* through XSAVE with XSTATE_BV's SSE bit: KVM_SET_FPU leaves that bit alone, and the XMM
-	 * registers it set read back as zero once the vCPU has run (measured) */
 	struct xs xs;
-	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_GET_XSAVE, xs.b), 0);
-	memset(xs.b + XMM3, 0xa5, 16);
-	xs.b[XSTATE_BV] |= 3; /* x87 and SSE hold values */
-	ck_assert_int_eq(ioctl(a->vs.v[0].fd, KVM_SET_XSAVE, xs.b), 0);
+	boot_counter(a, &xs);
 
 	run_for(a, 2000);
 	uint32_t last = a->rec.count.last;
@@ -323,6 +330,54 @@ START_TEST(guest_continues_after_restore)
 }
 END_TEST
 
+/* A state from a host without XSAVE carries the legacy FPU only: restored on an XSAVE host, its
+ * XMM registers must survive the guest's running (KVM_SET_FPU alone would lose them). */
+START_TEST(fpu_only_state_keeps_xmm)
+{
+	struct kvm kvm;
+	const char *cwhy = NULL;
+	char why[160] = "";
+	ck_assert_int_eq(kvm_open(&kvm, "/dev/kvm", &cwhy), 0);
+	struct vcpu_host *h = calloc(1, sizeof(*h));
+	struct vcpu_state *st[NCPU];
+	struct vm_state *vst = calloc(1, sizeof(*vst));
+	struct machine *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	ck_assert_int_eq(vcpu_host_probe(kvm.fd, h, why, sizeof(why)), 0);
+	machine_up(a, &kvm);
+	struct xs xs, xb;
+	boot_counter(a, &xs);
+	run_for(a, 100);
+	for (unsigned i = 0; i < NCPU; i++) {
+		st[i] = calloc(1, sizeof(*st[i]));
+		ck_assert_int_eq(vcpu_state_save(a->vs.v[i].fd, a->vs.v[i].run, h, st[i], why, sizeof(why)), 0);
+		ck_assert_int_eq(ioctl(a->vs.v[i].fd, KVM_GET_FPU, &st[i]->fpu), 0);
+		st[i]->have = (st[i]->have & ~VCPU_ST_BIT(VCPU_ST_XSAVE)) | VCPU_ST_BIT(VCPU_ST_FPU);
+	}
+	ck_assert_int_eq(vm_state_save(&a->vm, vst, why, sizeof(why)), 0);
+	machine_up(b, &kvm);
+	memcpy(b->vm.mem.r[0].hva, a->vm.mem.r[0].hva, a->vm.mem.r[0].size);
+	ck_assert_int_eq(vm_state_restore(&b->vm, vst, why, sizeof(why)), 0);
+	for (unsigned i = 0; i < NCPU; i++)
+		ck_assert_int_eq(vcpu_state_restore(b->vs.v[i].fd, h, st[i], why, sizeof(why)), 0);
+	ck_assert_int_eq(vm_state_restore_clock(&b->vm, vst, VM_CLOCK_CONTINUE, why, sizeof(why)), 0);
+	struct kvm_fpu fb;
+	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_FPU, &fb), 0);
+	ck_assert_int_eq(memcmp(fb.xmm, st[0]->fpu.xmm, sizeof(fb.xmm)), 0);
+	ck_assert_uint_eq(fb.fcw, st[0]->fpu.fcw);
+	ck_assert_uint_eq(fb.mxcsr, st[0]->fpu.mxcsr);
+	run_for(b, 100);
+	ck_assert_uint_eq(b->rec.count.first, a->rec.count.last + STOP_STEP);
+	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_XSAVE, xb.b), 0);
+	ck_assert_int_eq(memcmp(xb.b + XMM3, xs.b + XMM3, 16), 0);
+	machine_down(a);
+	machine_down(b);
+	for (unsigned i = 0; i < NCPU; i++)
+		free(st[i]);
+	free(h), free(vst), free(a), free(b);
+	kvm_close(&kvm);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("cpu_state");
@@ -335,6 +390,7 @@ Suite *make_suite(void)
 	} else {
 		kvm_close(&kvm);
 		tcase_add_test(tc, guest_continues_after_restore);
+		tcase_add_test(tc, fpu_only_state_keeps_xmm);
 	}
 	suite_add_tcase(s, tc);
 	return s;
