@@ -180,14 +180,14 @@ static void assert_same_state(const struct vcpu_state *a, const struct vcpu_stat
 	}
 }
 
-static void through_stream(struct vcpu_state *const *st, const struct vm_state *vst, struct vcpu_state **st2,
+static void through_stream(const struct vcpu_state *st, const struct vm_state *vst, struct vcpu_state *st2,
 			   struct vm_state *vst2)
 {
 	struct state_writer w;
 	state_writer_init(&w);
 	for (unsigned i = 0; i < NCPU; i++) {
 		state_begin(&w, STATE_CPU_ID, i, STATE_CPU_VERSION);
-		state_cpu_put(&w, st[i]);
+		state_cpu_put(&w, &st[i]);
 		state_end(&w);
 	}
 	state_begin(&w, STATE_VM_ID, 0, STATE_VM_VERSION);
@@ -205,7 +205,7 @@ static void through_stream(struct vcpu_state *const *st, const struct vm_state *
 		ck_assert_int_eq(state_next(&s, &sec), 1);
 		ck_assert_str_eq(sec.id, STATE_CPU_ID);
 		ck_assert_uint_eq(sec.instance, i);
-		ret = state_cpu_get(st2[i], &sec.r, sec.version, why, sizeof(why));
+		ret = state_cpu_get(&st2[i], &sec.r, sec.version, why, sizeof(why));
 		ck_assert_msg(ret == 0, "cpu section: %s", why);
 	}
 	ck_assert_int_eq(state_next(&s, &sec), 1);
@@ -254,79 +254,105 @@ static void boot_counter(struct machine *m, struct xs *xs)
 	ck_assert_int_eq(ioctl(m->vs.v[0].fd, KVM_SET_XSAVE, xs->b), 0);
 }
 
+/* What both tests hold: the host, the source machine a, the target b, states saved and parsed. */
+struct pair {
+	struct kvm kvm;
+	struct vcpu_host h;
+	struct machine a, b;
+	struct vcpu_state st[NCPU], st2[NCPU], back;
+	struct vm_state vst, vst2;
+	struct xs xs; /* the XSAVE area a's boot vCPU started with */
+	char why[160];
+};
+
+/* Opens KVM, probes the host, boots the counting guest in a and runs it up to its n-th IN, then
+ * saves every vCPU and the VM into p->st and p->vst. */
+static struct pair *pair_run_and_save(uint32_t n)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	const char *cwhy = NULL;
+	ck_assert_int_eq(kvm_open(&p->kvm, "/dev/kvm", &cwhy), 0);
+	ck_assert_int_eq(vcpu_host_probe(p->kvm.fd, &p->h, p->why, sizeof(p->why)), 0);
+	machine_up(&p->a, &p->kvm);
+	boot_counter(&p->a, &p->xs);
+	run_for(&p->a, n);
+	for (unsigned i = 0; i < NCPU; i++) {
+		int ret = vcpu_state_save(p->a.vs.v[i].fd, p->a.vs.v[i].run, &p->h, &p->st[i], p->why, sizeof(p->why));
+		ck_assert_msg(ret == 0, "save vCPU %u: %s", i, p->why);
+	}
+	ck_assert_int_eq(vm_state_save(&p->a.vm, &p->vst, p->why, sizeof(p->why)), 0);
+	return p;
+}
+
+/* b gets a copy of a's RAM and the states, in the restore order: VM devices, every vCPU, the
+ * clock last. */
+static void pair_restore(struct pair *p, const struct vcpu_state *st, const struct vm_state *vst,
+			 enum vm_clock_mode mode)
+{
+	machine_up(&p->b, &p->kvm);
+	memcpy(p->b.vm.mem.r[0].hva, p->a.vm.mem.r[0].hva, p->a.vm.mem.r[0].size);
+	ck_assert_int_eq(vm_state_restore(&p->b.vm, vst, p->why, sizeof(p->why)), 0);
+	for (unsigned i = 0; i < NCPU; i++) {
+		int ret = vcpu_state_restore(p->b.vs.v[i].fd, &p->h, &st[i], p->why, sizeof(p->why));
+		ck_assert_msg(ret == 0, "restore vCPU %u: %s", i, p->why);
+	}
+	ck_assert_int_eq(vm_state_restore_clock(&p->b.vm, vst, mode, p->why, sizeof(p->why)), 0);
+}
+
+/* After b ran: it went on from a's last number with the value of the IN that stopped a, with the
+ * XMM register a started with. */
+static void pair_check_continued(struct pair *p)
+{
+	ck_assert_uint_eq(p->b.rec.count.first, p->a.rec.count.last + STOP_STEP);
+	ck_assert_uint_eq(p->b.rec.count.last, p->b.rec.count.first + p->b.rec.count.n - 1);
+	struct xs xb;
+	ck_assert_int_eq(ioctl(p->b.vs.v[0].fd, KVM_GET_XSAVE, xb.b), 0);
+	ck_assert_int_eq(memcmp(xb.b + XMM3, p->xs.b + XMM3, 16), 0);
+}
+
+static void pair_down(struct pair *p)
+{
+	machine_down(&p->a);
+	machine_down(&p->b);
+	kvm_close(&p->kvm);
+	free(p);
+}
+
 START_TEST(guest_continues_after_restore)
 {
-	struct kvm kvm;
-	const char *cwhy = NULL;
-	char why[160] = "";
-	ck_assert_int_eq(kvm_open(&kvm, "/dev/kvm", &cwhy), 0);
-	struct vcpu_host *h = calloc(1, sizeof(*h));
-	struct vcpu_state *st[NCPU], *st2[NCPU], *back = calloc(1, sizeof(*back));
-	for (unsigned i = 0; i < NCPU; i++)
-		st[i] = calloc(1, sizeof(*st[i])), st2[i] = calloc(1, sizeof(*st2[i]));
-	struct vm_state *vst = calloc(1, sizeof(*vst)), *vst2 = calloc(1, sizeof(*vst2));
-	struct machine *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
-	ck_assert_int_eq(vcpu_host_probe(kvm.fd, h, why, sizeof(why)), 0);
-
-	machine_up(a, &kvm);
-	struct xs xs;
-	boot_counter(a, &xs);
-
-	run_for(a, 2000);
-	uint32_t last = a->rec.count.last;
-	ck_assert_uint_eq(a->rec.count.first, 1);
-	ck_assert_uint_eq(a->rec.count.n, 1999); /* the 2000th IN stopped it before its OUT */
-	ck_assert_uint_eq(last, 1999);
-	for (unsigned i = 0; i < NCPU; i++) {
-		int ret = vcpu_state_save(a->vs.v[i].fd, a->vs.v[i].run, h, st[i], why, sizeof(why));
-		ck_assert_msg(ret == 0, "save vCPU %u: %s", i, why);
-	}
-	ck_assert_int_eq(vm_state_save(&a->vm, vst, why, sizeof(why)), 0);
-	uint64_t clock_a = kvmclock_now(&a->vm), pv_a = pvclock_system_time(&a->vm);
-	ck_assert_uint_eq(st[0]->regs.r12, last);
-	ck_assert_uint_eq(st[0]->regs.rax & 0xffffffff, STOP_STEP); /* the pending IN was completed */
-	ck_assert_uint_eq(st[0]->mp_state.mp_state, KVM_MP_STATE_RUNNABLE);
-	ck_assert_uint_eq(st[1]->mp_state.mp_state, KVM_MP_STATE_UNINITIALIZED); /* the AP never started */
-	ck_assert_uint_eq(vst->clock.flags & KVM_CLOCK_TSC_STABLE, KVM_CLOCK_TSC_STABLE);
+	struct pair *p = pair_run_and_save(2000);
+	struct vcpu_state *st = p->st;
+	ck_assert_uint_eq(p->a.rec.count.first, 1);
+	ck_assert_uint_eq(p->a.rec.count.n, 1999); /* the 2000th IN stopped it before its OUT */
+	ck_assert_uint_eq(p->a.rec.count.last, 1999);
+	uint64_t clock_a = kvmclock_now(&p->a.vm), pv_a = pvclock_system_time(&p->a.vm);
+	ck_assert_uint_eq(st[0].regs.r12, 1999);
+	ck_assert_uint_eq(st[0].regs.rax & 0xffffffff, STOP_STEP); /* the pending IN was completed */
+	ck_assert_uint_eq(st[0].mp_state.mp_state, KVM_MP_STATE_RUNNABLE);
+	ck_assert_uint_eq(st[1].mp_state.mp_state, KVM_MP_STATE_UNINITIALIZED); /* the AP never started */
+	ck_assert_uint_eq(p->vst.clock.flags & KVM_CLOCK_TSC_STABLE, KVM_CLOCK_TSC_STABLE);
 
 	/* through the stream and back */
-	through_stream(st, vst, st2, vst2);
+	through_stream(st, &p->vst, p->st2, &p->vst2);
 	for (unsigned i = 0; i < NCPU; i++)
-		ck_assert_int_eq(memcmp(st[i], st2[i], sizeof(*st[i])), 0);
-	assert_same_vm_state(vst, vst2);
+		ck_assert_int_eq(memcmp(&st[i], &p->st2[i], sizeof(st[i])), 0);
+	assert_same_vm_state(&p->vst, &p->vst2);
 
-	/* the restore order: VM devices, every vCPU, the clock last */
-	machine_up(b, &kvm);
-	memcpy(b->vm.mem.r[0].hva, a->vm.mem.r[0].hva, a->vm.mem.r[0].size);
-	ck_assert_int_eq(vm_state_restore(&b->vm, vst2, why, sizeof(why)), 0);
+	pair_restore(p, p->st2, &p->vst2, VM_CLOCK_ADVANCE);
+	ck_assert_uint_ge(kvmclock_now(&p->b.vm), clock_a);
 	for (unsigned i = 0; i < NCPU; i++) {
-		int ret = vcpu_state_restore(b->vs.v[i].fd, h, st2[i], why, sizeof(why));
-		ck_assert_msg(ret == 0, "restore vCPU %u: %s", i, why);
-	}
-	ck_assert_int_eq(vm_state_restore_clock(&b->vm, vst2, VM_CLOCK_ADVANCE, why, sizeof(why)), 0);
-	ck_assert_uint_ge(kvmclock_now(&b->vm), clock_a);
-	for (unsigned i = 0; i < NCPU; i++) {
-		ck_assert_int_eq(vcpu_state_save(b->vs.v[i].fd, b->vs.v[i].run, h, back, why, sizeof(why)), 0);
-		assert_same_state(st[i], back);
+		struct vcpu *v = &p->b.vs.v[i];
+		ck_assert_int_eq(vcpu_state_save(v->fd, v->run, &p->h, &p->back, p->why, sizeof(p->why)), 0);
+		assert_same_state(&st[i], &p->back);
 	}
 
-	run_for(b, 2000);
-	ck_assert_uint_eq(b->rec.count.n, 2000); /* it resumed at the OUT after the 2000th IN */
-	ck_assert_uint_eq(b->rec.count.first, last + STOP_STEP);
-	ck_assert_uint_eq(b->rec.count.last, last + STOP_STEP + b->rec.count.n - 1);
-	ck_assert_uint_ge(b->rec.tsc.first, a->rec.tsc.last);
-	ck_assert_uint_ge(kvmclock_now(&b->vm), clock_a);
-	ck_assert_uint_ge(pvclock_system_time(&b->vm), pv_a);
-	struct xs xb;
-	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_XSAVE, xb.b), 0);
-	ck_assert_int_eq(memcmp(xb.b + XMM3, xs.b + XMM3, 16), 0);
-
-	machine_down(a);
-	machine_down(b);
-	for (unsigned i = 0; i < NCPU; i++)
-		free(st[i]), free(st2[i]);
-	free(h), free(back), free(vst), free(vst2), free(a), free(b);
-	kvm_close(&kvm);
+	run_for(&p->b, 2000);
+	ck_assert_uint_eq(p->b.rec.count.n, 2000); /* it resumed at the OUT after the 2000th IN */
+	pair_check_continued(p);
+	ck_assert_uint_ge(p->b.rec.tsc.first, p->a.rec.tsc.last);
+	ck_assert_uint_ge(kvmclock_now(&p->b.vm), clock_a);
+	ck_assert_uint_ge(pvclock_system_time(&p->b.vm), pv_a);
+	pair_down(p);
 }
 END_TEST
 
@@ -334,47 +360,21 @@ END_TEST
  * XMM registers must survive the guest's running (KVM_SET_FPU alone would lose them). */
 START_TEST(fpu_only_state_keeps_xmm)
 {
-	struct kvm kvm;
-	const char *cwhy = NULL;
-	char why[160] = "";
-	ck_assert_int_eq(kvm_open(&kvm, "/dev/kvm", &cwhy), 0);
-	struct vcpu_host *h = calloc(1, sizeof(*h));
-	struct vcpu_state *st[NCPU];
-	struct vm_state *vst = calloc(1, sizeof(*vst));
-	struct machine *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
-	ck_assert_int_eq(vcpu_host_probe(kvm.fd, h, why, sizeof(why)), 0);
-	machine_up(a, &kvm);
-	struct xs xs, xb;
-	boot_counter(a, &xs);
-	run_for(a, 100);
+	struct pair *p = pair_run_and_save(100);
 	for (unsigned i = 0; i < NCPU; i++) {
-		st[i] = calloc(1, sizeof(*st[i]));
-		ck_assert_int_eq(vcpu_state_save(a->vs.v[i].fd, a->vs.v[i].run, h, st[i], why, sizeof(why)), 0);
-		ck_assert_int_eq(ioctl(a->vs.v[i].fd, KVM_GET_FPU, &st[i]->fpu), 0);
-		st[i]->have = (st[i]->have & ~VCPU_ST_BIT(VCPU_ST_XSAVE)) | VCPU_ST_BIT(VCPU_ST_FPU);
+		struct vcpu_state *st = &p->st[i];
+		ck_assert_int_eq(ioctl(p->a.vs.v[i].fd, KVM_GET_FPU, &st->fpu), 0);
+		st->have = (st->have & ~VCPU_ST_BIT(VCPU_ST_XSAVE)) | VCPU_ST_BIT(VCPU_ST_FPU);
 	}
-	ck_assert_int_eq(vm_state_save(&a->vm, vst, why, sizeof(why)), 0);
-	machine_up(b, &kvm);
-	memcpy(b->vm.mem.r[0].hva, a->vm.mem.r[0].hva, a->vm.mem.r[0].size);
-	ck_assert_int_eq(vm_state_restore(&b->vm, vst, why, sizeof(why)), 0);
-	for (unsigned i = 0; i < NCPU; i++)
-		ck_assert_int_eq(vcpu_state_restore(b->vs.v[i].fd, h, st[i], why, sizeof(why)), 0);
-	ck_assert_int_eq(vm_state_restore_clock(&b->vm, vst, VM_CLOCK_CONTINUE, why, sizeof(why)), 0);
+	pair_restore(p, p->st, &p->vst, VM_CLOCK_CONTINUE);
 	struct kvm_fpu fb;
-	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_FPU, &fb), 0);
-	ck_assert_int_eq(memcmp(fb.xmm, st[0]->fpu.xmm, sizeof(fb.xmm)), 0);
-	ck_assert_uint_eq(fb.fcw, st[0]->fpu.fcw);
-	ck_assert_uint_eq(fb.mxcsr, st[0]->fpu.mxcsr);
-	run_for(b, 100);
-	ck_assert_uint_eq(b->rec.count.first, a->rec.count.last + STOP_STEP);
-	ck_assert_int_eq(ioctl(b->vs.v[0].fd, KVM_GET_XSAVE, xb.b), 0);
-	ck_assert_int_eq(memcmp(xb.b + XMM3, xs.b + XMM3, 16), 0);
-	machine_down(a);
-	machine_down(b);
-	for (unsigned i = 0; i < NCPU; i++)
-		free(st[i]);
-	free(h), free(vst), free(a), free(b);
-	kvm_close(&kvm);
+	ck_assert_int_eq(ioctl(p->b.vs.v[0].fd, KVM_GET_FPU, &fb), 0);
+	ck_assert_int_eq(memcmp(fb.xmm, p->st[0].fpu.xmm, sizeof(fb.xmm)), 0);
+	ck_assert_uint_eq(fb.fcw, p->st[0].fpu.fcw);
+	ck_assert_uint_eq(fb.mxcsr, p->st[0].fpu.mxcsr);
+	run_for(&p->b, 100);
+	pair_check_continued(p);
+	pair_down(p);
 }
 END_TEST
 
