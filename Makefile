@@ -65,6 +65,9 @@ build/unit-asan/%: tests/unit/%.c build/libkvmini-asan.a tests/unit/unit.h
 build/unit/test_virtio_blk_aio build/unit-asan/test_virtio_blk_aio build/unit-tsan/test_virtio_blk_aio: \
 	UNIT_LDFLAGS := -Wl,--allow-multiple-definition
 
+# test_cpu_state runs tests/guest/counter.S in two VMs
+build/unit/test_cpu_state build/unit-asan/test_cpu_state: build/guest/counter.elf
+
 build/tsan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TSAN) -c -o $@ $<

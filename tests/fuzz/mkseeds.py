@@ -184,6 +184,28 @@ def options():
     put("fuzz_options", "one-net", b"tap,mac=02:00:00:00:00:01,queues=8")
 
 
+def state_kvm():
+    """fuzz_state_kvm: selector byte, then a "cpu" or "vm" payload (layout: vmm/state_kvm.h)."""
+    def piece(body):
+        return struct.pack("<I", len(body)) + body
+    cpuid = struct.pack("<I", 1) + struct.pack("<IIIIIIII", 1, 0, 0, 0, 0, 0x80202001, 0x0789fbff, 0) + bytes(8)
+    xsave = bytearray(4096)
+    xsave[512] = 3
+    msrs = struct.pack("<I", 2) + struct.pack("<IQ", 0x10, 12345) + struct.pack("<IQ", 0xc0000081, 1 << 48)
+    # CPUID, TSC_KHZ, REGS, XSAVE, XCRS, SREGS2, MSRS, MP_STATE, LAPIC, TSC_DEADLINE, EVENTS, DEBUGREGS
+    have = sum(1 << b for b in (0, 1, 2, 3, 5, 7, 8, 9, 10, 11, 12, 13))
+    xcrs = struct.pack("<II", 1, 0) + struct.pack("<IIQ", 0, 0, 7) + bytes(392 - 24)
+    cpu = (struct.pack("<I", have) + piece(cpuid) + piece(struct.pack("<I", 2000000)) + piece(bytes(144)) +
+           piece(bytes(xsave)) + piece(xcrs) + piece(bytes(320)) + piece(msrs) + piece(struct.pack("<I", 0)) +
+           piece(bytes(1024)) + piece(struct.pack("<Q", 0)) + piece(bytes(64)) + piece(bytes(128)))
+    put("fuzz_state_kvm", "cpu", b"\0" + cpu)
+    routes = struct.pack("<I", 2) + struct.pack("<6I", 4, 1, 0, 2, 4, 0) + struct.pack("<6I", 24, 2, 0, 0xfee00000, 0, 0x41)
+    clock = struct.pack("<QIQQ", 5000000, 4, 77, 0)
+    vm = (struct.pack("<I", 0x3f) + piece(bytes(512)) + piece(bytes(512)) + piece(bytes(512)) + piece(bytes(112)) +
+          piece(clock) + piece(routes))
+    put("fuzz_state_kvm", "vm", b"\1" + vm)
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -192,3 +214,4 @@ if __name__ == "__main__":
     qcow2(kvmini)
     linux()
     options()
+    state_kvm()
