@@ -370,10 +370,10 @@ static void on_error(void *opaque, xmlErrorPtr e)
 	s->err_after_root = s->root_end >= 0;
 	snprintf(s->err_msg, sizeof(s->err_msg), "%s", e->message ? e->message : "not well-formed XML");
 	for (char *p = s->err_msg; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\n')
+		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	size_t n = strlen(s->err_msg);
-	while (n && (s->err_msg[n - 1] == '\n' || s->err_msg[n - 1] == ' '))
+	while (n && s->err_msg[n - 1] == ' ')
 		s->err_msg[--n] = 0;
 }
 
@@ -410,6 +410,8 @@ static int read_doc(const char *buf, size_t len, long line0, xmlDocPtr *doc, siz
 	struct xml_state s = { .root_end = -1 };
 	*doc = NULL;
 	*next = len;
+	if (!len) /* libxml2 makes no context for an empty buffer */
+		return snprintf(err, errlen, "line %ld: Document is empty", line0 + 1), -EINVAL;
 	xmlParserCtxtPtr c = xmlCreateMemoryParserCtxt(buf, (int)len);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
@@ -458,6 +460,22 @@ static long count_lines(const char *p, size_t n)
 	return l;
 }
 
+/* Past blanks and comments between two documents: the second one's XML declaration must be its
+ * first bytes. A comment ends at the first "-->" (XML forbids "--" inside one). */
+static size_t skip_misc(const char *buf, size_t at, size_t len)
+{
+	for (;;) {
+		while (at < len && (buf[at] == ' ' || buf[at] == '\t' || buf[at] == '\r' || buf[at] == '\n'))
+			at++;
+		if (len - at < 4 || memcmp(buf + at, "<!--", 4))
+			return at;
+		const char *end = memmem(buf + at + 4, len - at - 4, "-->", 3);
+		if (!end)
+			return at; /* the parser reports the unfinished comment */
+		at = (size_t)(end - buf) + 3;
+	}
+}
+
 /* One domain from buf[0..len) (a single document: the caller split them). */
 static int parse_one(const char *buf, size_t len, long line0, struct dx *x, struct domain **out)
 {
@@ -467,7 +485,7 @@ static int parse_one(const char *buf, size_t len, long line0, struct dx *x, stru
 	if (r)
 		return r;
 	if (!doc) /* a third document */
-		return snprintf(x->err, x->errlen, "line %ld: more than two documents", line0 + count_lines(buf, next) + 1),
+		return snprintf(x->err, x->errlen, "line %ld: more than two documents", line0 + count_lines(buf, skip_misc(buf, next, len)) + 1),
 		       -EINVAL;
 	struct domain *d = calloc(1, sizeof(*d));
 	if (!d) {
@@ -509,9 +527,7 @@ int domain_parse(const char *buf, size_t len, struct domain *out[2], char *err, 
 	if (!r)
 		r = parse_one(buf, next, 0, &x, &out[0]);
 	if (!r && next < len) {
-		size_t start = next;
-		while (start < len && (buf[start] == ' ' || buf[start] == '\t' || buf[start] == '\r' || buf[start] == '\n'))
-			start++;
+		size_t start = skip_misc(buf, next, len);
 		r = parse_one(buf + start, len - start, count_lines(buf, start), &x, &out[1]);
 	}
 	if (r) {
