@@ -60,6 +60,16 @@ static void attr(FILE *f, const char *name, const char *value)
 	fputc('\'', f);
 }
 
+/* <tag name='value'/> on its own line (nothing when value is NULL) */
+static void empty_el(FILE *f, const char *indent, const char *tag, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "%s<%s", indent, tag);
+	attr(f, name, value);
+	fputs("/>\n", f);
+}
+
 static int gen_uuid(struct domain *d)
 {
 	if (d->has_uuid)
@@ -82,11 +92,8 @@ static void format_disk(FILE *f, const struct dom_disk *k)
 		attr(f, "pool", k->pool);
 		attr(f, "volume", k->volume);
 		fputs("/>\n", f);
-	} else if (k->type != DOM_DISK_VOLUME && k->source) {
-		fputs("      <source", f);
-		attr(f, k->type == DOM_DISK_BLOCK ? "dev" : "file", k->source);
-		fputs("/>\n", f);
-	}
+	} else if (k->type != DOM_DISK_VOLUME)
+		empty_el(f, "      ", "source", k->type == DOM_DISK_BLOCK ? "dev" : "file", k->source);
 	fputs("      <target", f);
 	attr(f, "dev", k->target);
 	fprintf(f, " bus='%s'/>\n", buses[k->bus % 4]);
@@ -98,26 +105,10 @@ static void format_disk(FILE *f, const struct dom_disk *k)
 static void format_net(FILE *f, const struct dom_net *t)
 {
 	fprintf(f, "    <interface type='%s'>\n", t->type == DOM_NET_ETHERNET ? "ethernet" : "bridge");
-	if (t->mac[0]) {
-		fputs("      <mac", f);
-		attr(f, "address", t->mac);
-		fputs("/>\n", f);
-	}
-	if (t->type == DOM_NET_BRIDGE && t->bridge) {
-		fputs("      <source", f);
-		attr(f, "bridge", t->bridge);
-		fputs("/>\n", f);
-	}
-	if (t->tap) {
-		fputs("      <target", f);
-		attr(f, "dev", t->tap);
-		fputs("/>\n", f);
-	}
-	if (t->model) {
-		fputs("      <model", f);
-		attr(f, "type", t->model);
-		fputs("/>\n", f);
-	}
+	empty_el(f, "      ", "mac", "address", t->mac[0] ? t->mac : NULL);
+	empty_el(f, "      ", "source", "bridge", t->type == DOM_NET_BRIDGE ? t->bridge : NULL);
+	empty_el(f, "      ", "target", "dev", t->tap);
+	empty_el(f, "      ", "model", "type", t->model);
 	fputs("    </interface>\n", f);
 }
 
@@ -143,9 +134,9 @@ static void format_devices(FILE *f, const struct domain *d)
 		fputs("/>\n", f);
 	}
 	if (d->video_model) {
-		fputs("    <video>\n      <model", f);
-		attr(f, "type", d->video_model);
-		fputs("/>\n    </video>\n", f);
+		fputs("    <video>\n", f);
+		empty_el(f, "      ", "model", "type", d->video_model);
+		fputs("    </video>\n", f);
 	}
 	fputs("  </devices>\n", f);
 }
@@ -186,11 +177,7 @@ char *domain_format(struct domain *d)
 		fprintf(f, "  <features>\n%s%s  </features>\n", d->acpi ? "    <acpi/>\n" : "", d->apic ? "    <apic/>\n" : "");
 	if (d->cpu_mode != DOM_CPU_DEFAULT)
 		fprintf(f, "  <cpu mode='%s'/>\n", d->cpu_mode == DOM_CPU_HOST_MODEL ? "host-model" : "host-passthrough");
-	if (d->clock_offset) {
-		fputs("  <clock", f);
-		attr(f, "offset", d->clock_offset);
-		fputs("/>\n", f);
-	}
+	empty_el(f, "  ", "clock", "offset", d->clock_offset);
 	fprintf(f, "  <on_poweroff>%s</on_poweroff>\n", actions[d->on_poweroff % 4]);
 	fprintf(f, "  <on_reboot>%s</on_reboot>\n", actions[d->on_reboot % 4]);
 	fprintf(f, "  <on_crash>%s</on_crash>\n", actions[d->on_crash % 4]);
