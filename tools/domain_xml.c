@@ -561,6 +561,7 @@ int domain_parse_file(const char *path, struct domain *out[2], char *err, size_t
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t got = 0;
+	errno = 0; /* a file that shrank reads short without an error: EIO then */
 	while (buf && got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n < 0 && errno == EINTR)
@@ -569,12 +570,12 @@ int domain_parse_file(const char *path, struct domain *out[2], char *err, size_t
 			break;
 		got += (size_t)n;
 	}
-	int e = errno;
+	int e = !buf ? ENOMEM : got < (size_t)st.st_size ? (errno ? errno : EIO) : 0;
 	close(fd);
-	if (!buf || got < (size_t)st.st_size) {
+	if (e) {
 		free(buf);
-		snprintf(err, errlen, "%s", buf ? "short read" : strerror(ENOMEM));
-		return buf ? (e ? -e : -EIO) : -ENOMEM;
+		snprintf(err, errlen, "%s", strerror(e));
+		return -e;
 	}
 	int r = domain_parse(buf, got, out, err, errlen, warn, opaque);
 	free(buf);
