@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <unistd.h>
 
 struct warns {
@@ -569,9 +571,14 @@ START_TEST(run_refuses)
 }
 END_TEST
 
-/* libxml2 itself never writes to stderr, whatever the input */
+static int app_errors;
+static void app_handler(void *opaque, xmlErrorPtr e) { app_errors++; }
+
+/* libxml2 itself never writes to stderr, whatever the input, and the program's own libxml2 error
+ * handler is neither called nor replaced */
 START_TEST(quiet)
 {
+	xmlSetStructuredErrorFunc(&app_errors, app_handler);
 	char path[] = "/tmp/kvmini-domxml-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
@@ -587,6 +594,11 @@ START_TEST(quiet)
 	ck_assert_int_eq(lseek(fd, 0, SEEK_END), 0);
 	close(fd);
 	unlink(path);
+	ck_assert_int_eq(app_errors, 0);
+	ck_assert(xmlStructuredError == app_handler && xmlStructuredErrorContext == &app_errors);
+	xmlFreeDoc(xmlReadMemory("<a>", 3, NULL, NULL, 0));
+	ck_assert_int_gt(app_errors, 0);
+	xmlSetStructuredErrorFunc(NULL, NULL);
 }
 END_TEST
 
