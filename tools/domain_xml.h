@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The domain XML parser's internals, shared by tools/domain_xml.c (libxml2, the document, the
- * top-level elements) and tools/domain_devices.c (<devices>): the parse state, its one error and
- * the warnings (each distinct message once per domain_parse call), and small readers of libxml2
- * nodes. Not an interface for other modules: they use tools/domain.h. */
+/* The domain XML parser's internals, shared by tools/domain_xml.c (libxml2, the documents,
+ * files), tools/domain_elements.c (the elements outside <devices>), tools/domain_devices.c and
+ * tools/domain_nodes.c: the parse state, its one error and the warnings (each distinct message
+ * once per domain_parse call), and small readers of libxml2 nodes. Not an interface for other modules: they use tools/domain.h. */
 #ifndef KVMINI_DOMAIN_XML_H
 #define KVMINI_DOMAIN_XML_H
 #include <libxml/tree.h>
@@ -67,7 +67,8 @@ int dom_parse_u64(const char *s, uint64_t *v);
  * number), -EDOM (unknown unit), -ERANGE (too large). */
 int dom_scale_memory(const char *text, const char *unit, uint64_t *bytes);
 
-/* <devices> (tools/domain_devices.c) */
+/* The <domain> root into x->d (tools/domain_elements.c), <devices> (tools/domain_devices.c) */
+int dx_domain(struct dx *x, const xmlNode *root);
 int dx_devices(struct dx *x, const xmlNode *n);
 
 void dom_disk_clear(struct dom_disk *k);

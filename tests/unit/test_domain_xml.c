@@ -1,63 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libvirt domain XML: every element of the subset parsed into struct domain, memory units, errors
  * with their line numbers, warnings once each, virt-install's two documents, the round trip
- * parse -> format -> parse, and the `kvmini run` arguments (checked with run's own parsers). */
-#include "unit.h"
-#include "tools/domain.h"
-#include "vmm/machine_disk.h"
-#include "vmm/machine_net.h"
-#include "vmm/options.h"
+ * parse -> format -> parse, a quiet libxml2 (test_domain_argv.c has the run arguments). */
+#include "domain_test.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <unistd.h>
-
-struct warns {
-	int n;
-	char msg[32][300];
-};
-
-static void record(void *opaque, const char *msg)
-{
-	struct warns *w = opaque;
-	if (w->n < 32)
-		snprintf(w->msg[w->n], sizeof(w->msg[0]), "%s", msg);
-	w->n++;
-}
-
-static int has_warning(const struct warns *w, const char *s)
-{
-	int k = 0;
-	for (int i = 0; i < w->n && i < 32; i++)
-		k += strstr(w->msg[i], s) != NULL;
-	return k;
-}
-
-static char err[512];
-
-/* parses one document that must be accepted */
-static struct domain *parse_ok(const char *xml, struct warns *w)
-{
-	struct domain *d[2];
-	int r = domain_parse(xml, strlen(xml), d, err, sizeof(err), w ? record : NULL, w);
-	ck_assert_msg(r == 0, "parse failed: %s", err);
-	ck_assert_ptr_null(d[1]);
-	return d[0];
-}
-
-/* a document that must be refused: the error must contain want */
-static void parse_bad(const char *xml, const char *want)
-{
-	struct domain *d[2] = { (void *)1, (void *)1 };
-	err[0] = 0;
-	ck_assert_int_eq(domain_parse(xml, strlen(xml), d, err, sizeof(err), NULL, NULL), -EINVAL);
-	ck_assert_ptr_null(d[0]);
-	ck_assert_ptr_null(d[1]);
-	ck_assert_msg(strstr(err, want), "error '%s' lacks '%s'", err, want);
-	ck_assert_ptr_null(strchr(err, '\n'));
-}
 
 static const char full_xml[] =
 	"<?xml version='1.0'?>\n"
@@ -468,109 +419,6 @@ START_TEST(round_trips)
 }
 END_TEST
 
-static int resolve_calls;
-static int resolve(void *opaque, const char *pool, const char *vol, char *path, size_t len, char *e, size_t elen)
-{
-	resolve_calls++;
-	if (!strcmp(vol, "missing"))
-		return snprintf(e, elen, "volume %s/%s not found", pool, vol), -ENOENT;
-	snprintf(path, len, "%s/%s", (const char *)opaque, vol);
-	return 0;
-}
-
-static const char kernel_xml[] = "<domain type='kvm'><name>kb</name><memory unit='MiB'>768</memory><vcpu>2</vcpu>"
-				 "<os><type arch='x86_64'>hvm</type><kernel>/k/bzImage</kernel><initrd>/k/initrd</initrd>"
-				 "<cmdline>console=ttyS0 quiet</cmdline></os><cpu mode='host-passthrough'/>"
-				 "<on_reboot>destroy</on_reboot><memoryBacking><hugepages/></memoryBacking><devices>"
-				 "<disk type='file'><driver type='qcow2'/><source file='/d/a.qcow2'/><target dev='vda'/></disk>"
-				 "<disk type='volume'><driver type='raw'/><source pool='p' volume='v.img'/><target dev='vdb'/><readonly/></disk>"
-				 "<disk type='block'><source dev='/dev/loop3'/><target dev='vdc' bus='virtio'/></disk>"
-				 "<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/><source bridge='br0'/><model type='virtio'/></interface>"
-				 "<interface type='ethernet'><target dev='tap9'/></interface>"
-				 "<serial type='pty'/><video><model type='none'/></video></devices></domain>";
-
-START_TEST(run_arguments)
-{
-	struct domain *d = parse_ok(kernel_xml, NULL);
-	char **av;
-	int n = domain_argv(d, &av, resolve, "/pool/p", err, sizeof(err));
-	ck_assert_msg(n > 0, "%s", err);
-	static const char *const want[] = { "--name", "kb", "--mem", "768M", "--cpus", "2", "--cpu", "host", "--kernel",
-					    "/k/bzImage", "--initrd", "/k/initrd", "--append", "console=ttyS0 quiet",
-					    "--hugepages", "--no-reboot", "--serial", "pty", "--disk", "/d/a.qcow2,format=qcow2",
-					    "--disk", "/pool/p/v.img,format=raw,readonly", "--disk", "/dev/loop3", "--net",
-					    "tap,mac=52:54:00:aa:bb:cc,bridge=br0", "--net", "tap,ifname=tap9" };
-	ck_assert_int_eq(n, (int)(sizeof(want) / sizeof(want[0])));
-	for (int i = 0; i < n; i++)
-		ck_assert_str_eq(av[i], want[i]);
-	ck_assert_ptr_null(av[n]);
-	/* run's own parsers take every argument */
-	char *run[64] = { "run" };
-	memcpy(run + 1, av, sizeof(char *) * (size_t)n);
-	struct run_opts o;
-	ck_assert_msg(run_opts_parse(&o, n + 1, run, err, sizeof(err)) == 0, "%s", err);
-	ck_assert(o.mem == 768ULL << 20 && o.cpus == 2 && o.cpu_host && o.no_reboot && o.hugepages && o.serial == SERIAL_PTY);
-	ck_assert_uint_eq(o.ndisks, 3);
-	ck_assert_uint_eq(o.nnets, 2);
-	for (unsigned i = 0; i < o.ndisks; i++) {
-		struct disk_spec s;
-		ck_assert_msg(disk_spec_parse(o.disks[i], &s, err, sizeof(err)) == 0, "%s", err);
-	}
-	struct disk_spec s;
-	disk_spec_parse(o.disks[1], &s, err, sizeof(err));
-	ck_assert(s.opts.read_only);
-	for (unsigned i = 0; i < o.nnets; i++) {
-		struct net_spec t;
-		ck_assert_msg(net_spec_parse(o.nets[i], "kb", i, &t, err, sizeof(err)) == 0, "%s", err);
-		if (i == 0) {
-			ck_assert_str_eq(t.bridge, "br0");
-			ck_assert_uint_eq(t.mac[5], 0xcc);
-		} else
-			ck_assert_str_eq(t.ifname, "tap9");
-	}
-	domain_argv_free(av);
-	domain_free(d);
-}
-END_TEST
-
-/* the definition with one piece replaced must be refused by domain_argv with why */
-static void argv_refused(const char *from, const char *to, dom_vol_resolve_fn fn, const char *want)
-{
-	char xml[4096];
-	const char *p = strstr(kernel_xml, from);
-	ck_assert_ptr_nonnull(p);
-	snprintf(xml, sizeof(xml), "%.*s%s%s", (int)(p - kernel_xml), kernel_xml, to, p + strlen(from));
-	struct domain *d = parse_ok(xml, NULL);
-	char **av = (char **)1;
-	int r = domain_argv(d, &av, fn, "/pool/p", err, sizeof(err));
-	ck_assert_msg(r < 0, "accepted: %s", xml);
-	ck_assert_ptr_null(av);
-	ck_assert_msg(strstr(err, want), "error '%s' lacks '%s'", err, want);
-	domain_free(d);
-}
-
-START_TEST(run_refuses)
-{
-	argv_refused("<target dev='vdc' bus='virtio'/>", "<target dev='hdc' bus='ide'/>", resolve,
-		     "kb: disk hdc on bus ide is not supported yet");
-	argv_refused("<target dev='vdc' bus='virtio'/>", "<target dev='sdc' bus='sata'/>", resolve, "bus sata");
-	argv_refused("<target dev='vdc' bus='virtio'/>", "<target dev='sdc'/>", resolve, "bus scsi");
-	argv_refused("<disk type='block'>", "<disk type='block' device='cdrom'>", resolve, "kb: cdrom vdc is not supported yet");
-	argv_refused("<serial type='pty'/>", "<graphics type='vnc' port='5919'/>", resolve, "kb: VNC graphics is not supported yet");
-	argv_refused("<serial type='pty'/>", "<controller type='scsi' model='virtio-scsi'/>", resolve, "virtio-scsi controller");
-	argv_refused("<kernel>/k/bzImage</kernel>", "<boot dev='cdrom'/>", resolve,
-		     "kb: booting from a cdrom through firmware (no <os><kernel>) is not supported yet");
-	argv_refused("<kernel>/k/bzImage</kernel>", "", resolve, "booting from a disk through firmware");
-	argv_refused("<interface type='ethernet'>", "<interface type='ethernet'><model type='e1000'/>", resolve,
-		     "NIC model e1000 is not supported yet");
-	argv_refused("<on_reboot>destroy</on_reboot>", "<on_reboot>preserve</on_reboot>", resolve, "on_reboot preserve");
-	argv_refused("<on_reboot>destroy</on_reboot>", "<on_poweroff>restart</on_poweroff>", resolve, "on_poweroff restart");
-	argv_refused("volume='v.img'", "volume='v.img'", NULL, "disk vdb from pool volume p/v.img");
-	argv_refused("volume='v.img'", "volume='missing'", resolve, "kb: disk vdb: volume p/missing not found");
-	argv_refused("/d/a.qcow2", "/d/a,b.qcow2", resolve, "kb: disk vda: a path with ',' cannot be given to kvmini run");
-}
-END_TEST
-
 static int app_errors;
 static void app_handler(void *opaque, xmlErrorPtr e) { app_errors++; }
 
@@ -607,11 +455,11 @@ START_TEST(from_file)
 	char path[] = "/tmp/kvmini-domxml-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, kernel_xml, strlen(kernel_xml)), (ssize_t)strlen(kernel_xml));
+	ck_assert_int_eq(write(fd, full_xml, strlen(full_xml)), (ssize_t)strlen(full_xml));
 	close(fd);
 	struct domain *d[2];
 	ck_assert_int_eq(domain_parse_file(path, d, err, sizeof(err), NULL, NULL), 0);
-	ck_assert_str_eq(d[0]->name, "kb");
+	ck_assert_str_eq(d[0]->name, "full-1");
 	domain_free(d[0]);
 	unlink(path);
 	ck_assert_int_eq(domain_parse_file(path, d, err, sizeof(err), NULL, NULL), -ENOENT);
@@ -632,8 +480,6 @@ Suite *make_suite(void)
 	tcase_add_test(tc, warnings_once);
 	tcase_add_test(tc, two_documents);
 	tcase_add_test(tc, round_trips);
-	tcase_add_test(tc, run_arguments);
-	tcase_add_test(tc, run_refuses);
 	tcase_add_test(tc, quiet);
 	tcase_add_test(tc, from_file);
 	suite_add_tcase(s, tc);
