@@ -86,6 +86,11 @@ build/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
 
+# the domain XML test driver links the library
+build/tools/domxml-tool: tests/tools/domxml-tool.c build/libkvmini.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libkvmini.a $(LIBS)
+
 unit: $(UNITBIN) $(ASANBIN) $(TOOLS)
 guests: $(GUESTBIN)
 

@@ -48,7 +48,7 @@ struct domain {
 	int has_uuid;
 	char *title, *description;
 	uint64_t memory; /* bytes (<memory> with its unit; libvirt's default unit is KiB) */
-	uint64_t current_memory; /* bytes; 0: absent (same as memory) */
+	uint64_t current_memory; /* bytes; 0: absent or not below memory (parsed as 0 then) */
 	unsigned vcpus;
 	/* <os> */
 	char *os_arch, *os_machine; /* <type arch= machine=>: kept for dumpxml */
@@ -72,19 +72,26 @@ struct domain {
 	char *video_model; /* <video><model type=> */
 };
 
-/* Diagnostics while parsing: warnings (an element kvmini does not implement, named once each) and
- * the one error line. The callback gets the text without a "kvmini: " prefix. */
+/* Diagnostics while parsing: warnings (an element or attribute value kvmini does not implement,
+ * named once per message in a domain_parse call; also what is kept but not emulated, e.g. <video>)
+ * and the one error line. Both read "line N: ..." without a "kvmini: " prefix, e.g.
+ * "line 31: <controller type='usb'>: not supported by kvmini, ignored". */
 typedef void (*dom_warn_fn)(void *opaque, const char *msg);
 
 /* Parses one or two domain documents from buf (virt-install --print-xml prints an install pass
- * then the final pass, concatenated). *out[0] is the first, *out[1] the second or NULL. Returns 0,
- * or -EINVAL with a one-line reason in err ("line 12: ..." for XML that is not well formed, or what
- * is missing/invalid); nothing is allocated on error. warn may be NULL. */
+ * then the final pass, concatenated). out[0] is the first, out[1] the second or NULL; the one to
+ * define is out[1] when there are two (the final pass). Fields absent from the XML get libvirt's
+ * defaults (vcpus 1, on_reboot restart, on_poweroff/on_crash destroy, vnc_port -1). Returns 0, or
+ * -EINVAL (-ENOMEM) with a one-line reason in err ("line 12: ..." both for XML that is not well
+ * formed and for what is missing or invalid); nothing is allocated on error. warn may be NULL.
+ * The input is untrusted: no DTD (a DOCTYPE is refused), no entities, no network, at most 1 MiB. */
 int domain_parse(const char *buf, size_t len, struct domain *out[2], char *err, size_t errlen, dom_warn_fn warn,
 		 void *opaque);
-/* Reads path and parses it as above; err is prefixed with nothing (the caller names the file). */
+/* Reads path and parses it as above; err is prefixed with nothing (the caller names the file):
+ * "No such file or directory", "line 3: ...". */
 int domain_parse_file(const char *path, struct domain *out[2], char *err, size_t errlen, dom_warn_fn warn,
 		      void *opaque);
+/* Frees d's strings and d itself (a struct from domain_parse); NULL is fine. */
 void domain_free(struct domain *d);
 
 /* The XML for d (malloc'd, NUL-terminated), libvirt's layout; NULL without memory. A missing uuid
@@ -96,10 +103,15 @@ char *domain_format(struct domain *d);
 typedef int (*dom_vol_resolve_fn)(void *opaque, const char *pool, const char *vol, char *path, size_t len,
 				  char *err, size_t errlen);
 
-/* The `kvmini run` arguments for d (after "run"): --name, --mem, --cpus, --kernel..., disks, nets.
- * Volumes go through resolve (NULL: a volume disk is an error). Returns argc with *argv malloc'd
- * (NULL-terminated; free with domain_argv_free), or -errno with a reason in err: something run
- * cannot do yet (e.g. a cdrom on ide before that bus exists) is an error here, never dropped. */
+/* The `kvmini run` arguments for d (after "run"; the caller adds --definition, --daemonize):
+ * --name, --mem, --cpus, [--cpu host], --kernel, [--initrd], [--append], [--hugepages],
+ * [--no-reboot], [--serial pty], then --disk and --net per device. No <serial>/<console> gives
+ * no --serial (run's default). Volumes go through resolve (NULL: a volume disk is an error).
+ * Returns argc with *argv malloc'd (NULL-terminated; free with domain_argv_free), or -errno with
+ * a one-line reason in err: what run cannot do yet is -EOPNOTSUPP, "NAME: cdrom hdc is not
+ * supported yet" (cdroms, ide/sata/scsi buses, virtio-scsi, VNC, firmware boot without <kernel>,
+ * non-virtio NICs, on_poweroff other than destroy, on_reboot preserve/rename-restart), never
+ * dropped; a failed resolve or a disk path with ',' is "NAME: disk vda: why". */
 int domain_argv(const struct domain *d, char ***argv, dom_vol_resolve_fn resolve, void *opaque, char *err,
 		size_t errlen);
 void domain_argv_free(char **argv);

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* struct domain as `kvmini run` arguments (vmm/options.c's syntax; --disk and --net as
+ * vmm/machine_disk.c and vmm/machine_net.c parse them). What the definition asks for and run cannot
+ * do yet is an error naming it, never left out: "<name>: <what> is not supported yet". */
+#include "tools/domain.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARGV_MAX (2 * (DOM_MAX_DISKS + DOM_MAX_NETS) + 24)
+
+struct args {
+	char **v;
+	int n;
+	int oom;
+};
+
+static void add(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct args *a, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0 || a->n >= ARGV_MAX) {
+		if (r >= 0)
+			free(s);
+		a->oom = 1;
+		return;
+	}
+	a->v[a->n++] = s;
+}
+
+static int unsupported(char *err, size_t errlen, const struct domain *d, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int unsupported(char *err, size_t errlen, const struct domain *d, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s: %s is not supported yet", d->name ? d->name : "domain", what);
+	return -EOPNOTSUPP;
+}
+
+/* run's --mem takes a size with K/M/G suffixes */
+static void add_mem(struct args *a, uint64_t bytes)
+{
+	if (bytes % (1ULL << 30) == 0)
+		add(a, "%lluG", (unsigned long long)(bytes >> 30));
+	else if (bytes % (1ULL << 20) == 0)
+		add(a, "%lluM", (unsigned long long)(bytes >> 20));
+	else
+		add(a, "%lluK", (unsigned long long)(bytes >> 10));
+}
+
+static const char *const bus_names[] = { "virtio", "scsi", "ide", "sata" };
+static const char *const action_names[] = { "destroy", "restart", "preserve", "rename-restart" };
+
+/* what run cannot do yet, before anything is resolved */
+static int check_supported(const struct domain *d, char *err, size_t errlen)
+{
+	/* the parser takes x86_64 and i686 only: kvmini's x86-64 vCPU runs both, and run's kernel
+	 * loader refuses a kernel without a 64-bit entry with its own message */
+	if (!d->kernel)
+		return unsupported(err, errlen, d, "booting from %s through firmware (no <os><kernel>)",
+				   d->nboot && d->boot[0] == DOM_BOOT_CDROM ? "a cdrom" : d->nboot && d->boot[0] == DOM_BOOT_NETWORK ? "the network" : "a disk");
+	for (unsigned i = 0; i < d->ndisks; i++) {
+		const struct dom_disk *k = &d->disks[i];
+		if (k->device == DOM_DEV_CDROM)
+			return unsupported(err, errlen, d, "cdrom %s", k->target ? k->target : "");
+		if (k->bus != DOM_BUS_VIRTIO)
+			return unsupported(err, errlen, d, "disk %s on bus %s", k->target ? k->target : "", bus_names[k->bus % 4]);
+	}
+	if (d->virtio_scsi)
+		return unsupported(err, errlen, d, "the virtio-scsi controller");
+	for (unsigned i = 0; i < d->nnets; i++)
+		if (d->nets[i].model && strcmp(d->nets[i].model, "virtio"))
+			return unsupported(err, errlen, d, "NIC model %s", d->nets[i].model);
+	if (d->graphics_vnc)
+		return unsupported(err, errlen, d, "VNC graphics");
+	if (d->on_poweroff != DOM_ACT_DESTROY)
+		return unsupported(err, errlen, d, "on_poweroff %s", action_names[d->on_poweroff % 4]);
+	if (d->on_reboot != DOM_ACT_RESTART && d->on_reboot != DOM_ACT_DESTROY)
+		return unsupported(err, errlen, d, "on_reboot %s", action_names[d->on_reboot % 4]);
+	return 0;
+}
+
+static int add_disk(struct args *a, const struct domain *d, const struct dom_disk *k, dom_vol_resolve_fn resolve,
+		    void *opaque, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	const char *p = k->source;
+	if (k->type == DOM_DISK_VOLUME) {
+		if (!resolve)
+			return unsupported(err, errlen, d, "disk %s from pool volume %s/%s here", k->target, k->pool, k->volume);
+		char why[200] = "";
+		int r = resolve(opaque, k->pool, k->volume, path, sizeof(path), why, sizeof(why));
+		if (r) {
+			snprintf(err, errlen, "%s: disk %s: %s", d->name, k->target, why[0] ? why : strerror(-r));
+			return r < 0 ? r : -EINVAL;
+		}
+		p = path;
+	}
+	/* run's --disk splits at the first comma */
+	if (!p || !p[0] || strchr(p, ',')) {
+		snprintf(err, errlen, "%s: disk %s: %s", d->name, k->target,
+			 p && p[0] ? "a path with ',' cannot be given to kvmini run" : "no source");
+		return -EINVAL;
+	}
+	add(a, "--disk");
+	add(a, "%s%s%s", p, k->fmt == DOM_FMT_RAW ? ",format=raw" : k->fmt == DOM_FMT_QCOW2 ? ",format=qcow2" : "",
+	    k->readonly ? ",readonly" : "");
+	return 0;
+}
+
+static void add_net(struct args *a, const struct dom_net *t)
+{
+	char opts[128] = "";
+	size_t n = 0;
+	if (t->tap)
+		n += (size_t)snprintf(opts + n, sizeof(opts) - n, ",ifname=%s", t->tap);
+	if (t->mac[0] && n < sizeof(opts))
+		n += (size_t)snprintf(opts + n, sizeof(opts) - n, ",mac=%s", t->mac);
+	if (t->type == DOM_NET_BRIDGE && t->bridge && n < sizeof(opts))
+		snprintf(opts + n, sizeof(opts) - n, ",bridge=%s", t->bridge);
+	add(a, "--net");
+	add(a, "tap%s", opts);
+}
+
+int domain_argv(const struct domain *d, char ***argv, dom_vol_resolve_fn resolve, void *opaque, char *err,
+		size_t errlen)
+{
+	*argv = NULL;
+	if (!d->name) {
+		snprintf(err, errlen, "domain: no name");
+		return -EINVAL;
+	}
+	int r = check_supported(d, err, errlen);
+	if (r)
+		return r;
+	struct args a = { .v = calloc(ARGV_MAX + 1, sizeof(char *)) };
+	if (!a.v)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	add(&a, "--name");
+	add(&a, "%s", d->name);
+	add(&a, "--mem");
+	add_mem(&a, d->memory);
+	add(&a, "--cpus");
+	add(&a, "%u", d->vcpus ? d->vcpus : 1);
+	if (d->cpu_mode != DOM_CPU_DEFAULT) { /* host-model: the closest kvmini has is the host's CPUID */
+		add(&a, "--cpu");
+		add(&a, "host");
+	}
+	add(&a, "--kernel");
+	add(&a, "%s", d->kernel);
+	if (d->initrd) {
+		add(&a, "--initrd");
+		add(&a, "%s", d->initrd);
+	}
+	if (d->cmdline) {
+		add(&a, "--append");
+		add(&a, "%s", d->cmdline);
+	}
+	if (d->hugepages)
+		add(&a, "--hugepages");
+	if (d->on_reboot == DOM_ACT_DESTROY)
+		add(&a, "--no-reboot");
+	if (d->serial_pty || d->console_pty) {
+		add(&a, "--serial");
+		add(&a, "pty");
+	}
+	for (unsigned i = 0; !r && i < d->ndisks && i < DOM_MAX_DISKS; i++)
+		r = add_disk(&a, d, &d->disks[i], resolve, opaque, err, errlen);
+	for (unsigned i = 0; !r && i < d->nnets && i < DOM_MAX_NETS; i++)
+		add_net(&a, &d->nets[i]);
+	if (!r && a.oom)
+		r = -ENOMEM, snprintf(err, errlen, "out of memory");
+	if (r) {
+		domain_argv_free(a.v);
+		return r;
+	}
+	*argv = a.v;
+	return a.n;
+}
+
+void domain_argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
