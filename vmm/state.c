@@ -258,6 +258,8 @@ void state_get_bytes(struct state_reader *r, void *dst, size_t n)
 		memset(dst, 0, n);
 }
 
+const void *state_get_ptr(struct state_reader *r, size_t n) { return r_take(r, n); }
+
 bool state_get_bool(struct state_reader *r)
 {
 	uint8_t v = state_get_u8(r);

@@ -101,6 +101,8 @@ uint32_t state_get_u32(struct state_reader *r);
 uint64_t state_get_u64(struct state_reader *r);
 /* Copies n bytes (zero-fills dst on overrun). */
 void state_get_bytes(struct state_reader *r, void *dst, size_t n);
+/* n bytes of the payload in place (valid as long as the stream's buffer), NULL on overrun. */
+const void *state_get_ptr(struct state_reader *r, size_t n);
 /* A bool saved as u8 0/1; other values set -EINVAL. */
 bool state_get_bool(struct state_reader *r);
 static inline size_t state_reader_left(const struct state_reader *r) { return r->err ? 0 : r->len - r->pos; }
