@@ -5,7 +5,7 @@
  * in) comes from the command line on both sides and is only checked.
  *
  * LUN payload, version 1: u8 type, u8 medium present, u8 unit attentions (UA_* bits), bool sense
- * kept, 18 bytes sense, bool tray open, bool locked, bool write cache, u8 media event (MEV_*).
+ * kept, 18 bytes sense (zeros unless kept), bool tray open, bool locked, bool write cache, u8 media event (MEV_*).
  * Target payload, version 1: u32 LUN count, then per LUN (ascending) u32 number + LUN payload. */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,8 +26,9 @@ static void put_lun(const struct scsi_lun *l, struct state_writer *w)
 	state_put_u8(w, (uint8_t)l->type);
 	state_put_u8(w, l->disk != NULL);
 	state_put_u8(w, (uint8_t)l->ua);
+	static const uint8_t none[SCSI_SENSE_LEN];
 	state_put_u8(w, l->sense_valid);
-	state_put_bytes(w, l->sense, SCSI_SENSE_LEN);
+	state_put_bytes(w, l->sense_valid ? l->sense : none, SCSI_SENSE_LEN);
 	state_put_u8(w, l->tray_open);
 	state_put_u8(w, l->locked);
 	state_put_u8(w, l->wce);
@@ -51,7 +52,9 @@ static int get_lun(const struct scsi_lun *l, struct state_reader *r, struct lun_
 	if (type != l->type || present != (l->disk != NULL) || (s->ua & ~UA_ALL) ||
 	    s->media_event > MEV_MEDIA_REMOVAL)
 		return -EINVAL;
-	if (s->sense_valid && (s->sense[0] != 0x70 || s->sense[7] != SCSI_SENSE_LEN - 8))
+	static const uint8_t none[SCSI_SENSE_LEN];
+	if (s->sense_valid ? s->sense[0] != 0x70 || s->sense[7] != SCSI_SENSE_LEN - 8
+			   : memcmp(s->sense, none, SCSI_SENSE_LEN) != 0)
 		return -EINVAL;
 	if (l->type == SCSI_LUN_DISK && (s->tray_open || s->locked))
 		return -EINVAL; /* a disk has neither */
