@@ -117,7 +117,7 @@ void spc_inquiry(struct scsi_req *r)
 void spc_inquiry_absent(struct scsi_req *r)
 {
 	uint8_t b[INQ_STD_LEN] = { 0x7f, 0, 0x05, 0x12, INQ_STD_LEN - 5 };
-	if (r->cdb[1] & 0x03 || (!(r->cdb[1] & 1) && r->cdb[2]))
+	if ((r->cdb[1] & 0x02) || (!(r->cdb[1] & 1) && r->cdb[2]))
 		return scsi_check(r, S_INVALID_FIELD);
 	if (r->cdb[1] & 1) { /* VPD: only the page list, empty */
 		uint8_t v[4] = { 0x7f, 0x00, 0, 0 };

@@ -158,6 +158,13 @@ START_TEST(absent_lun)
 	uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 }, b[36];
 	ck_assert_int_eq(st_cmd_lun(7, inq, 6, b, sizeof(b), NULL, 0), 0);
 	ck_assert_int_eq(b[0], 0x7f);
+	uint8_t vpd0[6] = { 0x12, 1, 0, 0, 36, 0 };
+	ck_assert_int_eq(st_cmd_lun(7, vpd0, 6, b, sizeof(b), NULL, 0), 0);
+	ck_assert_int_eq(b[0], 0x7f);
+	ck_assert_uint_eq(st.r.data_in_xfer, 4);
+	vpd0[2] = 0x80;
+	ck_assert_int_eq(st_cmd_lun(7, vpd0, 6, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
+	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	uint8_t tur[6] = { 0 };
 	ck_assert_int_eq(st_cmd_lun(7, tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
 	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x25, 0x00);
