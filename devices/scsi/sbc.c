@@ -101,6 +101,18 @@ static bool out_of_range(uint64_t lba, uint64_t n, uint64_t nblocks)
 	return lba >= nblocks || n > nblocks - lba;
 }
 
+/* grab for I/O on [lba, lba + n), writing if write: 0, or the sense code that refuses it */
+static uint32_t grab_range(struct scsi_req *r, uint64_t lba, uint64_t n, bool write)
+{
+	uint64_t nblocks;
+	uint32_t s = grab(r, &nblocks, true);
+	if (!s && out_of_range(lba, n, nblocks))
+		s = S_LBA_OUT_OF_RANGE;
+	if (!s && write && (r->disk->read_only || r->l->type == SCSI_LUN_CDROM))
+		s = S_WRITE_PROTECTED;
+	return s;
+}
+
 static int slice(struct scsi_req *r, const struct iovec *iov, int n, uint64_t len)
 {
 	r->siov = n <= (int)(sizeof(r->inl) / sizeof(r->inl[0])) ? r->inl : calloc((size_t)n, sizeof(struct iovec));
@@ -173,14 +185,9 @@ void sbc_rw(struct scsi_req *r)
 	const uint64_t bytes = n * r->l->block;
 	if ((write ? r->dout_size : r->din_size) < bytes)
 		return scsi_overrun(r);
-	uint64_t nblocks;
-	uint32_t s = grab(r, &nblocks, true);
+	uint32_t s = grab_range(r, lba, n, write);
 	if (s)
 		return scsi_check(r, s);
-	if (out_of_range(lba, n, nblocks))
-		return scsi_check(r, S_LBA_OUT_OF_RANGE);
-	if (write && (r->disk->read_only || r->l->type == SCSI_LUN_CDROM))
-		return scsi_check(r, S_WRITE_PROTECTED);
 	if (!n)
 		return scsi_good(r);
 	if (slice(r, write ? r->dout : r->din, write ? r->ndout : r->ndin, bytes))
@@ -232,12 +239,9 @@ void sbc_verify(struct scsi_req *r)
 	const uint64_t bytes = n * r->l->block;
 	if (bytchk && r->dout_size < bytes)
 		return scsi_overrun(r);
-	uint64_t nblocks;
-	uint32_t s = grab(r, &nblocks, bytchk != 0);
+	uint32_t s = grab_range(r, lba, n, false);
 	if (s)
 		return scsi_check(r, s);
-	if (out_of_range(lba, n, nblocks))
-		return scsi_check(r, S_LBA_OUT_OF_RANGE);
 	if (!bytchk || !n)
 		return scsi_good(r); /* the medium has no errors to find */
 	r->bounce = malloc(2 * bytes);
@@ -310,14 +314,9 @@ void sbc_write_same(struct scsi_req *r)
 		return scsi_check(r, S_INVALID_FIELD);
 	if (!ndob && r->dout_size < bs)
 		return scsi_overrun(r);
-	uint64_t nblocks;
-	uint32_t s = grab(r, &nblocks, true);
+	uint32_t s = grab_range(r, lba, n, true);
 	if (s)
 		return scsi_check(r, s);
-	if (out_of_range(lba, n, nblocks))
-		return scsi_check(r, S_LBA_OUT_OF_RANGE);
-	if (r->disk->read_only)
-		return scsi_check(r, S_WRITE_PROTECTED);
 	if (!ndob) {
 		if (posix_memalign((void **)&r->bounce, 4096, bs))
 			return scsi_busy(r);

@@ -25,6 +25,23 @@ static struct st st;
 
 static inline void st_done(struct scsi_req *r) { ((struct st *)r->opaque)->done++; }
 
+/* Submits r (CDB, LUN, buffers filled in) and waits for its one completion. */
+static inline void st_run(struct scsi_req *r)
+{
+	r->done = st_done;
+	r->opaque = &st;
+	st.done = 0;
+	scsi_submit(st.t, st.q, r);
+	disk_aio_kick(st.q);
+	while (!st.done) {
+		struct pollfd p = { disk_aio_fd(st.q), POLLIN, 0 };
+		ck_assert_int_ge(p.fd, 0); /* a synchronous context completes inside submit */
+		ck_assert_int_eq(poll(&p, 1, 5000), 1);
+		disk_aio_complete(st.q);
+	}
+	ck_assert_int_eq(st.done, 1);
+}
+
 /* Runs one command on LUN lun; din/dout may be NULL. Returns the status (-1 for OVERRUN). */
 static inline int st_cmd_lun(unsigned lun, const uint8_t *cdb, unsigned cdb_len, void *din, size_t din_len,
                       const void *dout, size_t dout_len)
@@ -39,18 +56,7 @@ static inline int st_cmd_lun(unsigned lun, const uint8_t *cdb, unsigned cdb_len,
 	r->ndin = din ? 1 : 0;
 	r->dout = dout ? &out : NULL;
 	r->ndout = dout ? 1 : 0;
-	r->done = st_done;
-	r->opaque = &st;
-	st.done = 0;
-	scsi_submit(st.t, st.q, r);
-	disk_aio_kick(st.q);
-	while (!st.done) {
-		struct pollfd p = { disk_aio_fd(st.q), POLLIN, 0 };
-		ck_assert_int_ge(p.fd, 0); /* a synchronous context completes inside submit */
-		ck_assert_int_eq(poll(&p, 1, 5000), 1);
-		disk_aio_complete(st.q);
-	}
-	ck_assert_int_eq(st.done, 1);
+	st_run(r);
 	if (r->status == SCSI_STATUS_CHECK_CONDITION)
 		ck_assert_uint_eq(r->sense_len, SCSI_SENSE_LEN);
 	else
@@ -72,6 +78,13 @@ static inline int st_cmd(const uint8_t *cdb, unsigned len, void *din, size_t din
 		ck_assert_int_eq(st.r.sense[2] & 0xf, key);                          \
 		ck_assert_int_eq(st.r.sense[12], asc);                               \
 		ck_assert_int_eq(st.r.sense[13], ascq);                              \
+	} while (0)
+
+/* call returns CHECK CONDITION with this sense */
+#define ck_fails(call, key, asc, ascq)                                      \
+	do {                                                                \
+		ck_assert_int_eq((call), SCSI_STATUS_CHECK_CONDITION);      \
+		ck_sense(key, asc, ascq);                                   \
 	} while (0)
 
 static inline uint32_t st_be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }

@@ -22,8 +22,7 @@ static void tur_is(uint8_t key, uint8_t asc, uint8_t ascq)
 		ck_assert_int_eq(s, 0);
 		return;
 	}
-	ck_assert_int_eq(s, SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(key, asc, ascq);
+	ck_fails(s, key, asc, ascq);
 }
 
 START_TEST(read_blocks)
@@ -44,17 +43,13 @@ START_TEST(read_blocks)
 	c10[4] = (uint8_t)(CD_NBLK >> 8);
 	c10[5] = (uint8_t)CD_NBLK;
 	c10[8] = 1;
-	ck_assert_int_eq(cd(c10, 10, b, 2048), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(cd(c10, 10, b, 2048), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
 	uint8_t w[10] = { 0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-	ck_assert_int_eq(st_cmd_lun(CD, w, 10, NULL, 0, b, 2048), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_DATA_PROTECT, 0x27, 0x00);
+	ck_fails(st_cmd_lun(CD, w, 10, NULL, 0, b, 2048), SCSI_SK_DATA_PROTECT, 0x27, 0x00);
 	/* disk-only commands are not CD-ROM commands */
 	uint8_t ws[10] = { 0x41, 0, 0, 0, 0, 0, 0, 0, 1, 0 }, um[10] = { 0x42 };
-	ck_assert_int_eq(st_cmd_lun(CD, ws, 10, NULL, 0, b, 2048), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
-	ck_assert_int_eq(st_cmd_lun(CD, um, 10, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
+	ck_fails(st_cmd_lun(CD, ws, 10, NULL, 0, b, 2048), SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
+	ck_fails(st_cmd_lun(CD, um, 10, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
 	/* READ CAPACITY */
 	uint8_t rc[10] = { 0x25 };
 	ck_assert_int_eq(cd(rc, 10, b, 8), 0);
@@ -88,8 +83,7 @@ START_TEST(read_toc)
 	ck_assert_uint_eq(st_be16(b), 10);
 	ck_assert_int_eq(b[6], 0xaa);
 	c[6] = 2; /* no track 2 */
-	ck_assert_int_eq(cd(c, 10, b, sizeof(b)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(cd(c, 10, b, sizeof(b)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	/* format 1: session information */
 	c[6] = 0;
 	c[2] = 1;
@@ -106,8 +100,7 @@ START_TEST(read_toc)
 	ck_assert_uint_eq(st_be16(b), 10);
 	c[9] = 0;
 	c[2] = 2;
-	ck_assert_int_eq(cd(c, 10, b, sizeof(b)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(cd(c, 10, b, sizeof(b)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	c[2] = 0;
 	c[8] = 4;
 	ck_assert_int_eq(cd(c, 10, b, sizeof(b)), 0);
@@ -126,8 +119,7 @@ START_TEST(disc_information)
 	ck_assert_int_eq(b[3], 1);
 	ck_assert_int_eq(b[4], 1);
 	c[1] = 1; /* track resources: not offered */
-	ck_assert_int_eq(cd(c, 10, b, sizeof(b)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(cd(c, 10, b, sizeof(b)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 }
 END_TEST
 
@@ -166,8 +158,7 @@ START_TEST(get_configuration)
 	ck_assert_uint_eq(features(b, (unsigned)st.r.data_in_xfer, codes), 1);
 	ck_assert_uint_eq(codes[0], 0x1f);
 	c[1] = 3;
-	ck_assert_int_eq(cd(c, 10, b, sizeof(b)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(cd(c, 10, b, sizeof(b)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	/* a DVD-sized image becomes a DVD-ROM */
 	struct disk *old;
 	ck_assert_int_eq(scsi_lun_eject(st.t, CD, false, &old), 0);
@@ -203,8 +194,7 @@ START_TEST(eject_load_lock)
 	uint8_t prevent[6] = { 0x1e, 0, 0, 0, 1, 0 }, allow[6] = { 0x1e };
 	/* locked: neither the guest nor the host (without force) may take the medium */
 	ck_assert_int_eq(cd(prevent, 6, NULL, 0), 0);
-	ck_assert_int_eq(cd(eject, 6, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x53, 0x02);
+	ck_fails(cd(eject, 6, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x53, 0x02);
 	struct disk *old = (struct disk *)1;
 	ck_assert_int_eq(scsi_lun_eject(st.t, CD, false, &old), -EPERM);
 	ck_assert_ptr_null(old);
@@ -222,8 +212,7 @@ START_TEST(eject_load_lock)
 	gesn(b, 0, 0x01); /* reported once */
 	tur_is(SCSI_SK_NOT_READY, 0x3a, 0x02);
 	uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0 }, d[2048];
-	ck_assert_int_eq(cd(rd, 10, d, sizeof(d)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_NOT_READY, 0x3a, 0x02);
+	ck_fails(cd(rd, 10, d, sizeof(d)), SCSI_SK_NOT_READY, 0x3a, 0x02);
 	/* load: new-media event, a unit attention, then ready */
 	ck_assert_int_eq(cd(load, 6, NULL, 0), 0);
 	gesn(b, 2, 0x02);
@@ -235,8 +224,7 @@ START_TEST(eject_load_lock)
 	ck_assert_uint_eq(st.r.data_in_xfer, 4);
 	ck_assert_int_eq(b[2] & 0x80, 0x80);
 	c[1] = 0; /* asynchronous: refused */
-	ck_assert_int_eq(cd(c, 10, b, 8), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(cd(c, 10, b, 8), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 }
 END_TEST
 
@@ -248,11 +236,9 @@ START_TEST(host_medium_change)
 	disk_close(old);
 	tur_is(SCSI_SK_NOT_READY, 0x3a, 0x02);
 	uint8_t rc[10] = { 0x25 }, b[2048];
-	ck_assert_int_eq(cd(rc, 10, b, 8), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_NOT_READY, 0x3a, 0x02);
+	ck_fails(cd(rc, 10, b, 8), SCSI_SK_NOT_READY, 0x3a, 0x02);
 	uint8_t toc[10] = { 0x43, 0, 0, 0, 0, 0, 0, 0, 100, 0 };
-	ck_assert_int_eq(cd(toc, 10, b, 100), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_NOT_READY, 0x3a, 0x02);
+	ck_fails(cd(toc, 10, b, 100), SCSI_SK_NOT_READY, 0x3a, 0x02);
 	/* a new image with known bytes */
 	char p[96];
 	ck_assert_int_eq(dt_create(dt_path(p, "new.iso"), DISK_FMT_RAW, 1 << 20, 0, NULL, DISK_FMT_AUTO), 0);
@@ -277,20 +263,16 @@ START_TEST(empty_drive)
 	struct scsi_lun_opts o = { .type = SCSI_LUN_CDROM };
 	ck_assert_int_eq(scsi_target_add_lun(st.t, 2, NULL, &o), 0);
 	uint8_t tur[6] = { 0 }, b[256];
-	ck_assert_int_eq(st_cmd_lun(2, tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
-	ck_assert_int_eq(st_cmd_lun(2, tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_NOT_READY, 0x3a, 0x01);
+	ck_fails(st_cmd_lun(2, tur, 6, NULL, 0, NULL, 0), SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
+	ck_fails(st_cmd_lun(2, tur, 6, NULL, 0, NULL, 0), SCSI_SK_NOT_READY, 0x3a, 0x01);
 	uint8_t rs[6] = { 0x03, 0, 0, 0, 18, 0 };
 	ck_assert_int_eq(st_cmd_lun(2, rs, 6, b, sizeof(b), NULL, 0), 0);
 	ck_assert_int_eq(b[2], SCSI_SK_NOT_READY);
 	ck_assert_int_eq(b[12], 0x3a);
 	uint8_t rd[12] = { 0xa8, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
-	ck_assert_int_eq(st_cmd_lun(2, rd, 12, b, 2048, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_NOT_READY, 0x3a, 0x01);
+	ck_fails(st_cmd_lun(2, rd, 12, b, 2048, NULL, 0), SCSI_SK_NOT_READY, 0x3a, 0x01);
 	uint8_t di[10] = { 0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0 };
-	ck_assert_int_eq(st_cmd_lun(2, di, 10, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_NOT_READY, 0x3a, 0x01);
+	ck_fails(st_cmd_lun(2, di, 10, b, sizeof(b), NULL, 0), SCSI_SK_NOT_READY, 0x3a, 0x01);
 	/* what works without a medium: GET CONFIGURATION (no current profile), GESN, INQUIRY */
 	uint8_t gc[10] = { 0x46, 0, 0, 0, 0, 0, 0, 0, 255, 0 };
 	ck_assert_int_eq(st_cmd_lun(2, gc, 10, b, sizeof(b), NULL, 0), 0);
@@ -317,12 +299,10 @@ START_TEST(mode_page_2a)
 	ck_assert_int_eq(b[14] >> 5, 1);      /* tray */
 	ck_assert_uint_eq(st_be16(b), 8 + 2 + b[9] - 2);
 	c[2] = 0x08;
-	ck_assert_int_eq(cd(c, 10, b, sizeof(b)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(cd(c, 10, b, sizeof(b)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	/* the disk has no page 0x2A */
 	c[2] = 0x2a;
-	ck_assert_int_eq(st_cmd(c, 10, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 10, b, sizeof(b), NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 }
 END_TEST
 

@@ -142,8 +142,7 @@ START_TEST(read_capacity)
 	ck_assert_uint_eq(st_be32(b), NBLK - 1);
 	ck_assert_uint_eq(st_be32(b + 4), 512);
 	c10[5] = 1; /* an LBA without PMI */
-	ck_assert_int_eq(st_cmd(c10, 10, b, 8, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c10, 10, b, 8, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	uint8_t c16[16] = { 0x9e, 0x10 };
 	c16[13] = 32;
 	memset(b, 0xee, sizeof(b));
@@ -173,28 +172,20 @@ START_TEST(ranges)
 {
 	uint8_t b[4096];
 	/* past the end, straddling it, LBA + length wrapping around 2^64 */
-	ck_assert_int_eq(rw(0x28, NBLK, 1, 0, b, 512), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
-	ck_assert_int_eq(rw(0x2a, NBLK - 1, 2, 0, b, 1024), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
-	ck_assert_int_eq(rw(0x88, UINT64_MAX, 2, 0, b, 1024), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
-	ck_assert_int_eq(rw(0x8a, UINT64_MAX - 1, 8, 0, b, 4096), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
-	ck_assert_int_eq(rw(0x88, 1ull << 55, 0, 0, b, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
-	ck_assert_int_eq(rw(0x08, 0x1fffff, 1, 0, b, 512), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(rw(0x28, NBLK, 1, 0, b, 512), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(rw(0x2a, NBLK - 1, 2, 0, b, 1024), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(rw(0x88, UINT64_MAX, 2, 0, b, 1024), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(rw(0x8a, UINT64_MAX - 1, 8, 0, b, 4096), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(rw(0x88, 1ull << 55, 0, 0, b, 0), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(rw(0x08, 0x1fffff, 1, 0, b, 512), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
 	/* zero-length transfers move nothing and succeed */
 	ck_assert_int_eq(rw(0x28, 0, 0, 0, b, sizeof(b)), 0);
 	ck_assert_uint_eq(st.r.data_in_xfer, 0);
 	ck_assert_uint_eq(st.r.residual, sizeof(b));
 	ck_assert_int_eq(rw(0x8a, NBLK - 1, 0, 0, b, 0), 0);
 	/* more blocks than one command may move, protection fields */
-	ck_assert_int_eq(rw(0xa8, 0, 0x10001, 0, b, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
-	ck_assert_int_eq(rw(0x28, 0, 1, 0x20, b, 512), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(rw(0xa8, 0, 0x10001, 0, b, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(rw(0x28, 0, 1, 0x20, b, 512), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	verify_image(); /* nothing was written */
 }
 END_TEST
@@ -231,16 +222,7 @@ START_TEST(buffers_that_do_not_fit)
 	r->cdb_len = 10;
 	r->din = iov;
 	r->ndin = 3;
-	r->done = st_done;
-	r->opaque = &st;
-	st.done = 0;
-	scsi_submit(st.t, st.q, r);
-	disk_aio_kick(st.q);
-	while (!st.done) {
-		struct pollfd p = { disk_aio_fd(st.q), POLLIN, 0 };
-		ck_assert_int_eq(poll(&p, 1, 5000), 1);
-		disk_aio_complete(st.q);
-	}
+	st_run(r);
 	ck_assert_int_eq(r->status, 0);
 	ck_assert(!memcmp(x[0], ref, 100) && !memcmp(x[1], ref + 100, 300) && !memcmp(x[2], ref + 400, 112));
 	verify_image();
@@ -252,11 +234,9 @@ START_TEST(write_protected)
 	st_teardown();
 	st_setup_with(DISK_FMT_RAW, true, false, true);
 	uint8_t b[512] = { 1 };
-	ck_assert_int_eq(rw(0x2a, 0, 1, 0, b, 512), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_DATA_PROTECT, 0x27, 0x00);
+	ck_fails(rw(0x2a, 0, 1, 0, b, 512), SCSI_SK_DATA_PROTECT, 0x27, 0x00);
 	uint8_t ws[10] = { 0x41, 0, 0, 0, 0, 0, 0, 0, 4, 0 };
-	ck_assert_int_eq(st_cmd(ws, 10, NULL, 0, b, 512), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_DATA_PROTECT, 0x27, 0x00);
+	ck_fails(st_cmd(ws, 10, NULL, 0, b, 512), SCSI_SK_DATA_PROTECT, 0x27, 0x00);
 	ck_assert_int_eq(rw(0x28, 0, 1, 0, b, 512), 0);
 	ck_assert_int_eq(b[0], 0);
 	uint8_t sync[10] = { 0x35 };
@@ -275,18 +255,15 @@ START_TEST(verify_cmd)
 	uint8_t b[2048];
 	memcpy(b, ref + 10 * 512, sizeof(b));
 	b[2047] ^= 1;
-	ck_assert_int_eq(st_cmd(c, 10, NULL, 0, b, sizeof(b)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_MISCOMPARE, 0x1d, 0x00);
+	ck_fails(st_cmd(c, 10, NULL, 0, b, sizeof(b)), SCSI_SK_MISCOMPARE, 0x1d, 0x00);
 	ck_assert_int_eq(st_cmd(c, 10, NULL, 0, b, 2047), -1);
 	c[1] = 0x04; /* BYTCHK 2: reserved */
-	ck_assert_int_eq(st_cmd(c, 10, NULL, 0, b, sizeof(b)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 10, NULL, 0, b, sizeof(b)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	uint8_t c16[16] = { 0x8f };
 	c16[9] = (uint8_t)(NBLK - 1);
 	c16[8] = (uint8_t)((NBLK - 1) >> 8);
 	c16[13] = 2;
-	ck_assert_int_eq(st_cmd(c16, 16, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(st_cmd(c16, 16, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
 	uint8_t c12[12] = { 0xaf, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
 	ck_assert_int_eq(st_cmd(c12, 12, NULL, 0, NULL, 0), 0);
 }
@@ -298,12 +275,10 @@ START_TEST(synchronize_cache)
 	ck_assert_int_eq(st_cmd(c10, 10, NULL, 0, NULL, 0), 0);
 	ck_assert_int_eq(st_cmd(c16, 16, NULL, 0, NULL, 0), 0);
 	c16[2] = 0x80; /* LBA 2^63 */
-	ck_assert_int_eq(st_cmd(c16, 16, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(st_cmd(c16, 16, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
 	c10[5] = 1; /* LBA 1, 0xffff blocks: past the end */
 	c10[7] = c10[8] = 0xff;
-	ck_assert_int_eq(st_cmd(c10, 10, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(st_cmd(c10, 10, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
 }
 END_TEST
 
@@ -351,17 +326,14 @@ START_TEST(write_same)
 	read_check(0x28, 8000, 8);
 	/* errors: 0 blocks (WSNZ), ANCHOR, no data-out block, past the end */
 	c16[13] = 0;
-	ck_assert_int_eq(st_cmd(c16, 16, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c16, 16, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	c16[13] = 1;
 	c16[1] = 0x10;
-	ck_assert_int_eq(st_cmd(c16, 16, NULL, 0, blk, 512), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c16, 16, NULL, 0, blk, 512), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	c10[1] = 0;
 	ck_assert_int_eq(st_cmd(c10, 10, NULL, 0, blk, 511), -1);
 	c10[2] = 0xff;
-	ck_assert_int_eq(st_cmd(c10, 10, NULL, 0, blk, 512), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(st_cmd(c10, 10, NULL, 0, blk, 512), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
 	verify_image();
 }
 END_TEST
@@ -391,8 +363,7 @@ START_TEST(unmap_cmd)
 	put_desc(l + 40, 4096, 2048);
 	/* a bad descriptor refuses the whole list before anything is discarded */
 	put_desc(l + 24, NBLK - 1, 2);
-	ck_assert_int_eq(unmap(l, sizeof(l), sizeof(l)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
+	ck_fails(unmap(l, sizeof(l), sizeof(l)), SCSI_SK_ILLEGAL_REQUEST, 0x21, 0x00);
 	read_check(0xa8, 2048, 4096);
 	put_desc(l + 24, 5000, 0);
 	ck_assert_int_eq(unmap(l, sizeof(l), sizeof(l)), 0);
@@ -403,18 +374,15 @@ START_TEST(unmap_cmd)
 		ck_assert_uint_le(allocated() + (2u << 20), before);
 	/* parameter list errors */
 	ck_assert_int_eq(unmap(l, sizeof(l), 0), 0);
-	ck_assert_int_eq(unmap(l, sizeof(l), 6), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x1a, 0x00);
+	ck_fails(unmap(l, sizeof(l), 6), SCSI_SK_ILLEGAL_REQUEST, 0x1a, 0x00);
 	ck_assert_int_eq(unmap(l, 20, sizeof(l)), -1);
 	uint8_t c[10] = { 0x42, 0x01, 0, 0, 0, 0, 0, 0, 24, 0 };
-	ck_assert_int_eq(st_cmd(c, 10, NULL, 0, l, sizeof(l)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 10, NULL, 0, l, sizeof(l)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	size_t big = 8 + 257 * 16;
 	uint8_t *m = calloc(1, big);
 	m[2] = (uint8_t)((257 * 16) >> 8);
 	m[3] = (uint8_t)(257 * 16);
-	ck_assert_int_eq(unmap(m, (unsigned)big, (unsigned)big), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
+	ck_fails(unmap(m, (unsigned)big, (unsigned)big), SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
 	free(m);
 	verify_image();
 }

@@ -40,12 +40,10 @@ START_TEST(inquiry_standard)
 	ck_assert_uint_eq(st.r.data_in_xfer, 10);
 	/* a page code without EVPD, CMDDT */
 	uint8_t bad[6] = { 0x12, 0, 0x80, 0, 96, 0 };
-	ck_assert_int_eq(st_cmd(bad, 6, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(bad, 6, b, sizeof(b), NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	bad[1] = 0x02;
 	bad[2] = 0;
-	ck_assert_int_eq(st_cmd(bad, 6, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(bad, 6, b, sizeof(b), NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 }
 END_TEST
 
@@ -93,11 +91,9 @@ START_TEST(inquiry_vpd)
 	/* CD-ROM: no block pages */
 	ck_assert_uint_eq(vpd(1, 0x00, b), 7);
 	uint8_t c[6] = { 0x12, 1, 0xb0, 1, 0, 0 };
-	ck_assert_int_eq(st_cmd_lun(1, c, 6, b, 256, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd_lun(1, c, 6, b, 256, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	c[2] = 0x42;
-	ck_assert_int_eq(st_cmd(c, 6, b, 256, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 6, b, 256, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 }
 END_TEST
 
@@ -113,8 +109,7 @@ START_TEST(vpd_without_discard)
 	ck_assert_int_eq(b[5], 0);
 	/* and UNMAP is not a command here */
 	uint8_t u[10] = { 0x42 };
-	ck_assert_int_eq(st_cmd(u, 10, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
+	ck_fails(st_cmd(u, 10, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
 }
 END_TEST
 
@@ -133,13 +128,11 @@ START_TEST(report_luns)
 	ck_assert_int_eq(st_cmd(c, 12, b, sizeof(b), NULL, 0), 0);
 	ck_assert_uint_eq(st_be32(b), 0);
 	c[2] = 3;
-	ck_assert_int_eq(st_cmd(c, 12, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 12, b, sizeof(b), NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	/* allocation length below 16 */
 	c[2] = 0;
 	c[9] = 15;
-	ck_assert_int_eq(st_cmd(c, 12, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 12, b, sizeof(b), NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	/* a LUN past 255 is reported with flat space addressing */
 	struct scsi_lun_opts o = { .type = SCSI_LUN_CDROM };
 	ck_assert_int_eq(scsi_target_add_lun(st.t, 300, NULL, &o), 0);
@@ -163,11 +156,9 @@ START_TEST(absent_lun)
 	ck_assert_int_eq(b[0], 0x7f);
 	ck_assert_uint_eq(st.r.data_in_xfer, 4);
 	vpd0[2] = 0x80;
-	ck_assert_int_eq(st_cmd_lun(7, vpd0, 6, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd_lun(7, vpd0, 6, b, sizeof(b), NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	uint8_t tur[6] = { 0 };
-	ck_assert_int_eq(st_cmd_lun(7, tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x25, 0x00);
+	ck_fails(st_cmd_lun(7, tur, 6, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x25, 0x00);
 	uint8_t rs[6] = { 0x03, 0, 0, 0, 18, 0 };
 	ck_assert_int_eq(st_cmd_lun(7, rs, 6, b, sizeof(b), NULL, 0), 0);
 	ck_assert_int_eq(b[2], SCSI_SK_ILLEGAL_REQUEST);
@@ -182,8 +173,7 @@ START_TEST(unit_attention_after_reset)
 	scsi_target_reset(st.t);
 	/* INQUIRY does not consume the unit attention */
 	ck_assert_int_eq(st_cmd(inq, 6, b, sizeof(b), NULL, 0), 0);
-	ck_assert_int_eq(st_cmd(tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
+	ck_fails(st_cmd(tur, 6, NULL, 0, NULL, 0), SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
 	ck_assert_int_eq(st_cmd(tur, 6, NULL, 0, NULL, 0), 0); /* once */
 	/* REQUEST SENSE reports (and clears) a pending unit attention as data */
 	scsi_lun_reset(st.t, 0);
@@ -195,8 +185,7 @@ START_TEST(unit_attention_after_reset)
 	ck_assert_int_eq(s[12], 0x29);
 	ck_assert_int_eq(st_cmd(tur, 6, NULL, 0, NULL, 0), 0);
 	/* the CD-ROM got the target reset too */
-	ck_assert_int_eq(st_cmd_lun(1, tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
+	ck_fails(st_cmd_lun(1, tur, 6, NULL, 0, NULL, 0), SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
 }
 END_TEST
 
@@ -206,8 +195,7 @@ START_TEST(request_sense_kept_without_autosense)
 	st_setup_with(DISK_FMT_RAW, false, true, false);
 	uint8_t bad[6] = { 0xff }, rs[6] = { 0x03, 0, 0, 0, 18, 0 }, s[18];
 	bad[0] = 0xc0; /* vendor-specific group: not a command here */
-	ck_assert_int_eq(st_cmd(bad, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
+	ck_fails(st_cmd(bad, 6, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
 	ck_assert_int_eq(st_cmd(rs, 6, s, sizeof(s), NULL, 0), 0);
 	ck_assert_int_eq(s[2], SCSI_SK_ILLEGAL_REQUEST);
 	ck_assert_int_eq(s[12], 0x20);
@@ -223,8 +211,7 @@ START_TEST(request_sense_kept_without_autosense)
 	ck_assert_int_eq(s[2], 0);
 	/* descriptor format is refused; allocation length 0 moves nothing */
 	rs[1] = 1;
-	ck_assert_int_eq(st_cmd(rs, 6, s, sizeof(s), NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(rs, 6, s, sizeof(s), NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	rs[1] = 0;
 	rs[4] = 0;
 	ck_assert_int_eq(st_cmd(rs, 6, s, sizeof(s), NULL, 0), 0);
@@ -236,13 +223,10 @@ START_TEST(cdb_errors)
 {
 	uint8_t c[16] = { 0x28 }; /* READ(10) */
 	/* a 10-byte opcode in a 6-byte CDB, an empty CDB */
-	ck_assert_int_eq(st_cmd(c, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
-	ck_assert_int_eq(st_cmd(c, 0, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 6, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 0, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	c[0] = 0x88; /* READ(16) in 12 bytes */
-	ck_assert_int_eq(st_cmd(c, 12, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 12, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	/* a longer CDB than needed is fine */
 	uint8_t tur[16] = { 0 };
 	ck_assert_int_eq(st_cmd(tur, 16, NULL, 0, NULL, 0), 0);
@@ -250,17 +234,14 @@ START_TEST(cdb_errors)
 	static const uint8_t ops[] = { 0x02, 0x3e, 0x60, 0x7f, 0x80, 0xb5, 0xe0, 0xff, 0x43, 0x46, 0x51 };
 	for (unsigned i = 0; i < sizeof(ops); i++) {
 		uint8_t x[16] = { ops[i] };
-		ck_assert_int_eq(st_cmd(x, 16, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-		ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
+		ck_fails(st_cmd(x, 16, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
 	}
 	/* SERVICE ACTION IN with a service action other than READ CAPACITY(16) */
 	uint8_t sai[16] = { 0x9e, 0x11 };
-	ck_assert_int_eq(st_cmd(sai, 16, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
+	ck_fails(st_cmd(sai, 16, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x20, 0x00);
 	/* NACA in the control byte */
 	tur[5] = 0x04;
-	ck_assert_int_eq(st_cmd(tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(tur, 6, NULL, 0, NULL, 0), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 }
 END_TEST
 
@@ -335,24 +316,19 @@ START_TEST(mode_select_write_cache)
 	ck_assert_int_eq(b[6] & 0x04, 0);
 	/* a non-changeable bit, an unknown page, a truncated page */
 	p[6] |= 0x01; /* RCD */
-	ck_assert_int_eq(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
+	ck_fails(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
 	p[6] = 0x04;
 	p[4] = 0x19;
-	ck_assert_int_eq(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
+	ck_fails(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
 	p[4] = 0x08;
 	c[4] = 10;
-	ck_assert_int_eq(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x1a, 0x00);
+	ck_fails(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_SK_ILLEGAL_REQUEST, 0x1a, 0x00);
 	/* SP, a list shorter than the header, a data-out buffer shorter than the list */
 	c[1] = 0x11;
-	ck_assert_int_eq(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
+	ck_fails(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
 	c[1] = 0x10;
 	c[4] = 3;
-	ck_assert_int_eq(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x1a, 0x00);
+	ck_fails(st_cmd(c, 6, NULL, 0, p, sizeof(p)), SCSI_SK_ILLEGAL_REQUEST, 0x1a, 0x00);
 	c[4] = sizeof(p);
 	ck_assert_int_eq(st_cmd(c, 6, NULL, 0, p, 10), -1);
 	ck_assert_int_eq(st_cmd(c, 6, p, sizeof(p), NULL, 0), -1); /* data in the wrong direction */
@@ -367,8 +343,7 @@ START_TEST(mode_select_write_cache)
 	ck_assert_uint_eq(mode_sense(false, 0x08, true, b, 255), 0);
 	ck_assert_int_eq(b[6] & 0x04, 0x04);
 	q[8 + 6] = 0x08; /* 2048: refused */
-	ck_assert_int_eq(st_cmd(c10, 10, NULL, 0, q, sizeof(q)), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
+	ck_fails(st_cmd(c10, 10, NULL, 0, q, sizeof(q)), SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
 }
 END_TEST
 

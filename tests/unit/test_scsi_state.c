@@ -78,8 +78,7 @@ START_TEST(round_trip)
 	ck_assert_int_eq(scsi_lun_eject(st.t, 1, true, &old), 0);
 	ck_assert_int_eq(scsi_lun_insert(st.t, 1, old), 0); /* a new-media event, a unit attention */
 	uint8_t prevent[6] = { 0x1e, 0, 0, 0, 1, 0 };
-	ck_assert_int_eq(st_cmd_lun(1, prevent, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_UNIT_ATTENTION, 0x28, 0x00);
+	ck_fails(st_cmd_lun(1, prevent, 6, NULL, 0, NULL, 0), SCSI_SK_UNIT_ATTENTION, 0x28, 0x00);
 	ck_assert_int_eq(st_cmd_lun(1, prevent, 6, NULL, 0, NULL, 0), 0); /* locked */
 	uint8_t bad[10] = { 0x28, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 1, 0 }, b[512];
 	ck_assert_int_eq(st_cmd(bad, 10, b, sizeof(b), NULL, 0), SCSI_STATUS_CHECK_CONDITION); /* kept */
@@ -148,8 +147,7 @@ START_TEST(refused_loads_change_nothing)
 	uint8_t tur[6] = { 0 };
 	struct scsi_target *keep = st.t;
 	st.t = t;
-	ck_assert_int_eq(st_cmd_lun(1, tur, 6, NULL, 0, NULL, 0), SCSI_STATUS_CHECK_CONDITION);
-	ck_sense(SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
+	ck_fails(st_cmd_lun(1, tur, 6, NULL, 0, NULL, 0), SCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
 	ck_assert_int_eq(st_cmd_lun(1, tur, 6, NULL, 0, NULL, 0), 0);
 	st.t = keep;
 	/* a version this code does not know */
