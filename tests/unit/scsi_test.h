@@ -25,14 +25,19 @@ static struct st st;
 
 static inline void st_done(struct scsi_req *r) { ((struct st *)r->opaque)->done++; }
 
-/* Submits r (CDB, LUN, buffers filled in) and waits for its one completion. */
-static inline void st_run(struct scsi_req *r)
+/* Submits r (CDB, LUN, buffers filled in) as a transport does, without waiting. */
+static inline void st_start(struct scsi_req *r)
 {
 	r->done = st_done;
 	r->opaque = &st;
 	st.done = 0;
 	scsi_submit(st.t, st.q, r);
 	disk_aio_kick(st.q);
+}
+
+/* Completes disk requests until the submitted command is done (once). */
+static inline void st_wait(void)
+{
 	while (!st.done) {
 		struct pollfd p = { disk_aio_fd(st.q), POLLIN, 0 };
 		ck_assert_int_ge(p.fd, 0); /* a synchronous context completes inside submit */
@@ -40,6 +45,12 @@ static inline void st_run(struct scsi_req *r)
 		disk_aio_complete(st.q);
 	}
 	ck_assert_int_eq(st.done, 1);
+}
+
+static inline void st_run(struct scsi_req *r)
+{
+	st_start(r);
+	st_wait();
 }
 
 /* Runs one command on LUN lun; din/dout may be NULL. Returns the status (-1 for OVERRUN). */

@@ -258,6 +258,32 @@ START_TEST(host_medium_change)
 }
 END_TEST
 
+/* a request in flight holds the medium: the host cannot eject under it */
+START_TEST(eject_busy_while_in_flight)
+{
+	if (!strcmp(disk_aio_backend(st.q), "sync"))
+		UNIT_SKIP("eject_busy_while_in_flight", "no io_uring: requests complete inside submit");
+	uint8_t b[4 * 2048];
+	struct iovec iov = { b, sizeof(b) };
+	struct scsi_req *r = &st.r;
+	memset(r, 0, sizeof(*r));
+	uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 4, 0 };
+	memcpy(r->cdb, rd, 10);
+	r->cdb_len = 10;
+	r->lun = CD;
+	r->din = &iov;
+	r->ndin = 1;
+	st_start(r);
+	ck_assert_int_eq(st.done, 0); /* nothing waited for the disk */
+	struct disk *old;
+	ck_assert_int_eq(scsi_lun_eject(st.t, CD, true, &old), -EBUSY);
+	st_wait();
+	ck_assert_int_eq(r->status, 0);
+	ck_assert_int_eq(scsi_lun_eject(st.t, CD, false, &old), 0);
+	disk_close(old);
+}
+END_TEST
+
 START_TEST(empty_drive)
 {
 	struct scsi_lun_opts o = { .type = SCSI_LUN_CDROM };
@@ -317,6 +343,7 @@ Suite *make_suite(void)
 	tcase_add_test(t, get_configuration);
 	tcase_add_test(t, eject_load_lock);
 	tcase_add_test(t, host_medium_change);
+	tcase_add_test(t, eject_busy_while_in_flight);
 	tcase_add_test(t, empty_drive);
 	tcase_add_test(t, mode_page_2a);
 	suite_add_tcase(s, t);

@@ -122,6 +122,44 @@ START_TEST(read_write_all_opcodes)
 }
 END_TEST
 
+/* several commands in flight at once on one disk_aio, each completing on its own */
+START_TEST(many_in_flight)
+{
+	enum { N = 8 };
+	static struct scsi_req rq[N];
+	static uint8_t data[N][8192];
+	struct iovec iov[N];
+	st.done = 0;
+	for (int i = 0; i < N; i++) {
+		dt_pattern(data[i], sizeof(data[i]), 100 + i);
+		memcpy(ref + (64 + 16 * i) * 512, data[i], sizeof(data[i]));
+		memset(&rq[i], 0, sizeof(rq[i]));
+		uint8_t c[10] = { 0x2a, 0, 0, 0, 0, (uint8_t)(64 + 16 * i), 0, 0, 16, 0 };
+		memcpy(rq[i].cdb, c, 10);
+		rq[i].cdb_len = 10;
+		iov[i] = (struct iovec){ data[i], sizeof(data[i]) };
+		rq[i].dout = &iov[i];
+		rq[i].ndout = 1;
+		rq[i].done = st_done;
+		rq[i].opaque = &st;
+		scsi_submit(st.t, st.q, &rq[i]);
+	}
+	disk_aio_kick(st.q); /* one batch */
+	if (strcmp(disk_aio_backend(st.q), "sync"))
+		ck_assert_int_lt(st.done, N); /* io_uring: still in flight after submit */
+	while (st.done < N) {
+		struct pollfd p = { disk_aio_fd(st.q), POLLIN, 0 };
+		ck_assert_int_eq(poll(&p, 1, 5000), 1);
+		disk_aio_complete(st.q);
+	}
+	ck_assert_int_eq(st.done, N);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(rq[i].status, 0);
+	read_check(0x28, 64, 16 * N);
+	verify_image();
+}
+END_TEST
+
 START_TEST(write_cache_off)
 {
 	/* MODE SELECT WCE=0: writes then flush before completing (exercises the flush step) */
@@ -403,6 +441,7 @@ END_TEST
 static void add_tests(TCase *t)
 {
 	tcase_add_test(t, read_write_all_opcodes);
+	tcase_add_test(t, many_in_flight);
 	tcase_add_test(t, write_cache_off);
 	tcase_add_test(t, ranges);
 	tcase_add_test(t, buffers_that_do_not_fit);
