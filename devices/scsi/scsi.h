@@ -32,6 +32,19 @@
  * LUN answers INQUIRY with peripheral 0x7F and everything else with LOGICAL UNIT NOT SUPPORTED;
  * REPORT LUNS works on any LUN number.
  *
+ * Limits (VPD 0xB0): READ/WRITE at most 65536 blocks per command, WRITE SAME 4 Mi blocks, UNMAP 256
+ * descriptors of at most 4 Mi blocks; VERIFY with BYTCHK compares at most 2048 blocks. Beyond them:
+ * INVALID FIELD IN CDB (or IN PARAMETER LIST). Out of host memory: status BUSY.
+ * Disk errors: EROFS/EPERM -> DATA PROTECT/WRITE PROTECTED, ENOSPC -> SPACE ALLOCATION FAILED,
+ * others -> MEDIUM ERROR (UNRECOVERED READ ERROR / WRITE ERROR).
+ *
+ * Plugging in a transport: virtio-scsi sets autosense, decodes its 8-byte LUN field into `lun`,
+ * maps the device-readable descriptors after its header to dout and the device-writable ones after
+ * its response header to din, and copies status, sense, residual and OVERRUN into its response.
+ * ATAPI leaves autosense off (the guest sends REQUEST SENSE after an error; the sense key also
+ * goes into the ATA error register), passes its 12-byte packet as a 12-byte CDB and the PIO/DMA
+ * buffer as din or dout by the command's direction.
+ *
  * Threads: the target's state has one mutex, held only for bookkeeping, never across I/O; several
  * transport threads (one per virtio queue) and a control thread (QMP medium change) may call in.
  */
@@ -90,7 +103,7 @@ struct scsi_req {
 	unsigned sense_len; /* 18 with CHECK CONDITION, else 0 */
 	uint64_t data_in_xfer, data_out_xfer;
 	uint64_t residual;
-	/* --- private to the target --- */
+	/* --- private to the target (r must stay valid until done) --- */
 	struct scsi_lun *l;
 	struct disk *disk;
 	struct disk_aio *q;
