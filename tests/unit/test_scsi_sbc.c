@@ -422,7 +422,13 @@ START_TEST(unmap_cmd)
 	m[3] = (uint8_t)(257 * 16);
 	ck_fails(unmap(m, (unsigned)big, (unsigned)big), SCSI_SK_ILLEGAL_REQUEST, 0x26, 0x00);
 	free(m);
-	verify_image();
+	verify_image();	if (is_qcow2()) { /* everything written was unmapped: qemu-img sees no data cluster left */
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "qemu-img map --output=json '%s' | grep -q '\"data\": true'", st.disk_path);
+		ck_assert_int_ne(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "qemu-img map --output=json '%s' | grep -q '\"data\": false'", st.disk_path);
+		ck_assert_int_eq(system(cmd), 0);
+	}
 }
 END_TEST
 
