@@ -204,6 +204,33 @@ def state_kvm():
     vm = (struct.pack("<I", 0x3f) + piece(bytes(512)) + piece(bytes(512)) + piece(bytes(512)) + piece(bytes(112)) +
           piece(clock) + piece(routes))
     put("fuzz_state_kvm", "vm", b"\1" + vm)
+def scsi():
+    """fuzz_scsi_cdb: per command sel (LUN, medium op), CDB length + bytes, data-in and data-out
+    sizes (3 bytes each), has-in, has-out, the iovec splits (2+2 bytes each), data-out bytes."""
+    def cmd(lun, cdb, din=0, dout=b"", sel=0):
+        b = bytes([lun | sel, len(cdb)]) + bytes(cdb)
+        b += struct.pack("<I", din)[:3] + struct.pack("<I", len(dout))[:3]
+        b += bytes([1 if din else 0, 1 if dout else 0])
+        if din:
+            b += struct.pack("<HH", din // 3, din // 3)
+        if dout:
+            b += struct.pack("<HH", len(dout) // 2, 0) + dout
+        return b
+    tur, rc16 = [0] * 6, [0x9e, 0x10] + [0] * 11 + [32, 0, 0]
+    put("fuzz_scsi_cdb", "disk-probe", cmd(0, tur) + cmd(0, [0x12, 1, 0xb0, 0, 255, 0], 255) +
+        cmd(0, rc16, 32) + cmd(0, [0x1a, 0, 0x3f, 0, 255, 0], 255) + cmd(0, [0xa0] + [0] * 8 + [64, 0, 0], 64))
+    put("fuzz_scsi_cdb", "disk-rw", cmd(0, [0x2a, 8, 0, 0, 0, 8, 0, 0, 2, 0], 0, bytes(range(256)) * 4) +
+        cmd(0, [0x28, 0, 0, 0, 0, 8, 0, 0, 2, 0], 1024) + cmd(1, [0x8a] + [0] * 12 + [1, 0, 0], 0, b"\x55" * 512) +
+        cmd(1, [0x88] + [0] * 12 + [1, 0, 0], 512))
+    unmap = struct.pack(">HH4xQI4x", 22, 16, 0, 8)
+    put("fuzz_scsi_cdb", "disk-discard", cmd(0, [0x42] + [0] * 6 + [0, len(unmap), 0], 0, unmap) +
+        cmd(0, [0x93, 0x08] + [0] * 8 + [0, 0, 1, 0, 0, 0], 0, bytes(512)) +
+        cmd(0, [0x41, 0, 0, 0, 0, 0, 0, 0, 3, 0], 0, b"\x01" * 512) +
+        cmd(0, [0x15, 0x10, 0, 0, 24, 0], 0, bytes([0, 0, 0, 0, 8, 0x12]) + bytes(18)))
+    put("fuzz_scsi_cdb", "cdrom", cmd(2, [0x46, 0, 0, 0, 0, 0, 0, 1, 0, 0], 256) +
+        cmd(2, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0], 8) + cmd(2, [0x43, 2, 0, 0, 0, 0, 0, 0, 100, 0], 100) +
+        cmd(2, [0x1b, 0, 0, 0, 2, 0], sel=0x40) + cmd(2, [0x1b, 0, 0, 0, 3, 0], sel=0x80) +
+        cmd(2, [0x28, 0, 0, 0, 0, 1, 0, 0, 1, 0], 2048) + cmd(3, [0x51] + [0] * 6 + [0, 34, 0], 34))
 
 
 if __name__ == "__main__":
@@ -215,3 +242,4 @@ if __name__ == "__main__":
     linux()
     options()
     state_kvm()
+    scsi()
