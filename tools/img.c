@@ -84,6 +84,41 @@ static int parse_o(char *s, bool *prealloc, uint32_t *cs)
 	return 0;
 }
 
+int img_create(const char *file, struct disk_create_opts *co, bool size_from_backing)
+{
+	int r;
+	if (co->backing) {
+		/* the user named it, so trust it; open it to learn its size and format */
+		char *dir = strdup(file), *full = NULL;
+		if (!dir)
+			return 1;
+		if (co->backing[0] == '/' || asprintf(&full, "%s/%s", dirname(dir), co->backing) < 0)
+			full = strdup(co->backing);
+		free(dir);
+		struct disk_opts bo = { .format = co->backing_fmt, .read_only = true };
+		struct disk *b;
+		r = full ? img_open(&b, full, &bo) : 1;
+		free(full);
+		if (r)
+			return r;
+		if (size_from_backing)
+			co->size = b->size;
+		if (co->backing_fmt == DISK_FMT_AUTO)
+			disk_format_parse(b->format, &co->backing_fmt);
+		disk_close(b);
+	}
+	const char *why = NULL;
+	r = disk_create(file, co, &why);
+	if (r < 0) {
+		if (why)
+			kv_log("%s: %s", file, why);
+		else
+			kv_err(r, "%s", file);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
@@ -123,35 +158,8 @@ static int cmd_create(int argc, char **argv)
 	}
 	if (bfmt && (r = parse_fmt(bfmt, &co.backing_fmt)))
 		return r;
-	if (co.backing) {
-		/* the user named it, so trust it; open it to learn its size and format */
-		char *dir = strdup(file), *full = NULL;
-		if (!dir)
-			return 1;
-		if (co.backing[0] == '/' || asprintf(&full, "%s/%s", dirname(dir), co.backing) < 0)
-			full = strdup(co.backing);
-		free(dir);
-		struct disk_opts bo = { .format = co.backing_fmt, .read_only = true };
-		struct disk *b;
-		r = full ? img_open(&b, full, &bo) : 1;
-		free(full);
-		if (r)
-			return r;
-		if (argc - optind == 1)
-			co.size = b->size;
-		if (co.backing_fmt == DISK_FMT_AUTO)
-			disk_format_parse(b->format, &co.backing_fmt);
-		disk_close(b);
-	}
-	const char *why = NULL;
-	r = disk_create(file, &co, &why);
-	if (r < 0) {
-		if (why)
-			kv_log("%s: %s", file, why);
-		else
-			kv_err(r, "%s", file);
-		return 1;
-	}
+	if ((r = img_create(file, &co, argc - optind == 1)))
+		return r;
 	printf("Formatting '%s', fmt=%s size=%llu\n", file, disk_format_name(co.format),
 	       (unsigned long long)co.size);
 	return 0;
