@@ -184,6 +184,21 @@ def options():
     put("fuzz_options", "one-net", b"tap,mac=02:00:00:00:00:01,queues=8")
 
 
+def pool_xml():
+    put("fuzz_pool_xml", "libvirt",
+        b"<pool type='dir'>\n  <name>default</name>\n  <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>\n"
+        b"  <capacity unit='bytes'>0</capacity>\n  <source>\n  </source>\n  <target>\n"
+        b"    <path>/var/lib/libvirt/images</path>\n    <permissions>\n      <mode>0711</mode>\n"
+        b"    </permissions>\n  </target>\n</pool>\n")
+    put("fuzz_pool_xml", "minimal", b"<pool type=\"dir\"><name>p</name><target><path>//a/b/</path></target></pool>")
+    put("fuzz_pool_xml", "escaped",
+        b"<?xml version='1.0'?>\n<!-- c --><pool type='dir'><name>p.1</name><uuid>DFE224CB28FB8DD0C4B264EB3F0F4566"
+        b"</uuid><target><path>/a&amp;b/&lt;c&gt;/&#x41;<![CDATA[x]]></path></target></pool>")
+    put("fuzz_pool_xml", "doctype",
+        b"<!DOCTYPE pool [<!ENTITY e \"/etc\">]><pool type='dir'><name>x</name><target><path>&e;</path>"
+        b"</target></pool>")
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -192,3 +207,4 @@ if __name__ == "__main__":
     qcow2(kvmini)
     linux()
     options()
+    pool_xml()
