@@ -85,6 +85,10 @@ static void on_xml_error(void *opaque, xmlErrorPtr e)
 	while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
 		n--;
 	snprintf(x->buf, x->len, "line %d: %.*s", e->line, (int)n, e->message ? e->message : "invalid XML");
+	/* some messages go on over several lines ("Bytes: 0x.."), and may quote control characters */
+	for (char *p = x->buf; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)

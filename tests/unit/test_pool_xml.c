@@ -128,6 +128,7 @@ START_TEST(bad_documents)
 		  "</target></pool>", "DOCTYPE is not allowed" },
 		{ "<!DOCTYPE pool SYSTEM \"http://example.com/x.dtd\"><pool type='dir'/>", "DOCTYPE is not allowed" },
 		{ "<pool type='dir'><name>x</name><target><path>&xxe;</path></target></pool>", "line 1: " },
+		{ "<pool type='dir'><name>p</name><target><path>/a</path></target></\xf0ool>", "line 1: " },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pool_def p;
@@ -135,7 +136,8 @@ START_TEST(bad_documents)
 		off_t printed;
 		ck_assert_int_eq(parse_quiet(cases[i].xml, &p, err, sizeof(err), &printed), -EINVAL);
 		ck_assert_msg(strstr(err, cases[i].want), "case %u: '%s' lacks '%s'", i, err, cases[i].want);
-		ck_assert_ptr_null(strchr(err, '\n'));
+		for (const char *c = err; *c; c++) /* one line: libxml2's "Bytes: ..." continuation too */
+			ck_assert_int_ge((unsigned char)*c, 0x20);
 		ck_assert_ptr_null(p.target);
 		ck_assert_int_eq(printed, 0);
 	}
