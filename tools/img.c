@@ -42,19 +42,22 @@ static int parse_fmt(const char *s, enum disk_format *f)
 	return disk_format_parse(s, f) < 0 ? usage_err(s, "unknown format (raw, qcow2)") : 0;
 }
 
+/* The one-line reason for a failed open or create (the layer's own phrase, else errno's): 1. */
+static int img_fail(int r, const char *path, const char *why)
+{
+	if (why)
+		kv_log("%s: %s", path, why);
+	else
+		kv_err(r, "%s", path);
+	return 1;
+}
+
 /* Opens an image for a subcommand, printing the one-line reason on failure. */
 static int img_open(struct disk **d, const char *path, const struct disk_opts *o)
 {
 	const char *why = NULL;
 	int r = disk_open(d, path, o, &why);
-	if (r < 0) {
-		if (why)
-			kv_log("%s: %s", path, why);
-		else
-			kv_err(r, "%s", path);
-		return 1;
-	}
-	return 0;
+	return r < 0 ? img_fail(r, path, why) : 0;
 }
 
 /* "-o a=b,c=d" for create/convert */
@@ -109,14 +112,7 @@ int img_create(const char *file, struct disk_create_opts *co, bool size_from_bac
 	}
 	const char *why = NULL;
 	r = disk_create(file, co, &why);
-	if (r < 0) {
-		if (why)
-			kv_log("%s: %s", file, why);
-		else
-			kv_err(r, "%s", file);
-		return 1;
-	}
-	return 0;
+	return r < 0 ? img_fail(r, file, why) : 0;
 }
 
 static int cmd_create(int argc, char **argv)
