@@ -251,6 +251,7 @@ int pool_store_new(const struct pool_def *p, char *err, size_t errlen)
 		return r;
 	}
 	size_t len = strlen(xml);
+	errno = 0; /* a short write sets none */
 	if (fchmod(fd, 0600) < 0 || write(fd, xml, len) != (ssize_t)len || fsync(fd) < 0)
 		r = errno ? -errno : -EIO;
 	if (close(fd) < 0 && !r)
