@@ -393,14 +393,19 @@ static int parse_args(const struct verb *v, int argc, char **argv, struct vopt *
 		n++;
 	memcpy(o, v->opts, sizeof(*o) * (size_t)n);
 	o[n].name = NULL;
+	bool opts_end = false; /* after "--" everything is positional */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (!opts_end && !strcmp(a, "--")) {
+			opts_end = true;
+			continue;
+		}
+		if (!opts_end && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
 			printf("Usage: kvmini %s", v->usage);
 			return -1;
 		}
 		int k = -1;
-		if (a[0] == '-' && a[1] == '-' && a[2]) {
+		if (!opts_end && a[0] == '-' && a[1] == '-' && a[2]) {
 			size_t l = strcspn(a + 2, "=");
 			for (int j = 0; j < n && k < 0; j++)
 				if (strlen(o[j].name) == l && !strncmp(o[j].name, a + 2, l))
