@@ -347,7 +347,7 @@ static int verb_resize(const struct verb *v, const struct vopt *o)
 		kv_err(r, "%s: resize failed", name);
 		return 1;
 	}
-	printf("Size of volume '%s' successfully changed %s %s\n", name, delta ? "by" : "to", cs);
+	printf("Size of volume '%s' successfully changed %s %s\n", name, delta ? "by" : "to", cs + (cs[0] == '-'));
 	return 0;
 }
 
