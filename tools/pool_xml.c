@@ -85,10 +85,6 @@ static void on_xml_error(void *opaque, xmlErrorPtr e)
 	while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
 		n--;
 	snprintf(x->buf, x->len, "line %d: %.*s", e->line, (int)n, e->message ? e->message : "invalid XML");
-	/* some messages go on over several lines ("Bytes: 0x.."), and may quote control characters */
-	for (char *p = x->buf; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
@@ -236,8 +232,13 @@ int pool_xml_parse(const char *buf, size_t len, struct pool_def *out, char *err,
 	}
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
-	if (r)
+	if (r) {
 		pool_def_free(out);
+		/* one line: libxml2's messages may go on ("Bytes: 0x.."), and both quote the input */
+		for (char *p = err; errlen && *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = ' ';
+	}
 	return r;
 }
 

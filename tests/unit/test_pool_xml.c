@@ -124,6 +124,8 @@ START_TEST(bad_documents)
 		  "line 2: more than one <path>" },
 		{ "<pool type='dir'><name>x</name><uuid>nope</uuid><target><path>/a</path></target></pool>",
 		  "malformed uuid 'nope'" },
+		{ "<pool type='dir'><name>x</name><uuid>no\npe</uuid><target><path>/a</path></target></pool>",
+		  "malformed uuid 'no pe'" },
 		{ "<!DOCTYPE pool [<!ENTITY e \"/etc\">]><pool type='dir'><name>x</name><target><path>&e;</path>"
 		  "</target></pool>", "DOCTYPE is not allowed" },
 		{ "<!DOCTYPE pool SYSTEM \"http://example.com/x.dtd\"><pool type='dir'/>", "DOCTYPE is not allowed" },
