@@ -7,6 +7,7 @@
 #include "vmm/log.h"
 #include "vmm/machine.h"
 #include "tools/net.h"
+#include "tools/pool.h"
 #include "vmm/options.h"
 
 #ifndef KVMINI_VERSION
@@ -24,6 +25,10 @@ static void usage(FILE *f)
 	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
 	      "  version   print the version\n"
 	      "\n"
+	      "Storage pools and volumes (virsh's verbs; VERB --help for each):\n",
+	      f);
+	pool_usage(f);
+	fputs("\n"
 	      "Example:\n"
 	      "  kvmini run --kernel bzImage --initrd initramfs.cpio --append console=ttyS0 --mem 512M --cpus 2\n",
 	      f);
@@ -57,6 +62,8 @@ int main(int argc, char **argv)
 		return img_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
+	if (pool_is_verb(cmd))
+		return pool_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kvmini %s\n", KVMINI_VERSION);
 		return 0;

@@ -231,6 +231,19 @@ def scsi():
         cmd(2, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0], 8) + cmd(2, [0x43, 2, 0, 0, 0, 0, 0, 0, 100, 0], 100) +
         cmd(2, [0x1b, 0, 0, 0, 2, 0], sel=0x40) + cmd(2, [0x1b, 0, 0, 0, 3, 0], sel=0x80) +
         cmd(2, [0x28, 0, 0, 0, 0, 1, 0, 0, 1, 0], 2048) + cmd(3, [0x51] + [0] * 6 + [0, 34, 0], 34))
+def pool_xml():
+    put("fuzz_pool_xml", "libvirt",
+        b"<pool type='dir'>\n  <name>default</name>\n  <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>\n"
+        b"  <capacity unit='bytes'>0</capacity>\n  <source>\n  </source>\n  <target>\n"
+        b"    <path>/var/lib/libvirt/images</path>\n    <permissions>\n      <mode>0711</mode>\n"
+        b"    </permissions>\n  </target>\n</pool>\n")
+    put("fuzz_pool_xml", "minimal", b"<pool type=\"dir\"><name>p</name><target><path>//a/b/</path></target></pool>")
+    put("fuzz_pool_xml", "escaped",
+        b"<?xml version='1.0'?>\n<!-- c --><pool type='dir'><name>p.1</name><uuid>DFE224CB28FB8DD0C4B264EB3F0F4566"
+        b"</uuid><target><path>/a&amp;b/&lt;c&gt;/&#x41;<![CDATA[x]]></path></target></pool>")
+    put("fuzz_pool_xml", "doctype",
+        b"<!DOCTYPE pool [<!ENTITY e \"/etc\">]><pool type='dir'><name>x</name><target><path>&e;</path>"
+        b"</target></pool>")
 
 
 if __name__ == "__main__":
@@ -243,3 +256,4 @@ if __name__ == "__main__":
     options()
     state_kvm()
     scsi()
+    pool_xml()

@@ -6,7 +6,9 @@
 #    kernel saw ACPI; the guest writes a known pattern to a raw image over PCI (and reads it back)
 #    and to a qcow2 image over MMIO, and its write to a read-only disk fails; poweroff exits 0. The
 #    host then checks the bytes in the images (qcow2 through qemu-img, which must find it clean),
-#    that the read-only image is untouched and that qcow2 grew only by what was written.
+#    that the read-only image is untouched and that qcow2 grew only by what was written. A fourth
+#    disk is a host block device (a loop device over a file, format probed, cache=none: its size
+#    comes from BLKGETSIZE64 and its I/O is O_DIRECT); the guest's pattern must reach the file.
 #  - bzImage with 1 vCPU: one CPU online, reboot with --no-reboot exits.
 . "$(dirname "$0")/lib.bash"
 need_kvm "Linux boot"
@@ -37,11 +39,20 @@ truncate -s 64M "$TMP/raw.img"
 qbefore=$(du -k "$TMP/q.qcow2" | cut -f1)
 head -c $((8 << 20)) /dev/zero >"$TMP/ro.img"
 ro_before=$(md5sum <"$TMP/ro.img")
+# the block device (32M): detached at exit whatever happens; without loop devices that part skips
+truncate -s 32M "$TMP/loop.img"
+LOOP=$(losetup -f --show "$TMP/loop.img" 2>"$TMP/losetup.err") || LOOP=
+trap '[ -n "$LOOP" ] && losetup -d "$LOOP"; rm -rf "$TMP"' EXIT
+loopdisk=() loopact=
+if [ -n "$LOOP" ]; then
+	loopdisk=(--disk "$LOOP,cache=none")
+	loopact=",blkwrite:@32M:13:$SIZE,blkread:@32M:$SIZE"
+fi
 
 boot smp2 600 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--disk "$TMP/raw.img,format=raw" --disk "$TMP/q.qcow2,format=qcow2,transport=mmio" \
-	--disk "$TMP/ro.img,format=raw,readonly" \
-	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,blkwrite:@64M:7:$SIZE,blkread:@64M:$SIZE,blkwrite:@1G:11:$SIZE,blkwrite:@8M:5:65536,poweroff"
+	--disk "$TMP/ro.img,format=raw,readonly" "${loopdisk[@]}" \
+	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,blkwrite:@64M:7:$SIZE,blkread:@64M:$SIZE,blkwrite:@1G:11:$SIZE,blkwrite:@8M:5:65536$loopact,poweroff"
 check "vmlinux, 2 vCPUs: poweroff exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "vmlinux, 2 vCPUs: init started" grep -q 'KVMINI-INIT: start' "$TMP/smp2.out"
 check "vmlinux, 2 vCPUs: both CPUs online" grep -q 'KVMINI-INIT: cpus-online 0-1' "$TMP/smp2.out"
@@ -75,6 +86,18 @@ check "qcow2: the file grew by about what was written ($grown bytes for $SIZE)" 
 # read-only: the guest's write fails, the file is untouched
 check "read-only: the guest's write failed" grep -q 'KVMINI-INIT: blkwrite-error -[0-9]* @8M=/dev/vd' "$TMP/smp2.out"
 check "read-only: the image is unchanged" [ "$(md5sum <"$TMP/ro.img")" = "$ro_before" ]
+
+# the loop device: the guest saw it at its size, and its bytes went through to the file
+if [ -n "$LOOP" ]; then
+	gsum=$(guest_sum smp2 blkwrite @32M)
+	losetup -d "$LOOP" && LOOP=
+	hsum=$("$PAT" 13 $SIZE "$TMP/loop.img")
+	check "block device (loop, cache=none): the file holds the guest's pattern (guest $gsum, host $hsum)" \
+		[ -n "$gsum" -a "$gsum" = "$hsum" ]
+	check "block device: the guest read back what it wrote" [ -n "$gsum" -a "$(guest_sum smp2 blkread @32M)" = "$gsum" ]
+else
+	skip "block device as a raw disk: losetup failed ($(head -n 1 "$TMP/losetup.err"))"
+fi
 
 boot up1 300 --kernel "$BZIMAGE" --initrd "$INITRD" --mem 256M --cpus 1 --no-reboot \
 	--append "console=ttyS0 kvtest=cpus,reboot"
