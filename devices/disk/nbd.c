@@ -394,8 +394,9 @@ static void nd_close(struct disk *d)
 	aio_src_detach(&n->src);
 	if (n->src.fd >= 0)
 		close(n->src.fd);
+	/* a polite NBD_CMD_DISC if the socket takes it now; nbd_shutdown would wait for the server */
 	if (!conn_gone(n))
-		nbd_shutdown(n->h, 0); /* a polite NBD_CMD_DISC; the server finishes what it has */
+		nbd_aio_disconnect(n->h, 0);
 	nbd_close(n->h); /* ends (and calls back) whatever is left: no context to finish it on */
 	while (n->done) {
 		struct nbd_op *op = n->done;

@@ -355,6 +355,20 @@ START_TEST(server_killed_idle)
 }
 END_TEST
 
+/* Closing never waits for a server that stopped answering. */
+START_TEST(close_stopped_server)
+{
+	struct srv s;
+	SKIP_NO_SERVER("nbd/close_stopped_server", &s, false);
+	struct disk *d = open_uri(s.uri, false);
+	kill(s.pid, SIGSTOP);
+	int64_t t0 = now_ms();
+	disk_close(d);
+	ck_assert_int_lt(now_ms() - t0, 2000);
+	srv_stop(&s);
+}
+END_TEST
+
 START_TEST(read_only_export)
 {
 	struct srv s;
@@ -439,6 +453,7 @@ Suite *make_suite(void)
 	tcase_add_test(t, many_in_flight);
 	tcase_add_test(t, server_killed);
 	tcase_add_test(t, server_killed_idle);
+	tcase_add_test(t, close_stopped_server);
 	tcase_add_test(t, read_only_export);
 	tcase_add_test(t, uris);
 	suite_add_tcase(s, t);
