@@ -19,6 +19,7 @@ struct disk_aio {
 	struct aio_ring *ring; /* NULL: synchronous */
 	int ep;                /* epoll over the ring's eventfd and the sources: disk_aio_fd */
 	struct aio_src *srcs;  /* network disks driving their own sockets */
+	int stall_ms;          /* how long a drain waits for a silent source */
 	uint64_t nflush;       /* flushes submitted so far */
 	unsigned wout;         /* writes (and discards, zeroings) not yet complete */
 	struct disk_req *held, *held_tail; /* flushes waiting for earlier writes, oldest first */
@@ -32,6 +33,7 @@ int disk_aio_create(struct disk_aio **out, unsigned depth)
 	if (!q)
 		return -ENOMEM;
 	q->depth = depth ? depth : 1;
+	q->stall_ms = AIO_STALL_MS;
 	q->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (q->ep < 0) {
 		int e = -errno;
@@ -230,12 +232,12 @@ static bool srcs_busy(const struct disk_aio *q)
 	return false;
 }
 
-/* Runs the sources whose fds are ready; with wait, waits up to AIO_STALL_MS for one (or the ring),
+/* Runs the sources whose fds are ready; with wait, waits up to stall_ms for one (or the ring),
  * and tells the busy sources when that passed with nothing. */
 static void poll_srcs(struct disk_aio *q, bool wait)
 {
 	struct epoll_event ev[16];
-	int n = epoll_wait(q->ep, ev, 16, wait ? AIO_STALL_MS : 0);
+	int n = epoll_wait(q->ep, ev, 16, wait ? q->stall_ms : 0);
 	for (int i = 0; i < n; i++)
 		if (ev[i].data.ptr) {
 			struct aio_src *s = ev[i].data.ptr;
@@ -282,6 +284,7 @@ unsigned disk_aio_drain(struct disk_aio *q)
 }
 
 unsigned disk_aio_inflight(const struct disk_aio *q) { return q->inflight; }
+void disk_aio_set_stall(struct disk_aio *q, int ms) { q->stall_ms = ms > 0 ? ms : AIO_STALL_MS; }
 const char *disk_aio_backend(const struct disk_aio *q) { return q->ring ? "io_uring" : "sync"; }
 unsigned disk_aio_peak(const struct disk_aio *q) { return q->ring ? aio_ring_peak(q->ring) : 0; }
 

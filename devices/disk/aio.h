@@ -28,7 +28,7 @@
  * inside submit on either. A network disk (nbd) is asynchronous on both: its socket joins the
  * context's epoll, which is what disk_aio_fd returns (the ring's eventfd is on it too), and its
  * replies are read on the owning thread when that fd is readable. A drain waits for them at most
- * AIO_STALL_MS between replies; then the connection is given up and its requests fail. */
+ * 30 s (disk_aio_set_stall) between replies; then the connection is given up and its requests fail. */
 #ifndef KVMINI_DISK_AIO_H
 #define KVMINI_DISK_AIO_H
 #include <stdbool.h>
@@ -76,6 +76,9 @@ unsigned disk_aio_complete(struct disk_aio *q);
 /* Blocks until nothing is in flight (device reset, snapshot, teardown); returns how many completed. */
 unsigned disk_aio_drain(struct disk_aio *q);
 unsigned disk_aio_inflight(const struct disk_aio *q);
+/* How long a drain waits for a network disk that answers nothing before it gives the connection
+ * up (its requests then fail); <= 0 restores the default, 30 s. */
+void disk_aio_set_stall(struct disk_aio *q, int ms);
 /* The most file operations this context had in the kernel at once (0 on sync; tests, --stats). */
 unsigned disk_aio_peak(const struct disk_aio *q);
 /* "io_uring" or "sync": what this context uses (for logs and --stats). */

@@ -69,13 +69,13 @@ void aio_part_end(struct disk_aio *q, struct disk_req *r, int ret);
 struct aio_src {
 	int fd;
 	uint32_t events; /* EPOLLIN | EPOLLOUT as the source wants them now; 0 = none */
-	/* fd is ready with revents; revents 0: a drain saw nothing for AIO_STALL_MS (give up) */
+	/* fd is ready with revents; revents 0: a drain saw nothing for the stall time (give up) */
 	void (*ready)(struct aio_src *s, uint32_t revents);
 	unsigned (*busy)(const struct aio_src *s); /* parts outstanding */
 	struct disk_aio *q; /* the context it is on, NULL when on none */
 	struct aio_src *next;
 };
-#define AIO_STALL_MS 30000
+#define AIO_STALL_MS 30000 /* the default of disk_aio_set_stall */
 int aio_src_attach(struct disk_aio *q, struct aio_src *s); /* -EBUSY if on another context */
 void aio_src_watch(struct aio_src *s, uint32_t events);     /* what to wait for now */
 void aio_src_detach(struct aio_src *s);                      /* NULL q is fine */

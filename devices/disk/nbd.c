@@ -10,7 +10,7 @@
  * held, so they only queue the command on a list; the list is worked off after libnbd returns.
  * Don't mix the two while requests are in flight (the sync calls would read their replies).
  *
- * A lost connection (server gone, reset, or a drain that waited AIO_STALL_MS for a reply, after
+ * A lost connection (server gone, reset, or a drain that waited 30 s for a reply, after
  * which the socket is shut down) fails every pending and later request with -EIO and is logged once;
  * there is no reconnect. */
 #include "aio_int.h"
@@ -267,9 +267,9 @@ static void pump(struct nbd_disk *n)
 static void src_ready(struct aio_src *s, uint32_t revents)
 {
 	struct nbd_disk *n = (struct nbd_disk *)((char *)s - offsetof(struct nbd_disk, src));
-	if (!revents) { /* a drain waited AIO_STALL_MS: stop waiting for this server */
-		kv_log("%s: no reply from the NBD server for %d s: dropping the connection",
-		       n->d.path ? n->d.path : "nbd", AIO_STALL_MS / 1000);
+	if (!revents) { /* a drain waited its stall time: stop waiting for this server */
+		kv_log("%s: the NBD server stopped answering: dropping the connection",
+		       n->d.path ? n->d.path : "nbd");
 		shutdown(s->fd, SHUT_RDWR);
 		revents = EPOLLIN | EPOLLHUP; /* libnbd reads the end of the stream and fails the rest */
 	}

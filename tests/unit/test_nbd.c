@@ -2,7 +2,8 @@
 /* The NBD disk against a real server (nbdkit, else qemu-nbd) serving a scratch file on a Unix
  * socket: reads, writes, flush, trim and zeroing through the synchronous calls and through disk_aio
  * (both backends), checked in the file itself; many requests in flight at once; a server killed
- * with requests pending fails them with -EIO, and everything after; read-only exports; the URIs
+ * with requests pending fails them with -EIO, and everything after; a drain gives a silent server
+ * up; closing never waits for one; read-only exports; the URIs
  * kvmini refuses. Every wait is bounded. */
 #include "unit.h"
 #include "disk_test.h"
@@ -355,6 +356,35 @@ START_TEST(server_killed_idle)
 }
 END_TEST
 
+/* A drain (device reset) gives up on a server that answers nothing: no hang, -EIO for all. */
+START_TEST(drain_stalled_server)
+{
+	struct srv s;
+	SKIP_NO_SERVER("nbd/drain_stalled_server", &s, false);
+	struct disk *d = open_uri(s.uri, false);
+	struct disk_aio *q = mk_aio(false);
+	disk_aio_set_stall(q, 300);
+	struct treq t[8];
+	kill(s.pid, SIGSTOP);
+	for (int i = 0; i < 8; i++) {
+		prep(&t[i], DISK_OP_READ, (uint64_t)i * 4096, 4096);
+		disk_aio_submit(q, d, &t[i].r);
+	}
+	disk_aio_kick(q);
+	int64_t t0 = now_ms();
+	ck_assert_uint_eq(disk_aio_drain(q), 8);
+	ck_assert_int_lt(now_ms() - t0, 3000);
+	for (int i = 0; i < 8; i++) {
+		ck_assert(t[i].done);
+		ck_assert_int_eq(t[i].ret, -EIO);
+		free(t[i].mem);
+	}
+	disk_aio_destroy(q);
+	disk_close(d);
+	srv_stop(&s);
+}
+END_TEST
+
 /* Closing never waits for a server that stopped answering. */
 START_TEST(close_stopped_server)
 {
@@ -453,6 +483,7 @@ Suite *make_suite(void)
 	tcase_add_test(t, many_in_flight);
 	tcase_add_test(t, server_killed);
 	tcase_add_test(t, server_killed_idle);
+	tcase_add_test(t, drain_stalled_server);
 	tcase_add_test(t, close_stopped_server);
 	tcase_add_test(t, read_only_export);
 	tcase_add_test(t, uris);
