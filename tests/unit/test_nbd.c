@@ -87,6 +87,25 @@ static void srv_stop(struct srv *s)
 	s->pid = 0;
 }
 
+/* SIGSTOP takes effect when the server is next scheduled: wait until it is stopped. */
+static void srv_pause(const struct srv *s)
+{
+	char path[64], st[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)s->pid);
+	kill(s->pid, SIGSTOP);
+	for (int64_t end = now_ms() + 5000;; usleep(1000)) {
+		FILE *f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		size_t n = fread(st, 1, sizeof(st) - 1, f);
+		fclose(f);
+		st[n] = 0;
+		const char *paren = strrchr(st, ')'); /* "pid (comm) STATE ..." */
+		if (paren && paren[1] == ' ' && paren[2] == 'T')
+			return;
+		ck_assert_msg(now_ms() < end, "the NBD server did not stop");
+	}
+}
+
 static struct disk *open_uri(const char *uri, bool ro)
 {
 	struct disk_opts o = { .read_only = ro };
@@ -294,7 +313,7 @@ START_TEST(server_killed)
 	struct disk *d = open_uri(s.uri, false);
 	struct disk_aio *q = mk_aio(false);
 	static struct treq t[65];
-	kill(s.pid, SIGSTOP);
+	srv_pause(&s);
 	for (int i = 0; i < 64; i++) {
 		prep(&t[i], i % 2 ? DISK_OP_READ : DISK_OP_WRITE, (uint64_t)i * 65536, 65536);
 		disk_aio_submit(q, d, &t[i].r);
@@ -365,7 +384,7 @@ START_TEST(drain_stalled_server)
 	struct disk_aio *q = mk_aio(false);
 	disk_aio_set_stall(q, 300);
 	struct treq t[8];
-	kill(s.pid, SIGSTOP);
+	srv_pause(&s);
 	for (int i = 0; i < 8; i++) {
 		prep(&t[i], DISK_OP_READ, (uint64_t)i * 4096, 4096);
 		disk_aio_submit(q, d, &t[i].r);
@@ -391,7 +410,7 @@ START_TEST(close_stopped_server)
 	struct srv s;
 	SKIP_NO_SERVER("nbd/close_stopped_server", &s, false);
 	struct disk *d = open_uri(s.uri, false);
-	kill(s.pid, SIGSTOP);
+	srv_pause(&s);
 	int64_t t0 = now_ms();
 	disk_close(d);
 	ck_assert_int_lt(now_ms() - t0, 2000);
