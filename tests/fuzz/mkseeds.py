@@ -178,9 +178,12 @@ def options():
         ("short", ["-k", "bz", "-m", "1G", "-c", "2", "-a", "console=ttyS0", "--serial", "file:/tmp/x"]),
         ("disks", ["--kernel=k", "--disk", "b,cache=unsafe,format=raw", "--disk", "c,readonly=on",
                    "--net", "tap", "--name", "vm1", "--hugepages=hugetlb", "--cpu", "host"]),
+        ("nbd", ["-k", "bz", "--disk", "nbd://[::1]:10809/export,readonly", "--disk",
+                 "nbd+unix:///e?socket=/run/s.sock,format=raw", "--disk", "nbds://h/e"]),
     ]:
         put("fuzz_options", name, b"\0".join(a.encode() for a in argv))
     put("fuzz_options", "one-disk", b"/x/y.qcow2,format=auto,cache=writeback,transport=pci")
+    put("fuzz_options", "one-nbd", b"nbd+unix:///?socket=/tmp/a%2Cb&x=1,format=qcow2")
     put("fuzz_options", "one-net", b"tap,mac=02:00:00:00:00:01,queues=8")
 
 
