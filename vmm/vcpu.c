@@ -70,7 +70,7 @@ void vcpus_pause(struct vcpus *vs)
 {
 	pthread_mutex_lock(&vs->lock);
 	if (!vs->pause_req) {
-		vs->pause_req = 1;
+		__atomic_store_n(&vs->pause_req, 1, __ATOMIC_SEQ_CST); /* vCPU threads read it unlocked */
 		kick_all(vs);
 	}
 	while (vs->nparked < vs->nactive && !stopping(vs->vm))
@@ -81,7 +81,7 @@ void vcpus_pause(struct vcpus *vs)
 void vcpus_resume(struct vcpus *vs)
 {
 	pthread_mutex_lock(&vs->lock);
-	vs->pause_req = 0;
+	__atomic_store_n(&vs->pause_req, 0, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vs->cond);
 	pthread_mutex_unlock(&vs->lock);
 }
