@@ -219,6 +219,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	__atomic_store_n(&v->tid, (int)gettid(), __ATOMIC_RELAXED);
 	while (!stopping(v->vm)) {
 		if (__atomic_load_n(&v->vcpus->pause_req, __ATOMIC_SEQ_CST)) {
 			vcpu_park(v);

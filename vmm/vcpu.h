@@ -19,6 +19,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread; /* with started: under vcpus.lock (the stop kick reads them from any thread) */
 	int started;
+	int tid; /* the thread's id once it runs (query-cpus-fast), atomic */
 	int timing; /* measure handling time per exit (--stats) */
 	struct vcpu_stats stats;
 };
