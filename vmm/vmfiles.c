@@ -71,7 +71,7 @@ static int copy_definition(const char *from, const char *to)
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > (16 << 20)) {
 		close(fd);
-		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
+		return S_ISREG(st.st_mode) ? -EFBIG : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
 	size_t got = 0;
@@ -97,8 +97,11 @@ int vmfiles_claim(struct vm_files *f, const char *name, const char *definition)
 	const char *why = NULL;
 	int ret = kv_runtime_dir(f->dir, sizeof(f->dir), &why);
 	if (ret) {
-		kv_log("%s: %s%s%s", f->dir[0] ? f->dir : "runtime directory", why ? why : "",
-		       ret == -EPERM || ret == -ENOENT ? "" : ": ", ret == -EPERM || ret == -ENOENT ? "" : strerror(-ret));
+		/* the ownership and mode checks and a missing XDG_RUNTIME_DIR say it all in why */
+		if (ret == -EPERM || ret == -ENOENT || !why)
+			kv_log("%s: %s", f->dir[0] ? f->dir : "runtime directory", why ? why : strerror(-ret));
+		else
+			kv_err(ret, "%s: %s", f->dir, why);
 		return 1;
 	}
 	if (kv_path_join(f->lock, sizeof(f->lock), f->dir, name, ".lock") ||
