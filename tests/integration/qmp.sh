@@ -261,7 +261,7 @@ VMLINUX=$(guest_file vmlinux 2>/dev/null) && INITRD=$(guest_file initramfs-test.
 "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --name lx --serial none \
 	--append "console=ttyS0 kvtest=powerbutton" </dev/null >"$TMP/lx.out" 2>&1 &
 lpid=$!
-for _ in $(seq 1800); do
+for _ in $(seq 6000); do # a boot takes 30-90 s here, far more on a loaded host
 	grep -aq 'KVMINI-INIT: powerbutton-' "$RUN/lx.console" 2>/dev/null && break
 	kill -0 $lpid 2>/dev/null || break
 	sleep 0.1
@@ -270,7 +270,7 @@ check "Linux: the guest's init opened its input devices" grep -aq 'KVMINI-INIT: 
 check "Linux: the ACPI button driver bound the fixed power button" grep -aq 'ACPI: button: Power Button' "$RUN/lx.console"
 python3 "$QC" "$RUN/lx.qmp" system_powerdown >/dev/null
 rc=0
-for _ in $(seq 600); do kill -0 $lpid 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1200); do kill -0 $lpid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $lpid 2>/dev/null; then
 	rc=-1
 	kill -KILL $lpid
