@@ -5,10 +5,10 @@
 
 #include "tools/img.h"
 #include "vmm/log.h"
-#include "vmm/machine.h"
 #include "tools/net.h"
 #include "tools/pool.h"
 #include "vmm/options.h"
+#include "vmm/run.h"
 
 #ifndef KVMINI_VERSION
 #define KVMINI_VERSION "0.1"
@@ -46,7 +46,7 @@ static int cmd_run(int argc, char **argv)
 		run_opts_usage(stdout);
 		return 0;
 	}
-	return machine_run(&o);
+	return run_vm(&o);
 }
 
 int main(int argc, char **argv)
