@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "firmware/layout.h"
@@ -24,7 +26,23 @@ static int vm_map_ram(struct vm *vm, const struct vm_mem_cfg *mc, const char **w
 	} else if (mc->hugepages == HUGEPAGES_THP) {
 		len += HUGE_2M; /* room to align the start for transparent huge pages */
 	}
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	int fd = -1;
+	if (mc->ram_file) {
+		struct stat st;
+		fd = open(mc->ram_file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_size < mc->size) {
+			int err = fd < 0 ? errno : EINVAL;
+			if (fd >= 0)
+				close(fd);
+			*why = "cannot open the snapshot's memory file (or it is smaller than RAM)";
+			return -err;
+		}
+		flags = MAP_PRIVATE | MAP_NORESERVE; /* copy on write: the file stays the snapshot's */
+		len = mc->size;
+	}
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+	if (fd >= 0)
+		close(fd); /* the mapping holds the file */
 	if (p == MAP_FAILED) {
 		int err = errno;
 		*why = mc->hugepages == HUGEPAGES_HUGETLB ? "cannot map hugetlbfs pages (are enough reserved in "
@@ -35,7 +53,7 @@ static int vm_map_ram(struct vm *vm, const struct vm_mem_cfg *mc, const char **w
 	vm->ram = p;
 	vm->ram_map_size = len;
 	uint8_t *base = p;
-	if (mc->hugepages == HUGEPAGES_THP) {
+	if (mc->hugepages == HUGEPAGES_THP && !mc->ram_file) {
 		base = (uint8_t *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
 		if (madvise(base, mc->size, MADV_HUGEPAGE) < 0) {
 			*why = "madvise(MADV_HUGEPAGE) failed (transparent huge pages disabled?)";

@@ -19,6 +19,9 @@ struct vm_mem_cfg {
 	uint64_t size;
 	int ksm; /* MADV_MERGEABLE: off by default, KSM is a side channel between guests */
 	enum hugepages_mode hugepages;
+	/* a snapshot's memory file (vmm/snapshot.h): RAM is a private mapping of it, pages load on first
+	 * touch and writes never reach the file; NULL: anonymous RAM */
+	const char *ram_file;
 };
 
 #define VM_MAX_ROUTES 1024
