@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A snapshot on disk: the machine section, loading and checking a snapshot directory, and the
+ * sparse memory file (the layout is in vmm/snapshot.h). */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void put_str(struct state_writer *w, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	state_put_u32(w, (uint32_t)n);
+	state_put_bytes(w, s, n);
+}
+
+void snap_board_put(struct state_writer *w, const struct snap_board *b)
+{
+	state_put_u64(w, b->mem);
+	state_put_u32(w, SNAP_PAGE);
+	state_put_u32(w, b->cpus);
+	state_put_u32(w, b->cpu_host ? 1 : 0);
+	put_str(w, b->kernel);
+	put_str(w, b->initrd);
+	put_str(w, b->append);
+	state_put_u32(w, b->ndisks);
+	for (unsigned i = 0; i < b->ndisks; i++)
+		put_str(w, b->disks[i]);
+	state_put_u32(w, b->nnets);
+	for (unsigned i = 0; i < b->nnets; i++)
+		put_str(w, b->nets[i]);
+}
+
+/* A string of the payload: NULL for "" when empty_null, else an owned copy; NULL with the reader's
+ * error set on a bad one. */
+static char *get_str(struct state_reader *r, int empty_null, int *bad)
+{
+	uint32_t n = state_get_u32(r);
+	if (n > SNAP_STR_MAX) {
+		state_reader_invalid(r);
+		*bad = 1;
+		return NULL;
+	}
+	const char *p = state_get_ptr(r, n);
+	if (!p || memchr(p, 0, n)) {
+		state_reader_invalid(r);
+		*bad = 1;
+		return NULL;
+	}
+	if (!n && empty_null)
+		return NULL;
+	char *s = malloc(n + 1);
+	if (!s) {
+		*bad = 1;
+		return NULL;
+	}
+	memcpy(s, p, n);
+	s[n] = 0;
+	return s;
+}
+
+void snap_board_free(struct snap_board *b)
+{
+	free(b->kernel);
+	free(b->initrd);
+	free(b->append);
+	for (unsigned i = 0; i < b->ndisks; i++)
+		free(b->disks[i]);
+	for (unsigned i = 0; i < b->nnets; i++)
+		free(b->nets[i]);
+	memset(b, 0, sizeof(*b));
+}
+
+int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t version, char *why, size_t whylen)
+{
+	memset(b, 0, sizeof(*b));
+	if (version != SNAP_MACHINE_VERSION) {
+		snprintf(why, whylen, "machine section version %u, this kvmini reads %u", version, SNAP_MACHINE_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	int bad = 0;
+	b->mem = state_get_u64(r);
+	uint32_t page = state_get_u32(r);
+	b->cpus = state_get_u32(r);
+	uint32_t flags = state_get_u32(r);
+	b->cpu_host = flags & 1;
+	b->kernel = get_str(r, 0, &bad);
+	b->initrd = get_str(r, 1, &bad);
+	b->append = get_str(r, 1, &bad);
+	uint32_t n = state_get_u32(r);
+	if (n > OPT_MAX_DEVS)
+		state_reader_invalid(r);
+	for (uint32_t i = 0; !bad && !r->err && i < n; i++) {
+		b->disks[i] = get_str(r, 0, &bad);
+		b->ndisks = i + (b->disks[i] != NULL);
+	}
+	n = state_get_u32(r);
+	if (n > OPT_MAX_DEVS)
+		state_reader_invalid(r);
+	for (uint32_t i = 0; !bad && !r->err && i < n; i++) {
+		b->nets[i] = get_str(r, 0, &bad);
+		b->nnets = i + (b->nets[i] != NULL);
+	}
+	int ret = state_reader_done(r);
+	const char *what = "machine section: bad framing";
+	if (!ret && bad)
+		ret = -ENOMEM, what = "machine section: out of memory";
+	if (!ret && (page != SNAP_PAGE || flags > 1 || b->mem < (16ULL << 20) || (b->mem & (SNAP_PAGE - 1)) ||
+		     b->cpus == 0 || b->cpus > 1024 || !b->kernel || !b->kernel[0]))
+		ret = -EINVAL, what = "machine section: values out of range";
+	if (ret == -EINVAL && r->err)
+		what = "machine section: a string or count out of range";
+	if (ret) {
+		snprintf(why, whylen, "%s", what);
+		snap_board_free(b);
+	}
+	return ret;
+}
+
+int snap_image_parse(struct snap_image *img, char *why, size_t whylen)
+{
+	int ret = state_open(&img->s, img->buf, img->len, why, whylen);
+	if (ret)
+		return ret;
+	struct state_section sec;
+	int found = 0;
+	while (state_next(&img->s, &sec) == 1) {
+		if (strcmp(sec.id, SNAP_MACHINE_ID))
+			continue;
+		if (found || sec.instance) {
+			snprintf(why, whylen, "more than one machine section");
+			snap_board_free(&img->board);
+			return -EBADMSG;
+		}
+		if ((ret = snap_board_get(&img->board, &sec.r, sec.version, why, whylen)))
+			return ret;
+		found = 1;
+	}
+	state_rewind(&img->s);
+	if (!found) {
+		snprintf(why, whylen, "no machine section");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int read_all(const char *path, uint8_t **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SNAP_STATE_MAX) {
+		int e = !S_ISREG(st.st_mode) ? -EINVAL : st.st_size > SNAP_STATE_MAX ? -EFBIG : -errno;
+		close(fd);
+		return e;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	size_t got = 0;
+	while (*buf && got < *len) {
+		ssize_t n = read(fd, *buf + got, *len - got);
+		if (n <= 0) {
+			int e = n < 0 ? -errno : -EIO;
+			close(fd);
+			free(*buf);
+			*buf = NULL;
+			return e;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return *buf ? 0 : -ENOMEM;
+}
+
+int snap_image_load(struct snap_image *img, const char *dir, char *why, size_t whylen)
+{
+	memset(img, 0, sizeof(*img));
+	if (snprintf(img->state_path, sizeof(img->state_path), "%s/%s", dir, SNAP_STATE_FILE) >=
+		    (int)sizeof(img->state_path) ||
+	    snprintf(img->memory_path, sizeof(img->memory_path), "%s/%s", dir, SNAP_MEMORY_FILE) >=
+		    (int)sizeof(img->memory_path)) {
+		snprintf(why, whylen, "%s: name too long", dir);
+		return -ENAMETOOLONG;
+	}
+	int ret = read_all(img->state_path, &img->buf, &img->len);
+	if (ret) {
+		snprintf(why, whylen, "%s: %s", img->state_path,
+			 ret == -EINVAL ? "not a regular file" : ret == -EFBIG ? "too large for a state stream"
+										: strerror(-ret));
+		return ret;
+	}
+	char r[200];
+	if ((ret = snap_image_parse(img, r, sizeof(r)))) {
+		snprintf(why, whylen, "%s: %s", img->state_path, r);
+		snap_image_free(img);
+		return ret;
+	}
+	struct stat st;
+	if (stat(img->memory_path, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != img->board.mem) {
+		int e = errno;
+		if (stat(img->memory_path, &st) < 0)
+			snprintf(why, whylen, "%s: %s", img->memory_path, strerror(e));
+		else
+			snprintf(why, whylen, "%s: not a regular file of the guest's RAM size (%llu bytes)",
+				 img->memory_path, (unsigned long long)img->board.mem);
+		snap_image_free(img);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void snap_image_free(struct snap_image *img)
+{
+	snap_board_free(&img->board);
+	free(img->buf);
+	img->buf = NULL;
+	img->len = 0;
+}
+
+void snap_image_opts(const struct snap_image *img, struct run_opts *o)
+{
+	const struct snap_board *b = &img->board;
+	o->mem = b->mem;
+	o->cpus = b->cpus;
+	o->cpu_host = (int)b->cpu_host;
+	o->kernel = b->kernel;
+	o->initrd = b->initrd;
+	o->append = b->append;
+	o->ndisks = b->ndisks;
+	for (unsigned i = 0; i < b->ndisks; i++)
+		o->disks[i] = b->disks[i];
+	o->nnets = b->nnets;
+	for (unsigned i = 0; i < b->nnets; i++)
+		o->nets[i] = b->nets[i];
+	o->hugepages = HUGEPAGES_OFF; /* RAM is the snapshot's file */
+	o->snap = img;
+}
+
+static int write_full(int fd, const void *buf, size_t len, off_t off)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+static int page_is_zero(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)p;
+	for (unsigned i = 0; i < SNAP_PAGE / 8; i++)
+		if (q[i])
+			return 0;
+	return 1;
+}
+
+static int finish_file(int fd, int ret)
+{
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int snap_write_memory(const char *path, const uint8_t *ram, uint64_t size, uint64_t *data)
+{
+	if (size % SNAP_PAGE)
+		return -EINVAL;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	int ret = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	*data = 0;
+	/* runs of non-zero pages go out in one write; zero pages stay holes of the truncated file */
+	uint64_t off = 0;
+	while (!ret && off < size) {
+		while (off < size && page_is_zero(ram + off))
+			off += SNAP_PAGE;
+		uint64_t end = off;
+		while (end < size && end - off < (64u << 20) && !page_is_zero(ram + end))
+			end += SNAP_PAGE;
+		if (end > off) {
+			ret = write_full(fd, ram + off, (size_t)(end - off), (off_t)off);
+			*data += end - off;
+		}
+		off = end;
+	}
+	return finish_file(fd, ret);
+}
+
+int snap_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	return finish_file(fd, write_full(fd, buf, len, 0));
+}

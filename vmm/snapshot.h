@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A snapshot on disk (`kvmini snapshot`, `kvmini run --restore`): the directory's layout, the
+ * "machine" section that says how to rebuild the same board, loading and checking a snapshot
+ * before anything runs, and writing guest RAM sparsely.
+ *
+ * Directory layout:
+ *   DIR/state    the state stream (vmm/state.h): "machine", "vm", one "cpu" per vCPU, then the
+ *                devices' sections in the machine's registration order
+ *   DIR/memory   guest RAM as one file of exactly the RAM size, in the order of the VMM's host
+ *                mapping (guest-physical RAM below the PCI hole, then what was relocated above
+ *                4 GiB); pages that were all zero are holes, so untouched RAM costs no disk. A
+ *                restore maps it MAP_PRIVATE: pages load on first touch and the file never changes.
+ * Both are written to "<name>.tmp" and renamed, memory first: a directory with a state file holds
+ * a complete snapshot.
+ *
+ * "machine" section, version 1 (instance 0), strings as u32 length + bytes (no NUL, < 4096):
+ *   u64 RAM size, u32 page size (4096), u32 vCPUs, u32 flags (bit 0: --cpu host),
+ *   string kernel, string initrd ("" for none), string the user's --append ("" for none),
+ *   u32 disks n <= OPT_MAX_DEVS, n strings (--disk specs, path made absolute),
+ *   u32 NICs n <= OPT_MAX_DEVS, n strings (--net specs, with mac= so the NIC keeps its address)
+ */
+#ifndef KVMINI_SNAPSHOT_H
+#define KVMINI_SNAPSHOT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "state.h"
+
+#define SNAP_MACHINE_ID "machine"
+#define SNAP_MACHINE_VERSION 1u
+#define SNAP_PAGE 4096u
+#define SNAP_STR_MAX 4095u
+#define SNAP_STATE_FILE "state"
+#define SNAP_MEMORY_FILE "memory"
+#define SNAP_STATE_MAX (64u << 20) /* a stream larger than this is not one kvmini wrote */
+
+struct snap_board {
+	uint64_t mem;
+	uint32_t cpus;
+	uint32_t cpu_host;
+	char *kernel, *initrd, *append; /* initrd, append: NULL for none */
+	unsigned ndisks, nnets;
+	char *disks[OPT_MAX_DEVS];
+	char *nets[OPT_MAX_DEVS];
+};
+
+/* The payload (the caller opens the section). */
+void snap_board_put(struct state_writer *w, const struct snap_board *b);
+/* Parses and checks a payload into *b (owned strings; snap_board_free). 0, or -EBADMSG (framing) /
+ * -EINVAL (values) / -ENOMEM with one line in why; *b is empty after a failure. */
+int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t version, char *why, size_t whylen);
+void snap_board_free(struct snap_board *b);
+
+/* A snapshot read from its directory and checked: the stream whole, its machine section parsed,
+ * the memory file present with the RAM's size. */
+struct snap_image {
+	char state_path[4096], memory_path[4096];
+	uint8_t *buf;
+	size_t len;
+	struct state_stream s;
+	struct snap_board board;
+};
+
+/* 0, or -errno with one line in why ("<path>: <reason>"). */
+int snap_image_load(struct snap_image *img, const char *dir, char *why, size_t whylen);
+/* Checks a stream in memory and parses its machine section (the part of load the fuzzer drives). */
+int snap_image_parse(struct snap_image *img, char *why, size_t whylen);
+void snap_image_free(struct snap_image *img);
+/* Points the board options of o at the image's (o keeps pointers into img). */
+void snap_image_opts(const struct snap_image *img, struct run_opts *o);
+
+/* Writes size bytes of ram to path (created, mode 0600), skipping all-zero pages (holes), and
+ * syncs it. *data gets the bytes actually written. 0 or -errno. */
+int snap_write_memory(const char *path, const uint8_t *ram, uint64_t size, uint64_t *data);
+/* Writes len bytes to path (created, mode 0600) and syncs it. 0 or -errno. */
+int snap_write_file(const char *path, const void *buf, size_t len);
+
+#endif
