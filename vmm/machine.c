@@ -21,6 +21,7 @@
 #include "firmware/mptable.h"
 #include "log.h"
 #include "size.h"
+#include "snapshot.h"
 
 static int read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
 {
@@ -101,6 +102,8 @@ static int check_host_limits(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
 	vcpus_destroy(&m->vcpus);
+	state_registry_free(&m->reg);
+	state_registry_init(&m->reg);
 	/* the host unmaps its devices' BARs, which live in the virtio transports: host first */
 	if (m->pci)
 		pci_host_destroy(m->pci);
@@ -135,14 +138,45 @@ static int fail_step(const char *step, int err, const char *why)
 	return -1;
 }
 
+static int machine_vcpus(struct machine *m)
+{
+	const struct run_opts *o = m->o;
+	const char *why = NULL;
+	struct cpuid_cfg cc = {
+		.ncpus = o->cpus,
+		.mode = o->cpu_host ? CPUID_MODE_HOST : CPUID_MODE_DEFAULT,
+		.host_is_pvm = m->kvm.is_pvm,
+	};
+	int ret = vcpus_create(&m->vcpus, &m->vm, o->cpus, &cc, o->stats, &why);
+	return ret ? fail_step("cannot create vCPUs", ret, why) : 0;
+}
+
+/* The rest of a restored board: its RAM holds the guest already (no tables, no kernel to load);
+ * fresh vCPUs take the saved state. */
+static int machine_build_restored(struct machine *m)
+{
+	int ret = machine_vcpus(m);
+	if (ret)
+		return ret;
+	char why[256] = "";
+	m->restoring = 0; /* a later reset boots the kernel */
+	if ((ret = msnap_restore(m, why, sizeof(why)))) {
+		kv_log("--restore %s: %s", m->o->restore, why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Builds one incarnation of the VM, ready to start. */
 static int machine_build(struct machine *m)
 {
 	const struct run_opts *o = m->o;
 	const char *why = NULL;
-	if (!m->kernel && load_files(m))
+	if (!m->restoring && !m->kernel && load_files(m))
 		return -1;
 	struct vm_mem_cfg mc = { .size = o->mem, .ksm = o->ksm, .hugepages = o->hugepages };
+	if (m->restoring)
+		mc.ram_file = o->snap->memory_path;
 	int ret = vm_create(&m->vm, &m->kvm, &mc, &why);
 	if (ret)
 		return fail_step("cannot create the VM", ret, why);
@@ -187,6 +221,10 @@ static int machine_build(struct machine *m)
 	}
 	if (machine_nets_add(&m->nets, &place))
 		return -1;
+	if ((ret = msnap_register(m)))
+		return fail_step("state registry", ret, NULL);
+	if (m->restoring)
+		return machine_build_restored(m);
 
 	struct acpi_cfg ac = { .ncpus = o->cpus };
 	uint64_t rsdp = 0;
@@ -210,14 +248,8 @@ static int machine_build(struct machine *m)
 	}
 	/* the files are in guest RAM now; a reboot reads them again, so a rebuilt kernel boots then */
 	free_files(m);
-	struct cpuid_cfg cc = {
-		.ncpus = o->cpus,
-		.mode = o->cpu_host ? CPUID_MODE_HOST : CPUID_MODE_DEFAULT,
-		.host_is_pvm = m->kvm.is_pvm,
-	};
-	ret = vcpus_create(&m->vcpus, vm, o->cpus, &cc, o->stats, &why);
-	if (ret)
-		return fail_step("cannot create vCPUs", ret, why);
+	if (machine_vcpus(m))
+		return -1;
 	ret = vcpu_boot_setup(&m->vcpus.v[0], &entry);
 	if (ret)
 		return fail_step("cannot set up the boot vCPU", ret, NULL);
@@ -281,7 +313,7 @@ static int build_cmdline(struct machine *m)
 static int machine_prepare(struct machine *m)
 {
 	const struct run_opts *o = m->o;
-	if (load_files(m))
+	if (!m->restoring && load_files(m))
 		return 1;
 	char err[256];
 	for (unsigned i = 0; i < o->ndisks; i++) {
@@ -340,6 +372,8 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	m->sig_fd = -1;
 	m->vm.fd = -1;
 	m->reboot_shutdown = o->no_reboot;
+	m->restoring = o->snap != NULL;
+	state_registry_init(&m->reg);
 	mconsole_init(&m->console);
 	int status = machine_prepare(m);
 	int first = 1;
@@ -348,7 +382,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 		if (machine_build(m)) {
 			status = 1;
 		} else {
-			if (first && m->kvm.is_pvm && !o->no_host_workarounds) {
+			if (first && m->kvm.is_pvm && !o->no_host_workarounds && !o->snap) {
 				/* said once the kernel is known to load, so a bad kernel still gets a single line */
 				kv_log("PVM host: added guest kernel parameters (--no-host-workarounds drops them): %s",
 				       cpuid_pvm_cmdline());

@@ -16,6 +16,7 @@
 #include "machine_disk.h"
 #include "machine_net.h"
 #include "qmp.h"
+#include "state.h"
 #include "vcpu.h"
 #include "virtio/blk.h"
 
@@ -62,8 +63,17 @@ struct machine {
 	struct pci_host *pci;
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
+	struct state_registry reg; /* this incarnation's saved parts, in save order */
+	int restoring; /* the next build continues o->snap instead of booting the kernel */
 };
 
+
+/* machine_snap.c: the registry of this incarnation's parts (after its devices are built), a
+ * snapshot into the existing directory dir (absolute; QMP's command), and the restore of o->snap
+ * into a board just built, before its vCPUs start. 0, or -errno with one line in why. */
+int msnap_register(struct machine *m);
+int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t whylen);
+int msnap_restore(struct machine *m, char *why, size_t whylen);
 
 /* machine_qmp.c: the control socket and its commands (no-ops for an anonymous VM) */
 int mqmp_open(struct machine *m);

@@ -269,6 +269,28 @@ static void cmd_query_devices(void *opaque, json_object *args, struct qmp_result
 	qmp_return(r, list);
 }
 
+/* Saves the guest into the existing, empty directory "dir" (vmm/snapshot.h); "resume" (default
+ * true) lets a guest that was running go on, else it stays paused. Runs on the main loop: the
+ * guest is stopped for the whole save, which writes all of RAM that is not zero. */
+static void cmd_snapshot_save(void *opaque, json_object *args, struct qmp_result *r)
+{
+	struct machine *m = opaque;
+	json_object *v;
+	int resume = 1;
+	if (json_object_object_get_ex(args, "resume", &v))
+		resume = json_object_get_boolean(v);
+	json_object_object_get_ex(args, "dir", &v);
+	char why[300] = "";
+	if (msnap_save(m, json_object_get_string(v), resume, why, sizeof(why)))
+		qmp_error(r, QMP_ERR_GENERIC, "%s", why);
+}
+
+static const struct qmp_arg snapshot_args[] = {
+	{ "dir", json_type_string, 0 },
+	{ "resume", json_type_boolean, 1 },
+	{ NULL, 0, 0 },
+};
+
 static const struct qmp_arg set_action_args[] = {
 	{ "reboot", json_type_string, 1 },
 	{ "shutdown", json_type_string, 1 },
@@ -292,6 +314,7 @@ static const struct {
 	{ "query-chardev", NULL, cmd_query_chardev },
 	{ "__org.kvmini_query-exits", NULL, cmd_query_exits },
 	{ "__org.kvmini_query-devices", NULL, cmd_query_devices },
+	{ "__org.kvmini_snapshot-save", snapshot_args, cmd_snapshot_save },
 };
 
 int mqmp_open(struct machine *m)

@@ -30,6 +30,7 @@ enum {
 	O_NAME,
 	O_DEFINITION,
 	O_DAEMONIZE,
+	O_RESTORE,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, O_NAME },
 	{ "definition", required_argument, NULL, O_DEFINITION },
 	{ "daemonize", no_argument, NULL, O_DAEMONIZE },
+	{ "restore", required_argument, NULL, O_RESTORE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +89,8 @@ void run_opts_usage(FILE *f)
 	      "      --stats              print exit statistics per vCPU at exit\n"
 	      "      --no-host-workarounds  do not add the kernel parameters a PVM host needs\n"
 	      "      --kvm PATH           KVM device (default /dev/kvm)\n"
+	      "      --restore DIR        continue the guest saved by `kvmini snapshot` in DIR (its board:\n"
+	      "                           memory, vCPUs, disks, NICs, kernel come from there)\n"
 	      "  -h, --help               this text\n"
 	      "\n"
 	      "On the console, Ctrl-A x quits, Ctrl-A a sends Ctrl-A, Ctrl-A h lists the keys.\n"
@@ -133,18 +137,23 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	 * (e.g. "-hk" returns at h); with 1 the next call would resume in that freed argv */
 	optind = 0;
 	int c, serial_given = 0;
+	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
 	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case O_KERNEL:
+			board = board ? board : "--kernel";
 			o->kernel = optarg;
 			break;
 		case O_INITRD:
+			board = board ? board : "--initrd";
 			o->initrd = optarg;
 			break;
 		case O_APPEND:
+			board = board ? board : "--append";
 			o->append = optarg;
 			break;
 		case O_MEM: {
+			board = board ? board : "--mem";
 			int r = parse_size(optarg, &o->mem);
 			if (r)
 				return fail(err, errlen, "--mem %s: %s", optarg,
@@ -154,6 +163,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		}
 		case O_CPUS: {
+			board = board ? board : "--cpus";
 			char *end;
 			errno = 0;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -163,6 +173,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		}
 		case O_CPU:
+			board = board ? board : "--cpu";
 			if (!strcmp(optarg, "host"))
 				o->cpu_host = 1;
 			else if (strcmp(optarg, "default"))
@@ -197,11 +208,13 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			o->kvm_path = optarg;
 			break;
 		case O_DISK:
+			board = board ? board : "--disk";
 			if (o->ndisks >= OPT_MAX_DEVS)
 				return fail(err, errlen, "--disk: at most %d disks", OPT_MAX_DEVS);
 			o->disks[o->ndisks++] = optarg;
 			break;
 		case O_NET:
+			board = board ? board : "--net";
 			if (o->nnets >= OPT_MAX_DEVS)
 				return fail(err, errlen, "--net: at most %d NICs", OPT_MAX_DEVS);
 			o->nets[o->nnets++] = optarg;
@@ -222,6 +235,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_DAEMONIZE:
 			o->daemonize = 1;
 			break;
+		case O_RESTORE:
+			if (!optarg[0])
+				return fail(err, errlen, "--restore: needs a directory");
+			o->restore = optarg;
+			break;
 		case O_HELP:
 			o->help = 1;
 			return 0;
@@ -233,7 +251,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	}
 	if (optind < argc)
 		return fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
-	if (!o->kernel)
+	if (o->restore && board)
+		return fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
+	if (!o->kernel && !o->restore)
 		return fail(err, errlen, "--kernel: a kernel is required (try 'kvmini run --help')");
 	if (o->daemonize && !o->named)
 		return fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");

@@ -10,6 +10,8 @@
 
 #define OPT_MAX_DEVS 16
 
+struct snap_image;
+
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_PTY, SERIAL_NONE };
 
 struct run_opts {
@@ -35,6 +37,8 @@ struct run_opts {
 	unsigned ndisks;
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
+	const char *restore; /* --restore DIR: a snapshot's directory */
+	const struct snap_image *snap; /* its loaded state (set by the caller before run_vm) */
 	int help;
 };
 

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Snapshot and restore of the running machine (vmm/snapshot.h has the directory's layout): the
+ * registry of the board's saved parts, the save the QMP command runs on the main loop (pause,
+ * drain, flush, state and memory to temp files renamed into place, resume), and the restore into
+ * a freshly built board whose vCPUs have never run. */
+#include "machine_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "snapshot.h"
+#include "state_kvm.h"
+#include "virtio/net.h"
+
+/* Every virtio device of this incarnation, in registration order: disks, then NICs. */
+static unsigned vdevs(struct machine *m, struct virtio_dev **out)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < m->ndisks; i++)
+		if (m->blks[i])
+			out[n++] = virtio_blk_dev(m->blks[i]);
+	for (unsigned i = 0; i < m->nets.n; i++)
+		if (m->nets.dev[i])
+			out[n++] = virtio_net_dev(m->nets.dev[i]);
+	return n;
+}
+
+int msnap_register(struct machine *m)
+{
+	struct state_registry *g = &m->reg;
+	state_registry_free(g);
+	state_registry_init(g);
+	int ret = state_registry_add(g, &serial_state_ops, 0, m->serial);
+	if (!ret)
+		ret = state_registry_add(g, &i8042_state_ops, 0, m->i8042);
+	if (!ret)
+		ret = state_registry_add(g, &rtc_state_ops, 0, m->rtc);
+	if (!ret)
+		ret = state_registry_add(g, &acpi_pm_state_ops, 0, m->pm);
+	if (!ret)
+		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
+	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	unsigned n = vdevs(m, vd);
+	for (unsigned i = 0; !ret && i < n; i++)
+		ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
+	return ret;
+}
+
+/* ---- save ---- */
+
+/* path made absolute when it names a file here (a restore may run from another directory) */
+static void abs_path(const char *p, char *out, size_t len)
+{
+	char real[PATH_MAX];
+	if (p[0] != '/' && !strstr(p, "://") && realpath(p, real))
+		snprintf(out, len, "%s", real);
+	else
+		snprintf(out, len, "%s", p);
+}
+
+/* The board as `kvmini run` options, for the machine section (strings in bufs). */
+static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_STR_MAX + 1])
+{
+	const struct run_opts *o = m->o;
+	unsigned k = 0;
+	memset(b, 0, sizeof(*b));
+	b->mem = o->mem;
+	b->cpus = o->cpus;
+	b->cpu_host = (uint32_t)o->cpu_host;
+	abs_path(o->kernel, bufs[k], sizeof(bufs[k]));
+	b->kernel = bufs[k++];
+	if (o->initrd) {
+		abs_path(o->initrd, bufs[k], sizeof(bufs[k]));
+		b->initrd = bufs[k++];
+	}
+	b->append = (char *)o->append;
+	for (unsigned i = 0; i < m->ndisks; i++) {
+		char path[SNAP_STR_MAX + 1];
+		abs_path(m->dspec[i].path, path, sizeof(path));
+		const char *rest = strchr(o->disks[i], ',');
+		snprintf(bufs[k], sizeof(bufs[k]), "%s%s", path, rest ? rest : "");
+		b->disks[b->ndisks++] = bufs[k++];
+	}
+	for (unsigned i = 0; i < m->nets.n; i++) {
+		const uint8_t *a = m->nets.spec[i].mac;
+		if (strstr(o->nets[i], "mac="))
+			snprintf(bufs[k], sizeof(bufs[k]), "%s", o->nets[i]);
+		else
+			snprintf(bufs[k], sizeof(bufs[k]), "%s,mac=%02x:%02x:%02x:%02x:%02x:%02x", o->nets[i], a[0], a[1],
+				 a[2], a[3], a[4], a[5]);
+		b->nets[b->nnets++] = bufs[k++];
+	}
+}
+
+/* The stream: machine, vm, the vCPUs, then the registry. vCPUs stopped, devices paused. */
+static int build_stream(struct machine *m, struct state_writer *w, char *why, size_t whylen)
+{
+	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + 2 * OPT_MAX_DEVS, sizeof(*bufs));
+	struct vcpu_host *h = calloc(1, sizeof(*h));
+	struct vcpu_state *st = calloc(1, sizeof(*st));
+	struct vm_state *vst = calloc(1, sizeof(*vst));
+	int ret = -ENOMEM;
+	snprintf(why, whylen, "out of memory");
+	if (!bufs || !h || !st || !vst)
+		goto out;
+	struct snap_board b;
+	board_of(m, &b, bufs);
+	state_begin(w, SNAP_MACHINE_ID, 0, SNAP_MACHINE_VERSION);
+	snap_board_put(w, &b);
+	state_end(w);
+	if ((ret = vm_state_save(&m->vm, vst, why, whylen)))
+		goto out;
+	state_begin(w, STATE_VM_ID, 0, STATE_VM_VERSION);
+	state_vm_put(w, vst);
+	state_end(w);
+	if ((ret = vcpu_host_probe(m->kvm.fd, h, why, whylen)))
+		goto out;
+	for (unsigned i = 0; i < m->vcpus.n; i++) {
+		struct vcpu *v = &m->vcpus.v[i];
+		if ((ret = vcpu_state_save(v->fd, v->run, h, st, why, whylen)))
+			goto out;
+		state_begin(w, STATE_CPU_ID, i, STATE_CPU_VERSION);
+		state_cpu_put(w, st);
+		state_end(w);
+	}
+	if ((ret = state_registry_save(&m->reg, w))) {
+		snprintf(why, whylen, "saving the devices: %s", strerror(-ret));
+		goto out;
+	}
+	ret = state_writer_finish(w);
+	if (ret)
+		snprintf(why, whylen, "state stream: %s", strerror(-ret));
+out:
+	free(bufs);
+	free(h);
+	free(st);
+	free(vst);
+	return ret;
+}
+
+/* dir/name.tmp written by the caller, renamed to dir/name. */
+static int commit_file(const char *dir, const char *name, char *why, size_t whylen)
+{
+	char tmp[PATH_MAX], fin[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+	snprintf(fin, sizeof(fin), "%s/%s", dir, name);
+	if (rename(tmp, fin) < 0) {
+		int e = -errno;
+		snprintf(why, whylen, "%s: %s", fin, strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+static int write_snapshot(struct machine *m, const char *dir, char *why, size_t whylen)
+{
+	struct state_writer w;
+	state_writer_init(&w);
+	int ret = build_stream(m, &w, why, whylen);
+	char path[PATH_MAX];
+	uint64_t data = 0;
+	if (!ret) {
+		snprintf(path, sizeof(path), "%s/%s.tmp", dir, SNAP_MEMORY_FILE);
+		/* one host mapping, low RAM then high: the file's layout (vmm/snapshot.h) */
+		ret = snap_write_memory(path, m->vm.mem.r[0].hva, m->vm.mem.ram_size, &data);
+		if (ret)
+			snprintf(why, whylen, "%s: %s", path, strerror(-ret));
+		else
+			ret = commit_file(dir, SNAP_MEMORY_FILE, why, whylen);
+	}
+	if (!ret) {
+		size_t len;
+		const uint8_t *p = state_writer_data(&w, &len);
+		snprintf(path, sizeof(path), "%s/%s.tmp", dir, SNAP_STATE_FILE);
+		ret = snap_write_file(path, p, len);
+		if (ret)
+			snprintf(why, whylen, "%s: %s", path, strerror(-ret));
+		else
+			ret = commit_file(dir, SNAP_STATE_FILE, why, whylen);
+	}
+	state_writer_free(&w);
+	if (!ret) {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd); /* the renames */
+			close(dfd);
+		}
+		kv_log("snapshot saved in %s (%llu MiB of RAM data)", dir, (unsigned long long)(data >> 20));
+	}
+	return ret;
+}
+
+int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t whylen)
+{
+	struct stat st;
+	char path[PATH_MAX];
+	if (m->state == RS_SHUTDOWN) {
+		snprintf(why, whylen, "the guest is shut down");
+		return -EINVAL;
+	}
+	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s: not an absolute path of a directory", dir);
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, SNAP_STATE_FILE);
+	if (stat(path, &st) == 0) {
+		snprintf(why, whylen, "%s: a snapshot is there already", dir);
+		return -EEXIST;
+	}
+	int was_running = m->state == RS_RUNNING;
+	if (was_running) {
+		vcpus_pause(&m->vcpus);
+		m->state = RS_PAUSED;
+		mqmp_event(m, "STOP", NULL);
+	}
+	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	unsigned n = vdevs(m, vd), paused = 0;
+	int ret = 0;
+	for (; paused < n && !ret; paused++) {
+		if ((ret = virtio_dev_pause(vd[paused]))) {
+			snprintf(why, whylen, "a virtio device could not drain its requests: %s", strerror(-ret));
+			break;
+		}
+	}
+	for (unsigned i = 0; !ret && i < m->ndisks; i++) {
+		if ((ret = disk_flush(m->disks[i])))
+			snprintf(why, whylen, "--disk %s: flush: %s", m->dspec[i].path, strerror(-ret));
+	}
+	if (!ret)
+		ret = write_snapshot(m, dir, why, whylen);
+	for (unsigned i = 0; i < paused; i++)
+		virtio_dev_resume(vd[i]); /* re-runs every queue: a kick that came meanwhile is not lost */
+	if (was_running && (resume || ret)) {
+		vcpus_resume(&m->vcpus);
+		m->state = RS_RUNNING;
+		mqmp_event(m, "RESUME", NULL);
+	}
+	return ret;
+}
+
+/* ---- restore ---- */
+
+struct parsed {
+	struct vm_state *vst;
+	struct vcpu_state **st;
+	unsigned n;
+};
+
+static void parsed_free(struct parsed *p)
+{
+	for (unsigned i = 0; p->st && i < p->n; i++)
+		free(p->st[i]);
+	free(p->st);
+	free(p->vst);
+}
+
+/* The "vm" and "cpu" sections of s, every vCPU once. */
+static int parse_kvm(struct state_stream *s, unsigned ncpus, struct parsed *p, char *why, size_t whylen)
+{
+	p->n = ncpus;
+	p->vst = calloc(1, sizeof(*p->vst));
+	p->st = calloc(ncpus, sizeof(*p->st));
+	if (!p->vst || !p->st)
+		return -ENOMEM;
+	struct state_section sec;
+	int have_vm = 0, ret = 0;
+	char r[160];
+	state_rewind(s);
+	while (!ret && state_next(s, &sec) == 1) {
+		if (!strcmp(sec.id, STATE_VM_ID)) {
+			if (have_vm++ || sec.instance)
+				ret = -EBADMSG, snprintf(r, sizeof(r), "a second vm section");
+			else
+				ret = state_vm_get(p->vst, &sec.r, sec.version, r, sizeof(r));
+		} else if (!strcmp(sec.id, STATE_CPU_ID)) {
+			if (sec.instance >= ncpus || p->st[sec.instance]) {
+				ret = -EBADMSG, snprintf(r, sizeof(r), "cpu section %u: not one per vCPU", sec.instance);
+			} else if (!(p->st[sec.instance] = calloc(1, sizeof(struct vcpu_state)))) {
+				ret = -ENOMEM, snprintf(r, sizeof(r), "out of memory");
+			} else {
+				ret = state_cpu_get(p->st[sec.instance], &sec.r, sec.version, r, sizeof(r));
+			}
+		}
+	}
+	for (unsigned i = 0; !ret && i < ncpus; i++)
+		if (!p->st[i])
+			ret = -EBADMSG, snprintf(r, sizeof(r), "no state for vCPU %u", i);
+	if (!ret && !have_vm)
+		ret = -EBADMSG, snprintf(r, sizeof(r), "no vm section");
+	state_rewind(s);
+	if (ret)
+		snprintf(why, whylen, "%s", r);
+	return ret;
+}
+
+int msnap_restore(struct machine *m, char *why, size_t whylen)
+{
+	struct state_stream s = m->o->snap->s;
+	struct parsed p = { 0 };
+	struct vcpu_host *h = calloc(1, sizeof(*h));
+	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	unsigned n = vdevs(m, vd);
+	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
+	int ret = h ? parse_kvm(&s, m->vcpus.n, &p, why, whylen) : -ENOMEM;
+	if (!ret)
+		ret = vcpu_host_probe(m->kvm.fd, h, why, whylen);
+	if (!ret)
+		ret = vm_state_restore(&m->vm, p.vst, why, whylen);
+	/* the LAPICs before the devices, whose loads re-drive their interrupt lines into them */
+	for (unsigned i = 0; !ret && i < m->vcpus.n; i++)
+		ret = vcpu_state_restore(m->vcpus.v[i].fd, h, p.st[i], why, whylen);
+	for (unsigned i = 0; !ret && i < n; i++)
+		if ((ret = virtio_dev_pause(vd[i])))
+			snprintf(why, whylen, "virtio device %u: cannot pause", i);
+	if (!ret)
+		ret = state_registry_load(&m->reg, &s, skip, why, whylen);
+	if (!ret) {
+		for (unsigned i = 0; i < n; i++)
+			virtio_dev_resume(vd[i]);
+		ret = vm_state_restore_clock(&m->vm, p.vst, VM_CLOCK_CONTINUE, why, whylen);
+	}
+	parsed_free(&p);
+	free(h);
+	if (ret == -ENOMEM && !why[0])
+		snprintf(why, whylen, "out of memory");
+	return ret;
+}
