@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* kvmini's command line: `kvmini run` boots a guest, `kvmini img` manages disk images. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/img.h"
 #include "vmm/log.h"
 #include "tools/net.h"
 #include "tools/pool.h"
+#include "tools/snapshot.h"
+#include "vmm/snapshot.h"
 #include "vmm/options.h"
 #include "vmm/run.h"
 
@@ -23,6 +26,7 @@ static void usage(FILE *f)
 	      "  run       boot a guest (kvmini run --help)\n"
 	      "  img       create and inspect disk images: raw, qcow2 (kvmini img --help)\n"
 	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
+	      "  snapshot  save a running named VM into a directory (run --restore continues it)\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "Storage pools and volumes (virsh's verbs; VERB --help for each):\n",
@@ -46,7 +50,23 @@ static int cmd_run(int argc, char **argv)
 		run_opts_usage(stdout);
 		return 0;
 	}
-	return run_vm(&o);
+	if (!o.restore)
+		return run_vm(&o);
+	/* the whole snapshot is read and checked before anything starts */
+	struct snap_image *img = calloc(1, sizeof(*img));
+	if (!img)
+		return 1;
+	int ret = snap_image_load(img, o.restore, err, sizeof(err));
+	if (ret) {
+		kv_log("run: --restore %s", err);
+		free(img);
+		return 1;
+	}
+	snap_image_opts(img, &o);
+	int status = run_vm(&o);
+	snap_image_free(img);
+	free(img);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -60,6 +80,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "img"))
 		return img_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "snapshot"))
+		return snapshot_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
 	if (pool_is_verb(cmd))
