@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Snapshot and restore (`kvmini snapshot NAME DIR [--pause]`, `kvmini run --restore DIR`) on the
+# ticker guest (tests/guest/ticker.S: prints TICK n, its counter lives in guest RAM): the restored
+# guest counts on from the snapshot's value, three snapshot -> restore cycles in a row, the
+# restored guest still powers off on system_powerdown (ACPI state carried), the memory file is
+# sparse, and a truncated, corrupt or wrong-version state stream is one line, exit 1, nothing started.
+. "$(dirname "$0")/lib.bash"
+need_kvm "snapshot"
+export KVMINI_RUNTIME_DIR=$TMP/run KVMINI_CONFIG_DIR=$TMP/cfg
+RUN=$TMP/run
+TICKER=$TOP/build/guest/ticker.elf
+QC=$TOP/tests/tools/qmpclient.py
+[ -f "$TICKER" ] || { not_ok "ticker guest not built (make guests)"; exit 1; }
+
+cleanup() {
+	for p in "$RUN"/*.pid; do
+		[ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# ticks NAME: the TICK numbers NAME's console copy holds so far, one a line
+ticks() { grep -a '^TICK ' "$RUN/$1.console" 2>/dev/null | tr -d '\r' | awk '{print $2}'; }
+last_tick() { ticks "$1" | tail -1; }
+first_tick() { ticks "$1" | head -1; }
+# wait_ticks NAME N: up to 10 s until NAME printed at least N ticks
+wait_ticks() {
+	for _ in $(seq 100); do [ "$(ticks "$1" | wc -l)" -ge "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+wait_gone() {
+	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+# kill_vm NAME: SIGKILL, as a crashed source would go
+kill_vm() {
+	local pid
+	pid=$(cat "$RUN/$1.pid" 2>/dev/null) || return 1
+	kill -KILL "$pid" && wait_gone "$pid"
+}
+status_of() { python3 "$QC" "$RUN/$1.qmp" query-status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'; }
+
+truncate -s 16M "$TMP/disk.raw"
+rc=0
+timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name src --daemonize --serial none \
+	--disk "$TMP/disk.raw" </dev/null >"$TMP/src.out" 2>"$TMP/src.err" || rc=$?
+check "the source VM starts (rc $rc)" [ "$rc" -eq 0 ]
+check "the source ticks" wait_ticks src 5
+
+# a snapshot that lets the guest go on
+before=$(last_tick src)
+rc=0
+"$KVMINI" snapshot src "$TMP/s1" >"$TMP/snap.out" 2>"$TMP/snap.err" || rc=$?
+after=$(last_tick src)
+check "snapshot src DIR: exit 0 (rc $rc: $(cat "$TMP/snap.err"))" [ "$rc" -eq 0 ]
+check "the state and memory files are there, no temp files" \
+	[ -f "$TMP/s1/state" -a -f "$TMP/s1/memory" -a -z "$(ls "$TMP/s1" | grep tmp)" ]
+check "the source runs on after the snapshot" wait_ticks src $((after + 5))
+check "query-status: running after a snapshot with resume" [ "$(status_of src)" = running ]
+msize=$(stat -c %s "$TMP/s1/memory")
+mused=$(($(stat -c %b "$TMP/s1/memory") * $(stat -c %B "$TMP/s1/memory")))
+check "the memory file has the RAM's size ($msize)" [ "$msize" -eq $((64 << 20)) ]
+check "the memory file is sparse: $mused bytes on disk for 64 MiB of RAM" [ "$mused" -lt $((4 << 20)) ]
+
+# a snapshot that leaves it paused: the restore must go on exactly after the last tick
+"$KVMINI" snapshot src "$TMP/s2" --pause >/dev/null 2>"$TMP/snap2.err"
+check "snapshot --pause: exit 0 ($(cat "$TMP/snap2.err"))" [ -f "$TMP/s2/state" ]
+check "query-status: paused after --pause" [ "$(status_of src)" = paused ]
+sleep 0.5
+paused_at=$(last_tick src)
+sleep 0.5
+check "paused: the source does not tick (at $paused_at)" [ "$(last_tick src)" = "$paused_at" ]
+check "the source is gone (SIGKILL)" kill_vm src
+
+# restore NAME DIR: a detached VM continuing DIR
+restore() {
+	rc=0
+	timeout 30 "$KVMINI" run --restore "$2" --name "$1" --daemonize --serial none \
+		</dev/null >"$TMP/$1.out" 2>"$TMP/$1.err" || rc=$?
+}
+
+restore r1 "$TMP/s1"
+check "run --restore s1: exit 0 (rc $rc: $(head -1 "$TMP/r1.err"))" [ "$rc" -eq 0 ]
+check "the restored guest ticks" wait_ticks r1 3
+first=$(first_tick r1)
+check "restored from s1: continues at TICK $first (source was at $before..$after when saved), not 0" \
+	[ "$first" -gt "$before" -a "$first" -le $((after + 1)) ]
+kill_vm r1
+
+# three snapshot -> restore cycles in a row, each from a paused snapshot: exactly the next tick
+prev=s2
+at=$paused_at
+for i in 1 2 3; do
+	restore c$i "$TMP/$prev"
+	check "cycle $i: run --restore $prev exit 0 (rc $rc: $(head -1 "$TMP/c$i.err"))" [ "$rc" -eq 0 ]
+	wait_ticks c$i 3
+	first=$(first_tick c$i)
+	check "cycle $i: continues at TICK $first, right after $at" [ "$first" = $((at + 1)) ]
+	"$KVMINI" snapshot c$i "$TMP/k$i" --pause >/dev/null 2>"$TMP/k$i.err"
+	check "cycle $i: snapshot of the restored guest ($(cat "$TMP/k$i.err"))" [ -f "$TMP/k$i/state" ]
+	sleep 0.3
+	at=$(last_tick c$i)
+	[ $i -lt 3 ] && kill_vm c$i
+	prev=k$i
+done
+# the last one resumes (QMP cont) and powers off on the button: the ACPI PM state came along
+python3 "$QC" "$RUN/c3.qmp" cont >/dev/null
+check "cont after --pause: it ticks again" wait_ticks c3 $(($(ticks c3 | wc -l) + 3))
+pid=$(cat "$RUN/c3.pid")
+python3 "$QC" "$RUN/c3.qmp" system_powerdown >/dev/null
+wait_gone "$pid"
+check "a restored guest powers off on system_powerdown" grep -aq '^TINY: power button' "$RUN/c3.console"
+check "... and its VMM exits" sh -c "! kill -0 $pid 2>/dev/null"
+
+# broken snapshots: one line, exit 1, nothing started
+bad() { # bad NAME: copy of k1 with its state file made bad by the caller
+	rm -rf "$TMP/$1"
+	mkdir "$TMP/$1"
+	cp --sparse=always "$TMP/k1/memory" "$TMP/$1/memory"
+	cp "$TMP/k1/state" "$TMP/$1/state"
+}
+refused() { # refused NAME WHAT
+	restore "$1" "$TMP/$1"
+	local lines
+	lines=$(wc -l <"$TMP/$1.err")
+	check "$2: exit 1 with one line (rc $rc, $lines lines: $(head -1 "$TMP/$1.err"))" \
+		[ "$rc" -eq 1 -a "$lines" -eq 1 ]
+	check "$2: nothing started (no run files for $1)" [ ! -e "$RUN/$1.pid" -a ! -e "$RUN/$1.console" ]
+}
+bad trunc
+size=$(stat -c %s "$TMP/trunc/state")
+truncate -s $((size / 2)) "$TMP/trunc/state"
+refused trunc "a truncated state stream"
+bad flip
+python3 - "$TMP/flip/state" <<'EOF'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0x10
+open(p, "wb").write(b)
+EOF
+refused flip "a bit flipped in the state stream"
+bad ver
+python3 - "$TMP/ver/state" <<'EOF'
+import struct, sys, zlib
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[8:12] = struct.pack("<I", 2)
+b[-4:] = struct.pack("<I", zlib.crc32(bytes(b[:-4])) & 0xffffffff)  # a valid stream of version 2
+open(p, "wb").write(b)
+EOF
+refused ver "a stream of another format version"
+check "the version refusal names the version" grep -q 'version' "$TMP/ver.err"
+bad nomem
+rm "$TMP/nomem/memory"
+refused nomem "a snapshot without its memory file"
+
+# usage and errors of the verb
+rc=0; "$KVMINI" snapshot 2>"$TMP/u.err" || rc=$?
+check "snapshot without arguments: exit 2, one line" [ "$rc" -eq 2 -a "$(wc -l <"$TMP/u.err")" -eq 1 ]
+rc=0; "$KVMINI" snapshot --help >"$TMP/h.out" || rc=$?
+check "snapshot --help: exit 0 and the usage" [ "$rc" -eq 0 -a "$(head -c 22 "$TMP/h.out")" = "Usage: kvmini snapshot" ]
+rc=0; "$KVMINI" snapshot nosuchvm "$TMP/n1" 2>"$TMP/n.err" || rc=$?
+check "snapshot of no running VM: exit 1, one line, no directory left" \
+	[ "$rc" -eq 1 -a "$(wc -l <"$TMP/n.err")" -eq 1 -a ! -e "$TMP/n1" ]
+rc=0; "$KVMINI" snapshot c3 "$TMP/k1" 2>"$TMP/ne.err" || rc=$?
+check "snapshot into a non-empty directory: exit 1 ($(cat "$TMP/ne.err"))" [ "$rc" -eq 1 ]
+rc=0; "$KVMINI" run --restore "$TMP/k1" --mem 128M 2>"$TMP/m.err" || rc=$?
+check "run --restore with --mem: usage error ($(cat "$TMP/m.err"))" [ "$rc" -eq 2 ]
