@@ -220,6 +220,30 @@ static void act_sleep(char *arg)
 	say("slept", 0);
 }
 
+static void act_bootid(char *arg) { show_file("boot-id", "/proc/sys/kernel/random/boot_id"); }
+
+/* count:N prints "count i up UPTIME" once a second, N times: a guest that shows it keeps running
+ * (and from where) across a pause, a snapshot or a migration. */
+static void act_count(char *arg)
+{
+	static char up[128];
+	u64 n = number(&arg);
+	for (u64 i = 0; i < n; i++) {
+		if (readfile("/proc/uptime", up, sizeof(up)) < 0)
+			up[0] = 0;
+		for (char *c = up; *c; c++)
+			if (*c == ' ')
+				*c = 0;
+		begin("count ");
+		putu(i, 10);
+		put(" up ");
+		put(up);
+		end();
+		i64 ts[2] = { 1, 0 };
+		sys(SYS_nanosleep, ts, 0, 0);
+	}
+}
+
 /* Block I/O in 64 KiB chunks from an aligned buffer so O_DIRECT works. */
 static unsigned char iobuf[65536] __attribute__((aligned(4096)));
 
@@ -400,6 +424,7 @@ static const struct {
 	{ "poweroff", act_poweroff },	{ "reboot", act_reboot },
 	{ "halt", act_halt },		{ "sleep", act_sleep },
 	{ "blkwrite", act_blkwrite },	{ "blkread", act_blkread },
+	{ "bootid", act_bootid },	{ "count", act_count },
 };
 
 static void run(char *act)
