@@ -201,17 +201,17 @@ int snap_image_load(struct snap_image *img, const char *dir, char *why, size_t w
 		return ret;
 	}
 	struct stat st;
-	if (stat(img->memory_path, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != img->board.mem) {
-		int e = errno;
-		if (stat(img->memory_path, &st) < 0)
-			snprintf(why, whylen, "%s: %s", img->memory_path, strerror(e));
-		else
-			snprintf(why, whylen, "%s: not a regular file of the guest's RAM size (%llu bytes)",
-				 img->memory_path, (unsigned long long)img->board.mem);
-		snap_image_free(img);
-		return -EINVAL;
+	if (stat(img->memory_path, &st) < 0) {
+		ret = -errno;
+		snprintf(why, whylen, "%s: %s", img->memory_path, strerror(-ret));
+	} else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != img->board.mem) {
+		ret = -EINVAL;
+		snprintf(why, whylen, "%s: not a regular file of the guest's RAM size (%llu bytes)", img->memory_path,
+			 (unsigned long long)img->board.mem);
 	}
-	return 0;
+	if (ret)
+		snap_image_free(img);
+	return ret;
 }
 
 void snap_image_free(struct snap_image *img)

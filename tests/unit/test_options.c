@@ -220,6 +220,25 @@ START_TEST(net_subnets)
 }
 END_TEST
 
+START_TEST(restore_opts)
+{
+	struct run_opts o;
+	char err[256];
+	ck_assert_int_eq(parse(&o, err, "run", "--restore", "/s", "--name", "b", "--daemonize", NULL), 0);
+	ck_assert_str_eq(o.restore, "/s");
+	ck_assert_ptr_null(o.kernel); /* the snapshot names it */
+	ck_assert_ptr_null(o.snap);
+	static const char *const board[] = { "--mem", "--cpus", "--kernel", "--disk", "--net", "--append" };
+	static const char *const val[] = { "1G", "2", "k", "d.raw", "tap", "x" };
+	for (unsigned i = 0; i < sizeof(board) / sizeof(board[0]); i++) {
+		ck_assert_int_eq(parse(&o, err, "run", board[i], val[i], "--restore", "/s", NULL), -EINVAL);
+		ck_assert_msg(!strncmp(err, board[i], strlen(board[i])) && strstr(err, "not with --restore"), "%s", err);
+	}
+	ck_assert_int_eq(parse(&o, err, "run", "--restore", "", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--restore: needs a directory"));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -231,6 +250,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, disk_specs);
 	tcase_add_test(tc, net_subnets);
 	tcase_add_test(tc, reparse_after_stop_in_cluster);
+	tcase_add_test(tc, restore_opts);
 	suite_add_tcase(s, tc);
 	return s;
 }

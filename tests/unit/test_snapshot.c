@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The snapshot directory (vmm/snapshot.h): the machine section round trip and its refusals, a
+ * snapshot directory loaded and checked (stream, machine section, memory file size), the run
+ * options it yields, and the sparse memory file (holes where RAM was zero, data where not). */
+#include "unit.h"
+#include "vmm/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct snap_board sample(void)
+{
+	static char k[] = "/k/vmlinux", i[] = "/k/initrd", a[] = "console=ttyS0", d0[] = "/d/a.qcow2,format=qcow2",
+		    d1[] = "/d/b.raw,transport=mmio", n0[] = "tap,mac=02:00:00:00:00:01";
+	struct snap_board b = { .mem = 64 << 20, .cpus = 2, .cpu_host = 1, .kernel = k, .initrd = i, .append = a };
+	b.disks[b.ndisks++] = d0;
+	b.disks[b.ndisks++] = d1;
+	b.nets[b.nnets++] = n0;
+	return b;
+}
+
+/* a finished stream with one machine section holding the payload p (n bytes) */
+static uint8_t *stream_of(const void *p, size_t n, size_t *len)
+{
+	struct state_writer w;
+	state_writer_init(&w);
+	state_begin(&w, SNAP_MACHINE_ID, 0, SNAP_MACHINE_VERSION);
+	state_put_bytes(&w, p, n);
+	state_end(&w);
+	ck_assert_int_eq(state_writer_finish(&w), 0);
+	const uint8_t *d = state_writer_data(&w, len);
+	uint8_t *out = malloc(*len);
+	memcpy(out, d, *len);
+	state_writer_free(&w);
+	return out;
+}
+
+static uint8_t *payload_of(const struct snap_board *b, size_t *len)
+{
+	struct state_writer w;
+	state_writer_init(&w);
+	state_begin(&w, "x", 0, 1);
+	snap_board_put(&w, b);
+	state_end(&w);
+	ck_assert_int_eq(state_writer_finish(&w), 0);
+	size_t n;
+	const uint8_t *d = state_writer_data(&w, &n);
+	/* header 16, then id length 1 + "x" + instance, version, length (16) */
+	*len = n - 16 - 2 - 16 - 1 - 4;
+	uint8_t *out = malloc(*len);
+	memcpy(out, d + 16 + 2 + 16, *len);
+	state_writer_free(&w);
+	return out;
+}
+
+START_TEST(board_round_trip)
+{
+	struct snap_board b = sample(), c;
+	size_t n;
+	uint8_t *p = payload_of(&b, &n);
+	struct state_reader r;
+	char why[200];
+	state_reader_init(&r, p, n);
+	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), 0);
+	ck_assert_uint_eq(c.mem, 64 << 20);
+	ck_assert_uint_eq(c.cpus, 2);
+	ck_assert_uint_eq(c.cpu_host, 1);
+	ck_assert_str_eq(c.kernel, "/k/vmlinux");
+	ck_assert_str_eq(c.initrd, "/k/initrd");
+	ck_assert_str_eq(c.append, "console=ttyS0");
+	ck_assert_uint_eq(c.ndisks, 2);
+	ck_assert_str_eq(c.disks[1], "/d/b.raw,transport=mmio");
+	ck_assert_uint_eq(c.nnets, 1);
+	ck_assert_str_eq(c.nets[0], "tap,mac=02:00:00:00:00:01");
+	snap_board_free(&c);
+
+	/* every shorter payload is refused, and so is one byte more */
+	for (size_t k = 0; k < n; k++) {
+		state_reader_init(&r, p, k);
+		ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EBADMSG);
+		ck_assert_ptr_null(c.kernel);
+	}
+	uint8_t *longer = calloc(1, n + 1);
+	memcpy(longer, p, n);
+	state_reader_init(&r, longer, n + 1);
+	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EBADMSG);
+	free(longer);
+	state_reader_init(&r, p, n);
+	ck_assert_int_eq(snap_board_get(&c, &r, 2, why, sizeof(why)), -EPROTONOSUPPORT);
+	ck_assert_ptr_nonnull(strstr(why, "version 2"));
+	free(p);
+}
+END_TEST
+
+START_TEST(board_bad_values)
+{
+	struct snap_board b, c;
+	struct state_reader r;
+	char why[200];
+	size_t n;
+	static char empty[] = "";
+	struct {
+		uint64_t mem;
+		uint32_t cpus;
+		int empty_kernel;
+	} cases[] = { { 1 << 20, 1, 0 }, { (64 << 20) + 1, 1, 0 }, { 64 << 20, 0, 0 }, { 64 << 20, 2000, 0 },
+		      { 64 << 20, 1, 1 } };
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = sample();
+		b.mem = cases[i].mem;
+		b.cpus = cases[i].cpus;
+		if (cases[i].empty_kernel)
+			b.kernel = empty;
+		uint8_t *p = payload_of(&b, &n);
+		state_reader_init(&r, p, n);
+		ck_assert_msg(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)) == -EINVAL, "case %u", i);
+		free(p);
+	}
+	/* a disk count beyond OPT_MAX_DEVS, a string with a NUL in it */
+	b = sample();
+	uint8_t *p = payload_of(&b, &n);
+	size_t off = 8 + 4 + 4 + 4 + (4 + 10) + (4 + 9) + (4 + 13);
+	ck_assert_uint_eq(p[off], 2); /* the disk count */
+	p[off] = OPT_MAX_DEVS + 1;
+	state_reader_init(&r, p, n);
+	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EINVAL);
+	p[off] = 2;
+	p[8 + 4 + 4 + 4 + 4 + 3] = 0; /* inside "/k/vmlinux" */
+	state_reader_init(&r, p, n);
+	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EINVAL);
+	free(p);
+}
+END_TEST
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+	ck_assert_int_eq(snap_write_file(path, p, n), 0);
+}
+
+START_TEST(image_load)
+{
+	char dir[] = "/tmp/kvmini-snapXXXXXX", path[256], why[300];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	struct snap_board b = sample();
+	size_t pn, sn;
+	uint8_t *p = payload_of(&b, &pn), *s = stream_of(p, pn, &sn);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	write_file(path, s, sn);
+	struct snap_image img;
+	ck_assert_int_eq(snap_image_load(&img, dir, why, sizeof(why)), -ENOENT); /* no memory file */
+	ck_assert_ptr_nonnull(strstr(why, "/memory"));
+	snprintf(path, sizeof(path), "%s/memory", dir);
+	int fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 32 << 20), 0);
+	ck_assert_int_eq(snap_image_load(&img, dir, why, sizeof(why)), -EINVAL); /* not the RAM size */
+	ck_assert_int_eq(ftruncate(fd, 64 << 20), 0);
+	close(fd);
+	ck_assert_int_eq(snap_image_load(&img, dir, why, sizeof(why)), 0);
+	struct run_opts o;
+	memset(&o, 0, sizeof(o));
+	o.hugepages = HUGEPAGES_THP;
+	snap_image_opts(&img, &o);
+	ck_assert_uint_eq(o.mem, 64 << 20);
+	ck_assert_uint_eq(o.cpus, 2);
+	ck_assert_int_eq(o.cpu_host, 1);
+	ck_assert_str_eq(o.kernel, "/k/vmlinux");
+	ck_assert_uint_eq(o.ndisks, 2);
+	ck_assert_str_eq(o.disks[0], "/d/a.qcow2,format=qcow2");
+	ck_assert_uint_eq(o.nnets, 1);
+	ck_assert_int_eq(o.hugepages, HUGEPAGES_OFF);
+	ck_assert_ptr_eq(o.snap, &img);
+	snap_image_free(&img);
+
+	/* a corrupt stream: one reason naming the file */
+	s[sn / 2] ^= 1;
+	snprintf(path, sizeof(path), "%s/state", dir);
+	write_file(path, s, sn);
+	ck_assert_int_eq(snap_image_load(&img, dir, why, sizeof(why)), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "/state: "));
+	ck_assert_ptr_null(strchr(why, '\n'));
+	/* a valid stream without a machine section */
+	struct state_writer w;
+	state_writer_init(&w);
+	state_begin(&w, "rtc", 0, 1);
+	state_end(&w);
+	ck_assert_int_eq(state_writer_finish(&w), 0);
+	size_t wn;
+	const uint8_t *wd = state_writer_data(&w, &wn);
+	write_file(path, wd, wn);
+	state_writer_free(&w);
+	ck_assert_int_eq(snap_image_load(&img, dir, why, sizeof(why)), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "no machine section"));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/memory", dir);
+	unlink(path);
+	rmdir(dir);
+	free(p);
+	free(s);
+}
+END_TEST
+
+START_TEST(sparse_memory)
+{
+	char path[] = "/tmp/kvmini-memXXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	uint64_t size = 8 << 20, data;
+	uint8_t *ram = calloc(1, size);
+	ram[0] = 1;
+	ram[SNAP_PAGE * 100 + 7] = 2;
+	ram[SNAP_PAGE * 101] = 3; /* two pages in a row: one run */
+	ram[size - 1] = 4;
+	ck_assert_int_eq(snap_write_memory(path, ram, size, &data), 0);
+	ck_assert_uint_eq(data, 4 * SNAP_PAGE);
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, (off_t)size);
+	ck_assert_int_lt(st.st_blocks * 512, 1 << 20); /* holes where RAM was zero */
+	uint8_t *back = malloc(size);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(pread(fd, back, size, 0), (ssize_t)size);
+	close(fd);
+	ck_assert_mem_eq(back, ram, size);
+	ck_assert_int_eq(snap_write_memory(path, ram, size - 1, &data), -EINVAL); /* not whole pages */
+	unlink(path);
+	free(back);
+	free(ram);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("snapshot");
+	TCase *tc = tcase_create("snapshot");
+	tcase_add_test(tc, board_round_trip);
+	tcase_add_test(tc, board_bad_values);
+	tcase_add_test(tc, image_load);
+	tcase_add_test(tc, sparse_memory);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN
