@@ -207,6 +207,23 @@ def state_kvm():
     vm = (struct.pack("<I", 0x3f) + piece(bytes(512)) + piece(bytes(512)) + piece(bytes(512)) + piece(bytes(112)) +
           piece(clock) + piece(routes))
     put("fuzz_state_kvm", "vm", b"\1" + vm)
+def snapshot():
+    """fuzz_snapshot: a state stream (vmm/state.h) with a "machine" section (vmm/snapshot.h)."""
+    import zlib
+    def sec(sid, inst, ver, payload):
+        return bytes([len(sid)]) + sid + struct.pack("<IIQ", inst, ver, len(payload)) + payload
+    def s(t):
+        return struct.pack("<I", len(t)) + t
+    board = (struct.pack("<QIII", 64 << 20, 4096, 2, 1) + s(b"/k/bzImage") + s(b"/k/initrd") + s(b"console=ttyS0") +
+             struct.pack("<I", 2) + s(b"/d/a.qcow2,format=qcow2") + s(b"/d/b.raw,transport=mmio") +
+             struct.pack("<I", 1) + s(b"tap,mac=02:00:00:00:00:01"))
+    body = b"KVMSTATE" + struct.pack("<II", 1, 0) + sec(b"machine", 0, 1, board) + sec(b"rtc", 0, 1, bytes(8)) + b"\0"
+    put("fuzz_snapshot", "board", body + struct.pack("<I", zlib.crc32(body)))
+    bare = struct.pack("<QIII", 16 << 20, 4096, 1, 0) + s(b"k") + s(b"") + s(b"") + bytes(8)
+    body = b"KVMSTATE" + struct.pack("<II", 1, 0) + sec(b"machine", 0, 1, bare) + b"\0"
+    put("fuzz_snapshot", "bare", body + struct.pack("<I", zlib.crc32(body)))
+
+
 def scsi():
     """fuzz_scsi_cdb: per command sel (LUN, medium op), CDB length + bytes, data-in and data-out
     sizes (3 bytes each), has-in, has-out, the iovec splits (2+2 bytes each), data-out bytes."""
@@ -258,5 +275,6 @@ if __name__ == "__main__":
     linux()
     options()
     state_kvm()
+    snapshot()
     scsi()
     pool_xml()
