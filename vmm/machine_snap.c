@@ -186,7 +186,13 @@ static int write_snapshot(struct machine *m, const char *dir, char *why, size_t 
 			ret = commit_file(dir, SNAP_STATE_FILE, why, whylen);
 	}
 	state_writer_free(&w);
-	if (!ret) {
+	if (ret) { /* never a half snapshot: what was written goes */
+		static const char *const left[] = { SNAP_MEMORY_FILE ".tmp", SNAP_STATE_FILE ".tmp", SNAP_MEMORY_FILE };
+		for (unsigned i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, left[i]);
+			unlink(path);
+		}
+	} else {
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0) {
 			fsync(dfd); /* the renames */
@@ -247,88 +253,37 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 
 /* ---- restore ---- */
 
-struct parsed {
-	struct vm_state *vst;
-	struct vcpu_state **st;
-	unsigned n;
-};
-
-static void parsed_free(struct parsed *p)
-{
-	for (unsigned i = 0; p->st && i < p->n; i++)
-		free(p->st[i]);
-	free(p->st);
-	free(p->vst);
-}
-
-/* The "vm" and "cpu" sections of s, every vCPU once. */
-static int parse_kvm(struct state_stream *s, unsigned ncpus, struct parsed *p, char *why, size_t whylen)
-{
-	p->n = ncpus;
-	p->vst = calloc(1, sizeof(*p->vst));
-	p->st = calloc(ncpus, sizeof(*p->st));
-	if (!p->vst || !p->st)
-		return -ENOMEM;
-	struct state_section sec;
-	int have_vm = 0, ret = 0;
-	char r[160];
-	state_rewind(s);
-	while (!ret && state_next(s, &sec) == 1) {
-		if (!strcmp(sec.id, STATE_VM_ID)) {
-			if (have_vm++ || sec.instance)
-				ret = -EBADMSG, snprintf(r, sizeof(r), "a second vm section");
-			else
-				ret = state_vm_get(p->vst, &sec.r, sec.version, r, sizeof(r));
-		} else if (!strcmp(sec.id, STATE_CPU_ID)) {
-			if (sec.instance >= ncpus || p->st[sec.instance]) {
-				ret = -EBADMSG, snprintf(r, sizeof(r), "cpu section %u: not one per vCPU", sec.instance);
-			} else if (!(p->st[sec.instance] = calloc(1, sizeof(struct vcpu_state)))) {
-				ret = -ENOMEM, snprintf(r, sizeof(r), "out of memory");
-			} else {
-				ret = state_cpu_get(p->st[sec.instance], &sec.r, sec.version, r, sizeof(r));
-			}
-		}
-	}
-	for (unsigned i = 0; !ret && i < ncpus; i++)
-		if (!p->st[i])
-			ret = -EBADMSG, snprintf(r, sizeof(r), "no state for vCPU %u", i);
-	if (!ret && !have_vm)
-		ret = -EBADMSG, snprintf(r, sizeof(r), "no vm section");
-	state_rewind(s);
-	if (ret)
-		snprintf(why, whylen, "%s", r);
-	return ret;
-}
-
 int msnap_restore(struct machine *m, char *why, size_t whylen)
 {
-	struct state_stream s = m->o->snap->s;
-	struct parsed p = { 0 };
+	const struct snap_image *img = m->o->snap;
+	struct state_stream s = img->s;
 	struct vcpu_host *h = calloc(1, sizeof(*h));
 	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
 	unsigned n = vdevs(m, vd);
 	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
-	int ret = h ? parse_kvm(&s, m->vcpus.n, &p, why, whylen) : -ENOMEM;
+	int ret = 0;
+	if (!h)
+		ret = -ENOMEM, snprintf(why, whylen, "out of memory");
+	else if (img->ncpu != m->vcpus.n)
+		ret = -EINVAL, snprintf(why, whylen, "%u vCPU states for %u vCPUs", img->ncpu, m->vcpus.n);
 	if (!ret)
 		ret = vcpu_host_probe(m->kvm.fd, h, why, whylen);
 	if (!ret)
-		ret = vm_state_restore(&m->vm, p.vst, why, whylen);
+		ret = vm_state_restore(&m->vm, img->vm, why, whylen);
 	/* the LAPICs before the devices, whose loads re-drive their interrupt lines into them */
 	for (unsigned i = 0; !ret && i < m->vcpus.n; i++)
-		ret = vcpu_state_restore(m->vcpus.v[i].fd, h, p.st[i], why, whylen);
+		ret = vcpu_state_restore(m->vcpus.v[i].fd, h, img->cpu[i], why, whylen);
 	for (unsigned i = 0; !ret && i < n; i++)
 		if ((ret = virtio_dev_pause(vd[i])))
 			snprintf(why, whylen, "virtio device %u: cannot pause", i);
+	state_rewind(&s);
 	if (!ret)
 		ret = state_registry_load(&m->reg, &s, skip, why, whylen);
 	if (!ret) {
 		for (unsigned i = 0; i < n; i++)
 			virtio_dev_resume(vd[i]);
-		ret = vm_state_restore_clock(&m->vm, p.vst, VM_CLOCK_CONTINUE, why, whylen);
+		ret = vm_state_restore_clock(&m->vm, img->vm, VM_CLOCK_CONTINUE, why, whylen);
 	}
-	parsed_free(&p);
 	free(h);
-	if (ret == -ENOMEM && !why[0])
-		snprintf(why, whylen, "out of memory");
 	return ret;
 }

@@ -121,6 +121,57 @@ int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t versio
 	return ret;
 }
 
+/* The "vm" and "cpu" sections: exactly one vm, one cpu per vCPU of the board. */
+static int parse_kvm(struct snap_image *img, char *why, size_t whylen)
+{
+	unsigned n = img->board.cpus;
+	img->vm = calloc(1, sizeof(*img->vm));
+	img->cpu = calloc(n, sizeof(*img->cpu));
+	img->ncpu = n;
+	if (!img->vm || !img->cpu) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	struct state_section sec;
+	int have_vm = 0, ret = 0;
+	char r[160] = "";
+	while (!ret && state_next(&img->s, &sec) == 1) {
+		if (!strcmp(sec.id, STATE_VM_ID)) {
+			if (have_vm++ || sec.instance)
+				ret = -EBADMSG, snprintf(r, sizeof(r), "more than one vm section");
+			else
+				ret = state_vm_get(img->vm, &sec.r, sec.version, r, sizeof(r));
+		} else if (!strcmp(sec.id, STATE_CPU_ID)) {
+			if (sec.instance >= n || img->cpu[sec.instance])
+				ret = -EBADMSG, snprintf(r, sizeof(r), "cpu section %u: not one per vCPU", sec.instance);
+			else if (!(img->cpu[sec.instance] = calloc(1, sizeof(struct vcpu_state))))
+				ret = -ENOMEM, snprintf(r, sizeof(r), "out of memory");
+			else
+				ret = state_cpu_get(img->cpu[sec.instance], &sec.r, sec.version, r, sizeof(r));
+		}
+	}
+	for (unsigned i = 0; !ret && i < n; i++)
+		if (!img->cpu[i])
+			ret = -EBADMSG, snprintf(r, sizeof(r), "no state for vCPU %u", i);
+	if (!ret && !have_vm)
+		ret = -EBADMSG, snprintf(r, sizeof(r), "no vm section");
+	state_rewind(&img->s);
+	if (ret)
+		snprintf(why, whylen, "%s", r);
+	return ret;
+}
+
+static void free_kvm(struct snap_image *img)
+{
+	for (unsigned i = 0; img->cpu && i < img->ncpu; i++)
+		free(img->cpu[i]);
+	free(img->cpu);
+	free(img->vm);
+	img->cpu = NULL;
+	img->vm = NULL;
+	img->ncpu = 0;
+}
+
 int snap_image_parse(struct snap_image *img, char *why, size_t whylen)
 {
 	int ret = state_open(&img->s, img->buf, img->len, why, whylen);
@@ -145,7 +196,11 @@ int snap_image_parse(struct snap_image *img, char *why, size_t whylen)
 		snprintf(why, whylen, "no machine section");
 		return -EBADMSG;
 	}
-	return 0;
+	if ((ret = parse_kvm(img, why, whylen))) {
+		free_kvm(img);
+		snap_board_free(&img->board);
+	}
+	return ret;
 }
 
 static int read_all(const char *path, uint8_t **buf, size_t *len)
@@ -216,6 +271,7 @@ int snap_image_load(struct snap_image *img, const char *dir, char *why, size_t w
 
 void snap_image_free(struct snap_image *img)
 {
+	free_kvm(img);
 	snap_board_free(&img->board);
 	free(img->buf);
 	img->buf = NULL;

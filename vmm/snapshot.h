@@ -26,6 +26,7 @@
 
 #include "options.h"
 #include "state.h"
+#include "state_kvm.h"
 
 #define SNAP_MACHINE_ID "machine"
 #define SNAP_MACHINE_VERSION 1u
@@ -52,14 +53,18 @@ void snap_board_put(struct state_writer *w, const struct snap_board *b);
 int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t version, char *why, size_t whylen);
 void snap_board_free(struct snap_board *b);
 
-/* A snapshot read from its directory and checked: the stream whole, its machine section parsed,
- * the memory file present with the RAM's size. */
+/* A snapshot read from its directory and checked: the stream whole, its machine, vm and cpu
+ * sections parsed (one cpu section per vCPU of the board), the memory file present with the RAM's
+ * size. The devices' sections are matched against the rebuilt board by the registry. */
 struct snap_image {
 	char state_path[4096], memory_path[4096];
 	uint8_t *buf;
 	size_t len;
 	struct state_stream s;
 	struct snap_board board;
+	struct vm_state *vm;
+	struct vcpu_state **cpu; /* [ncpu], by vCPU index */
+	unsigned ncpu;
 };
 
 /* 0, or -errno with one line in why ("<path>: <reason>"). */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Fuzz target: what `kvmini run --restore` reads before anything runs (vmm/snapshot.c): the state
  * stream opened as it is, then again with its CRC made right so mutations reach the "machine"
- * section's parser. Invariant: a board the parser accepted encodes again into a payload that parses
- * back to the same board (abort otherwise). Seeds: tests/fuzz/corpus/fuzz_snapshot/ (mkseeds.py). */
+ * section's parser and the vm/cpu sections after it. Invariant: a board the parser accepted
+ * encodes again into a payload that parses back to the same board, and there is one parsed vCPU
+ * state per vCPU (abort otherwise). Seeds in
+ * tests/fuzz/corpus/fuzz_snapshot/: "board" and "bare" (mkseeds.py: machine sections alone) and
+ * "ticker", the state file of a real snapshot of the ticker guest (64M, one vCPU). */
 #include "fuzz.h"
 
 #include <zlib.h>
@@ -59,8 +62,14 @@ static void one(const uint8_t *data, size_t size)
 		snap_image_opts(&img, &o);
 		if (o.mem != img.board.mem || o.ndisks != img.board.ndisks)
 			abort();
+		if (img.ncpu != img.board.cpus || !img.vm)
+			abort();
+		for (unsigned i = 0; i < img.ncpu; i++)
+			if (!img.cpu[i])
+				abort();
 	}
-	snap_board_free(&img.board);
+	img.buf = NULL; /* the fuzzer's */
+	snap_image_free(&img);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

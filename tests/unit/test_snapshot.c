@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The snapshot directory (vmm/snapshot.h): the machine section round trip and its refusals, a
- * snapshot directory loaded and checked (stream, machine section, memory file size), the run
+ * snapshot directory loaded and checked (stream, machine/vm/cpu sections, memory file size), the run
  * options it yields, and the sparse memory file (holes where RAM was zero, data where not). */
 #include "unit.h"
 #include "vmm/snapshot.h"
@@ -21,14 +21,32 @@ static struct snap_board sample(void)
 	return b;
 }
 
-/* a finished stream with one machine section holding the payload p (n bytes) */
-static uint8_t *stream_of(const void *p, size_t n, size_t *len)
+/* a finished stream: a machine section holding the payload p (n bytes), a vm section, and ncpu
+ * cpu sections (minimal states with the required pieces) */
+static uint8_t *stream_of(const void *p, size_t n, unsigned ncpu, size_t *len)
 {
 	struct state_writer w;
 	state_writer_init(&w);
 	state_begin(&w, SNAP_MACHINE_ID, 0, SNAP_MACHINE_VERSION);
 	state_put_bytes(&w, p, n);
 	state_end(&w);
+	struct vm_state *vst = calloc(1, sizeof(*vst));
+	vst->have = VM_ST_REQUIRED;
+	for (unsigned i = 0; i < 3; i++)
+		vst->chip[i].chip_id = i;
+	state_begin(&w, STATE_VM_ID, 0, STATE_VM_VERSION);
+	state_vm_put(&w, vst);
+	state_end(&w);
+	free(vst);
+	struct vcpu_state *st = calloc(1, sizeof(*st));
+	st->have = VCPU_ST_REQUIRED;
+	st->ncpuid = 1;
+	for (unsigned i = 0; i < ncpu; i++) {
+		state_begin(&w, STATE_CPU_ID, i, STATE_CPU_VERSION);
+		state_cpu_put(&w, st);
+		state_end(&w);
+	}
+	free(st);
 	ck_assert_int_eq(state_writer_finish(&w), 0);
 	const uint8_t *d = state_writer_data(&w, len);
 	uint8_t *out = malloc(*len);
@@ -145,10 +163,17 @@ START_TEST(image_load)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	struct snap_board b = sample();
 	size_t pn, sn;
-	uint8_t *p = payload_of(&b, &pn), *s = stream_of(p, pn, &sn);
+	uint8_t *p = payload_of(&b, &pn), *s = stream_of(p, pn, 1, &sn);
 	snprintf(path, sizeof(path), "%s/state", dir);
 	write_file(path, s, sn);
 	struct snap_image img;
+	/* one cpu section for a board of two vCPUs */
+	ck_assert_int_eq(snap_image_load(&img, dir, why, sizeof(why)), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(why, "no state for vCPU 1"));
+	free(s);
+	s = stream_of(p, pn, 2, &sn);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	write_file(path, s, sn);
 	ck_assert_int_eq(snap_image_load(&img, dir, why, sizeof(why)), -ENOENT); /* no memory file */
 	ck_assert_ptr_nonnull(strstr(why, "/memory"));
 	snprintf(path, sizeof(path), "%s/memory", dir);
@@ -172,6 +197,9 @@ START_TEST(image_load)
 	ck_assert_uint_eq(o.nnets, 1);
 	ck_assert_int_eq(o.hugepages, HUGEPAGES_OFF);
 	ck_assert_ptr_eq(o.snap, &img);
+	ck_assert_uint_eq(img.ncpu, 2);
+	ck_assert_uint_eq(img.cpu[1]->ncpuid, 1);
+	ck_assert_uint_eq(img.vm->have, VM_ST_REQUIRED);
 	snap_image_free(&img);
 
 	/* a corrupt stream: one reason naming the file */
