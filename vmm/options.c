@@ -60,6 +60,7 @@ static const struct option long_opts[] = {
 void run_opts_usage(FILE *f)
 {
 	fputs("Usage: kvmini run --kernel FILE [options]\n"
+	      "       kvmini run --restore DIR [--name N --daemonize --serial ...]\n"
 	      "Boot a Linux kernel (bzImage or ELF vmlinux) directly on /dev/kvm.\n"
 	      "\n"
 	      "  -k, --kernel FILE        kernel: bzImage (64-bit entry) or uncompressed ELF vmlinux\n"
