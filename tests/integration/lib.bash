@@ -25,6 +25,30 @@ need_kvm() {
 	fi
 }
 
+# named_vms: for scripts that run named VMs of the ticker guest (tests/guest/ticker.S): run files
+# and config under $TMP ($RUN is the runtime dir), $TICKER and the QMP client $QC, and every VM
+# the script started killed at exit, whatever happened.
+named_vms() {
+	export KVMINI_RUNTIME_DIR=$TMP/run KVMINI_CONFIG_DIR=$TMP/cfg
+	RUN=$TMP/run
+	TICKER=$TOP/build/guest/ticker.elf
+	QC=$TOP/tests/tools/qmpclient.py
+	[ -f "$TICKER" ] || { not_ok "ticker guest not built (make guests)"; exit 1; }
+	trap named_vms_cleanup EXIT
+}
+named_vms_cleanup() {
+	for p in "$RUN"/*.pid; do
+		[ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+
+# wait_gone PID: up to 20 s for a process to end
+wait_gone() {
+	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+
 # guest_file NAME: a file of the Linux test kit (tools/build-guest), or a failure
 guest_file() {
 	"$TOP/tools/guest-path" "$1"

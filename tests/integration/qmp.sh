@@ -7,20 +7,7 @@
 # on the ACPI power button that system_powerdown presses.
 . "$(dirname "$0")/lib.bash"
 need_kvm "qmp"
-export KVMINI_RUNTIME_DIR=$TMP/run KVMINI_CONFIG_DIR=$TMP/cfg
-RUN=$TMP/run
-TICKER=$TOP/build/guest/ticker.elf
-QC=$TOP/tests/tools/qmpclient.py
-[ -f "$TICKER" ] || { not_ok "ticker guest not built (make guests)"; exit 1; }
-
-# every VM this script started goes at exit, whatever happened
-cleanup() {
-	for p in "$RUN"/*.pid; do
-		[ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+named_vms
 
 # start NAME ARGS...: a detached ticker VM; its status in $rc, stderr in $TMP/NAME.err
 start() {
@@ -29,12 +16,6 @@ start() {
 	rc=0
 	timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name "$name" --daemonize "$@" \
 		</dev/null >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-}
-
-# wait_gone PID: up to 20 s for a process to end
-wait_gone() {
-	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-	return 1
 }
 
 printf '<domain type="kvm"><name>a</name></domain>\n' >"$TMP/def.xml"

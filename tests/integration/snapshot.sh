@@ -7,19 +7,7 @@
 # sparse, and a truncated, corrupt or wrong-version state stream is one line, exit 1, nothing started.
 . "$(dirname "$0")/lib.bash"
 need_kvm "snapshot"
-export KVMINI_RUNTIME_DIR=$TMP/run KVMINI_CONFIG_DIR=$TMP/cfg
-RUN=$TMP/run
-TICKER=$TOP/build/guest/ticker.elf
-QC=$TOP/tests/tools/qmpclient.py
-[ -f "$TICKER" ] || { not_ok "ticker guest not built (make guests)"; exit 1; }
-
-cleanup() {
-	for p in "$RUN"/*.pid; do
-		[ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+named_vms
 
 # ticks NAME: the TICK numbers NAME's console copy holds so far, one a line
 ticks() { grep -a '^TICK ' "$RUN/$1.console" 2>/dev/null | tr -d '\r' | awk '{print $2}'; }
@@ -28,10 +16,6 @@ first_tick() { ticks "$1" | head -1; }
 # wait_ticks NAME N: up to 10 s until NAME printed at least N ticks
 wait_ticks() {
 	for _ in $(seq 100); do [ "$(ticks "$1" | wc -l)" -ge "$2" ] && return 0; sleep 0.1; done
-	return 1
-}
-wait_gone() {
-	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
 	return 1
 }
 # kill_vm NAME: SIGKILL, as a crashed source would go
