@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The snapshot directory (vmm/snapshot.h): the machine section round trip and its refusals, a
  * snapshot directory loaded and checked (stream, machine/vm/cpu sections, memory file size), the run
- * options it yields, and the sparse memory file (holes where RAM was zero, data where not). */
+ * options it yields, the sparse memory file (holes where RAM was zero, data where not), and guest
+ * RAM mapped privately from it (with /dev/kvm). */
 #include "unit.h"
+#include "vmm/kvm.h"
 #include "vmm/snapshot.h"
+#include "vmm/vm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,10 +263,58 @@ START_TEST(sparse_memory)
 }
 END_TEST
 
+/* vm_create with a memory file: guest RAM shows the file, guest writes never reach it */
+START_TEST(ram_file_private)
+{
+	char path[] = "/tmp/kvmini-ramXXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	uint64_t size = 32 << 20, data;
+	uint8_t *ram = calloc(1, size);
+	memcpy(ram + 0x5000, "snapshot", 8);
+	ram[size - 1] = 0x5a;
+	close(fd);
+	ck_assert_int_eq(snap_write_memory(path, ram, size, &data), 0);
+	struct kvm kvm;
+	struct vm vm;
+	const char *why = NULL;
+	ck_assert_int_eq(kvm_open(&kvm, "/dev/kvm", &why), 0);
+	struct vm_mem_cfg mc = { .size = size, .ram_file = path };
+	ck_assert_int_eq(vm_create(&vm, &kvm, &mc, &why), 0);
+	uint8_t *p = gmem_ptr(&vm.mem, 0x5000, 8);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_mem_eq(p, "snapshot", 8);
+	ck_assert_uint_eq(*(uint8_t *)gmem_ptr(&vm.mem, size - 1, 1), 0x5a);
+	memcpy(p, "modified", 8); /* copy on write */
+	vm_destroy(&vm);
+	uint8_t back[8];
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(pread(fd, back, 8, 0x5000), 8);
+	close(fd);
+	ck_assert_mem_eq(back, "snapshot", 8);
+	/* a file smaller than RAM is refused */
+	ck_assert_int_eq(truncate(path, size / 2), 0);
+	ck_assert_int_eq(vm_create(&vm, &kvm, &mc, &why), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "memory file"));
+	vm_destroy(&vm); /* a failed create is torn down like a built one */
+	kvm_close(&kvm);
+	unlink(path);
+	free(ram);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("snapshot");
 	TCase *tc = tcase_create("snapshot");
+	struct kvm kvm;
+	const char *why = NULL;
+	if (kvm_open(&kvm, "/dev/kvm", &why) < 0) {
+		printf("skip - snapshot: ram_file_private: /dev/kvm: %s\n", why ? why : "cannot open");
+	} else {
+		kvm_close(&kvm);
+		tcase_add_test(tc, ram_file_private);
+	}
 	tcase_add_test(tc, board_round_trip);
 	tcase_add_test(tc, board_bad_values);
 	tcase_add_test(tc, image_load);
