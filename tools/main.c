@@ -62,8 +62,11 @@ static int cmd_run(int argc, char **argv)
 		free(img);
 		return 1;
 	}
-	snap_image_opts(img, &o);
-	int status = run_vm(&o);
+	int status = 2;
+	if (snap_image_opts(img, &o, err, sizeof(err)))
+		kv_log("run: --restore %s: %s", o.restore, err);
+	else
+		status = run_vm(&o);
 	snap_image_free(img);
 	free(img);
 	return status;

@@ -91,7 +91,8 @@ void run_opts_usage(FILE *f)
 	      "      --no-host-workarounds  do not add the kernel parameters a PVM host needs\n"
 	      "      --kvm PATH           KVM device (default /dev/kvm)\n"
 	      "      --restore DIR        continue the guest saved by `kvmini snapshot` in DIR (its board:\n"
-	      "                           memory, vCPUs, disks, NICs, kernel come from there)\n"
+	      "                           memory, vCPUs, disks, NICs, kernel come from there; --disk\n"
+	      "                           options, one per saved disk in order, open them elsewhere)\n"
 	      "  -h, --help               this text\n"
 	      "\n"
 	      "On the console, Ctrl-A x quits, Ctrl-A a sends Ctrl-A, Ctrl-A h lists the keys.\n"
@@ -208,8 +209,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_KVM:
 			o->kvm_path = optarg;
 			break;
-		case O_DISK:
-			board = board ? board : "--disk";
+		case O_DISK: /* with --restore: the snapshot's disks at other paths */
 			if (o->ndisks >= OPT_MAX_DEVS)
 				return fail(err, errlen, "--disk: at most %d disks", OPT_MAX_DEVS);
 			o->disks[o->ndisks++] = optarg;

@@ -278,23 +278,29 @@ void snap_image_free(struct snap_image *img)
 	img->len = 0;
 }
 
-void snap_image_opts(const struct snap_image *img, struct run_opts *o)
+int snap_image_opts(const struct snap_image *img, struct run_opts *o, char *why, size_t whylen)
 {
 	const struct snap_board *b = &img->board;
+	if (o->ndisks && o->ndisks != b->ndisks) {
+		snprintf(why, whylen, "--disk: the snapshot has %u disk%s, %u given", b->ndisks, b->ndisks == 1 ? "" : "s",
+			 o->ndisks);
+		return -EINVAL;
+	}
 	o->mem = b->mem;
 	o->cpus = b->cpus;
 	o->cpu_host = (int)b->cpu_host;
 	o->kernel = b->kernel;
 	o->initrd = b->initrd;
 	o->append = b->append;
-	o->ndisks = b->ndisks;
-	for (unsigned i = 0; i < b->ndisks; i++)
+	for (unsigned i = 0; !o->ndisks && i < b->ndisks; i++)
 		o->disks[i] = b->disks[i];
+	o->ndisks = b->ndisks;
 	o->nnets = b->nnets;
 	for (unsigned i = 0; i < b->nnets; i++)
 		o->nets[i] = b->nets[i];
 	o->hugepages = HUGEPAGES_OFF; /* RAM is the snapshot's file */
 	o->snap = img;
+	return 0;
 }
 
 static int write_full(int fd, const void *buf, size_t len, off_t off)

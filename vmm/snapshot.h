@@ -72,8 +72,9 @@ int snap_image_load(struct snap_image *img, const char *dir, char *why, size_t w
 /* Checks a stream in memory and parses its machine section (the part of load the fuzzer drives). */
 int snap_image_parse(struct snap_image *img, char *why, size_t whylen);
 void snap_image_free(struct snap_image *img);
-/* Points the board options of o at the image's (o keeps pointers into img). */
-void snap_image_opts(const struct snap_image *img, struct run_opts *o);
+/* Points the board options of o at the image's (o keeps pointers into img). --disk options the user
+ * gave replace the saved disks, one for one: -EINVAL with why when their number differs. */
+int snap_image_opts(const struct snap_image *img, struct run_opts *o, char *why, size_t whylen);
 
 /* Writes size bytes of ram to path (created, mode 0600), skipping all-zero pages (holes), and
  * syncs it. *data gets the bytes actually written. 0 or -errno. */

@@ -59,8 +59,7 @@ static void one(const uint8_t *data, size_t size)
 		check_round_trip(&img.board);
 		struct run_opts o;
 		memset(&o, 0, sizeof(o));
-		snap_image_opts(&img, &o);
-		if (o.mem != img.board.mem || o.ndisks != img.board.ndisks)
+		if (snap_image_opts(&img, &o, why, sizeof(why)) || o.mem != img.board.mem || o.ndisks != img.board.ndisks)
 			abort();
 		if (img.ncpu != img.board.cpus || !img.vm)
 			abort();

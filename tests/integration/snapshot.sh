@@ -141,6 +141,26 @@ bad nomem
 rm "$TMP/nomem/memory"
 refused nomem "a snapshot without its memory file"
 
+# the saved disk opened elsewhere (--disk, one per saved disk): a copy works, another size is refused
+# by the virtio-blk state (its capacity), two for one is a usage error
+cp --sparse=always "$TMP/disk.raw" "$TMP/moved.raw"
+rc=0
+timeout 30 "$KVMINI" run --restore "$TMP/k3" --disk "$TMP/moved.raw" --name mv --daemonize --serial none \
+	</dev/null >"$TMP/mv.out" 2>"$TMP/mv.err" || rc=$?
+check "run --restore --disk COPY: exit 0 (rc $rc: $(head -1 "$TMP/mv.err"))" [ "$rc" -eq 0 ]
+check "... and it continues" wait_ticks mv 2
+check "... with the copy open, not the recorded disk" sh -c "ls -l /proc/$(cat "$RUN/mv.pid")/fd | grep -q moved.raw"
+kill_vm mv
+truncate -s 32M "$TMP/moved.raw"
+rc=0
+timeout 30 "$KVMINI" run --restore "$TMP/k3" --disk "$TMP/moved.raw" --name mv2 --daemonize --serial none \
+	</dev/null >"$TMP/mv2.out" 2>"$TMP/mv2.err" || rc=$?
+check "run --restore --disk of another size: exit 1, one line (rc $rc: $(head -1 "$TMP/mv2.err"))" \
+	[ "$rc" -eq 1 -a "$(wc -l <"$TMP/mv2.err")" -eq 1 ]
+check "... and nothing runs" [ ! -e "$RUN/mv2.pid" ]
+rc=0; "$KVMINI" run --restore "$TMP/k3" --disk "$TMP/moved.raw" --disk "$TMP/moved.raw" 2>"$TMP/d2.err" || rc=$?
+check "run --restore with two --disk for one saved disk: exit 2 ($(cat "$TMP/d2.err"))" [ "$rc" -eq 2 ]
+
 # usage and errors of the verb
 rc=0; "$KVMINI" snapshot 2>"$TMP/u.err" || rc=$?
 check "snapshot without arguments: exit 2, one line" [ "$rc" -eq 2 -a "$(wc -l <"$TMP/u.err")" -eq 1 ]

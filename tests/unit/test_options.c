@@ -228,8 +228,10 @@ START_TEST(restore_opts)
 	ck_assert_str_eq(o.restore, "/s");
 	ck_assert_ptr_null(o.kernel); /* the snapshot names it */
 	ck_assert_ptr_null(o.snap);
-	static const char *const board[] = { "--mem", "--cpus", "--kernel", "--disk", "--net", "--append" };
-	static const char *const val[] = { "1G", "2", "k", "d.raw", "tap", "x" };
+	ck_assert_int_eq(parse(&o, err, "run", "--restore", "/s", "--disk", "/e/d.raw", NULL), 0);
+	ck_assert_uint_eq(o.ndisks, 1); /* a saved disk elsewhere (checked against the snapshot later) */
+	static const char *const board[] = { "--mem", "--cpus", "--kernel", "--net", "--append" };
+	static const char *const val[] = { "1G", "2", "k", "tap", "x" };
 	for (unsigned i = 0; i < sizeof(board) / sizeof(board[0]); i++) {
 		ck_assert_int_eq(parse(&o, err, "run", board[i], val[i], "--restore", "/s", NULL), -EINVAL);
 		ck_assert_msg(!strncmp(err, board[i], strlen(board[i])) && strstr(err, "not with --restore"), "%s", err);

@@ -190,7 +190,17 @@ START_TEST(image_load)
 	struct run_opts o;
 	memset(&o, 0, sizeof(o));
 	o.hugepages = HUGEPAGES_THP;
-	snap_image_opts(&img, &o);
+	static char other[] = "/e/a.qcow2";
+	o.disks[0] = other;
+	o.ndisks = 1;
+	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), -EINVAL); /* 1 --disk for 2 disks */
+	ck_assert_str_eq(why, "--disk: the snapshot has 2 disks, 1 given");
+	o.disks[1] = other;
+	o.ndisks = 2;
+	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), 0);
+	ck_assert_str_eq(o.disks[0], "/e/a.qcow2"); /* the user's paths */
+	o.ndisks = 0;
+	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), 0);
 	ck_assert_uint_eq(o.mem, 64 << 20);
 	ck_assert_uint_eq(o.cpus, 2);
 	ck_assert_int_eq(o.cpu_host, 1);
