@@ -207,8 +207,9 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 {
 	struct stat st;
 	char path[PATH_MAX];
-	if (m->state == RS_SHUTDOWN) {
-		snprintf(why, whylen, "the guest is shut down");
+	if (m->state == RS_SHUTDOWN || m->host_req != HOST_NONE || atomic_load(&m->vm.stop_reason) != VM_STOP_NONE) {
+		/* its vCPUs are finishing: there is no state left to continue */
+		snprintf(why, whylen, m->state == RS_SHUTDOWN ? "the guest is shut down" : "the VM is stopping");
 		return -EINVAL;
 	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
