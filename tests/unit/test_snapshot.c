@@ -243,14 +243,23 @@ START_TEST(image_load)
 }
 END_TEST
 
-START_TEST(sparse_memory)
+/* zeroed RAM of size bytes, and a temp file for it at path (a mkstemp template) */
+static uint8_t *ram_and_file(char *path, uint64_t size)
 {
-	char path[] = "/tmp/kvmini-memXXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	uint64_t size = 8 << 20, data;
 	uint8_t *ram = calloc(1, size);
+	ck_assert_ptr_nonnull(ram);
+	return ram;
+}
+
+START_TEST(sparse_memory)
+{
+	char path[] = "/tmp/kvmini-memXXXXXX";
+	uint64_t size = 8 << 20, data;
+	uint8_t *ram = ram_and_file(path, size);
+	int fd;
 	ram[0] = 1;
 	ram[SNAP_PAGE * 100 + 7] = 2;
 	ram[SNAP_PAGE * 101] = 3; /* two pages in a row: one run */
@@ -277,13 +286,10 @@ END_TEST
 START_TEST(ram_file_private)
 {
 	char path[] = "/tmp/kvmini-ramXXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
 	uint64_t size = 32 << 20, data;
-	uint8_t *ram = calloc(1, size);
+	uint8_t *ram = ram_and_file(path, size);
 	memcpy(ram + 0x5000, "snapshot", 8);
 	ram[size - 1] = 0x5a;
-	close(fd);
 	ck_assert_int_eq(snap_write_memory(path, ram, size, &data), 0);
 	struct kvm kvm;
 	struct vm vm;
@@ -298,7 +304,7 @@ START_TEST(ram_file_private)
 	memcpy(p, "modified", 8); /* copy on write */
 	vm_destroy(&vm);
 	uint8_t back[8];
-	fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY);
 	ck_assert_int_eq(pread(fd, back, 8, 0x5000), 8);
 	close(fd);
 	ck_assert_mem_eq(back, "snapshot", 8);
