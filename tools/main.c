@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* kvmini's command line: `kvmini run` boots a guest, `kvmini img` manages disk images. */
+/* kvmini's command line: `kvmini run` boots a guest, `kvmini img` manages disk images, the virsh
+ * verbs (tools/virsh.h) manage named domains. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include "vmm/log.h"
 #include "vmm/machine.h"
 #include "tools/net.h"
+#include "tools/virsh.h"
 #include "vmm/options.h"
 
 #ifndef KVMINI_VERSION
@@ -24,6 +26,10 @@ static void usage(FILE *f)
 	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
 	      "  version   print the version\n"
 	      "\n"
+	      "Domains, as virsh manages them (kvmini VERB --help):\n",
+	      f);
+	virsh_usage_lines(f);
+	fputs("\n"
 	      "Example:\n"
 	      "  kvmini run --kernel bzImage --initrd initramfs.cpio --append console=ttyS0 --mem 512M --cpus 2\n",
 	      f);
@@ -57,6 +63,20 @@ int main(int argc, char **argv)
 		return img_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
+	/* the virsh verbs (tools/virsh.h) */
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} virsh_verbs[] = {
+		{ "list", virsh_list },		{ "start", virsh_start },     { "shutdown", virsh_shutdown },
+		{ "reboot", virsh_reboot },	{ "destroy", virsh_destroy }, { "suspend", virsh_suspend },
+		{ "resume", virsh_resume },	{ "define", virsh_define },   { "undefine", virsh_undefine },
+		{ "create", virsh_create },	{ "dumpxml", virsh_dumpxml }, { "dominfo", virsh_dominfo },
+		{ "domstate", virsh_domstate }, { "console", virsh_console },
+	};
+	for (size_t i = 0; i < sizeof(virsh_verbs) / sizeof(virsh_verbs[0]); i++)
+		if (!strcmp(cmd, virsh_verbs[i].name))
+			return virsh_verbs[i].fn(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kvmini %s\n", KVMINI_VERSION);
 		return 0;
