@@ -28,7 +28,12 @@ static int run_detached(const struct domain *d, const char *definition)
 	char **args = NULL;
 	int n = domain_argv(d, &args, pool_vol_resolve, NULL, err, sizeof(err));
 	if (n < 0) {
-		kv_log("%s: %s", d->name, err[0] ? err : strerror(-n));
+		size_t nl = strlen(d->name);
+		/* domain_argv's reasons may already start with the name */
+		if (!strncmp(err, d->name, nl) && err[nl] == ':')
+			kv_log("%s", err);
+		else
+			kv_log("%s: %s", d->name, err[0] ? err : strerror(-n));
 		return n;
 	}
 	char **av = calloc((size_t)n + 6, sizeof(*av));
