@@ -98,3 +98,14 @@ int virsh_name_arg(int argc, char **argv, const char **name)
 	*name = argv[optind];
 	return 0;
 }
+
+int virsh_domain_arg(int argc, char **argv, struct vdom *d, int live)
+{
+	const char *name;
+	int r = virsh_name_arg(argc, argv, &name);
+	if (r)
+		return r == 1 ? 0 : r;
+	if (vdom_lookup(d, name) || (live && vdom_require_live(d)))
+		return 1;
+	return -1;
+}

@@ -34,6 +34,9 @@ void virsh_help(const char *verb, FILE *f);
 /* For verbs whose only argument is NAME: 0 with *name set, 1 after --help was printed (exit 0),
  * 2 after a usage error was printed. */
 int virsh_name_arg(int argc, char **argv, const char **name);
+/* For verbs whose only argument is a domain's NAME: looks it up (and requires it live if asked).
+ * -1 with d ready, else the verb's exit status (0 after --help, 1 after the reason, 2 usage). */
+int virsh_domain_arg(int argc, char **argv, struct vdom *d, int live);
 /* Prints "kvmini: VERB: <msg>" and returns 2. */
 int virsh_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -43,6 +46,9 @@ int virsh_usage_error(const char *verb, const char *fmt, ...) __attribute__((for
 int vdom_init(struct vdom *d, const char *name);
 /* vdom_init, then "kvmini: N: no such domain" (-ENOENT) unless it is defined or live. */
 int vdom_lookup(struct vdom *d, const char *name);
+/* The XML d runs with (<rundir>/N.xml when live), else its definition; NULL after a message when
+ * it has neither (a VM started by `kvmini run --name` without --definition). */
+const char *vdom_xml(const struct vdom *d);
 /* Re-reads live/pid/defined. */
 void vdom_refresh(struct vdom *d);
 /* "kvmini: N: domain is not running" unless live: 0 or -ESRCH. */
@@ -82,6 +88,9 @@ struct domain;
  * the names; prints the one error line. 0 or -errno. */
 int virsh_parse(const char *path, struct domain *docs[2], int warnings);
 void virsh_free_docs(struct domain *docs[2]);
+/* For verbs whose only argument is FILE.xml (the last argument): parses it with warnings. -1 with
+ * docs set, else the verb's exit status. */
+int virsh_file_arg(int argc, char **argv, struct domain *docs[2]);
 
 /* --- the verbs (argv[0] is the verb) --- */
 int virsh_list(int argc, char **argv); /* virsh_list.c */

@@ -118,13 +118,11 @@ static int relay(int pty, int sfd)
 
 int virsh_console(int argc, char **argv)
 {
-	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom d;
-	if (vdom_lookup(&d, name) || vdom_require_live(&d))
-		return 1;
+	int r = virsh_domain_arg(argc, argv, &d, 1);
+	if (r >= 0)
+		return r;
+	const char *name = d.name;
 	char path[256];
 	if (find_pty(&d, path, sizeof(path)))
 		return 1;

@@ -15,7 +15,7 @@
 
 #include "vmm/log.h"
 
-/* The domain called name, live, with a negotiated connection: 0, or 1 after the reason was printed. */
+/* The live domain called name, with a negotiated connection: 0, or 1 after the reason was printed. */
 static int open_live(const char *name, struct vdom *d, struct qmp_client *c)
 {
 	if (vdom_lookup(d, name) || vdom_require_live(d))
@@ -82,17 +82,25 @@ static int name_timeout_args(int argc, char **argv, const char **name, int *secs
 	return 0;
 }
 
+/* The verbs' common start: NAME (with --timeout S when secs is given), the domain live and
+ * connected. -1 when ready, else the exit status. */
+static int live_args(int argc, char **argv, struct vdom *d, struct qmp_client *c, int *secs, const char **name)
+{
+	int r = secs ? name_timeout_args(argc, argv, name, secs) : virsh_name_arg(argc, argv, name);
+	if (r)
+		return r == 1 ? 0 : r;
+	return open_live(*name, d, c) ? 1 : -1;
+}
+
 int virsh_shutdown(int argc, char **argv)
 {
 	const char *name;
 	int secs = -1;
-	int r = name_timeout_args(argc, argv, &name, &secs);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom d;
 	struct qmp_client c;
-	if (open_live(name, &d, &c))
-		return 1;
+	int r = live_args(argc, argv, &d, &c, &secs, &name);
+	if (r >= 0)
+		return r;
 	long long deadline = secs < 0 ? -1 : qmpc_now_ms() + secs * 1000LL;
 	r = run(&d, &c, "system_powerdown", NULL);
 	if (r) {
@@ -122,13 +130,11 @@ int virsh_reboot(int argc, char **argv)
 {
 	const char *name;
 	int secs = 300;
-	int r = name_timeout_args(argc, argv, &name, &secs);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom d;
 	struct qmp_client c;
-	if (open_live(name, &d, &c))
-		return 1;
+	int r = live_args(argc, argv, &d, &c, &secs, &name);
+	if (r >= 0)
+		return r;
 	/* the guest's poweroff then pauses the VM instead of ending it (QEMU's -no-shutdown) */
 	if ((r = run(&d, &c, "set-action", action("shutdown", "pause"))) ||
 	    (r = run(&d, &c, "system_powerdown", NULL))) {
@@ -183,13 +189,11 @@ static int kill_holder(struct vdom *d)
 
 int virsh_destroy(int argc, char **argv)
 {
-	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom d;
-	if (vdom_lookup(&d, name) || vdom_require_live(&d))
-		return 1;
+	int r = virsh_domain_arg(argc, argv, &d, 1);
+	if (r >= 0)
+		return r;
+	const char *name = d.name;
 	struct qmp_client c;
 	if (qmpc_connect(&c, d.qmp_path, 2000) == 0) {
 		r = qmpc_execute(&c, "quit", NULL, 2000, NULL, NULL);
@@ -212,13 +216,11 @@ int virsh_destroy(int argc, char **argv)
 static int pause_or_run(int argc, char **argv, int pause)
 {
 	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom d;
 	struct qmp_client c;
-	if (open_live(name, &d, &c))
-		return 1;
+	int r = live_args(argc, argv, &d, &c, NULL, &name);
+	if (r >= 0)
+		return r;
 	char st[64];
 	if ((r = vdom_qmp_status(&c, st, sizeof(st)))) {
 		kv_err(r, "%s: query-status", name);

@@ -107,15 +107,22 @@ static int keep_uuid(const struct vdom *v, struct domain *d, const char *file)
 	return 0;
 }
 
-int virsh_define(int argc, char **argv)
+int virsh_file_arg(int argc, char **argv, struct domain *docs[2])
 {
 	const char *file;
 	int r = virsh_name_arg(argc, argv, &file);
 	if (r)
 		return r == 1 ? 0 : r;
+	return virsh_parse(file, docs, 1) ? 1 : -1;
+}
+
+int virsh_define(int argc, char **argv)
+{
 	struct domain *docs[2];
-	if (virsh_parse(file, docs, 1))
-		return 1;
+	int r = virsh_file_arg(argc, argv, docs);
+	if (r >= 0)
+		return r;
+	const char *file = argv[argc - 1];
 	/* virt-install --print-xml: the second document is what the domain is after installing */
 	struct domain *d = docs[1] ? docs[1] : docs[0];
 	struct vdom v;
@@ -136,13 +143,11 @@ int virsh_define(int argc, char **argv)
 
 int virsh_undefine(int argc, char **argv)
 {
-	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom v;
-	if (vdom_lookup(&v, name))
-		return 1;
+	int r = virsh_domain_arg(argc, argv, &v, 0);
+	if (r >= 0)
+		return r;
+	const char *name = v.name;
 	if (!v.defined) {
 		kv_log("%s: cannot undefine a transient domain", name);
 		return 1;
@@ -158,19 +163,14 @@ int virsh_undefine(int argc, char **argv)
 
 int virsh_dumpxml(int argc, char **argv)
 {
-	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom v;
-	if (vdom_lookup(&v, name))
-		return 1;
+	int r = virsh_domain_arg(argc, argv, &v, 0);
+	if (r >= 0)
+		return r;
 	/* live: what it runs (a later define changes only the stored definition) */
-	const char *path = v.live && access(v.live_xml, F_OK) == 0 ? v.live_xml : v.def_path;
-	if (!v.defined && path == v.def_path) {
-		kv_log("%s: the domain was started without a definition: no XML", name);
+	const char *path = vdom_xml(&v);
+	if (!path)
 		return 1;
-	}
 	char *xml;
 	size_t len;
 	if ((r = virsh_read_file(path, &xml, &len))) {

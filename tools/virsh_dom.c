@@ -113,6 +113,16 @@ int vdom_lookup(struct vdom *d, const char *name)
 	return 0;
 }
 
+const char *vdom_xml(const struct vdom *d)
+{
+	if (d->live && access(d->live_xml, F_OK) == 0)
+		return d->live_xml;
+	if (d->defined)
+		return d->def_path;
+	kv_log("%s: the domain was started without a definition: no XML", d->name);
+	return NULL;
+}
+
 int vdom_require_live(const struct vdom *d)
 {
 	if (d->live)

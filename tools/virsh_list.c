@@ -193,13 +193,10 @@ int virsh_list(int argc, char **argv)
 
 int virsh_domstate(int argc, char **argv)
 {
-	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom d;
-	if (vdom_lookup(&d, name))
-		return 1;
+	int r = virsh_domain_arg(argc, argv, &d, 0);
+	if (r >= 0)
+		return r;
 	printf("%s\n\n", vdom_state(&d));
 	return 0;
 }

@@ -77,13 +77,11 @@ static int run_detached(const struct domain *d, const char *definition)
 
 int virsh_start(int argc, char **argv)
 {
-	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom v;
-	if (vdom_lookup(&v, name))
-		return 1;
+	int r = virsh_domain_arg(argc, argv, &v, 0);
+	if (r >= 0)
+		return r;
+	const char *name = v.name;
 	if (v.live) {
 		kv_log("%s: domain is already active", name);
 		return 1;
@@ -101,13 +99,11 @@ int virsh_start(int argc, char **argv)
 
 int virsh_create(int argc, char **argv)
 {
-	const char *file;
-	int r = virsh_name_arg(argc, argv, &file);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct domain *docs[2];
-	if (virsh_parse(file, docs, 1))
-		return 1;
+	int r = virsh_file_arg(argc, argv, docs);
+	if (r >= 0)
+		return r;
+	const char *file = argv[argc - 1];
 	/* virt-install --print-xml: the first document is the install pass, the one to boot now */
 	struct domain *d = docs[0];
 	struct vdom v;
@@ -172,18 +168,14 @@ static double cpu_time(pid_t pid)
 
 int virsh_dominfo(int argc, char **argv)
 {
-	const char *name;
-	int r = virsh_name_arg(argc, argv, &name);
-	if (r)
-		return r == 1 ? 0 : r;
 	struct vdom v;
-	if (vdom_lookup(&v, name))
+	int r = virsh_domain_arg(argc, argv, &v, 0);
+	if (r >= 0)
+		return r;
+	const char *name = v.name;
+	const char *path = vdom_xml(&v);
+	if (!path)
 		return 1;
-	const char *path = v.live && access(v.live_xml, F_OK) == 0 ? v.live_xml : v.def_path;
-	if (!v.defined && path == v.def_path) {
-		kv_log("%s: the domain was started without a definition: nothing to show", name);
-		return 1;
-	}
 	struct domain *docs[2];
 	if (virsh_parse(path, docs, 0))
 		return 1;
