@@ -89,6 +89,7 @@ K list
 check "list shows three running" [ "$(grep -c ' running$' "$TMP/out")" -eq 3 ]
 pid1=$(cat "$RUN/tick1.pid" 2>/dev/null)
 check "list's Id is the VMM's pid" bash -c "grep -Eq '^ $pid1 +tick1 +running$' '$TMP/out'"
+check "... the process that holds tick1's lock" bash -c "ls -l /proc/$pid1/fd 2>/dev/null | grep -q '$RUN/tick1.lock'"
 check "the three guests tick" wait_for 10 bash -c "[ \$(grep -ac '^TICK' '$RUN/tick1.console') -gt 2 ] &&
 	[ \$(grep -ac '^TICK' '$RUN/tick2.console') -gt 2 ] && [ \$(grep -ac '^TICK' '$RUN/tick3.console') -gt 2 ]"
 K start tick1
@@ -157,11 +158,25 @@ K define "$TMP/re.xml"
 check "redefine without a uuid (got $rc)" [ "$rc" -eq 0 ]
 K dumpxml tick1
 check "redefinition keeps the uuid" grep -qF "$uuid" "$TMP/out"
-check "redefinition replaces the rest" grep -q "98304" "$TMP/out"
+K dominfo tick1
+check "redefinition replaces the rest (96 MiB now)" grep -qx 'Max memory:     98304 KiB' "$TMP/out"
 sed 's|<uuid>.*</uuid>|<uuid>00000000-1111-2222-3333-444444444444</uuid>|' "$TMP/rt.xml" >"$TMP/other.xml"
 K define "$TMP/other.xml"
 check "a different uuid for an existing name fails with 1 (got $rc)" [ "$rc" -eq 1 ]
 check "... saying so on one line" bash -c "[ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q 'already exists with uuid' '$TMP/err'"
+
+# --- define with two documents (virt-install --print-xml) stores the final pass; warnings ---
+{ xml two1 64; xml two1 96; } >"$TMP/two1.xml"
+K define "$TMP/two1.xml"
+check "define of two documents (got $rc: $(cat "$TMP/err"))" [ "$rc" -eq 0 ]
+K dominfo two1
+check "... stores the final pass (96 MiB)" grep -qx 'Max memory:     98304 KiB' "$TMP/out"
+K undefine two1
+xml warn1 | sed 's|<vcpu>|<blkiotune><weight>800</weight></blkiotune><vcpu>|' >"$TMP/warn1.xml"
+K define "$TMP/warn1.xml"
+check "an element kvmini does not implement: defined (got $rc)" [ "$rc" -eq 0 ]
+check "... with a warning naming it ($(cat "$TMP/err"))" grep -q '^kvmini: warning: .*blkiotune' "$TMP/err"
+K undefine warn1
 
 # --- bad input: nothing written, one line, virsh's status ---
 printf '<domain type="kvm">\n  <name>bad</name>\n  <memory>65536\n</domain>\n' >"$TMP/bad.xml"
