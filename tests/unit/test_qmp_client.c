@@ -24,6 +24,7 @@ struct server {
 	int stop[2]; /* a byte on stop[1] ends the loop */
 	pthread_t thr;
 	atomic_int emit_bang; /* set by test-arm: the loop sends BANG after this round */
+	atomic_int banged; /* BANGs sent */
 	atomic_int quit; /* set by test-quit: the loop closes the server */
 };
 
@@ -69,6 +70,7 @@ static void *serve(void *arg)
 			json_object *d = json_object_new_object();
 			json_object_object_add(d, "n", json_object_new_int(7));
 			control_event(&srv.ctl, "BANG", d);
+			srv.banged++;
 		}
 		if (srv.quit)
 			break;
@@ -163,8 +165,12 @@ START_TEST(events_kept_and_awaited)
 {
 	struct qmp_client c;
 	ck_assert_int_eq(qmpc_connect(&c, srv.path, 2000), 0);
-	/* BANG is sent after test-arm's answer, so it arrives while query-version's is awaited */
+	/* BANG is sent after test-arm's answer and before query-version is asked, so it arrives while
+	 * query-version's answer is awaited (the wait: the server may read both commands in one round) */
 	ck_assert_int_eq(qmpc_execute(&c, "test-arm", NULL, 2000, NULL, NULL), 0);
+	for (int i = 0; i < 2000 && !srv.banged; i++)
+		usleep(1000);
+	ck_assert_int_eq(srv.banged, 1);
 	json_object *ret = NULL;
 	ck_assert_int_eq(qmpc_execute(&c, "query-version", NULL, 2000, &ret, NULL), 0);
 	ck_assert(json_object_object_get_ex(ret, "qemu", NULL));
