@@ -52,7 +52,13 @@ xml() {
 EOF
 }
 
-ticks() { grep -ac '^TICK' "$RUN/$1.console" 2>/dev/null || echo 0; }
+# ticks NAME: the TICK lines in NAME's console file so far (0 without the file)
+ticks() {
+	local n
+	n=$(grep -ac '^TICK' "$RUN/$1.console" 2>/dev/null)
+	echo "${n:-0}"
+}
+has_ticked() { [ "$(ticks "$1")" -gt 0 ]; }
 # wait_for SECONDS COMMAND...: polls until the command succeeds
 wait_for() {
 	local n=$(($1 * 10))
@@ -236,7 +242,7 @@ check "... and is gone once it stops" bash -c "! grep -q keep1 '$TMP/out'"
 # --- shutdown racing destroy: the VM ends, neither hangs nor crashes ---
 for i in 1 2 3; do
 	K start tick2
-	wait_for 5 bash -c "[ \$(grep -ac '^TICK' '$RUN/tick2.console' 2>/dev/null || echo 0) -gt 0 ]"
+	wait_for 5 has_ticked tick2
 	(timeout --kill-after=5 40 "$KVMINI" shutdown tick2 --timeout 30 >"$TMP/race.s" 2>&1; echo $? >"$TMP/race.src") &
 	(timeout --kill-after=5 40 "$KVMINI" destroy tick2 >"$TMP/race.d" 2>&1; echo $? >"$TMP/race.drc") &
 	wait
