@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* kvmini's command line: `kvmini run` boots a guest, `kvmini img` manages disk images. */
+/* kvmini's command line: `kvmini run` boots a guest, `kvmini img` manages disk images, the virsh
+ * verbs (tools/virsh.h) manage named domains. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "tools/pool.h"
 #include "tools/snapshot.h"
 #include "vmm/snapshot.h"
+#include "tools/virsh.h"
 #include "vmm/options.h"
 #include "vmm/run.h"
 
@@ -29,6 +31,10 @@ static void usage(FILE *f)
 	      "  snapshot  save a running named VM into a directory (run --restore continues it)\n"
 	      "  version   print the version\n"
 	      "\n"
+	      "Domains, as virsh manages them (kvmini VERB --help):\n",
+	      f);
+	virsh_usage_lines(f);
+	fputs("\n"
 	      "Storage pools and volumes (virsh's verbs; VERB --help for each):\n",
 	      f);
 	pool_usage(f);
@@ -89,6 +95,20 @@ int main(int argc, char **argv)
 		return net_main(argc - 1, argv + 1);
 	if (pool_is_verb(cmd))
 		return pool_main(argc - 1, argv + 1);
+	/* the virsh verbs (tools/virsh.h) */
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} virsh_verbs[] = {
+		{ "list", virsh_list },		{ "start", virsh_start },     { "shutdown", virsh_shutdown },
+		{ "reboot", virsh_reboot },	{ "destroy", virsh_destroy }, { "suspend", virsh_suspend },
+		{ "resume", virsh_resume },	{ "define", virsh_define },   { "undefine", virsh_undefine },
+		{ "create", virsh_create },	{ "dumpxml", virsh_dumpxml }, { "dominfo", virsh_dominfo },
+		{ "domstate", virsh_domstate }, { "console", virsh_console },
+	};
+	for (size_t i = 0; i < sizeof(virsh_verbs) / sizeof(virsh_verbs[0]); i++)
+		if (!strcmp(cmd, virsh_verbs[i].name))
+			return virsh_verbs[i].fn(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kvmini %s\n", KVMINI_VERSION);
 		return 0;
