@@ -226,8 +226,13 @@ static void *vcpu_thread(void *arg)
 			continue;
 		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				/* A kick whose pause was already withdrawn (a resume before this thread
+				 * parked) leaves immediate_exit set: clear it, or KVM_RUN returns EINTR
+				 * forever. A pause or stop set after this is seen at the loop's top. */
+				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
+			}
 			kv_err(-errno, "vcpu%u: KVM_RUN", v->idx);
 			vm_request_stop(v->vm, VM_STOP_ERROR);
 			break;
