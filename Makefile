@@ -4,7 +4,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
-DEPS    := liburing json-c zlib libxml-2.0
+DEPS    := liburing json-c zlib libxml-2.0 libnbd
 PKGCFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)

@@ -11,6 +11,9 @@
 # mmio = virtio-blk-device. BENCH_RUNS runs of each (default 3), interleaved; medians of MB/s
 # (10^6 bytes/s) and IOPS, and the ratio kvmini/qemu. The guest program is
 # bench/guest/blkbench.c. About 10 minutes here with the defaults (guest kernel mode is emulated).
+# With nbdkit installed (and BLK_NBD not 0) a third disk of 80 MiB is an NBD export: one nbdkit
+# serving a file on a Unix socket, which both VMMs open (kvmini --disk nbd+unix://, qemu's NBD
+# client with file=nbd+unix://); the network path, not the host disk, is what it compares.
 set -uo pipefail
 BENCH_NAME=blk
 # a boot here takes 30-90 s, several minutes when the machine is busy: a long default timeout
@@ -24,20 +27,39 @@ NRAND=${BLK_RAND:-128}
 QD=${BLK_QD:-32}
 NRAND_QD=${BLK_RAND_QD:-256}
 TRANSPORTS=${BLK_TRANSPORTS:-pci}
-RAW_SIZE=64 QCOW2_SIZE=72 # MiB
+RAW_SIZE=64 QCOW2_SIZE=72 NBD_SIZE=80 # MiB
+FORMATS="raw qcow2"
+[ "${BLK_NBD:-1}" != 0 ] && command -v nbdkit >/dev/null && FORMATS+=" nbd"
 [ "$SEQ_MIB" -le $RAW_SIZE ] || bench_die "BLK_SEQ_MIB must fit the ${RAW_SIZE} MiB image"
 MEM=256M
 PVM=$(bench_pvm_params)
-APPEND="console=ttyS0 quiet kvblk_devs=vda,vdb kvblk_seq_mib=$SEQ_MIB kvblk_rand=$NRAND kvblk_qd=$QD kvblk_rand_qd=$NRAND_QD"
+DEVS=vda,vdb
+[[ $FORMATS == *nbd* ]] && DEVS+=,vdc
+APPEND="console=ttyS0 quiet kvblk_devs=$DEVS kvblk_seq_mib=$SEQ_MIB kvblk_rand=$NRAND kvblk_qd=$QD kvblk_rand_qd=$NRAND_QD"
 INITRD=$(bench_guest_initrd blkbench) || exit 1
 TMP=$(mktemp -d -p "${BENCH_TMPDIR:-/var/tmp}") # a disk filesystem: cache=none needs O_DIRECT
 trap 'rm -rf "$TMP"' EXIT
+NBD_URI="" NBD_QEMU=()
+if [[ $FORMATS == *nbd* ]]; then
+	NBD_URI="nbd+unix:///?socket=$TMP/nbd.sock"
+	# opens the file per connection: each run's fresh image is what that run's VMM sees
+	bench_new_image raw "$TMP/d.nbd" ${NBD_SIZE}M
+	nbdkit --exit-with-parent -f -U "$TMP/nbd.sock" -P "$TMP/nbd.pid" file "$TMP/d.nbd" &
+	NBD_PID=$!
+	trap 'kill $NBD_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+	for _ in $(seq 100); do [ -s "$TMP/nbd.pid" ] && break; sleep 0.1; done
+	[ -s "$TMP/nbd.pid" ] || bench_die "nbdkit did not start"
+	NBD_QEMU=(-drive "if=none,id=d2,file=$NBD_URI,format=raw")
+fi
 
 kvmini_run() { # LOG TRANSPORT
+	local nbd=()
+	[ -n "${NBD_URI:-}" ] && nbd=(--disk "$NBD_URI,transport=$2")
 	run_serial "$1" "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --append "$APPEND" \
 		--mem $MEM --cpus 1 --serial stdio --no-reboot \
 		--disk "$TMP/d.raw,format=raw,cache=none,transport=$2" \
-		--disk "$TMP/d.qcow2,format=qcow2,cache=none,transport=$2"
+		--disk "$TMP/d.qcow2,format=qcow2,cache=none,transport=$2" \
+		"${nbd[@]}"
 }
 qemu_run() { # LOG TRANSPORT
 	local m=microvm,acpi=on dev=virtio-blk-device
@@ -45,7 +67,8 @@ qemu_run() { # LOG TRANSPORT
 	run_serial "$1" "$QEMU" -M "$m" -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 \
 		-nographic -no-reboot -kernel "$VMLINUX" -initrd "$INITRD" -append "$APPEND${PVM:+ $PVM}" \
 		-drive "if=none,id=d0,file=$TMP/d.raw,format=raw,cache=none,aio=io_uring" -device "$dev,drive=d0" \
-		-drive "if=none,id=d1,file=$TMP/d.qcow2,format=qcow2,cache=none,aio=io_uring" -device "$dev,drive=d1"
+		-drive "if=none,id=d1,file=$TMP/d.qcow2,format=qcow2,cache=none,aio=io_uring" -device "$dev,drive=d1" \
+		${NBD_QEMU[@]+"${NBD_QEMU[@]}" -device "$dev,drive=d2"}
 }
 
 declare -A V=() # V[vmm-transport,format,metric]: space-separated per-run values
@@ -55,11 +78,13 @@ one_run() {
 	local vmm=$1 tr=$2 cfg=$1-$2 log="$TMP/$1-$2-$i.log" dev fmt v ok=1
 	bench_new_image raw "$TMP/d.raw" ${RAW_SIZE}M
 	bench_new_image qcow2 "$TMP/d.qcow2" ${QCOW2_SIZE}M
+	[[ $FORMATS == *nbd* ]] && bench_new_image raw "$TMP/d.nbd" ${NBD_SIZE}M
 	"${vmm}_run" "$log" "$tr"
-	for dev in vda vdb; do
+	for dev in ${DEVS//,/ }; do
 		case $(sed -n "s/^KVBLK: dev=$dev size=\([0-9]*\).*/\1/p" "$log") in
 		$((RAW_SIZE << 20))) fmt=raw ;;
 		$((QCOW2_SIZE << 20))) fmt=qcow2 ;;
+		$((NBD_SIZE << 20))) fmt=nbd ;;
 		*) ok=0; continue ;;
 		esac
 		# MB/s = bytes / ns * 1000; IOPS = n / ns * 1e9
@@ -89,7 +114,7 @@ for ((i = 1; i <= BENCH_RUNS; i++)); do
 done
 
 m() { median ${V[$1]:-}; }
-for fmt in raw qcow2; do
+for fmt in $FORMATS; do
 	table_begin "blk $fmt: in-guest O_DIRECT, ${SEQ_MIB} MiB seq 1 MiB each way, $NRAND random 4 KiB reads at depth 1, $NRAND_QD at depth $QD (threads), cache=none, median of $BENCH_RUNS (qemu -M microvm, aio=io_uring)" qemu
 	for tr in $TRANSPORTS; do
 		k=kvmini-$tr,$fmt q=qemu-$tr,$fmt
@@ -101,6 +126,7 @@ for fmt in raw qcow2; do
 	table_end
 done
 echo "  transports: kvmini's --disk transport=pci|mmio against qemu's virtio-blk-pci (microvm,pcie=on) | virtio-blk-device"
+[ -n "$NBD_URI" ] && echo "  nbd: one nbdkit export on a Unix socket for both (kvmini's libnbd client, qemu's NBD client); cache=none does not apply"
 echo "  cmdline: $APPEND${PVM:+ $PVM}"
 [ "$KVMINI_FAILED" = 0 ] || { echo "  kvmini: some runs FAILED (see above)"; exit 1; }
 exit 0

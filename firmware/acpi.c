@@ -76,8 +76,10 @@ static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 	le_put16(t, 98, 1001); /* P_LVL3_LAT > 1000: no C3 */
 	/* IA-PC boot arch: legacy devices, 8042 (reset and the kernel's probe), no VGA */
 	le_put16(t, 109, 0x0001 | 0x0002 | 0x0004);
-	/* WBINVD, PROC_C1, no fixed power/sleep buttons, no RTC wake status, RESET_REG_SUP */
-	le_put32(t, 112, (1u << 0) | (1u << 2) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 10));
+	/* WBINVD, PROC_C1, no fixed sleep button, no RTC wake status, RESET_REG_SUP. PWR_BUTTON (bit 4)
+	 * stays clear: the fixed power button (PM1 PWRBTN_STS/EN) exists, so the guest's ACPI button
+	 * driver binds it and QMP system_powerdown reaches the guest */
+	le_put32(t, 112, (1u << 0) | (1u << 2) | (1u << 5) | (1u << 6) | (1u << 10));
 	gas_io(t, 116, 8, 1, LAYOUT_RESET_PORT);
 	t[128] = 0x06; /* reset value: full reset through port 0xcf9 */
 	t[131] = 0; /* FADT minor version: ACPI 6.0 */

@@ -42,19 +42,22 @@ static int parse_fmt(const char *s, enum disk_format *f)
 	return disk_format_parse(s, f) < 0 ? usage_err(s, "unknown format (raw, qcow2)") : 0;
 }
 
+/* The one-line reason for a failed open or create (the layer's own phrase, else errno's): 1. */
+static int img_fail(int r, const char *path, const char *why)
+{
+	if (why)
+		kv_log("%s: %s", path, why);
+	else
+		kv_err(r, "%s", path);
+	return 1;
+}
+
 /* Opens an image for a subcommand, printing the one-line reason on failure. */
 static int img_open(struct disk **d, const char *path, const struct disk_opts *o)
 {
 	const char *why = NULL;
 	int r = disk_open(d, path, o, &why);
-	if (r < 0) {
-		if (why)
-			kv_log("%s: %s", path, why);
-		else
-			kv_err(r, "%s", path);
-		return 1;
-	}
-	return 0;
+	return r < 0 ? img_fail(r, path, why) : 0;
 }
 
 /* "-o a=b,c=d" for create/convert */
@@ -82,6 +85,34 @@ static int parse_o(char *s, bool *prealloc, uint32_t *cs)
 		}
 	}
 	return 0;
+}
+
+int img_create(const char *file, struct disk_create_opts *co, bool size_from_backing)
+{
+	int r;
+	if (co->backing) {
+		/* the user named it, so trust it; open it to learn its size and format */
+		char *dir = strdup(file), *full = NULL;
+		if (!dir)
+			return 1;
+		if (co->backing[0] == '/' || asprintf(&full, "%s/%s", dirname(dir), co->backing) < 0)
+			full = strdup(co->backing);
+		free(dir);
+		struct disk_opts bo = { .format = co->backing_fmt, .read_only = true };
+		struct disk *b;
+		r = full ? img_open(&b, full, &bo) : 1;
+		free(full);
+		if (r)
+			return r;
+		if (size_from_backing)
+			co->size = b->size;
+		if (co->backing_fmt == DISK_FMT_AUTO)
+			disk_format_parse(b->format, &co->backing_fmt);
+		disk_close(b);
+	}
+	const char *why = NULL;
+	r = disk_create(file, co, &why);
+	return r < 0 ? img_fail(r, file, why) : 0;
 }
 
 static int cmd_create(int argc, char **argv)
@@ -123,35 +154,8 @@ static int cmd_create(int argc, char **argv)
 	}
 	if (bfmt && (r = parse_fmt(bfmt, &co.backing_fmt)))
 		return r;
-	if (co.backing) {
-		/* the user named it, so trust it; open it to learn its size and format */
-		char *dir = strdup(file), *full = NULL;
-		if (!dir)
-			return 1;
-		if (co.backing[0] == '/' || asprintf(&full, "%s/%s", dirname(dir), co.backing) < 0)
-			full = strdup(co.backing);
-		free(dir);
-		struct disk_opts bo = { .format = co.backing_fmt, .read_only = true };
-		struct disk *b;
-		r = full ? img_open(&b, full, &bo) : 1;
-		free(full);
-		if (r)
-			return r;
-		if (argc - optind == 1)
-			co.size = b->size;
-		if (co.backing_fmt == DISK_FMT_AUTO)
-			disk_format_parse(b->format, &co.backing_fmt);
-		disk_close(b);
-	}
-	const char *why = NULL;
-	r = disk_create(file, &co, &why);
-	if (r < 0) {
-		if (why)
-			kv_log("%s: %s", file, why);
-		else
-			kv_err(r, "%s", file);
-		return 1;
-	}
+	if ((r = img_create(file, &co, argc - optind == 1)))
+		return r;
 	printf("Formatting '%s', fmt=%s size=%llu\n", file, disk_format_name(co.format),
 	       (unsigned long long)co.size);
 	return 0;

@@ -74,6 +74,52 @@ static int sync_file(const char *path)
 	return r;
 }
 
+int img_convert_file(const char *src, const struct disk_opts *so, const char *dst, struct disk_create_opts *co,
+		     bool show)
+{
+	const char *why = NULL;
+	struct disk *s = NULL, *d = NULL;
+	int r = disk_open(&s, src, so, &why);
+	if (r < 0) {
+		why ? kv_log("%s: %s", src, why) : kv_err(r, "%s", src);
+		return 1;
+	}
+	if ((r = disk_in_use(dst, &why)) < 0) {
+		kv_log("%s: %s", dst, why ? why : strerror(-r));
+		disk_close(s);
+		return 1;
+	}
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.kvmini-convert-%d", dst, (int)getpid()) < 0) {
+		disk_close(s);
+		return 1;
+	}
+	co->size = s->size;
+	r = disk_create(tmp, co, &why);
+	/* nobody sees the temporary file before the rename: skip per-allocation syncs, and sync
+	 * once at the end instead */
+	struct disk_opts dopt = { .format = co->format, .cache = DISK_CACHE_UNSAFE };
+	if (!r)
+		r = disk_open(&d, tmp, &dopt, &why);
+	if (!r)
+		r = copy(s, d, show);
+	if (!r)
+		r = disk_flush(d);
+	if (d)
+		disk_close(d);
+	disk_close(s);
+	if (!r)
+		r = sync_file(tmp);
+	if (!r && rename(tmp, dst) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		why ? kv_log("%s: %s", dst, why) : kv_err(r, "%s: convert failed", dst);
+	}
+	free(tmp);
+	return r < 0 ? 1 : 0;
+}
+
 int img_convert(int argc, char **argv)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
@@ -120,45 +166,5 @@ int img_convert(int argc, char **argv)
 	}
 	if (show < 0)
 		show = isatty(2);
-	const char *src = argv[optind], *dst = argv[optind + 1], *why = NULL;
-	struct disk *s = NULL, *d = NULL;
-	int r = disk_open(&s, src, &so, &why);
-	if (r < 0) {
-		why ? kv_log("%s: %s", src, why) : kv_err(r, "%s", src);
-		return 1;
-	}
-	if ((r = disk_in_use(dst, &why)) < 0) {
-		kv_log("%s: %s", dst, why ? why : strerror(-r));
-		disk_close(s);
-		return 1;
-	}
-	char *tmp = NULL;
-	if (asprintf(&tmp, "%s.kvmini-convert-%d", dst, (int)getpid()) < 0) {
-		disk_close(s);
-		return 1;
-	}
-	co.size = s->size;
-	r = disk_create(tmp, &co, &why);
-	/* nobody sees the temporary file before the rename: skip per-allocation syncs, and sync
-	 * once at the end instead */
-	struct disk_opts dopt = { .format = co.format, .cache = DISK_CACHE_UNSAFE };
-	if (!r)
-		r = disk_open(&d, tmp, &dopt, &why);
-	if (!r)
-		r = copy(s, d, show);
-	if (!r)
-		r = disk_flush(d);
-	if (d)
-		disk_close(d);
-	disk_close(s);
-	if (!r)
-		r = sync_file(tmp);
-	if (!r && rename(tmp, dst) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		why ? kv_log("%s: %s", dst, why) : kv_err(r, "%s: convert failed", dst);
-	}
-	free(tmp);
-	return r < 0 ? 1 : 0;
+	return img_convert_file(argv[optind], &so, argv[optind + 1], &co, show);
 }

@@ -5,9 +5,10 @@
 
 #include "tools/img.h"
 #include "vmm/log.h"
-#include "vmm/machine.h"
 #include "tools/net.h"
+#include "tools/pool.h"
 #include "vmm/options.h"
+#include "vmm/run.h"
 
 #ifndef KVMINI_VERSION
 #define KVMINI_VERSION "0.1"
@@ -24,6 +25,10 @@ static void usage(FILE *f)
 	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
 	      "  version   print the version\n"
 	      "\n"
+	      "Storage pools and volumes (virsh's verbs; VERB --help for each):\n",
+	      f);
+	pool_usage(f);
+	fputs("\n"
 	      "Example:\n"
 	      "  kvmini run --kernel bzImage --initrd initramfs.cpio --append console=ttyS0 --mem 512M --cpus 2\n",
 	      f);
@@ -41,7 +46,7 @@ static int cmd_run(int argc, char **argv)
 		run_opts_usage(stdout);
 		return 0;
 	}
-	return machine_run(&o);
+	return run_vm(&o);
 }
 
 int main(int argc, char **argv)
@@ -57,6 +62,8 @@ int main(int argc, char **argv)
 		return img_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
+	if (pool_is_verb(cmd))
+		return pool_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("kvmini %s\n", KVMINI_VERSION);
 		return 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "machine.h"
+#include "machine_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,50 +14,13 @@
 #include <unistd.h>
 
 #include "cpuid.h"
-#include "devices/acpi_pm.h"
-#include "devices/i8042.h"
-#include "devices/pci.h"
-#include "devices/rtc.h"
-#include "devices/serial.h"
+#include "daemon.h"
 #include "firmware/acpi.h"
 #include "firmware/layout.h"
 #include "firmware/linux.h"
 #include "firmware/mptable.h"
 #include "log.h"
-#include "machine_console.h"
-#include "machine_disk.h"
-#include "machine_net.h"
 #include "size.h"
-#include "vcpu.h"
-#include "virtio/blk.h"
-
-#define CMDLINE_MAX 4096
-
-/* Everything that lives as long as the process; the VM itself is rebuilt on a guest reset. */
-struct machine {
-	const struct run_opts *o;
-	struct kvm kvm;
-	uint8_t *kernel, *initrd;
-	size_t kernel_len, initrd_len;
-	char base_cmdline[CMDLINE_MAX]; /* the user's plus what the host needs */
-	char cmdline[CMDLINE_MAX]; /* plus this incarnation's virtio-mmio entries */
-	struct disk_spec dspec[OPT_MAX_DEVS];
-	struct disk *disks[OPT_MAX_DEVS];
-	unsigned ndisks;
-	struct machine_console console;
-	int sig_fd;
-	int exit_signal;
-	/* one VM incarnation */
-	struct vm vm;
-	struct vcpus vcpus;
-	struct serial *serial;
-	struct i8042 *i8042;
-	struct rtc *rtc;
-	struct acpi_pm *pm;
-	struct pci_host *pci;
-	struct virtio_blk *blks[OPT_MAX_DEVS];
-	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
-};
 
 static int read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
 {
@@ -261,19 +224,22 @@ static int machine_build(struct machine *m)
 	return 0;
 }
 
-/* Waits for the guest to stop, serving the console meanwhile; returns the stop reason. */
-static int machine_loop(struct machine *m)
+/* Serves the console, the control socket and signals until the VM is to be rebuilt or the process
+ * to end (machine_next decides, from the VM's stop reason and the host's requests). */
+static enum loop_next machine_loop(struct machine *m)
 {
 	struct vm *vm = &m->vm;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
-		return VM_STOP_ERROR;
+		return LOOP_EXIT;
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = vm->stop_efd };
 	epoll_ctl(ep, EPOLL_CTL_ADD, vm->stop_efd, &ev);
 	ev.data.fd = m->sig_fd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, m->sig_fd, &ev);
 	mconsole_loop_begin(&m->console, ep);
-	while (atomic_load(&vm->stop_reason) == VM_STOP_NONE) {
+	mqmp_watch(m, ep);
+	enum loop_next next;
+	while ((next = machine_next(m)) == LOOP_CONTINUE) {
 		struct epoll_event evs[8];
 		int n = epoll_wait(ep, evs, 8, mconsole_prepare(&m->console));
 		for (int i = 0; i < n; i++) {
@@ -282,16 +248,23 @@ static int machine_loop(struct machine *m)
 				struct signalfd_siginfo si;
 				if (read(m->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 					m->exit_signal = (int)si.ssi_signo;
-					vm_request_stop(vm, VM_STOP_USER);
+					machine_host_quit(m, "host-signal");
 				}
-			} else if (fd != vm->stop_efd && mconsole_event(&m->console, fd, evs[i].events)) {
-				vm_request_stop(vm, VM_STOP_USER); /* Ctrl-A x */
+			} else if (fd == vm->stop_efd) {
+				uint64_t v; /* consumed so that a VM kept in "shutdown" does not wake the loop forever */
+				if (read(fd, &v, sizeof(v)) < 0) {
+					/* EAGAIN: another event already took it */
+				}
+			} else if (mqmp_handle(m, fd)) {
+				/* commands ran */
+			} else if (mconsole_event(&m->console, fd, evs[i].events)) {
+				machine_host_quit(m, "host-ui"); /* Ctrl-A x */
 			}
 		}
 		mconsole_after(&m->console, m->serial);
 	}
 	close(ep);
-	return atomic_load(&vm->stop_reason);
+	return next;
 }
 
 static int build_cmdline(struct machine *m)
@@ -351,23 +324,27 @@ static int machine_prepare(struct machine *m)
 	signal(SIGPIPE, SIG_IGN);
 	if (m->sig_fd < 0)
 		return 1;
-	return mconsole_open(&m->console, o) ? 1 : 0;
+	if (mconsole_open(&m->console, o, m->env ? m->env->console_path : NULL))
+		return 1;
+	return mqmp_open(m) ? 1 : 0;
 }
 
-int machine_run(const struct run_opts *o)
+int machine_run(const struct run_opts *o, const struct machine_env *env)
 {
 	struct machine *m = calloc(1, sizeof(*m));
 	if (!m)
 		return 1;
 	m->o = o;
+	m->env = env;
 	m->kvm.fd = -1;
 	m->sig_fd = -1;
 	m->vm.fd = -1;
+	m->reboot_shutdown = o->no_reboot;
 	mconsole_init(&m->console);
 	int status = machine_prepare(m);
 	int first = 1;
 	while (!status) {
-		int reason = VM_STOP_ERROR;
+		enum loop_next next = LOOP_EXIT;
 		if (machine_build(m)) {
 			status = 1;
 		} else {
@@ -377,16 +354,21 @@ int machine_run(const struct run_opts *o)
 				       cpuid_pvm_cmdline());
 			}
 			first = 0;
+			if (m->start_paused)
+				vcpus_pause(&m->vcpus); /* before the threads exist: they park before the first KVM_RUN */
+			m->state = m->start_paused ? RS_PAUSED : RS_RUNNING;
 			if (vcpus_start(&m->vcpus)) {
 				kv_log("cannot start vCPU threads");
 				status = 1;
 			} else {
-				reason = machine_loop(m);
+				if (env && env->daemon)
+					daemon_ready(env->daemon);
+				next = machine_loop(m);
 			}
 		}
 		vm_request_stop(&m->vm, VM_STOP_ERROR); /* no-op if stopped already: kicks all vCPUs */
 		vcpus_join(&m->vcpus); /* nothing writes to the console or the counters after this */
-		int again = !status && reason == VM_STOP_RESET && !o->no_reboot;
+		int again = !status && next == LOOP_REBUILD;
 		if (!again) {
 			/* the guest's last words before kvmini's own, and the user's terminal back */
 			mconsole_finish(&m->console);
@@ -400,6 +382,7 @@ int machine_run(const struct run_opts *o)
 			free(all);
 			mconsole_print_stats(&m->console, stderr);
 		}
+		int reason = atomic_load(&m->vm.stop_reason);
 		machine_teardown(m);
 		if (status)
 			break;
@@ -407,9 +390,12 @@ int machine_run(const struct run_opts *o)
 			kv_log("guest reset: restarting");
 			continue;
 		}
-		status = reason == VM_STOP_ERROR ? 1 : m->exit_signal ? 128 + m->exit_signal : 0;
+		status = reason == VM_STOP_ERROR && m->host_req != HOST_QUIT ? 1
+			 : m->exit_signal				 ? 128 + m->exit_signal
+									 : 0;
 		break;
 	}
+	mqmp_close(m);
 	mconsole_close(&m->console);
 	if (m->sig_fd >= 0)
 		close(m->sig_fd);

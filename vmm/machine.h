@@ -7,8 +7,17 @@
 
 #include "options.h"
 
-/* Returns the process exit status: 0 poweroff (or reboot with --no-reboot, or Ctrl-A x),
- * 1 error, 2 usage, 128+N when stopped by signal N. Reports its own errors. */
-int machine_run(const struct run_opts *o);
+struct daemon_state;
+/* What a named VM adds (vmm/run.c); machine_run takes NULL for an anonymous one. */
+struct machine_env {
+	const char *name;
+	const char *qmp_path; /* the QMP control socket, for the whole process */
+	const char *console_path; /* every byte of COM1 output is appended here too */
+	struct daemon_state *daemon; /* told once the VM runs and the socket listens */
+};
+
+/* Returns the process exit status: 0 poweroff (or reboot with --no-reboot, or Ctrl-A x, or QMP
+ * quit), 1 error, 2 usage, 128+N when stopped by signal N. Reports its own errors. */
+int machine_run(const struct run_opts *o, const struct machine_env *env);
 
 #endif

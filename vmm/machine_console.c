@@ -30,7 +30,9 @@ static int open_pty(struct machine_console *mc)
 		cfmakeraw(&t);
 		tcsetattr(fd, TCSANOW, &t);
 	}
-	kv_log("serial console on %s", ptsname(fd));
+	const char *pts = ptsname(fd);
+	snprintf(mc->pty_name, sizeof(mc->pty_name), "%s", pts ? pts : "");
+	kv_log("serial console on %s", mc->pty_name);
 	mc->in_fd = mc->out_fd = fd;
 	return 0;
 }
@@ -40,13 +42,50 @@ void mconsole_init(struct machine_console *mc)
 	memset(mc, 0, sizeof(*mc));
 	mc->in_fd = mc->out_fd = -1;
 	mc->con.in_fd = mc->con.out_fd = -1;
+	mc->copy_fd = -1;
 	mc->ep = -1;
 }
 
-int mconsole_open(struct machine_console *mc, const struct run_opts *o)
+static int open_copy(struct machine_console *mc, const char *path)
+{
+	mc->copy_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (mc->copy_fd < 0) {
+		kv_err(-errno, "%s", path);
+		return -1;
+	}
+	int r = console_out_init(&mc->copy, mc->copy_fd, CONSOLE_OUT_SIZE);
+	if (r) {
+		kv_err(r, "console copy buffer");
+		return -1;
+	}
+	mc->has_copy = 1;
+	return 0;
+}
+
+void mconsole_describe(const struct machine_console *mc, const struct run_opts *o, char *buf, size_t len)
+{
+	switch (mc->mode) {
+	case SERIAL_STDIO:
+		snprintf(buf, len, "stdio");
+		break;
+	case SERIAL_FILE:
+		snprintf(buf, len, "file:%s", o->serial_path);
+		break;
+	case SERIAL_PTY:
+		snprintf(buf, len, "pty:%s", mc->pty_name);
+		break;
+	case SERIAL_NONE:
+		snprintf(buf, len, "null");
+		break;
+	}
+}
+
+int mconsole_open(struct machine_console *mc, const struct run_opts *o, const char *copy_path)
 {
 	mconsole_init(mc);
 	mc->mode = o->serial;
+	if (copy_path && open_copy(mc, copy_path))
+		return -1;
 	switch (o->serial) {
 	case SERIAL_STDIO:
 		mc->in_fd = STDIN_FILENO;
@@ -85,6 +124,8 @@ int mconsole_open(struct machine_console *mc, const struct run_opts *o)
 
 void mconsole_finish(struct machine_console *mc)
 {
+	if (mc->has_copy)
+		console_out_flush(&mc->copy, FLUSH_MS, FLUSH_IDLE_MS);
 	if (mc->has_out)
 		console_out_flush(&mc->out, FLUSH_MS, FLUSH_IDLE_MS);
 	console_restore(&mc->con);
@@ -96,13 +137,33 @@ void mconsole_close(struct machine_console *mc)
 	if (mc->has_out)
 		console_out_destroy(&mc->out);
 	mc->has_out = 0;
+	if (mc->has_copy)
+		console_out_destroy(&mc->copy);
+	mc->has_copy = 0;
+	if (mc->copy_fd >= 0)
+		close(mc->copy_fd);
+	mc->copy_fd = -1;
 	if (mc->out_fd >= 0 && mc->out_fd != STDOUT_FILENO)
 		close(mc->out_fd);
 	mc->in_fd = mc->out_fd = -1;
 }
 
+/* The UART's transmit hook when there is a copy: both buffers take the bytes (memory only). */
+static void tx_both(void *opaque, const uint8_t *buf, size_t n)
+{
+	struct machine_console *mc = opaque;
+	if (mc->has_out)
+		console_out_put(&mc->out, buf, n);
+	console_out_put(&mc->copy, buf, n);
+}
+
 void mconsole_serial_config(struct machine_console *mc, struct serial_config *sc)
 {
+	if (mc->has_copy) {
+		sc->tx = tx_both;
+		sc->tx_opaque = mc;
+		return;
+	}
 	sc->tx = mc->has_out ? console_out_put : NULL;
 	sc->tx_opaque = mc->has_out ? &mc->out : NULL;
 }
@@ -134,6 +195,10 @@ static int set_watch(int ep, int fd, uint32_t *have, uint32_t want)
 void mconsole_loop_begin(struct machine_console *mc, int ep)
 {
 	mc->ep = ep;
+	if (mc->has_copy) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = console_out_wake_fd(&mc->copy) };
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	mc->in_ev = mc->out_ev = 0;
 	mc->in_open = mc->in_fd >= 0;
 	mc->rx_len = mc->rx_off = 0;
@@ -211,6 +276,10 @@ static int input(struct machine_console *mc)
 int mconsole_event(struct machine_console *mc, int fd, uint32_t events)
 {
 	int quit = 0;
+	if (mc->has_copy && fd == console_out_wake_fd(&mc->copy)) {
+		console_out_drain(&mc->copy); /* a regular file: takes everything */
+		return 0;
+	}
 	if (mc->has_out && fd == console_out_wake_fd(&mc->out)) {
 		drain(mc);
 		return 0;
@@ -229,6 +298,8 @@ int mconsole_event(struct machine_console *mc, int fd, uint32_t events)
 
 void mconsole_after(struct machine_console *mc, struct serial *s)
 {
+	if (mc->has_copy)
+		console_out_drain(&mc->copy);
 	if (mc->out_pending)
 		drain(mc);
 	if (mc->rx_off < mc->rx_len)

@@ -18,6 +18,10 @@ struct machine_console {
 	int in_fd, out_fd; /* -1 when none; the pty uses one fd for both */
 	int has_out; /* out is set up */
 	struct console_out out;
+	int has_copy; /* every byte also goes to copy (a named VM's <rundir>/N.console) */
+	struct console_out copy;
+	int copy_fd;
+	char pty_name[64]; /* the pty's slave path, for query-chardev */
 	/* main-loop state (one loop per VM incarnation) */
 	int ep;
 	uint32_t in_ev, out_ev; /* epoll events registered for in_fd / out_fd */
@@ -31,8 +35,11 @@ struct machine_console {
 
 /* A console with nothing open (what mconsole_close expects if mconsole_open was never reached). */
 void mconsole_init(struct machine_console *mc);
-/* Opens the backend (raw terminal, pty, file) and the output buffer; reports its own errors. */
-int mconsole_open(struct machine_console *mc, const struct run_opts *o);
+/* Opens the backend (raw terminal, pty, file) and the output buffer, and copy_path (appended to;
+ * NULL for none); reports its own errors. */
+int mconsole_open(struct machine_console *mc, const struct run_opts *o, const char *copy_path);
+/* QEMU's chardev "filename" of the backend: "pty:/dev/pts/N", "stdio", "file:PATH", "null". */
+void mconsole_describe(const struct machine_console *mc, const struct run_opts *o, char *buf, size_t len);
 /* End of the run (no vCPU left to write): writes out what is buffered in bounded time, then
  * restores the terminal and the output fd's flags. Counters stay readable until close. */
 void mconsole_finish(struct machine_console *mc);

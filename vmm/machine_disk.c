@@ -69,10 +69,16 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 		else
 			bad = opt;
 	}
+	const char *why = NULL;
+	int uri = bad ? 0 : disk_nbd_uri(out->path, &why);
 	if (bad)
 		snprintf(err, errlen, "--disk %s: bad option '%s' (see kvmini run --help)", s, bad);
+	else if (uri < 0)
+		snprintf(err, errlen, "--disk %s: %s", s, why);
+	else if (uri && out->opts.format == DISK_FMT_QCOW2)
+		snprintf(err, errlen, "--disk %s: an NBD export is used raw (format=qcow2 is not supported over NBD)", s);
 	free(copy);
-	return bad ? -EINVAL : 0;
+	return bad || uri < 0 || (uri && out->opts.format == DISK_FMT_QCOW2) ? -EINVAL : 0;
 }
 
 int vdev_place(struct vdev_place *p, struct virtio_dev *vd, enum vdev_transport t, const char **why)

@@ -22,7 +22,8 @@ char *subopts_split(const char *s, char **opts);
 /* The index of v in names (NULL-terminated), or -1 (also when v is NULL). */
 int subopt_value(const char *v, const char *const *names);
 
-/* PATH[,format=raw|qcow2|auto][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio].
+/* PATH[,format=raw|qcow2|auto][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio];
+ * PATH may be nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH (raw only, cache ignored).
  * -EINVAL with a reason in err on bad syntax. */
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "paths.h"
 #include "size.h"
 
 enum {
@@ -27,6 +28,8 @@ enum {
 	O_DISK,
 	O_NET,
 	O_NAME,
+	O_DEFINITION,
+	O_DAEMONIZE,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +49,8 @@ static const struct option long_opts[] = {
 	{ "disk", required_argument, NULL, O_DISK },
 	{ "net", required_argument, NULL, O_NET },
 	{ "name", required_argument, NULL, O_NAME },
+	{ "definition", required_argument, NULL, O_DEFINITION },
+	{ "daemonize", no_argument, NULL, O_DAEMONIZE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -68,10 +73,16 @@ void run_opts_usage(FILE *f)
 	      "                           preallocated hugetlbfs pages\n"
 	      "      --serial stdio|pty|file:PATH|none   where COM1 goes (default stdio, raw mode)\n"
 	      "      --disk PATH[,format=raw|qcow2][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio]\n"
-	      "                           a virtio-blk disk (repeatable)\n"
+	      "                           a virtio-blk disk (repeatable); PATH may be an NBD export:\n"
+	      "                           nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=SOCK\n"
 	      "      --net tap[,ifname=NAME][,mac=MAC][,bridge=BR][,transport=pci|mmio][,queues=N]\n"
 	      "                           a virtio-net NIC on a tap device (repeatable)\n"
-	      "      --name NAME          VM name (default MAC addresses derive from it)\n"
+	      "      --name NAME          a named VM: one at a time per name, with a QMP control socket\n"
+	      "                           <rundir>/NAME.qmp and NAME.pid, NAME.console (a copy of the\n"
+	      "                           serial output), NAME.log when detached (rundir: /run/kvmini\n"
+	      "                           for root, else $XDG_RUNTIME_DIR/kvmini); MACs derive from it\n"
+	      "      --definition FILE    the VM's definition, kept as <rundir>/NAME.xml while it runs\n"
+	      "      --daemonize          detach once the VM runs (needs --name; serial default pty)\n"
 	      "      --no-reboot          exit when the guest reboots instead of restarting it\n"
 	      "      --stats              print exit statistics per vCPU at exit\n"
 	      "      --no-host-workarounds  do not add the kernel parameters a PVM host needs\n"
@@ -121,7 +132,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	/* 0, not 1: glibc then also forgets a short-option cluster an earlier call stopped inside
 	 * (e.g. "-hk" returns at h); with 1 the next call would resume in that freed argv */
 	optind = 0;
-	int c;
+	int c, serial_given = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case O_KERNEL:
@@ -171,6 +182,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_SERIAL:
 			if (parse_serial(o, optarg, err, errlen))
 				return -EINVAL;
+			serial_given = 1;
 			break;
 		case O_NO_REBOOT:
 			o->no_reboot = 1;
@@ -194,10 +206,21 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 				return fail(err, errlen, "--net: at most %d NICs", OPT_MAX_DEVS);
 			o->nets[o->nnets++] = optarg;
 			break;
-		case O_NAME:
-			if (!optarg[0])
-				return fail(err, errlen, "--name: must not be empty");
+		case O_NAME: {
+			const char *why = NULL;
+			if (kv_name_check(optarg, &why))
+				return fail(err, errlen, "--name %s: %s", optarg, why);
 			o->name = optarg;
+			o->named = 1;
+			break;
+		}
+		case O_DEFINITION:
+			if (!optarg[0])
+				return fail(err, errlen, "--definition: needs a file name");
+			o->definition = optarg;
+			break;
+		case O_DAEMONIZE:
+			o->daemonize = 1;
 			break;
 		case O_HELP:
 			o->help = 1;
@@ -212,5 +235,13 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		return fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
 	if (!o->kernel)
 		return fail(err, errlen, "--kernel: a kernel is required (try 'kvmini run --help')");
+	if (o->daemonize && !o->named)
+		return fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
+	if (o->definition && !o->named)
+		return fail(err, errlen, "--definition: needs --name");
+	if (o->daemonize && serial_given && o->serial == SERIAL_STDIO)
+		return fail(err, errlen, "--serial stdio: not possible with --daemonize (use pty, file:PATH or none)");
+	if (o->daemonize && !serial_given)
+		o->serial = SERIAL_PTY;
 	return 0;
 }

@@ -17,12 +17,15 @@ struct run_opts {
 	const char *initrd;
 	const char *append;
 	const char *name;
+	int named; /* --name given: a named VM with a control socket and run files (vmm/paths.h) */
+	const char *definition; /* --definition FILE: copied to <rundir>/<name>.xml */
+	int daemonize;
 	uint64_t mem;
 	unsigned cpus;
 	int cpu_host; /* --cpu host */
 	int ksm;
 	enum hugepages_mode hugepages;
-	enum serial_mode serial;
+	enum serial_mode serial; /* default stdio, pty with --daemonize */
 	const char *serial_path;
 	int no_reboot;
 	int stats;

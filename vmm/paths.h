@@ -4,7 +4,8 @@
  *   runtime dir  /run/kvmini (root), else $XDG_RUNTIME_DIR/kvmini; $KVMINI_RUNTIME_DIR overrides both
  *                <name>.qmp   the VM's QMP control socket (mode 0600)
  *                <name>.lock  flock()ed by the live VM for its whole life: the name is taken
- *                <name>.pid   the VMM's pid, <name>.xml the running definition, <name>.log its console
+ *                <name>.pid   the VMM's pid, <name>.xml the running definition, <name>.console a
+ *                copy of its serial output, <name>.log kvmini's messages when detached
  *   config dir   /etc/kvmini (root), else $XDG_CONFIG_HOME/kvmini or ~/.config/kvmini;
  *                $KVMINI_CONFIG_DIR overrides both
  *                domains/<name>.xml   defined (persistent) VMs

@@ -21,12 +21,10 @@ static void vcpu_kick_handler(int sig)
 	(void)sig;
 }
 
-/* Runs on whichever thread stopped the VM, possibly while the main thread still starts vCPUs or
- * already joins them: the lock keeps it from signalling a thread not yet created or already joined. */
-static void vcpus_kick(void *opaque)
+/* Makes every vCPU leave KVM_RUN: immediate_exit covers a thread about to enter, the signal one
+ * inside. Called with vs->lock held. */
+static void kick_all(struct vcpus *vs)
 {
-	struct vcpus *vs = opaque;
-	pthread_mutex_lock(&vs->lock);
 	for (unsigned i = 0; i < vs->n; i++) {
 		struct vcpu *v = &vs->v[i];
 		if (v->run) /* NULL when creation failed at its mmap */
@@ -34,7 +32,66 @@ static void vcpus_kick(void *opaque)
 		if (v->started && !pthread_equal(v->thread, pthread_self()))
 			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 	}
+}
+
+/* Runs on whichever thread stopped the VM, possibly while the main thread still starts vCPUs or
+ * already joins them: the lock keeps it from signalling a thread not yet created or already joined. */
+static void vcpus_kick(void *opaque)
+{
+	struct vcpus *vs = opaque;
+	pthread_mutex_lock(&vs->lock);
+	kick_all(vs);
+	pthread_cond_broadcast(&vs->cond); /* parked threads and a waiting pause see the stop */
 	pthread_mutex_unlock(&vs->lock);
+}
+
+static int stopping(struct vm *vm)
+{
+	return atomic_load(&vm->stop_reason) != VM_STOP_NONE;
+}
+
+/* The vCPU side of a pause: wait outside KVM_RUN until resumed or stopped. */
+static void vcpu_park(struct vcpu *v)
+{
+	struct vcpus *vs = v->vcpus;
+	pthread_mutex_lock(&vs->lock);
+	vs->nparked++;
+	pthread_cond_broadcast(&vs->cond);
+	while (vs->pause_req && !stopping(v->vm))
+		pthread_cond_wait(&vs->cond, &vs->lock);
+	vs->nparked--;
+	pthread_mutex_unlock(&vs->lock);
+	/* The pause's kick set it. A stop or pause after this point is seen by the checks that follow
+	 * (both set their flag before the kick sets immediate_exit again), so no kick is lost. */
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+}
+
+void vcpus_pause(struct vcpus *vs)
+{
+	pthread_mutex_lock(&vs->lock);
+	if (!vs->pause_req) {
+		__atomic_store_n(&vs->pause_req, 1, __ATOMIC_SEQ_CST); /* vCPU threads read it unlocked */
+		kick_all(vs);
+	}
+	while (vs->nparked < vs->nactive && !stopping(vs->vm))
+		pthread_cond_wait(&vs->cond, &vs->lock);
+	pthread_mutex_unlock(&vs->lock);
+}
+
+void vcpus_resume(struct vcpus *vs)
+{
+	pthread_mutex_lock(&vs->lock);
+	__atomic_store_n(&vs->pause_req, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vs->cond);
+	pthread_mutex_unlock(&vs->lock);
+}
+
+int vcpus_paused(struct vcpus *vs)
+{
+	pthread_mutex_lock(&vs->lock);
+	int p = vs->pause_req;
+	pthread_mutex_unlock(&vs->lock);
+	return p;
 }
 
 static uint64_t now_ns(void)
@@ -162,7 +219,12 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	while (atomic_load(&v->vm->stop_reason) == VM_STOP_NONE) {
+	__atomic_store_n(&v->tid, (int)gettid(), __ATOMIC_RELAXED);
+	while (!stopping(v->vm)) {
+		if (__atomic_load_n(&v->vcpus->pause_req, __ATOMIC_SEQ_CST)) {
+			vcpu_park(v);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -185,6 +247,10 @@ static void *vcpu_thread(void *arg)
 		if (reason < STATS_REASONS)
 			v->stats.reason[reason].count++;
 	}
+	pthread_mutex_lock(&v->vcpus->lock);
+	v->vcpus->nactive--;
+	pthread_cond_broadcast(&v->vcpus->cond);
+	pthread_mutex_unlock(&v->vcpus->lock);
 	return NULL;
 }
 
@@ -205,7 +271,10 @@ int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid
 		*why = "out of memory";
 		return -ENOMEM;
 	}
+	vs->pause_req = 0;
+	vs->nactive = vs->nparked = 0;
 	pthread_mutex_init(&vs->lock, NULL);
+	pthread_cond_init(&vs->cond, NULL);
 	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 	struct kvm_cpuid2 *sup = NULL;
@@ -217,6 +286,7 @@ int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid
 	for (unsigned i = 0; i < n; i++) {
 		struct vcpu *v = &vs->v[i];
 		v->vm = vm;
+		v->vcpus = vs;
 		v->idx = i;
 		v->timing = timing;
 		v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)i);
@@ -309,6 +379,7 @@ int vcpus_start(struct vcpus *vs)
 		pthread_mutex_lock(&vs->lock);
 		ret = -pthread_create(&v->thread, NULL, vcpu_thread, v);
 		v->started = !ret;
+		vs->nactive += v->started;
 		pthread_mutex_unlock(&vs->lock);
 		if (ret)
 			break;
@@ -353,6 +424,7 @@ void vcpus_destroy(struct vcpus *vs)
 			close(v->fd);
 	}
 	pthread_mutex_destroy(&vs->lock);
+	pthread_cond_destroy(&vs->cond);
 	free(vs->v);
 	vs->v = NULL;
 	vs->n = 0;

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "vmm/log.h"
 
@@ -15,6 +17,9 @@ struct disk_aio {
 	unsigned depth;
 	unsigned inflight;     /* requests submitted whose done has not run */
 	struct aio_ring *ring; /* NULL: synchronous */
+	int ep;                /* epoll over the ring's eventfd and the sources: disk_aio_fd */
+	struct aio_src *srcs;  /* network disks driving their own sockets */
+	int stall_ms;          /* how long a drain waits for a silent source */
 	uint64_t nflush;       /* flushes submitted so far */
 	unsigned wout;         /* writes (and discards, zeroings) not yet complete */
 	struct disk_req *held, *held_tail; /* flushes waiting for earlier writes, oldest first */
@@ -28,6 +33,13 @@ int disk_aio_create(struct disk_aio **out, unsigned depth)
 	if (!q)
 		return -ENOMEM;
 	q->depth = depth ? depth : 1;
+	q->stall_ms = AIO_STALL_MS;
+	q->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (q->ep < 0) {
+		int e = -errno;
+		free(q);
+		return e;
+	}
 	const char *env = getenv("KVMINI_AIO");
 	if (env && !strcmp(env, "sync")) {
 		kv_log("disk: KVMINI_AIO=sync: disk requests complete synchronously");
@@ -38,6 +50,15 @@ int disk_aio_create(struct disk_aio **out, unsigned depth)
 			kv_err(r, "disk: io_uring unavailable, disk requests complete synchronously");
 		}
 	}
+	/* data NULL: the ring, reaped by every completion run */
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (q->ring && epoll_ctl(q->ep, EPOLL_CTL_ADD, aio_ring_fd(q->ring), &ev) < 0) {
+		int e = -errno;
+		aio_ring_destroy(q->ring);
+		close(q->ep);
+		free(q);
+		return e;
+	}
 	*out = q;
 	return 0;
 }
@@ -47,13 +68,16 @@ void disk_aio_destroy(struct disk_aio *q)
 	if (!q)
 		return;
 	disk_aio_drain(q);
+	while (q->srcs)
+		aio_src_detach(q->srcs);
 	aio_ring_destroy(q->ring);
+	close(q->ep);
 	free(q);
 }
 
 int disk_aio_fd(const struct disk_aio *q)
 {
-	return q->ring ? aio_ring_fd(q->ring) : -1;
+	return q->ep;
 }
 
 static bool is_write(enum disk_op op)
@@ -152,7 +176,7 @@ static void dispatch(struct disk_aio *q, struct disk_req *r)
 	struct disk *d = r->disk;
 	r->pending = 1; /* held by us until the format has queued all its parts */
 	r->err = 0;
-	if (q->ring && d->ops->aio_submit)
+	if ((q->ring || d->ops->aio_no_ring) && d->ops->aio_submit)
 		d->ops->aio_submit(d, q, r);
 	else
 		aio_req_err(r, run_sync(d, r));
@@ -200,10 +224,43 @@ void disk_aio_kick(struct disk_aio *q)
 		aio_ring_submit(q->ring);
 }
 
+static bool srcs_busy(const struct disk_aio *q)
+{
+	for (const struct aio_src *s = q->srcs; s; s = s->next)
+		if (s->busy(s))
+			return true;
+	return false;
+}
+
+/* Runs the sources whose fds are ready; with wait, waits up to stall_ms for one (or the ring),
+ * and tells the busy sources when that passed with nothing. */
+static void poll_srcs(struct disk_aio *q, bool wait)
+{
+	struct epoll_event ev[16];
+	int n = epoll_wait(q->ep, ev, 16, wait ? q->stall_ms : 0);
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.ptr) {
+			struct aio_src *s = ev[i].data.ptr;
+			s->ready(s, ev[i].events);
+		}
+	if (n == 0 && wait)
+		for (struct aio_src *s = q->srcs, *next; s; s = next) {
+			next = s->next; /* ready may detach s */
+			if (s->busy(s))
+				s->ready(s, 0);
+		}
+}
+
 static unsigned run_completions(struct disk_aio *q, bool wait)
 {
 	unsigned n = 0;
 	q->delivering++;
+	if (q->srcs) { /* the ring is one of the epoll's fds: wait for either, then reap both */
+		if (wait && q->ring)
+			aio_ring_submit(q->ring);
+		poll_srcs(q, wait);
+		wait = false;
+	}
 	if (q->ring) {
 		aio_ring_reap(q->ring, q, wait);
 		aio_ring_submit(q->ring); /* resubmissions, and what waited for a free slot */
@@ -221,12 +278,13 @@ unsigned disk_aio_complete(struct disk_aio *q)
 unsigned disk_aio_drain(struct disk_aio *q)
 {
 	unsigned n = 0;
-	while (q->inflight && q->ring && aio_ring_busy(q->ring))
+	while (q->inflight && ((q->ring && aio_ring_busy(q->ring)) || srcs_busy(q)))
 		n += run_completions(q, true);
 	return n;
 }
 
 unsigned disk_aio_inflight(const struct disk_aio *q) { return q->inflight; }
+void disk_aio_set_stall(struct disk_aio *q, int ms) { q->stall_ms = ms > 0 ? ms : AIO_STALL_MS; }
 const char *disk_aio_backend(const struct disk_aio *q) { return q->ring ? "io_uring" : "sync"; }
 unsigned disk_aio_peak(const struct disk_aio *q) { return q->ring ? aio_ring_peak(q->ring) : 0; }
 
@@ -242,6 +300,50 @@ void aio_io_end(struct disk_aio *q, struct aio_io *io, int ret)
 	free(io->bounce);
 	free(io);
 	put(q, r);
+}
+
+void aio_part_end(struct disk_aio *q, struct disk_req *r, int ret)
+{
+	aio_req_err(r, ret);
+	put(q, r);
+}
+
+int aio_src_attach(struct disk_aio *q, struct aio_src *s)
+{
+	if (s->q)
+		return s->q == q ? 0 : -EBUSY;
+	struct epoll_event ev = { .events = s->events, .data.ptr = s };
+	if (epoll_ctl(q->ep, EPOLL_CTL_ADD, s->fd, &ev) < 0)
+		return -errno;
+	s->q = q;
+	s->next = q->srcs;
+	q->srcs = s;
+	return 0;
+}
+
+void aio_src_watch(struct aio_src *s, uint32_t events)
+{
+	if (events == s->events)
+		return;
+	s->events = events;
+	struct epoll_event ev = { .events = events, .data.ptr = s };
+	if (s->q)
+		epoll_ctl(s->q->ep, EPOLL_CTL_MOD, s->fd, &ev); /* only fails for a bad fd: nothing to do */
+}
+
+void aio_src_detach(struct aio_src *s)
+{
+	struct disk_aio *q = s->q;
+	if (!q)
+		return;
+	epoll_ctl(q->ep, EPOLL_CTL_DEL, s->fd, NULL);
+	for (struct aio_src **p = &q->srcs; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	s->q = NULL;
+	s->next = NULL;
 }
 
 static struct aio_io *io_new(struct disk_req *r, struct dfile *f, enum disk_op op, int n)

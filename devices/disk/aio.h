@@ -25,7 +25,10 @@
  * context with its completions signalled on an eventfd; else, or when the environment has
  * KVMINI_AIO=sync, the synchronous one (every request completes inside submit, one log line says
  * so). Formats without an asynchronous path (and the parts of qcow2 that touch metadata) complete
- * inside submit on either. */
+ * inside submit on either. A network disk (nbd) is asynchronous on both: its socket joins the
+ * context's epoll, which is what disk_aio_fd returns (the ring's eventfd is on it too), and its
+ * replies are read on the owning thread when that fd is readable. A drain waits for them at most
+ * 30 s (disk_aio_set_stall) between replies; then the connection is given up and its requests fail. */
 #ifndef KVMINI_DISK_AIO_H
 #define KVMINI_DISK_AIO_H
 #include <stdbool.h>
@@ -63,7 +66,7 @@ struct disk_req {
 int disk_aio_create(struct disk_aio **out, unsigned depth);
 /* Waits for every request in flight (their done callbacks run), then frees. NULL is fine. */
 void disk_aio_destroy(struct disk_aio *q);
-/* Readable (EPOLLIN) when completions are waiting; -1 when every request completes inside submit. */
+/* Readable (EPOLLIN) when completions are waiting (an epoll fd: watch it, don't read it). */
 int disk_aio_fd(const struct disk_aio *q);
 void disk_aio_submit(struct disk_aio *q, struct disk *d, struct disk_req *r);
 /* Hands everything submitted since the last kick to the kernel: one syscall per batch. */
@@ -73,6 +76,9 @@ unsigned disk_aio_complete(struct disk_aio *q);
 /* Blocks until nothing is in flight (device reset, snapshot, teardown); returns how many completed. */
 unsigned disk_aio_drain(struct disk_aio *q);
 unsigned disk_aio_inflight(const struct disk_aio *q);
+/* How long a drain waits for a network disk that answers nothing before it gives the connection
+ * up (its requests then fail); <= 0 restores the default, 30 s. */
+void disk_aio_set_stall(struct disk_aio *q, int ms);
 /* The most file operations this context had in the kernel at once (0 on sync; tests, --stats). */
 unsigned disk_aio_peak(const struct disk_aio *q);
 /* "io_uring" or "sync": what this context uses (for logs and --stats). */

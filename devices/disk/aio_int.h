@@ -55,6 +55,31 @@ void aio_file_op(struct disk_aio *q, struct disk_req *r, struct dfile *f, enum d
 /* aio.c, for the ring: an operation ended with ret (0 or -errno); frees io. */
 void aio_io_end(struct disk_aio *q, struct aio_io *io, int ret);
 
+/* Parts of a request that a format runs itself, outside the ring (a network disk's commands):
+ * begin before issuing one, end (on q's thread) when it is over. */
+static inline void aio_part_begin(struct disk_req *r)
+{
+	r->pending++;
+}
+void aio_part_end(struct disk_aio *q, struct disk_req *r, int ret);
+
+/* A source of completions other than the ring: a socket a format drives itself. It is watched on
+ * the context's epoll (the fd disk_aio_fd returns), so the thread that owns the context runs it
+ * when its fd is ready; a source is on at most one context at a time. */
+struct aio_src {
+	int fd;
+	uint32_t events; /* EPOLLIN | EPOLLOUT as the source wants them now; 0 = none */
+	/* fd is ready with revents; revents 0: a drain saw nothing for the stall time (give up) */
+	void (*ready)(struct aio_src *s, uint32_t revents);
+	unsigned (*busy)(const struct aio_src *s); /* parts outstanding */
+	struct disk_aio *q; /* the context it is on, NULL when on none */
+	struct aio_src *next;
+};
+#define AIO_STALL_MS 30000 /* the default of disk_aio_set_stall */
+int aio_src_attach(struct disk_aio *q, struct aio_src *s); /* -EBUSY if on another context */
+void aio_src_watch(struct aio_src *s, uint32_t events);     /* what to wait for now */
+void aio_src_detach(struct aio_src *s);                      /* NULL q is fine */
+
 /* aio_uring.c: the ring of one context. */
 struct aio_ring;
 int aio_ring_create(struct aio_ring **out, unsigned depth);

@@ -51,6 +51,17 @@ int disk_open_chain(struct disk **out, const char *path, const struct disk_opts 
 {
 	enum disk_format fmt = o->format;
 	bool probed = false;
+	int uri = disk_nbd_uri(path, why);
+	if (uri < 0)
+		return uri;
+	if (uri) {
+		int r = nbd_disk_open(out, path, o, why);
+		if (r == 0 && !((*out)->path = strdup(path))) {
+			disk_close(*out);
+			r = -ENOMEM;
+		}
+		return r;
+	}
 	if (fmt == DISK_FMT_AUTO) {
 		int p = disk_probe(path);
 		if (p < 0)

@@ -74,6 +74,7 @@ struct disk_ops {
 	void (*close)(struct disk *d);
 	/* optional: queue r's file I/O on q's io_uring (aio_int.h); NULL = synchronous ops above */
 	void (*aio_submit)(struct disk *d, struct disk_aio *q, struct disk_req *r);
+	bool aio_no_ring; /* aio_submit needs no io_uring: it drives its own socket (nbd) */
 };
 
 /* Formats embed this as their first member. */
@@ -114,6 +115,11 @@ struct disk_create_opts {
 	enum disk_format backing_fmt; /* recorded in the image when not AUTO */
 };
 int disk_create(const char *path, const struct disk_create_opts *o, const char **why);
+
+/* Is path an NBD URI (a disk served by an NBD server, used raw)? 1: nbd://HOST[:PORT]/EXPORT or
+ * nbd+unix:///EXPORT?socket=PATH; 0: not a URI (a file); -EINVAL and *why (if given): a URI of
+ * another scheme (nbds://, nbd+vsock://, http://...) or a malformed one. No I/O. */
+int disk_nbd_uri(const char *path, const char **why);
 
 /* Which format the file looks like: DISK_FMT_QCOW2 or DISK_FMT_RAW; -errno if unreadable. */
 int disk_probe(const char *path);

@@ -49,6 +49,8 @@ int disk_open_chain(struct disk **out, const char *path, const struct disk_opts 
                     const struct disk_chain *chain, const char **why);
 /* -EBUSY (and *why) if path exists and another process holds its lock */
 int disk_in_use(const char *path, const char **why);
+/* uri passed disk_nbd_uri */
+int nbd_disk_open(struct disk **out, const char *uri, const struct disk_opts *o, const char **why);
 int raw_open(struct disk **out, const char *path, const struct disk_opts *o, const char **why);
 int qcow2_open(struct disk **out, const char *path, const struct disk_opts *o,
                const struct disk_chain *chain, const char **why);

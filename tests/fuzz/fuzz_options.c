@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Fuzz target: `kvmini run` option strings. The input, split at NUL bytes, is argv after "run";
  * every --disk and --net value then goes through its sub-option parser, and the whole input is
- * also tried as one --disk and one --net string. Errors must come back as one line (unless the
+ * also tried as one --disk and one --net string (a --disk path may be an NBD URI: disk_nbd_uri
+ * checks its scheme and form). Errors must come back as one line (unless the
  * user's own text, which they quote, holds a newline). */
 #include "fuzz.h"
 

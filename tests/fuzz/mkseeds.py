@@ -178,9 +178,12 @@ def options():
         ("short", ["-k", "bz", "-m", "1G", "-c", "2", "-a", "console=ttyS0", "--serial", "file:/tmp/x"]),
         ("disks", ["--kernel=k", "--disk", "b,cache=unsafe,format=raw", "--disk", "c,readonly=on",
                    "--net", "tap", "--name", "vm1", "--hugepages=hugetlb", "--cpu", "host"]),
+        ("nbd", ["-k", "bz", "--disk", "nbd://[::1]:10809/export,readonly", "--disk",
+                 "nbd+unix:///e?socket=/run/s.sock,format=raw", "--disk", "nbds://h/e"]),
     ]:
         put("fuzz_options", name, b"\0".join(a.encode() for a in argv))
     put("fuzz_options", "one-disk", b"/x/y.qcow2,format=auto,cache=writeback,transport=pci")
+    put("fuzz_options", "one-nbd", b"nbd+unix:///?socket=/tmp/a%2Cb&x=1,format=qcow2")
     put("fuzz_options", "one-net", b"tap,mac=02:00:00:00:00:01,queues=8")
 
 
@@ -231,6 +234,19 @@ def scsi():
         cmd(2, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0], 8) + cmd(2, [0x43, 2, 0, 0, 0, 0, 0, 0, 100, 0], 100) +
         cmd(2, [0x1b, 0, 0, 0, 2, 0], sel=0x40) + cmd(2, [0x1b, 0, 0, 0, 3, 0], sel=0x80) +
         cmd(2, [0x28, 0, 0, 0, 0, 1, 0, 0, 1, 0], 2048) + cmd(3, [0x51] + [0] * 6 + [0, 34, 0], 34))
+def pool_xml():
+    put("fuzz_pool_xml", "libvirt",
+        b"<pool type='dir'>\n  <name>default</name>\n  <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>\n"
+        b"  <capacity unit='bytes'>0</capacity>\n  <source>\n  </source>\n  <target>\n"
+        b"    <path>/var/lib/libvirt/images</path>\n    <permissions>\n      <mode>0711</mode>\n"
+        b"    </permissions>\n  </target>\n</pool>\n")
+    put("fuzz_pool_xml", "minimal", b"<pool type=\"dir\"><name>p</name><target><path>//a/b/</path></target></pool>")
+    put("fuzz_pool_xml", "escaped",
+        b"<?xml version='1.0'?>\n<!-- c --><pool type='dir'><name>p.1</name><uuid>DFE224CB28FB8DD0C4B264EB3F0F4566"
+        b"</uuid><target><path>/a&amp;b/&lt;c&gt;/&#x41;<![CDATA[x]]></path></target></pool>")
+    put("fuzz_pool_xml", "doctype",
+        b"<!DOCTYPE pool [<!ENTITY e \"/etc\">]><pool type='dir'><name>x</name><target><path>&e;</path>"
+        b"</target></pool>")
 
 
 def vscsi():
@@ -292,4 +308,5 @@ if __name__ == "__main__":
     options()
     state_kvm()
     scsi()
+    pool_xml()
     vscsi()

@@ -6,7 +6,11 @@
 #    kernel saw ACPI; the guest writes a known pattern to a raw image over PCI (and reads it back)
 #    and to a qcow2 image over MMIO, and its write to a read-only disk fails; poweroff exits 0. The
 #    host then checks the bytes in the images (qcow2 through qemu-img, which must find it clean),
-#    that the read-only image is untouched and that qcow2 grew only by what was written.
+#    that the read-only image is untouched and that qcow2 grew only by what was written. A fourth
+#    disk is a host block device (a loop device over a file, format probed, cache=none: its size
+#    comes from BLKGETSIZE64 and its I/O is O_DIRECT); the guest's pattern must reach the file.
+#    With nbdkit installed, a fifth disk is an NBD export (a file served on a Unix socket): the guest
+#    writes and reads back a pattern, the host finds it in the served file.
 #  - bzImage with 1 vCPU: one CPU online, reboot with --no-reboot exits.
 . "$(dirname "$0")/lib.bash"
 need_kvm "Linux boot"
@@ -37,11 +41,31 @@ truncate -s 64M "$TMP/raw.img"
 qbefore=$(du -k "$TMP/q.qcow2" | cut -f1)
 head -c $((8 << 20)) /dev/zero >"$TMP/ro.img"
 ro_before=$(md5sum <"$TMP/ro.img")
+# the block device (32M): detached at exit whatever happens; without loop devices that part skips
+truncate -s 32M "$TMP/loop.img"
+LOOP=$(losetup -f --show "$TMP/loop.img" 2>"$TMP/losetup.err") || LOOP=
+NBD_PID=
+trap '[ -n "$LOOP" ] && losetup -d "$LOOP"; [ -n "$NBD_PID" ] && kill $NBD_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+loopdisk=() loopact=
+if [ -n "$LOOP" ]; then
+	loopdisk=(--disk "$LOOP,cache=none")
+	loopact=",blkwrite:@32M:13:$SIZE,blkread:@32M:$SIZE"
+fi
+# NBD: 24M in the guest; the server dies with this script (and is killed at exit)
+NBD_DISK=() NBD_ACT=""
+if command -v nbdkit >/dev/null; then
+	truncate -s 24M "$TMP/nbd.img"
+	nbdkit --exit-with-parent -f -U "$TMP/nbd.sock" -P "$TMP/nbd.pid" file "$TMP/nbd.img" &
+	NBD_PID=$!
+	for _ in $(seq 100); do [ -s "$TMP/nbd.pid" ] && break; sleep 0.1; done
+	NBD_DISK=(--disk "nbd+unix:///?socket=$TMP/nbd.sock")
+	NBD_ACT="blkwrite:@24M:13:$SIZE,blkread:@24M:$SIZE,"
+fi
 
 boot smp2 600 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--disk "$TMP/raw.img,format=raw" --disk "$TMP/q.qcow2,format=qcow2,transport=mmio" \
-	--disk "$TMP/ro.img,format=raw,readonly" \
-	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,blkwrite:@64M:7:$SIZE,blkread:@64M:$SIZE,blkwrite:@1G:11:$SIZE,blkwrite:@8M:5:65536,poweroff"
+	--disk "$TMP/ro.img,format=raw,readonly" "${loopdisk[@]}" "${NBD_DISK[@]}" \
+	--append "console=ttyS0 kvtest=cpus,echo:hello-from-init,cmdline,blkwrite:@64M:7:$SIZE,blkread:@64M:$SIZE,blkwrite:@1G:11:$SIZE,blkwrite:@8M:5:65536$loopact,${NBD_ACT}poweroff"
 check "vmlinux, 2 vCPUs: poweroff exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "vmlinux, 2 vCPUs: init started" grep -q 'KVMINI-INIT: start' "$TMP/smp2.out"
 check "vmlinux, 2 vCPUs: both CPUs online" grep -q 'KVMINI-INIT: cpus-online 0-1' "$TMP/smp2.out"
@@ -75,6 +99,28 @@ check "qcow2: the file grew by about what was written ($grown bytes for $SIZE)" 
 # read-only: the guest's write fails, the file is untouched
 check "read-only: the guest's write failed" grep -q 'KVMINI-INIT: blkwrite-error -[0-9]* @8M=/dev/vd' "$TMP/smp2.out"
 check "read-only: the image is unchanged" [ "$(md5sum <"$TMP/ro.img")" = "$ro_before" ]
+
+# the loop device: the guest saw it at its size, and its bytes went through to the file
+if [ -n "$LOOP" ]; then
+	gsum=$(guest_sum smp2 blkwrite @32M)
+	losetup -d "$LOOP" && LOOP=
+	hsum=$("$PAT" 13 $SIZE "$TMP/loop.img")
+	check "block device (loop, cache=none): the file holds the guest's pattern (guest $gsum, host $hsum)" \
+		[ -n "$gsum" -a "$gsum" = "$hsum" ]
+	check "block device: the guest read back what it wrote" [ -n "$gsum" -a "$(guest_sum smp2 blkread @32M)" = "$gsum" ]
+else
+	skip "block device as a raw disk: losetup failed ($(head -n 1 "$TMP/losetup.err"))"
+fi
+# NBD: the guest's bytes reached the served file
+if [ -n "$NBD_ACT" ]; then
+	gsum=$(guest_sum smp2 blkwrite @24M)
+	hsum=$("$PAT" 13 $SIZE "$TMP/nbd.img")
+	check "nbd: the served file holds the guest's pattern (guest $gsum, host $hsum)" [ -n "$gsum" -a "$gsum" = "$hsum" ]
+	check "nbd: the guest read back what it wrote" [ -n "$gsum" -a "$(guest_sum smp2 blkread @24M)" = "$gsum" ]
+	kill "$NBD_PID" 2>/dev/null
+else
+	skip "nbd disk: nbdkit is not installed (tools/install-deps)"
+fi
 
 boot up1 300 --kernel "$BZIMAGE" --initrd "$INITRD" --mem 256M --cpus 1 --no-reboot \
 	--append "console=ttyS0 kvtest=cpus,reboot"

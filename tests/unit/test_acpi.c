@@ -100,6 +100,7 @@ START_TEST(tables)
 	ck_assert_uint_eq(le_get16(fadt, 109) & 0x06, 0x06); /* 8042, no VGA */
 	ck_assert_uint_eq(le_get16(fadt, 109) & 0x08, 0); /* MSI allowed */
 	ck_assert(le_get32(fadt, 112) & (1u << 10)); /* RESET_REG_SUP */
+	ck_assert(!(le_get32(fadt, 112) & (1u << 4))); /* a fixed power button exists (system_powerdown) */
 	ck_assert(!(le_get32(fadt, 112) & (1u << 20))); /* not hardware-reduced */
 	ck_assert_uint_eq(fadt[116], 1); /* reset register in I/O space */
 	ck_assert_uint_eq(fadt[117], 8);

@@ -367,7 +367,7 @@ START_TEST(read_past_eof_zeros)
 }
 END_TEST
 
-/* KVMINI_AIO=sync: no fd, every request done inside submit, checks as on the ring. */
+/* KVMINI_AIO=sync: every request done inside submit (the fd never wakes), checks as on the ring. */
 START_TEST(sync_fallback)
 {
 	char p[128];
@@ -375,7 +375,8 @@ START_TEST(sync_fallback)
 	struct disk *d = open_opts(p, DISK_FMT_RAW, DISK_CACHE_UNSAFE);
 	for (int sync = 1; sync >= 0; sync--) {
 		struct disk_aio *q = mk_aio(sync, 4);
-		ck_assert_int_eq(disk_aio_fd(q) < 0, sync);
+		ck_assert_int_ge(disk_aio_fd(q), 0);
+		ck_assert_str_eq(disk_aio_backend(q), sync ? "sync" : "io_uring");
 		int c = 0;
 		struct treq t[3];
 		prep(&t[0], &c, DISK_OP_WRITE, 4096, 4096, 0);
@@ -387,6 +388,9 @@ START_TEST(sync_fallback)
 		ck_assert_int_eq(disk_aio_inflight(q), sync ? 0 : 1);
 		disk_aio_kick(q);
 		disk_aio_drain(q);
+		struct pollfd pf = { .fd = disk_aio_fd(q), .events = POLLIN };
+		if (sync) /* nothing ever wakes it (the ring may leave a stale count after a drain) */
+			ck_assert_int_eq(poll(&pf, 1, 0), 0);
 		ck_assert_int_eq(t[0].ret, 0);
 		ck_assert_int_eq(t[1].ret, -EINVAL);
 		ck_assert_int_eq(t[2].ret, -EINVAL);

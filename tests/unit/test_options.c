@@ -3,6 +3,7 @@
 #include "vmm/console.h"
 #include "vmm/machine_disk.h"
 #include "vmm/options.h"
+#include "vmm/paths.h"
 #include "tools/net.h"
 
 #include <errno.h>
@@ -55,6 +56,38 @@ START_TEST(defaults_and_values)
 }
 END_TEST
 
+START_TEST(named_and_detached)
+{
+	struct run_opts o;
+	char err[256];
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", NULL), 0);
+	ck_assert_int_eq(o.named, 0);
+	ck_assert_int_eq(o.daemonize, 0);
+	ck_assert_ptr_null(o.definition);
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--name", "web-1.a_b+c", NULL), 0);
+	ck_assert_int_eq(o.named, 1);
+	ck_assert_str_eq(o.name, "web-1.a_b+c");
+	ck_assert_int_eq(o.serial, SERIAL_STDIO); /* in the foreground the terminal stays the default */
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--name", "v", "--definition", "/d/v.xml", "--daemonize",
+			       NULL),
+			 0);
+	ck_assert_int_eq(o.daemonize, 1);
+	ck_assert_str_eq(o.definition, "/d/v.xml");
+	ck_assert_int_eq(o.serial, SERIAL_PTY); /* detached: a pty unless asked otherwise */
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--daemonize", "--name", "v", "--serial", "none", NULL), 0);
+	ck_assert_int_eq(o.serial, SERIAL_NONE);
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--daemonize", "--name", "v", "--serial", "stdio", NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--serial stdio: not possible with --daemonize"));
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--definition", "", "--name", "v", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--definition"));
+	char long_name[KV_NAME_MAX + 2];
+	memset(long_name, 'a', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = 0;
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--name", long_name, NULL), -EINVAL);
+}
+END_TEST
+
 START_TEST(bad_input)
 {
 	struct run_opts o;
@@ -75,6 +108,11 @@ START_TEST(bad_input)
 		{ { "--bogus", NULL }, "unknown option" },
 		{ { "stray", NULL }, "unexpected argument" },
 		{ { "--kernel", NULL }, "needs a value" },
+		{ { "--name", "", NULL }, "--name : " },
+		{ { "--name", "a/b", NULL }, "--name a/b: " },
+		{ { "--name", "-x", NULL }, "--name -x: " },
+		{ { "--daemonize", NULL }, "--daemonize: needs --name" },
+		{ { "--definition", "d.xml", NULL }, "--definition: needs --name" },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[8] = { "run", "-k", "k" };
@@ -188,6 +226,7 @@ Suite *make_suite(void)
 	TCase *tc = tcase_create("run");
 	tcase_add_test(tc, defaults_and_values);
 	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, named_and_detached);
 	tcase_add_test(tc, console_escapes);
 	tcase_add_test(tc, disk_specs);
 	tcase_add_test(tc, net_subnets);

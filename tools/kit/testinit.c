@@ -26,7 +26,7 @@ typedef unsigned long u64;
 typedef long i64;
 
 enum {
-	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_lseek = 8,
+	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_poll = 7, SYS_lseek = 8,
 	SYS_dup2 = 33, SYS_nanosleep = 35, SYS_uname = 63, SYS_fcntl = 72,
 	SYS_fsync = 74, SYS_mkdir = 83, SYS_sync = 162, SYS_mount = 165,
 	SYS_reboot = 169,
@@ -342,10 +342,59 @@ static void act_blkread(char *arg)
 	blkio("blkread", path, 0, number(&arg), 0);
 }
 
+/*
+ * powerbutton: what systemd-logind or acpid do with the ACPI power button.
+ * Opens every /dev/input/eventN (the kernel's ACPI button driver is one),
+ * says "powerbutton-ready", waits for KEY_POWER pressed, then says
+ * "power button" and powers off. Without any input device it says so and
+ * carries on.
+ */
+#define EV_KEY 1
+#define KEY_POWER 116
+#define MAX_INPUTS 8
+struct pollfd_ { int fd; short events, revents; };
+struct input_event_ { i64 sec, usec; unsigned short type, code; int value; };
+
+static void act_powerbutton(char *arg)
+{
+	static char dev[] = "/dev/input/eventN";
+	struct pollfd_ p[MAX_INPUTS];
+	int n = 0;
+
+	for (int i = 0; i < MAX_INPUTS; i++) {
+		dev[16] = (char)('0' + i);
+		i64 fd = sys(SYS_open, dev, O_RDONLY, 0);
+		if (fd >= 0) {
+			p[n].fd = (int)fd;
+			p[n].events = 1; /* POLLIN */
+			n++;
+		}
+	}
+	if (!n) {
+		say("powerbutton-error", "no /dev/input/event device");
+		return;
+	}
+	say("powerbutton-ready", 0);
+	for (;;) {
+		if (sys(SYS_poll, p, n, -1) < 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			struct input_event_ ev;
+			if (!(p[i].revents & 1) || sys(SYS_read, p[i].fd, &ev, sizeof(ev)) != sizeof(ev))
+				continue;
+			if (ev.type == EV_KEY && ev.code == KEY_POWER && ev.value == 1) {
+				say("power button", 0);
+				power("poweroff", RB_POWER_OFF);
+			}
+		}
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(char *arg);
 } actions[] = {
+	{ "powerbutton", act_powerbutton },
 	{ "cpus", act_cpus },		{ "echo", act_echo },
 	{ "uname", act_uname },		{ "cmdline", act_cmdline },
 	{ "poweroff", act_poweroff },	{ "reboot", act_reboot },

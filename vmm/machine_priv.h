@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Inside the machine (vmm/machine.c and vmm/machine_qmp.c only): the state of `kvmini run`, the
+ * VM's run state as QMP reports it, and what the QMP side asks the main loop to do. */
+#ifndef KVMINI_MACHINE_PRIV_H
+#define KVMINI_MACHINE_PRIV_H
+
+#include "control.h"
+#include "devices/acpi_pm.h"
+#include "devices/i8042.h"
+#include "devices/pci.h"
+#include "devices/rtc.h"
+#include "devices/serial.h"
+#include "kvm.h"
+#include "machine.h"
+#include "machine_console.h"
+#include "machine_disk.h"
+#include "machine_net.h"
+#include "qmp.h"
+#include "vcpu.h"
+#include "virtio/blk.h"
+
+#define CMDLINE_MAX 4096
+
+/* QEMU's run states that kvmini has (query-status) */
+enum run_state { RS_RUNNING, RS_PAUSED, RS_SHUTDOWN };
+enum host_req { HOST_NONE, HOST_RESET, HOST_QUIT };
+/* what the main loop does next */
+enum loop_next { LOOP_CONTINUE = -1, LOOP_EXIT, LOOP_REBUILD };
+
+/* Everything that lives as long as the process; the VM itself is rebuilt on a guest reset. */
+struct machine {
+	const struct run_opts *o;
+	struct kvm kvm;
+	uint8_t *kernel, *initrd;
+	size_t kernel_len, initrd_len;
+	char base_cmdline[CMDLINE_MAX]; /* the user's plus what the host needs */
+	char cmdline[CMDLINE_MAX]; /* plus this incarnation's virtio-mmio entries */
+	struct disk_spec dspec[OPT_MAX_DEVS];
+	struct disk *disks[OPT_MAX_DEVS];
+	unsigned ndisks;
+	struct machine_console console;
+	int sig_fd;
+	int exit_signal;
+	const struct machine_env *env; /* NULL for an anonymous VM */
+	/* QMP (named VMs): lives as long as the process, across VM rebuilds */
+	int has_ctl;
+	struct qmp_commands cmds;
+	struct control ctl;
+	enum run_state state;
+	int reboot_shutdown; /* set-action reboot=shutdown (or --no-reboot): a guest reset powers off */
+	int shutdown_pause; /* set-action shutdown=pause: a guest poweroff leaves the VM in "shutdown" */
+	enum host_req host_req; /* asked by QMP or a signal, acted on by the main loop */
+	const char *host_cause; /* its ShutdownCause */
+	int start_paused; /* the next incarnation starts paused (reset of a VM that was not running) */
+	/* one VM incarnation */
+	struct vm vm;
+	struct vcpus vcpus;
+	struct serial *serial;
+	struct i8042 *i8042;
+	struct rtc *rtc;
+	struct acpi_pm *pm;
+	struct pci_host *pci;
+	struct virtio_blk *blks[OPT_MAX_DEVS];
+	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
+};
+
+
+/* machine_qmp.c: the control socket and its commands (no-ops for an anonymous VM) */
+int mqmp_open(struct machine *m);
+void mqmp_close(struct machine *m);
+void mqmp_watch(struct machine *m, int ep);
+/* 1 if fd was the control socket's (and it was served) */
+int mqmp_handle(struct machine *m, int fd);
+void mqmp_event(struct machine *m, const char *name, json_object *data);
+/* The host stops the VM (a signal, Ctrl-A x, QMP quit): SHUTDOWN {guest: false, reason: cause}. */
+void machine_host_quit(struct machine *m, const char *cause);
+/* Called by the main loop on every turn: sends the events of what happened (a guest poweroff or
+ * reset, a host request) and applies the actions; says whether to go on, rebuild or exit. */
+enum loop_next machine_next(struct machine *m);
+
+#endif
