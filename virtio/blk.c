@@ -432,7 +432,7 @@ int virtio_blk_create(struct virtio_blk **out, struct disk *disk, const struct v
 	if (disk->read_only)
 		vd->features |= 1ULL << VIRTIO_BLK_F_RO;
 	else
-		vd->features |= (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+		vd->features |= (o && o->no_discard ? 0 : 1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
 	if (nq > 1)
 		vd->features |= 1ULL << VIRTIO_BLK_F_MQ;
 	vd->num_queues = nq;
