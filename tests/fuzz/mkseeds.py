@@ -180,11 +180,15 @@ def options():
                    "--net", "tap", "--name", "vm1", "--hugepages=hugetlb", "--cpu", "host"]),
         ("nbd", ["-k", "bz", "--disk", "nbd://[::1]:10809/export,readonly", "--disk",
                  "nbd+unix:///e?socket=/run/s.sock,format=raw", "--disk", "nbds://h/e"]),
+        ("scsi", ["-k", "bz", "--disk", "a.img,if=scsi,discard=unmap,id=d0", "--disk",
+                  "b.iso,if=scsi,media=cdrom,target=1,lun=3", "--disk", "c,if=virtio,discard=ignore",
+                  "--cdrom", "none"]),
     ]:
         put("fuzz_options", name, b"\0".join(a.encode() for a in argv))
     put("fuzz_options", "one-disk", b"/x/y.qcow2,format=auto,cache=writeback,transport=pci")
     put("fuzz_options", "one-nbd", b"nbd+unix:///?socket=/tmp/a%2Cb&x=1,format=qcow2")
     put("fuzz_options", "one-net", b"tap,mac=02:00:00:00:00:01,queues=8")
+    put("fuzz_options", "one-scsi", b"d.qcow2,if=scsi,media=disk,readonly=on,target=7,lun=16383,id=x.y-z_1")
 
 
 def state_kvm():
