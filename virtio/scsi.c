@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #include "devices/iov.h"
 #include "vmm/le.h"
@@ -39,7 +38,7 @@ static void req_finish(struct vscsi_req *r, uint8_t response, uint8_t status, co
 {
 	struct vscsi_queue *q = r->q;
 	struct virtio_dev *vd = &q->s->vdev;
-	struct virtq *vq = virtio_dev_queue(vd, q->idx);
+	struct virtq *vq = virtio_dev_queue(vd, q->dq.idx);
 	if (virtq_ready(vq) && vq->live_gen == r->gen && !virtio_dev_reset_pending(vd)) {
 		uint64_t room = r->resp_len - 12;
 		if (sense_len > room)
@@ -56,7 +55,7 @@ static void req_finish(struct vscsi_req *r, uint8_t response, uint8_t status, co
 		iov_zero(r->iov, r->nresp, 12 + sense_len, r->resp_len - 12 - sense_len);
 		uint64_t used = r->resp_len + din_xfer;
 		if (virtq_push(vq, r->head, used > UINT32_MAX ? UINT32_MAX : (uint32_t)used) == 0)
-			q->pushed = 1;
+			q->dq.pushed = 1;
 	}
 	if (r->iov != r->inline_iov)
 		free(r->iov);
@@ -64,7 +63,7 @@ static void req_finish(struct vscsi_req *r, uint8_t response, uint8_t status, co
 	r->busy = false;
 	r->next_free = q->free;
 	q->free = r;
-	q->inflight--;
+	q->dq.inflight--;
 }
 
 static void req_fail(struct vscsi_req *r, uint8_t response)
@@ -90,7 +89,7 @@ static void req_start(struct virtio_scsi *s, struct vscsi_queue *q, struct virtq
 		/* nowhere to say anything: the chain goes back untouched */
 		vscsi_log_once(s, &s->logged_short, "request chain too short for the response header");
 		virtq_push(vq, c->head, 0);
-		q->pushed = 1;
+		q->dq.pushed = 1;
 		return;
 	}
 	unsigned need = 2 * c->nr_write + c->nr_read;
@@ -98,12 +97,12 @@ static void req_start(struct virtio_scsi *s, struct vscsi_queue *q, struct virtq
 	if (need > VSCSI_REQ_IOV && !(iov = malloc(need * sizeof(*iov)))) {
 		vscsi_log_once(s, &s->logged_short, "out of memory for a request's buffers");
 		virtq_push(vq, c->head, 0);
-		q->pushed = 1;
+		q->dq.pushed = 1;
 		return;
 	}
 	struct vscsi_req *r = q->free;
 	q->free = r->next_free;
-	q->inflight++;
+	q->dq.inflight++;
 	r->busy = true;
 	if (iov)
 		r->iov = iov;
@@ -147,14 +146,14 @@ static void req_start(struct virtio_scsi *s, struct vscsi_queue *q, struct virtq
 	sr->ndout = dout_len ? iov_slice(c->iov, (int)c->nr_read, req_len, dout_len, din + sr->ndin) : 0;
 	sr->done = req_done;
 	sr->opaque = r;
-	scsi_submit(t, s->aio, sr); /* done may run before this returns */
+	scsi_submit(t, s->dq.aio, sr); /* done may run before this returns */
 }
 
 bool vscsi_task_inflight(struct virtio_scsi *s, unsigned target, unsigned lun, uint64_t tag, bool any_tag)
 {
 	for (unsigned i = 0; i < s->nreq; i++) {
 		struct vscsi_queue *q = &s->q[i];
-		for (unsigned k = 0; q->inflight && k < s->vdev.queue_max; k++) {
+		for (unsigned k = 0; q->dq.inflight && k < s->vdev.queue_max; k++) {
 			const struct vscsi_req *r = &q->reqs[k];
 			if (r->busy && r->target == target && r->sr.lun == lun && (any_tag || r->tag == tag))
 				return true;
@@ -163,105 +162,35 @@ bool vscsi_task_inflight(struct virtio_scsi *s, unsigned target, unsigned lun, u
 	return false;
 }
 
-static void notify_queue(struct virtio_scsi *s, struct vscsi_queue *q)
+void vscsi_drain(struct virtio_scsi *s) { vdq_drain(&s->dq); }
+
+static bool vscsi_room(struct vdq *q) { return ((struct vscsi_queue *)q)->free != NULL; }
+
+static void vscsi_start(struct vdq_dev *d, struct vdq *q, struct virtq *vq, const struct virtq_chain *c)
 {
-	if (q->pushed) {
-		q->pushed = 0;
-		virtq_notify(virtio_dev_queue(&s->vdev, q->idx));
-	}
+	req_start((struct virtio_scsi *)d->vd, (struct vscsi_queue *)q, vq, c);
 }
 
-void vscsi_drain(struct virtio_scsi *s)
-{
-	if (s->aio)
-		disk_aio_drain(s->aio);
-	for (unsigned i = 0; i < s->nreq; i++)
-		notify_queue(s, &s->q[i]);
-}
+static struct vdq *vscsi_queue_of(struct vdq_dev *d, unsigned i) { return &((struct virtio_scsi *)d->vd)->q[i].dq; }
 
-static void handle_requests(struct virtio_scsi *s, unsigned qidx)
-{
-	struct virtio_dev *vd = &s->vdev;
-	struct vscsi_queue *q = &s->q[qidx - VSCSI_REQQ];
-	struct virtq *vq = virtio_dev_queue(vd, qidx);
-	unsigned done = 0;
-	int r = 0;
-	q->starved = 0;
-	for (;;) {
-		virtq_disable_notify(vq); /* no kicks while we drain: the guest keeps queueing without exits */
-		while (done < s->budget || !vd->io) {
-			if (!q->free) {
-				q->starved = 1;
-				break;
-			}
-			if ((r = virtq_pop(vq, &s->chain)) <= 0)
-				break;
-			req_start(s, q, vq, &s->chain);
-			done++;
-		}
-		disk_aio_kick(s->aio); /* the whole batch in one submission */
-		if (!vd->io) {
-			disk_aio_drain(s->aio); /* nobody would reap completions later */
-			if (q->starved) {
-				q->starved = 0;
-				continue;
-			}
-		}
-		notify_queue(s, q);
-		if (q->starved)
-			return; /* a completion frees a context and runs us again */
-		if (done >= s->budget && vd->io) {
-			virtio_dev_kick(vd, qidx); /* other queues and devices first; kicks stay off */
-			return;
-		}
-		if (r < 0 || !virtq_enable_notify(vq))
-			return;
-	}
-}
+static const struct vdq_ops vscsi_vdq_ops = { .room = vscsi_room, .start = vscsi_start, .queue = vscsi_queue_of };
 
 static void vscsi_handle_queue(struct virtio_dev *vd, unsigned qidx)
 {
 	struct virtio_scsi *s = vscsi_of(vd);
-	if (!s->aio)
+	if (!s->dq.aio)
 		return; /* activation failed: the device NEEDS_RESET */
 	if (qidx == VSCSI_CTRLQ)
 		vscsi_handle_ctrl(s, virtio_dev_queue(vd, qidx));
 	else if (qidx >= VSCSI_REQQ)
-		handle_requests(s, qidx);
+		vdq_run(&s->dq, &s->q[qidx - VSCSI_REQQ].dq);
 	/* the event queue: no events to report, its buffers stay with the device unused */
-}
-
-/* Completions are waiting (I/O thread, vd->lock held). */
-static void vscsi_aio_ready(void *opaque, void *arg, int fd, uint32_t events)
-{
-	struct virtio_scsi *s = vscsi_of(opaque);
-	disk_aio_complete(s->aio);
-	for (unsigned i = 0; i < s->nreq; i++) {
-		struct vscsi_queue *q = &s->q[i];
-		notify_queue(s, q);
-		if (q->starved && q->free && s->vdev.activated && virtq_ready(virtio_dev_queue(&s->vdev, q->idx)))
-			handle_requests(s, q->idx);
-	}
 }
 
 static int vscsi_activate(struct virtio_dev *vd)
 {
 	struct virtio_scsi *s = vscsi_of(vd);
-	int r;
-	/* made here, on the thread that will submit to it (disk_aio belongs to one thread) */
-	if (!s->aio && (r = disk_aio_create(&s->aio, s->nreq * vd->queue_max)) < 0) {
-		kv_err(r, "%s: disk request queue", vd->name);
-		return r;
-	}
-	int fd = disk_aio_fd(s->aio);
-	if (vd->io && fd >= 0 && !s->aio_watched) {
-		if ((r = virtio_io_add_fd(vd, fd, EPOLLIN, vscsi_aio_ready, NULL)) < 0) {
-			kv_err(r, "%s: watching disk completions", vd->name);
-			return r;
-		}
-		s->aio_watched = 1;
-	}
-	return 0;
+	return vdq_activate(&s->dq, s->nreq * vd->queue_max);
 }
 
 /* Reset: wait for what is in flight (the answers go nowhere); sense_size and cdb_size go back to
@@ -269,31 +198,15 @@ static int vscsi_activate(struct virtio_dev *vd)
 static void vscsi_reset(struct virtio_dev *vd)
 {
 	struct virtio_scsi *s = vscsi_of(vd);
-	if (s->aio)
-		disk_aio_drain(s->aio);
-	for (unsigned i = 0; i < s->nreq; i++)
-		s->q[i].starved = s->q[i].pushed = 0;
+	vdq_reset(&s->dq);
 	if (__atomic_load_n(&s->cfg_reset_gen, __ATOMIC_ACQUIRE) != __atomic_load_n(&vd->reset_gen, __ATOMIC_ACQUIRE))
 		vscsi_config_defaults(s);
 }
 
-static void vscsi_queue_stop(struct virtio_dev *vd, unsigned qidx)
-{
-	struct virtio_scsi *s = vscsi_of(vd);
-	if (s->aio)
-		disk_aio_drain(s->aio);
-}
+static void vscsi_queue_stop(struct virtio_dev *vd, unsigned qidx) { vdq_reset(&vscsi_of(vd)->dq); }
 
 /* Saved state (paused): every request answered first. */
-static int vscsi_quiesce(struct virtio_dev *vd)
-{
-	struct virtio_scsi *s = vscsi_of(vd);
-	vscsi_drain(s);
-	for (unsigned i = 0; i < s->nreq; i++)
-		if (s->q[i].inflight)
-			return -EBUSY;
-	return 0;
-}
+static int vscsi_quiesce(struct virtio_dev *vd) { return vdq_quiesce(&vscsi_of(vd)->dq); }
 
 static const struct virtio_dev_ops vscsi_ops = {
 	.config_read = vscsi_config_read,
@@ -327,7 +240,8 @@ int virtio_scsi_create(struct virtio_scsi **out, struct scsi_target *const targe
 	for (unsigned i = 0; i < VIRTIO_SCSI_TARGETS; i++)
 		s->targets[i] = targets ? targets[i] : NULL;
 	vscsi_config_defaults(s);
-	s->budget = o && o->budget ? o->budget : VIRTIO_SCSI_BUDGET;
+	s->dq = (struct vdq_dev){ .vd = &s->vdev, .ops = &vscsi_vdq_ops, .nq = nreq,
+				  .budget = o && o->budget ? o->budget : VIRTIO_SCSI_BUDGET };
 	s->nreq = nreq;
 	if (!(s->q = calloc(nreq, sizeof(*s->q)))) {
 		free(s);
@@ -336,7 +250,7 @@ int virtio_scsi_create(struct virtio_scsi **out, struct scsi_target *const targe
 	for (unsigned i = 0; i < nreq; i++) {
 		struct vscsi_queue *q = &s->q[i];
 		q->s = s;
-		q->idx = VSCSI_REQQ + i;
+		q->dq.idx = VSCSI_REQQ + i;
 		if (!(q->reqs = calloc(qs, sizeof(*q->reqs)))) {
 			free_queues(s);
 			free(s);
@@ -370,7 +284,7 @@ void virtio_scsi_destroy(struct virtio_scsi *s)
 	if (!s)
 		return;
 	virtio_dev_destroy(&s->vdev); /* its reset drained every request in flight */
-	disk_aio_destroy(s->aio);
+	disk_aio_destroy(s->dq.aio);
 	free_queues(s);
 	free(s);
 }

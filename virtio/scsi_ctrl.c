@@ -93,8 +93,8 @@ bad:
 void vscsi_handle_ctrl(struct virtio_scsi *s, struct virtq *vq)
 {
 	int pushed = 0;
-	while (virtq_pop(vq, &s->chain) > 0) {
-		virtq_push(vq, s->chain.head, ctrl_one(s, &s->chain));
+	while (virtq_pop(vq, &s->dq.chain) > 0) {
+		virtq_push(vq, s->dq.chain.head, ctrl_one(s, &s->dq.chain));
 		pushed = 1;
 	}
 	if (pushed)

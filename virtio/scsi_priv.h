@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include "devices/disk/aio.h"
+#include "virtio/disk_queue.h"
 #include "virtio/queue.h"
 #include "virtio/scsi.h"
 
@@ -37,28 +38,22 @@ struct vscsi_req {
 };
 
 struct vscsi_queue {
+	struct vdq dq; /* dq.idx: the virtqueue index */
 	struct virtio_scsi *s;
-	unsigned idx; /* virtqueue index */
 	struct vscsi_req *reqs; /* queue_max contexts */
 	struct vscsi_req *free;
-	unsigned inflight;
-	int starved; /* stopped popping for want of a context: completions resume it */
-	int pushed;  /* completions pushed since the last notify */
 };
 
 struct virtio_scsi {
 	struct virtio_dev vdev; /* first: container of vd */
 	struct scsi_target *targets[VIRTIO_SCSI_TARGETS];
-	struct disk_aio *aio; /* created on the device side at the first activation */
-	int aio_watched;
-	unsigned budget;
 	unsigned nreq; /* request queues */
 	struct vscsi_queue *q; /* nreq, for virtqueues VSCSI_REQQ.. */
 	/* driver-writable config (vCPU writes, I/O thread reads: __atomic) */
 	uint32_t sense_size, cdb_size;
 	uint32_t cfg_reset_gen; /* vd->reset_gen when they were last written */
 	bool logged_short, logged_hdr, logged_ctrl; /* log-once flags for broken drivers */
-	struct virtq_chain chain; /* pop scratch */
+	struct vdq_dev dq; /* the request loop, the disk_aio, the pop scratch (also for the control queue) */
 };
 
 static inline struct virtio_scsi *vscsi_of(struct virtio_dev *vd) { return (struct virtio_scsi *)vd; }

@@ -121,9 +121,7 @@ START_TEST(targets_and_luns)
 		memcpy(c.ram.buf + VS_HDR, bad[i], 4);
 		memcpy(c.ram.buf + VS_HDR + 19, inquiry, 6);
 		vs_chain(&c, 2, 0, VS_HDR, VS_REQ, 0, 0, VS_RESP, VS_RSP, VS_DATA2, 96);
-		tavail_publish(&c.q[2]);
-		mdrv_kick(&c.bus, VS_BASE, 2);
-		vs_wait(&c, 2, 1);
+		vs_go(&c, 2, 1);
 		vs_response(&c, VS_RESP, 0);
 		ck_assert_msg(c.response == VIRTIO_SCSI_S_BAD_TARGET, "LUN field %u", i);
 	}
@@ -132,9 +130,7 @@ START_TEST(targets_and_luns)
 	c.ram.buf[VS_HDR] = 1, c.ram.buf[VS_HDR + 3] = 2;
 	memcpy(c.ram.buf + VS_HDR + 19, inquiry, 6);
 	vs_chain(&c, 2, 0, VS_HDR, VS_REQ, 0, 0, VS_RESP, VS_RSP, VS_DATA2, 96);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 1);
+	vs_go(&c, 2, 1);
 	vs_response(&c, VS_RESP, 0);
 	ck_assert_uint_eq(c.response, VIRTIO_SCSI_S_OK);
 	ck_assert_uint_eq(c.status, SCSI_STATUS_GOOD);
@@ -171,9 +167,7 @@ START_TEST(hostile_chains)
 	memcpy(c.ram.buf + VS_HDR + 19, cdb, 10);
 	memset(c.ram.buf + VS_DATA, 0x77, 512);
 	vs_chain(&c, 2, 0, VS_HDR, VS_REQ - 1, 0, 0, VS_RESP, VS_RSP, 0, 0);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 1);
+	vs_go(&c, 2, 1);
 	vs_response(&c, VS_RESP, 0);
 	ck_assert_uint_eq(c.response, VIRTIO_SCSI_S_FAILURE);
 	/* response area one byte short, or none: the chain comes back with nothing written */
@@ -181,9 +175,7 @@ START_TEST(hostile_chains)
 	vs_chain(&c, 2, 0, VS_HDR, VS_REQ, VS_DATA, 512, VS_RESP, VS_RSP - 1, 0, 0);
 	vs_chain(&c, 2, 4, VS_HDR, VS_REQ, VS_DATA, 512, 0, 0, 0, 0);
 	vs_chain(&c, 2, 8, VS_HDR, 3, 0, 0, 0, 0, 0, 0);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 3);
+	vs_go(&c, 2, 3);
 	for (unsigned k = 1; k <= 3; k++)
 		ck_assert_uint_eq(tused_len(&c.q[2], (uint16_t)(c.seen[2] - k)), 0);
 	ck_assert_uint_eq(c.ram.buf[VS_RESP], 0xaa);
@@ -192,9 +184,7 @@ START_TEST(hostile_chains)
 	ck_assert_uint_eq(f[0], 0); /* none of those wrote */
 	/* both directions (INOUT not offered): FAILURE */
 	vs_chain(&c, 2, 0, VS_HDR, VS_REQ, VS_DATA, 512, VS_RESP, VS_RSP, VS_DATA2, 512);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 1);
+	vs_go(&c, 2, 1);
 	vs_response(&c, VS_RESP, 0);
 	ck_assert_uint_eq(c.response, VIRTIO_SCSI_S_FAILURE);
 	/* a WRITE with a data-in buffer, a READ with a data-out one: OVERRUN, nothing done */
@@ -229,9 +219,7 @@ START_TEST(cdb_and_sense_size)
 	memcpy(c.ram.buf + VS_HDR + 19, cdb, 10);
 	dt_pattern(c.ram.buf + VS_HDR + req, 512, 9); /* data-out right after the 31-byte header */
 	vs_chain(&c, 2, 0, VS_HDR, req + 512, 0, 0, VS_RESP, rsp, 0, 0);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 1);
+	vs_go(&c, 2, 1);
 	vs_response(&c, VS_RESP, 8);
 	ck_assert_uint_eq(c.response, VIRTIO_SCSI_S_OK);
 	ck_assert_uint_eq(c.status, SCSI_STATUS_GOOD);
@@ -243,9 +231,7 @@ START_TEST(cdb_and_sense_size)
 	memcpy(c.ram.buf + VS_HDR + 19, junk, 6);
 	memset(c.ram.buf + VS_RESP, 0xaa, 64);
 	vs_chain(&c, 2, 0, VS_HDR, req, 0, 0, VS_RESP, rsp, 0, 0);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 1);
+	vs_go(&c, 2, 1);
 	vs_response(&c, VS_RESP, 8);
 	ck_assert_uint_eq(c.status, SCSI_STATUS_CHECK_CONDITION);
 	ck_assert_uint_eq(c.sense_len, 8);
@@ -257,18 +243,14 @@ START_TEST(cdb_and_sense_size)
 	rw10(cdb, 0x28, 0, 1);
 	memcpy(c.ram.buf + VS_HDR + 19, cdb, 10);
 	vs_chain(&c, 2, 0, VS_HDR, VIRTIO_SCSI_REQ_HDR(6), 0, 0, VS_RESP, rsp, VS_DATA2, 512);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 1);
+	vs_go(&c, 2, 1);
 	vs_response(&c, VS_RESP, 8);
 	ck_assert_uint_eq(c.status, SCSI_STATUS_CHECK_CONDITION);
 	ck_assert_uint_eq(c.sense[2] & 0xf, SCSI_SK_ILLEGAL_REQUEST);
 	/* an absurd sense_size: no chain has room for the response, each comes back unanswered */
 	mw32(&c.bus, VS_BASE + 0x100 + 20, 0xffffffff);
 	vs_chain(&c, 2, 0, VS_HDR, 64, 0, 0, VS_RESP, 4096, 0, 0);
-	tavail_publish(&c.q[2]);
-	mdrv_kick(&c.bus, VS_BASE, 2);
-	vs_wait(&c, 2, 1);
+	vs_go(&c, 2, 1);
 	ck_assert_uint_eq(tused_len(&c.q[2], (uint16_t)(c.seen[2] - 1)), 0);
 	vs_free(&c);
 }

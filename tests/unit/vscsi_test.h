@@ -147,6 +147,14 @@ static inline unsigned vs_chain(struct vctx *c, unsigned q, unsigned first, uint
 	return n;
 }
 
+/* Publishes what was staged on queue q, kicks it and waits for n answers. */
+static inline void vs_go(struct vctx *c, unsigned q, unsigned n)
+{
+	tavail_publish(&c->q[q]);
+	mdrv_kick(&c->bus, VS_BASE, q);
+	vs_wait(c, q, n);
+}
+
 /* Reads the response at rsp into c (sense: up to sense_max bytes). */
 static inline void vs_response(struct vctx *c, uint64_t rsp, unsigned sense_max)
 {
@@ -169,9 +177,7 @@ static inline uint8_t vs_cmd(struct vctx *c, unsigned target, unsigned lun, cons
 	memcpy(c->ram.buf + VS_HDR + 19, cdb, cdb_len);
 	memset(c->ram.buf + VS_RESP, 0xaa, VS_RSP);
 	vs_chain(c, 2, 0, VS_HDR, VS_REQ, data, data_in ? 0 : len, VS_RESP, VS_RSP, data, data_in ? len : 0);
-	tavail_publish(&c->q[2]);
-	mdrv_kick(&c->bus, VS_BASE, 2);
-	vs_wait(c, 2, 1);
+	vs_go(c, 2, 1);
 	c->used = tused_len(&c->q[2], (uint16_t)(c->seen[2] - 1));
 	vs_response(c, VS_RESP, VIRTIO_SCSI_SENSE_SIZE);
 	return c->response;
