@@ -52,7 +52,10 @@ static void req_finish(struct vscsi_req *r, uint8_t response, uint8_t status, co
 		if (sense_len)
 			memcpy(h + 12, sense, sense_len);
 		iov_from_buf(r->iov, r->nresp, 0, h, 12 + sense_len);
-		iov_zero(r->iov, r->nresp, 12 + sense_len, r->resp_len - 12 - sense_len);
+		/* the rest of the sense area, up to what any sense could use (a driver may set sense_size
+		 * to gigabytes: clearing all of it would only stall this thread) */
+		uint64_t rest = r->resp_len - 12 - sense_len;
+		iov_zero(r->iov, r->nresp, 12 + sense_len, rest < 256 ? rest : 256);
 		uint64_t used = r->resp_len + din_xfer;
 		if (virtq_push(vq, r->head, used > UINT32_MAX ? UINT32_MAX : (uint32_t)used) == 0)
 			q->dq.pushed = 1;
