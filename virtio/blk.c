@@ -5,15 +5,15 @@
 #include "blk.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #include "devices/disk/aio.h"
 #include "devices/iov.h"
+#include "virtio/disk_queue.h"
 #include "virtio/queue.h"
 #include "vmm/le.h"
-#include "vmm/log.h"
 #include "vmm/state.h"
 
 #define SECTOR 512ULL
@@ -43,26 +43,20 @@ struct blk_req {
 
 struct blk_queue {
 	struct virtio_blk *b;
-	unsigned idx;
+	struct vdq dq;
 	struct blk_req *reqs; /* queue_max contexts */
 	struct blk_req *free;
-	unsigned inflight;
-	int starved; /* stopped popping for want of a context: completions resume it */
-	int pushed; /* completions pushed since the last notify */
 };
 
 struct virtio_blk {
 	struct virtio_dev vdev; /* first: container of vd */
 	struct disk *disk;
-	struct disk_aio *aio; /* created on the device side at the first activation */
-	int aio_watched;
-	unsigned budget; /* chains per run of a queue before other queues and devices get a turn */
 	uint64_t capacity; /* sectors */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	uint8_t config[VIRTIO_BLK_CONFIG_LEN];
 	unsigned nq;
 	struct blk_queue *q;
-	struct virtq_chain chain; /* pop scratch: requests keep only what they need */
+	struct vdq_dev dq; /* the request loop, the disk_aio, the pop scratch */
 };
 
 static struct virtio_blk *blk_of(struct virtio_dev *vd) { return (struct virtio_blk *)vd; }
@@ -83,18 +77,18 @@ static void req_finish(struct blk_req *r, uint8_t status)
 {
 	struct blk_queue *q = r->q;
 	struct virtio_dev *vd = &q->b->vdev;
-	struct virtq *vq = virtio_dev_queue(vd, q->idx);
+	struct virtq *vq = virtio_dev_queue(vd, q->dq.idx);
 	if (virtq_ready(vq) && vq->live_gen == r->gen && !virtio_dev_reset_pending(vd)) {
 		*r->status = status;
 		if (virtq_push(vq, r->head, r->used) == 0) /* refused if the driver reset the ring meanwhile */
-			q->pushed = 1;
+			q->dq.pushed = 1;
 	}
 	if (r->iov != r->inline_iov)
 		free(r->iov);
 	r->iov = r->inline_iov;
 	r->next_free = q->free;
 	q->free = r;
-	q->inflight--;
+	q->dq.inflight--;
 }
 
 /* The disk layer is done with r (possibly inside disk_aio_submit). */
@@ -169,12 +163,12 @@ static void req_start(struct virtio_blk *b, struct blk_queue *q, struct virtq *v
 	int st;
 	if (!c->write_len) {
 		virtq_push(vq, c->head, 0); /* nowhere to put a status byte: the request cannot even fail */
-		q->pushed = 1;
+		q->dq.pushed = 1;
 		return;
 	}
 	struct blk_req *r = q->free;
 	q->free = r->next_free;
-	q->inflight++;
+	q->dq.inflight++;
 	const struct iovec *last = &c->iov[c->nr_read + c->nr_write - 1];
 	r->head = c->head;
 	r->status = (uint8_t *)last->iov_base + last->iov_len - 1;
@@ -218,118 +212,40 @@ static void req_start(struct virtio_blk *b, struct blk_queue *q, struct virtq *v
 	if (st >= 0)
 		req_finish(r, (uint8_t)st);
 	else
-		disk_aio_submit(b->aio, b->disk, &r->dr); /* done may run before this returns */
+		disk_aio_submit(b->dq.aio, b->disk, &r->dr); /* done may run before this returns */
 }
 
-static void blk_notify(struct virtio_blk *b, struct blk_queue *q)
+static struct blk_queue *bq_of(struct vdq *q) { return (struct blk_queue *)((char *)q - offsetof(struct blk_queue, dq)); }
+
+static bool blk_room(struct vdq *q) { return bq_of(q)->free != NULL; }
+
+static void blk_start(struct vdq_dev *d, struct vdq *q, struct virtq *vq, const struct virtq_chain *c)
 {
-	if (q->pushed) {
-		q->pushed = 0;
-		virtq_notify(virtio_dev_queue(&b->vdev, q->idx));
-	}
+	req_start(bq_of(q)->b, bq_of(q), vq, c);
 }
 
-static void blk_handle_queue(struct virtio_dev *vd, unsigned qidx)
+static struct vdq *blk_queue_of(struct vdq_dev *d, unsigned i)
 {
-	struct virtio_blk *b = blk_of(vd);
-	struct blk_queue *q = &b->q[qidx];
-	struct virtq *vq = virtio_dev_queue(vd, qidx);
-	unsigned done = 0;
-	int r = 0;
-	if (!b->aio)
-		return; /* activation failed: the device NEEDS_RESET */
-	q->starved = 0;
-	for (;;) {
-		/* no kicks while we drain: the guest keeps queueing without exits */
-		virtq_disable_notify(vq);
-		while (done < b->budget || !vd->io) {
-			if (!q->free) {
-				q->starved = 1;
-				break;
-			}
-			if ((r = virtq_pop(vq, &b->chain)) <= 0)
-				break;
-			req_start(b, q, vq, &b->chain);
-			done++;
-		}
-		disk_aio_kick(b->aio); /* the whole batch in one submission */
-		if (!vd->io) {
-			disk_aio_drain(b->aio); /* nobody would reap completions later */
-			if (q->starved) {
-				q->starved = 0;
-				continue;
-			}
-		}
-		blk_notify(b, q);
-		if (q->starved)
-			return; /* a completion frees a context and runs us again */
-		if (done >= b->budget && vd->io) {
-			virtio_dev_kick(vd, qidx); /* other queues and devices first; kicks stay off */
-			return;
-		}
-		if (r < 0 || !virtq_enable_notify(vq))
-			return;
-	}
+	return &((struct virtio_blk *)d->vd)->q[i].dq;
 }
 
-/* Completions are waiting (I/O thread, vd->lock held). */
-static void blk_aio_ready(void *opaque, void *arg, int fd, uint32_t events)
-{
-	struct virtio_blk *b = blk_of(opaque);
-	disk_aio_complete(b->aio);
-	for (unsigned i = 0; i < b->nq; i++) {
-		blk_notify(b, &b->q[i]);
-		if (b->q[i].starved && b->q[i].free && b->vdev.activated && virtq_ready(virtio_dev_queue(&b->vdev, i)))
-			blk_handle_queue(&b->vdev, i);
-	}
-}
+static const struct vdq_ops blk_vdq_ops = { .room = blk_room, .start = blk_start, .queue = blk_queue_of };
+
+static void blk_handle_queue(struct virtio_dev *vd, unsigned qidx) { vdq_run(&blk_of(vd)->dq, &blk_of(vd)->q[qidx].dq); }
 
 static int blk_activate(struct virtio_dev *vd)
 {
-	struct virtio_blk *b = blk_of(vd);
-	int r;
-	/* made here, on the thread that will submit to it (disk_aio belongs to one thread) */
-	if (!b->aio && (r = disk_aio_create(&b->aio, (unsigned)b->nq * vd->queue_max)) < 0) {
-		kv_err(r, "%s: disk request queue", vd->name);
-		return r;
-	}
-	int fd = disk_aio_fd(b->aio);
-	if (vd->io && fd >= 0 && !b->aio_watched) {
-		if ((r = virtio_io_add_fd(vd, fd, EPOLLIN, blk_aio_ready, NULL)) < 0) {
-			kv_err(r, "%s: watching disk completions", vd->name);
-			return r;
-		}
-		b->aio_watched = 1;
-	}
-	return 0;
+	return vdq_activate(&blk_of(vd)->dq, (unsigned)blk_of(vd)->nq * vd->queue_max);
 }
 
 /* Reset or a queue taken down: wait for what is in flight; the answers go nowhere. */
-static void blk_reset(struct virtio_dev *vd)
-{
-	struct virtio_blk *b = blk_of(vd);
-	if (b->aio)
-		disk_aio_drain(b->aio);
-	for (unsigned i = 0; i < b->nq; i++)
-		b->q[i].starved = b->q[i].pushed = 0;
-}
+static void blk_reset(struct virtio_dev *vd) { vdq_reset(&blk_of(vd)->dq); }
 
 static void blk_queue_stop(struct virtio_dev *vd, unsigned qidx) { blk_reset(vd); }
 
 /* Saved state (paused): every request answered first. Payload: capacity (u64), which must be
  * what this disk has: a guest that finds its disk resized under it would be lied to. */
-static int blk_quiesce(struct virtio_dev *vd)
-{
-	struct virtio_blk *b = blk_of(vd);
-	if (b->aio)
-		disk_aio_drain(b->aio); /* completions push into the rings */
-	for (unsigned i = 0; i < b->nq; i++) {
-		blk_notify(b, &b->q[i]);
-		if (b->q[i].inflight)
-			return -EBUSY;
-	}
-	return 0;
-}
+static int blk_quiesce(struct virtio_dev *vd) { return vdq_quiesce(&blk_of(vd)->dq); }
 
 static void blk_state_save(struct virtio_dev *vd, struct state_writer *w) { state_put_u64(w, blk_of(vd)->capacity); }
 
@@ -397,7 +313,8 @@ int virtio_blk_create(struct virtio_blk **out, struct disk *disk, const struct v
 	size_t sl = strlen(serial);
 	memcpy(b->serial, serial, sl < VIRTIO_BLK_ID_BYTES ? sl : VIRTIO_BLK_ID_BYTES);
 	blk_fill_config(b, nq);
-	b->budget = o && o->budget ? o->budget : VIRTIO_BLK_BUDGET;
+	b->dq = (struct vdq_dev){ .vd = &b->vdev, .ops = &blk_vdq_ops, .nq = nq,
+				  .budget = o && o->budget ? o->budget : VIRTIO_BLK_BUDGET };
 	b->nq = nq;
 	b->q = calloc(nq, sizeof(*b->q));
 	if (!b->q) {
@@ -407,7 +324,7 @@ int virtio_blk_create(struct virtio_blk **out, struct disk *disk, const struct v
 	for (unsigned i = 0; i < nq; i++) {
 		struct blk_queue *q = &b->q[i];
 		q->b = b;
-		q->idx = i;
+		q->dq.idx = i;
 		q->reqs = calloc(qs, sizeof(*q->reqs));
 		if (!q->reqs) {
 			free_queues(b);
@@ -432,7 +349,7 @@ int virtio_blk_create(struct virtio_blk **out, struct disk *disk, const struct v
 	if (disk->read_only)
 		vd->features |= 1ULL << VIRTIO_BLK_F_RO;
 	else
-		vd->features |= (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+		vd->features |= (o && o->no_discard ? 0 : 1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
 	if (nq > 1)
 		vd->features |= 1ULL << VIRTIO_BLK_F_MQ;
 	vd->num_queues = nq;
@@ -453,7 +370,7 @@ void virtio_blk_destroy(struct virtio_blk *b)
 	if (!b)
 		return;
 	virtio_dev_destroy(&b->vdev); /* its reset drained every request in flight */
-	disk_aio_destroy(b->aio);
+	disk_aio_destroy(b->dq.aio);
 	free_queues(b);
 	free(b);
 }

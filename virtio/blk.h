@@ -5,6 +5,7 @@
  * complete (out of order). A queue serves at most `budget` chains per turn, then requeues itself. */
 #ifndef KVMINI_VIRTIO_BLK_H
 #define KVMINI_VIRTIO_BLK_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "devices/disk/disk.h"
@@ -42,6 +43,7 @@ struct virtio_blk_opts {
 	uint16_t queue_size; /* 0: 256 */
 	const char *name; /* for logs; NULL: "virtio-blk" */
 	unsigned budget; /* chains per queue turn; 0: VIRTIO_BLK_BUDGET */
+	bool no_discard; /* discard=ignore: DISCARD not offered (WRITE_ZEROES still is) */
 };
 
 struct virtio_blk;

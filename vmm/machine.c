@@ -112,6 +112,7 @@ static void machine_teardown(struct machine *m)
 			virtio_blk_destroy(m->blks[i]);
 		m->blks[i] = NULL;
 	}
+	machine_scsi_remove(&m->scsi);
 	machine_nets_remove(&m->nets);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
@@ -209,17 +210,19 @@ static int machine_build(struct machine *m)
 		.cmdline_len = sizeof(m->cmdline),
 	};
 	for (unsigned i = 0; i < m->ndisks; i++) {
+		if (!m->disks[i])
+			continue; /* on the virtio-scsi controller */
 		char name[32], serial[24];
 		snprintf(name, sizeof(name), "virtio-blk%u", i);
 		snprintf(serial, sizeof(serial), "kvmini-disk%u", i);
-		struct virtio_blk_opts bo = { .serial = serial, .name = name };
+		struct virtio_blk_opts bo = { .serial = serial, .name = name, .no_discard = m->dspec[i].no_discard };
 		if ((ret = virtio_blk_create(&m->blks[i], m->disks[i], &bo)) ||
 		    (ret = vdev_place(&place, virtio_blk_dev(m->blks[i]), m->dspec[i].transport, &why))) {
 			kv_log("--disk %s: %s", m->dspec[i].path, why ? why : strerror(-ret));
 			return -1;
 		}
 	}
-	if (machine_nets_add(&m->nets, &place))
+	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place))
 		return -1;
 	if ((ret = msnap_register(m)))
 		return fail_step("state registry", ret, NULL);
@@ -324,6 +327,10 @@ static int machine_prepare(struct machine *m)
 	}
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const char *why = NULL;
+		if (m->dspec[i].iface == DISK_IF_SCSI) {
+			m->ndisks++; /* opened by machine_scsi_open */
+			continue;
+		}
 		int ret = disk_open(&m->disks[i], m->dspec[i].path, &m->dspec[i].opts, &why);
 		if (ret) {
 			kv_log("--disk %s: %s", m->dspec[i].path, why ? why : strerror(-ret));
@@ -331,6 +338,9 @@ static int machine_prepare(struct machine *m)
 		}
 		m->ndisks++;
 	}
+	int sr = machine_scsi_open(&m->scsi, m->dspec, o->ndisks, o->cdrom);
+	if (sr)
+		return sr == -EINVAL ? 2 : 1;
 	int nr = machine_nets_open(&m->nets, o);
 	if (nr)
 		return nr == -EINVAL ? 2 : 1;
@@ -436,6 +446,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	kvm_close(&m->kvm);
 	for (unsigned i = 0; i < m->ndisks; i++)
 		disk_close(m->disks[i]);
+	machine_scsi_close(&m->scsi);
 	machine_nets_close(&m->nets);
 	free_files(m);
 	free(m);

@@ -35,14 +35,70 @@ char *subopts_split(const char *s, char **opts)
 	return copy;
 }
 
+/* 0..max in decimal, nothing else; -1 if not */
+static int small_number(const char *v, int max)
+{
+	int n = 0;
+	if (!v || !*v || strlen(v) > 5)
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		n = n * 10 + (*v - '0');
+	}
+	return n <= max ? n : -1;
+}
+
+static bool id_ok(const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+	if (!n || n >= sizeof(((struct disk_spec *)0)->id))
+		return false;
+	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* Sub-options that do not go together; NULL when they do. */
+static const char *spec_conflict(struct disk_spec *d)
+{
+	if (d->iface != DISK_IF_SCSI && d->media == DISK_MEDIA_CDROM)
+		return "media=cdrom needs if=scsi (there is no virtio-blk CD-ROM)";
+	if (d->iface != DISK_IF_SCSI && (d->target >= 0 || d->lun >= 0))
+		return "target= and lun= need if=scsi";
+	if (d->media == DISK_MEDIA_CDROM)
+		d->opts.read_only = true; /* always */
+	return NULL;
+}
+
+int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	out->target = out->lun = -1;
+	size_t n = strlen(s);
+	if (!n || n >= sizeof(out->path)) {
+		snprintf(err, errlen, "--cdrom %s: expected FILE or none", s);
+		return -EINVAL;
+	}
+	memcpy(out->path, s, n);
+	out->iface = DISK_IF_SCSI;
+	out->media = DISK_MEDIA_CDROM;
+	out->opts.read_only = true;
+	out->opts.format = DISK_FMT_RAW; /* an ISO image, never probed */
+	out->empty = !strcmp(s, "none");
+	return 0;
+}
+
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
 {
-	enum { READONLY, FORMAT, CACHE, TRANSPORT };
-	static char *const keys[] = { "readonly", "format", "cache", "transport", NULL };
+	const char *conflict = NULL;
+	enum { READONLY, FORMAT, CACHE, TRANSPORT, IFACE, MEDIA, DISCARD, ID, TARGET, LUN };
+	static char *const keys[] = { "readonly", "format", "cache", "transport", "if", "media",
+				      "discard", "id", "target", "lun", NULL };
 	static const char *const caches[] = { "writeback", "none", "unsafe", NULL },
-			  *const transports[] = { "pci", "mmio", NULL };
+			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", NULL },
+			  *const medias[] = { "disk", "cdrom", NULL }, *const discards[] = { "unmap", "ignore", NULL };
 	static const enum disk_cache cache_of[] = { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE, DISK_CACHE_UNSAFE };
 	memset(out, 0, sizeof(*out));
+	out->target = out->lun = -1;
 	char *opts, *copy = subopts_split(s, &opts);
 	if (!copy)
 		return -ENOMEM;
@@ -66,12 +122,26 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 			out->opts.cache = cache_of[v];
 		else if (k == TRANSPORT && (v = subopt_value(val, transports)) >= 0)
 			out->transport = v ? VDEV_MMIO : VDEV_PCI;
+		else if (k == IFACE && (v = subopt_value(val, ifaces)) >= 0)
+			out->iface = v ? DISK_IF_SCSI : DISK_IF_VIRTIO;
+		else if (k == MEDIA && (v = subopt_value(val, medias)) >= 0)
+			out->media = v ? DISK_MEDIA_CDROM : DISK_MEDIA_DISK;
+		else if (k == DISCARD && (v = subopt_value(val, discards)) >= 0)
+			out->no_discard = v == 1;
+		else if (k == ID && id_ok(val))
+			strcpy(out->id, val);
+		else if ((k == TARGET || k == LUN) && (v = small_number(val, k == TARGET ? 7 : 16383)) >= 0)
+			*(k == TARGET ? &out->target : &out->lun) = v;
 		else
 			bad = opt;
 	}
+	if (!bad && (conflict = spec_conflict(out)))
+		bad = "";
 	const char *why = NULL;
 	int uri = bad ? 0 : disk_nbd_uri(out->path, &why);
-	if (bad)
+	if (conflict)
+		snprintf(err, errlen, "--disk %s: %s", s, conflict);
+	else if (bad)
 		snprintf(err, errlen, "--disk %s: bad option '%s' (see kvmini run --help)", s, bad);
 	else if (uri < 0)
 		snprintf(err, errlen, "--disk %s: %s", s, why);

@@ -10,10 +10,19 @@
 
 enum vdev_transport { VDEV_PCI, VDEV_MMIO };
 
+enum disk_iface { DISK_IF_VIRTIO, DISK_IF_SCSI };
+enum disk_media { DISK_MEDIA_DISK, DISK_MEDIA_CDROM };
+
 struct disk_spec {
 	char path[4096];
 	struct disk_opts opts;
-	enum vdev_transport transport;
+	enum vdev_transport transport; /* if=scsi: of the controller all such disks share */
+	enum disk_iface iface;
+	enum disk_media media;
+	bool no_discard; /* discard=ignore: the guest is not offered UNMAP / DISCARD */
+	bool empty;      /* a CD-ROM drive without a medium (--cdrom none): path is unused */
+	char id[32];     /* id=: a name for the drive (QMP), "" if none */
+	int target, lun; /* if=scsi: target=, lun=; -1: chosen by the machine */
 };
 
 /* Sub-option helpers for the --disk/--net grammars (getsubopt(3) does the splitting): a copy of s
@@ -22,10 +31,14 @@ char *subopts_split(const char *s, char **opts);
 /* The index of v in names (NULL-terminated), or -1 (also when v is NULL). */
 int subopt_value(const char *v, const char *const *names);
 
-/* PATH[,format=raw|qcow2|auto][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio];
+/* PATH[,format=raw|qcow2|auto][,readonly[=on]][,cache=writeback|none|unsafe][,transport=pci|mmio]
+ *     [,if=virtio|scsi][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N][,lun=M];
  * PATH may be nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH (raw only, cache ignored).
- * -EINVAL with a reason in err on bad syntax. */
+ * media=cdrom needs if=scsi and is read-only; target (0..7) and lun (0..16383) need if=scsi; NAME
+ * is 1..31 of [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
+/* --cdrom FILE|none: a read-only CD-ROM on the virtio-scsi controller ("none": an empty drive). */
+int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
 
 /* Where virtio devices go: the PCI host, or the next virtio-mmio slot (whose kernel command line
  * entry is appended to cmdline). */

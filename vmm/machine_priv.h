@@ -15,6 +15,7 @@
 #include "machine_console.h"
 #include "machine_disk.h"
 #include "machine_net.h"
+#include "machine_scsi.h"
 #include "qmp.h"
 #include "state.h"
 #include "vcpu.h"
@@ -37,8 +38,9 @@ struct machine {
 	char base_cmdline[CMDLINE_MAX]; /* the user's plus what the host needs */
 	char cmdline[CMDLINE_MAX]; /* plus this incarnation's virtio-mmio entries */
 	struct disk_spec dspec[OPT_MAX_DEVS];
-	struct disk *disks[OPT_MAX_DEVS];
+	struct disk *disks[OPT_MAX_DEVS]; /* virtio-blk ones; NULL for if=scsi */
 	unsigned ndisks;
+	struct machine_scsi scsi; /* if=scsi and --cdrom drives, their controller per incarnation */
 	struct machine_console console;
 	int sig_fd;
 	int exit_signal;

@@ -26,6 +26,7 @@ enum {
 	O_NO_HOST_WORKAROUNDS,
 	O_KVM,
 	O_DISK,
+	O_CDROM,
 	O_NET,
 	O_NAME,
 	O_DEFINITION,
@@ -48,6 +49,7 @@ static const struct option long_opts[] = {
 	{ "no-host-workarounds", no_argument, NULL, O_NO_HOST_WORKAROUNDS },
 	{ "kvm", required_argument, NULL, O_KVM },
 	{ "disk", required_argument, NULL, O_DISK },
+	{ "cdrom", required_argument, NULL, O_CDROM },
 	{ "net", required_argument, NULL, O_NET },
 	{ "name", required_argument, NULL, O_NAME },
 	{ "definition", required_argument, NULL, O_DEFINITION },
@@ -76,8 +78,14 @@ void run_opts_usage(FILE *f)
 	      "                           preallocated hugetlbfs pages\n"
 	      "      --serial stdio|pty|file:PATH|none   where COM1 goes (default stdio, raw mode)\n"
 	      "      --disk PATH[,format=raw|qcow2][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio]\n"
-	      "                           a virtio-blk disk (repeatable); PATH may be an NBD export:\n"
+	      "             [,if=virtio|scsi][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N,lun=M]\n"
+	      "                           a disk (repeatable): virtio-blk, or (if=scsi) a LUN on the one\n"
+	      "                           virtio-scsi controller (target 0..7, LUN 0..16383; by default\n"
+	      "                           target 0, the next free LUN); media=cdrom is a read-only CD-ROM;\n"
+	      "                           PATH may be an NBD export:\n"
 	      "                           nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=SOCK\n"
+	      "      --cdrom FILE|none    a read-only CD-ROM (2048-byte blocks) with an ISO image, or an\n"
+	      "                           empty drive, on the virtio-scsi controller\n"
 	      "      --net tap[,ifname=NAME][,mac=MAC][,bridge=BR][,transport=pci|mmio][,queues=N]\n"
 	      "                           a virtio-net NIC on a tap device (repeatable)\n"
 	      "      --name NAME          a named VM: one at a time per name, with a QMP control socket\n"
@@ -213,6 +221,13 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			if (o->ndisks >= OPT_MAX_DEVS)
 				return fail(err, errlen, "--disk: at most %d disks", OPT_MAX_DEVS);
 			o->disks[o->ndisks++] = optarg;
+			break;
+		case O_CDROM:
+			if (o->cdrom)
+				return fail(err, errlen, "--cdrom: given twice (add more with --disk FILE,if=scsi,media=cdrom)");
+			if (!*optarg)
+				return fail(err, errlen, "--cdrom: expected FILE or none");
+			o->cdrom = optarg;
 			break;
 		case O_NET:
 			board = board ? board : "--net";

@@ -35,6 +35,7 @@ struct run_opts {
 	const char *kvm_path;
 	const char *disks[OPT_MAX_DEVS];
 	unsigned ndisks;
+	const char *cdrom; /* --cdrom FILE|none (virtio-scsi), NULL without */
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
 	const char *restore; /* --restore DIR: a snapshot's directory */

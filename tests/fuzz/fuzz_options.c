@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Fuzz target: `kvmini run` option strings. The input, split at NUL bytes, is argv after "run";
- * every --disk and --net value then goes through its sub-option parser, and the whole input is
- * also tried as one --disk and one --net string (a --disk path may be an NBD URI: disk_nbd_uri
- * checks its scheme and form). Errors must come back as one line (unless the
+ * every --disk, --cdrom and --net value then goes through its sub-option parser, and the whole
+ * input is also tried as one --disk, one --cdrom and one --net string (a --disk path may be an NBD
+ * URI: disk_nbd_uri checks its scheme and form). Errors must come back as one line (unless the
  * user's own text, which they quote, holds a newline). */
 #include "fuzz.h"
 
@@ -29,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = 0;
 	char err[256] = "";
 	disk_spec_parse(s, &ds, err, sizeof(err));
+	if (cdrom_spec_parse(s, &ds, err, sizeof(err)))
+		one_line(err, data, size);
 	net_spec_parse(s, "fuzz", 0, &ns, err, sizeof(err));
 
 	char *argv[MAX_ARGS + 2] = { "run" };
@@ -43,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < o.ndisks; i++)
 			if (disk_spec_parse(o.disks[i], &ds, err, sizeof(err)))
 				one_line(err, data, size);
+		if (o.cdrom && cdrom_spec_parse(o.cdrom, &ds, err, sizeof(err)))
+			one_line(err, data, size);
 		for (unsigned i = 0; i < o.nnets; i++)
 			if (net_spec_parse(o.nets[i], o.name, i, &ns, err, sizeof(err)))
 				one_line(err, data, size);

@@ -180,11 +180,15 @@ def options():
                    "--net", "tap", "--name", "vm1", "--hugepages=hugetlb", "--cpu", "host"]),
         ("nbd", ["-k", "bz", "--disk", "nbd://[::1]:10809/export,readonly", "--disk",
                  "nbd+unix:///e?socket=/run/s.sock,format=raw", "--disk", "nbds://h/e"]),
+        ("scsi", ["-k", "bz", "--disk", "a.img,if=scsi,discard=unmap,id=d0", "--disk",
+                  "b.iso,if=scsi,media=cdrom,target=1,lun=3", "--disk", "c,if=virtio,discard=ignore",
+                  "--cdrom", "none"]),
     ]:
         put("fuzz_options", name, b"\0".join(a.encode() for a in argv))
     put("fuzz_options", "one-disk", b"/x/y.qcow2,format=auto,cache=writeback,transport=pci")
     put("fuzz_options", "one-nbd", b"nbd+unix:///?socket=/tmp/a%2Cb&x=1,format=qcow2")
     put("fuzz_options", "one-net", b"tap,mac=02:00:00:00:00:01,queues=8")
+    put("fuzz_options", "one-scsi", b"d.qcow2,if=scsi,media=disk,readonly=on,target=7,lun=16383,id=x.y-z_1")
 
 
 def state_kvm():
@@ -266,6 +270,55 @@ def pool_xml():
         b"</target></pool>")
 
 
+def vscsi():
+    """fuzz_virtio_scsi: requests (header 51, response 108 bytes by default) and control requests."""
+    HDR, DATA, RSP = 0x4000, 0x6000, 0x5000
+
+    def lun(t, l):
+        return bytes([1, t, 0x40 | (l >> 8), l & 0xff, 0, 0, 0, 0])
+
+    def head(t, l, cdb, tag=0):
+        return lun(t, l) + struct.pack("<QBBB", tag, 0, 0, 0) + bytes(cdb) + bytes(32 - len(cdb))
+
+    def inp(mode, r, sense=0, cdb=0):
+        return struct.pack("<IIIB", 0xffffffff, sense, cdb, mode) + r.ring() + r.b
+
+    r = Ram(qsize=32)
+    reqs = [(0, 0, [0x12, 0, 0, 0, 96, 0], 0, 96), (0, 0, [0], 0, 0),
+            (0, 0, [0x2a, 0, 0, 0, 0, 4, 0, 0, 1, 0], 512, 0), (0, 0, [0x28, 0, 0, 0, 0, 4, 0, 0, 1, 0], 0, 512),
+            (0, 1, [0x25] + [0] * 9, 0, 8), (2, 0, [0x43, 2, 0, 0, 0, 0, 0, 0, 100, 0], 0, 100),
+            (5, 0, [0x12, 0, 0, 0, 96, 0], 0, 96), (0, 9, [0x12, 0, 0, 0, 96, 0], 0, 96)]
+    for i, (t, l, cdb, dout, din) in enumerate(reqs):
+        h, d, rs = HDR + 0x40 * i, DATA + 0x200 * i, RSP + 0x80 * i
+        r.put(h, head(t, l, cdb, i))
+        bufs = [(h, 51, 0)] + ([(d, dout, 0)] if dout else []) + [(rs, 108, 1)] + ([(d, din, 1)] if din else [])
+        r.chain(4 * i, bufs)
+        r.offer(4 * i)
+    put("fuzz_virtio_scsi", "requests", inp(0, r))
+    r = Ram()
+    r.put(HDR, head(0, 0, [0x2a, 0, 0, 0, 0, 8, 0, 0, 1, 0]))
+    r.d(0, 0x3000, 4 * 16, F_INDIRECT)
+    r.chain(0, [(HDR, 51, 0), (DATA, 256, 0), (DATA + 256, 256, 0), (RSP, 108, 1)], table=0x3000)
+    r.offer(0)
+    put("fuzz_virtio_scsi", "indirect-write", inp(2, r))
+    r = Ram()
+    r.put(HDR, head(0, 0, [0x12, 0, 0, 0, 36, 0])[:19 + 6])
+    r.chain(0, [(HDR, 25, 0), (RSP, 20, 1), (DATA, 36, 1)])
+    r.offer(0)
+    put("fuzz_virtio_scsi", "small-sizes", inp(0, r, sense=8, cdb=6))
+    r = Ram()
+    ctrl = [struct.pack("<II", 0, 5) + lun(0, 0) + struct.pack("<Q", 0),
+            struct.pack("<II", 0, 4) + lun(0, 0) + struct.pack("<Q", 0),
+            struct.pack("<II", 0, 6) + lun(0, 0) + struct.pack("<Q", 7),
+            struct.pack("<I", 1) + lun(0, 0) + struct.pack("<I", 0x10),
+            struct.pack("<I", 2) + lun(2, 0) + struct.pack("<I", 0x7e)]
+    for i, c in enumerate(ctrl):
+        r.put(HDR + 0x40 * i, c)
+        r.chain(2 * i, [(HDR + 0x40 * i, len(c), 0), (RSP + 0x10 * i, 5 if c[0] else 1, 1)])
+        r.offer(2 * i)
+    put("fuzz_virtio_scsi", "control", inp(1, r))
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -278,3 +331,4 @@ if __name__ == "__main__":
     snapshot()
     scsi()
     pool_xml()
+    vscsi()

@@ -122,9 +122,11 @@ else
 	skip "nbd disk: nbdkit is not installed (tools/install-deps)"
 fi
 
+truncate -s 16M "$TMP/scsi.img"
 boot up1 300 --kernel "$BZIMAGE" --initrd "$INITRD" --mem 256M --cpus 1 --no-reboot \
-	--append "console=ttyS0 kvtest=cpus,reboot"
+	--disk "$TMP/scsi.img,format=raw,if=scsi" --append "console=ttyS0 kvtest=cpus,blkwrite:/dev/sda:3:65536,reboot"
 check "bzImage, 1 vCPU: one CPU online" grep -q 'KVMINI-INIT: cpus-online 0$' "$TMP/up1.out"
+check "virtio-scsi: the image holds the guest's pattern (sda on the controller)" "$PAT" 3 65536 "$TMP/scsi.img"
 check "bzImage: reboot with --no-reboot exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "bzImage: the guest really rebooted (kernel said so)" grep -q 'reboot: Restarting system' "$TMP/up1.out"
 

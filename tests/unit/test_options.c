@@ -175,7 +175,37 @@ START_TEST(disk_specs)
 	ck_assert_int_eq(disk_spec_parse("c,cache=unsafe,format=raw", &d, err, sizeof(err)), 0);
 	ck_assert_int_eq(d.opts.cache, DISK_CACHE_UNSAFE);
 	ck_assert_int_eq(d.opts.format, DISK_FMT_RAW);
-	static const char *const bad[] = { "", ",readonly", "a,format=vmdk", "a,cache=", "a,transport=usb",
+	/* virtio-scsi drives */
+	ck_assert_int_eq(d.iface, DISK_IF_VIRTIO);
+	ck_assert_int_eq(d.target, -1);
+	ck_assert_int_eq(disk_spec_parse("s.iso,if=scsi,media=cdrom,id=cd0,target=7,lun=16383", &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.iface, DISK_IF_SCSI);
+	ck_assert_int_eq(d.media, DISK_MEDIA_CDROM);
+	ck_assert(d.opts.read_only); /* a CD-ROM always is */
+	ck_assert_str_eq(d.id, "cd0");
+	ck_assert_int_eq(d.target, 7);
+	ck_assert_int_eq(d.lun, 16383);
+	ck_assert_int_eq(disk_spec_parse("s.img,if=scsi,discard=ignore,readonly=on,media=disk", &d, err, sizeof(err)), 0);
+	ck_assert(d.no_discard && d.opts.read_only);
+	ck_assert_int_eq(d.media, DISK_MEDIA_DISK);
+	ck_assert_int_eq(d.lun, -1);
+	ck_assert_int_eq(disk_spec_parse("v.img,if=virtio,discard=unmap", &d, err, sizeof(err)), 0);
+	ck_assert(!d.no_discard);
+	static const char *const conflicts[] = { "a,media=cdrom", "a,if=virtio,media=cdrom", "a,target=1", "a,lun=0" };
+	for (unsigned i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
+		err[0] = 0;
+		ck_assert_msg(disk_spec_parse(conflicts[i], &d, err, sizeof(err)) == -EINVAL, "accepted '%s'", conflicts[i]);
+		ck_assert_ptr_nonnull(strstr(err, "need"));
+	}
+	ck_assert_int_eq(cdrom_spec_parse("none", &d, err, sizeof(err)), 0);
+	ck_assert(d.empty && d.opts.read_only && d.iface == DISK_IF_SCSI && d.media == DISK_MEDIA_CDROM);
+	ck_assert_int_eq(cdrom_spec_parse("x.iso", &d, err, sizeof(err)), 0);
+	ck_assert(!d.empty);
+	ck_assert_int_eq(d.opts.format, DISK_FMT_RAW);
+	static const char *const bad[] = { "", ",readonly", "a,format=vmdk", "a,if=ide", "a,media=tape", "a,discard=on",
+					   "a,if=scsi,target=8", "a,if=scsi,lun=16384", "a,if=scsi,target=-1", "a,if=scsi,lun=1x",
+					   "a,if=scsi,target=", "a,if=scsi,lun=000001", "a,id=", "a,id=a/b",
+					   "a,id=abcdefghijklmnopqrstuvwxyz0123456", "a,if", "a,cache=", "a,transport=usb",
 					   "a,readonly=maybe", "a,,", "a,", "a,readonly,", "a,,readonly", "a,cache",
 					   "a,format", "a,transport=pci=mmio", "a,verylongoptionnamethatgoesonandonandonandonandonandonandon=1" };
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
