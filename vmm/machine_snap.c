@@ -212,6 +212,12 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		snprintf(why, whylen, m->state == RS_SHUTDOWN ? "the guest is shut down" : "the VM is stopping");
 		return -EINVAL;
 	}
+	if (m->scsi.nluns) {
+		/* the controller and its targets have saved state, but the board section does not
+		 * record the drives yet: refuse rather than restore a controller the guest lost */
+		snprintf(why, whylen, "a VM with virtio-scsi drives (--disk if=scsi, --cdrom) cannot be saved yet");
+		return -EOPNOTSUPP;
+	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "%s: not an absolute path of a directory", dir);
 		return -EINVAL;
