@@ -134,8 +134,10 @@ struct ata_ncq {
 int ata_ncq_decode(const struct ata_tf *tf, struct ata_ncq *out);
 
 /* What the controller gives the register path (IDE): irq drives INTRQ (already masked by nIEN),
- * kick asks for ata_poll() on the I/O thread, dma_done ends ata_dma_start (err 0 or -errno for the
- * bus master's error bit, bytes moved). */
+ * kick asks for ata_poll() on the I/O thread; both are called with the device's lock held (so
+ * line changes keep their order) and must not call into the core. dma_done ends ata_dma_start
+ * (err 0, -EIO for a failed command, -EINVAL nothing pending, -ECANCELED reset meanwhile; bytes
+ * moved), called without the lock. */
 struct ata_hooks {
 	void (*irq)(void *opaque, bool level);
 	void (*kick)(void *opaque);
@@ -161,7 +163,8 @@ struct scsi_target *ata_dev_target(struct ata_dev *d);
 /* The IDENTIFY (PACKET) DEVICE data as the device answers it now (256 words, little-endian). */
 void ata_identify(struct ata_dev *d, uint8_t out[512]);
 /* Hardware or software reset (SRST, COMRESET): signature in the task file, modes to defaults
- * (write cache kept unless a power-on). Commands in flight finish; their results are dropped. */
+ * (write cache kept unless a power-on). Commands in flight finish: the register path drops its
+ * result (ata_dma_start's dma_done says -ECANCELED), ata_submit callers get theirs in done. */
 void ata_dev_reset(struct ata_dev *d, bool power_on);
 
 /* AHCI / DMA: run c (see the top). q is the I/O thread's disk_aio. */

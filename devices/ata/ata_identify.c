@@ -172,12 +172,12 @@ void ata_dev_reset(struct ata_dev *d, bool power_on)
 {
 	pthread_mutex_lock(&d->lock);
 	reset_locked(d, power_on);
+	if (d->irq_line && d->hooks && d->hooks->irq)
+		d->hooks->irq(d->opaque, false);
 	d->irq_line = false;
 	pthread_mutex_unlock(&d->lock);
 	if (d->t)
 		scsi_target_reset(d->t);
-	if (d->hooks && d->hooks->irq)
-		d->hooks->irq(d->opaque, false);
 }
 
 int ata_dev_create(struct ata_dev **out, struct disk *disk, const struct ata_dev_opts *o)

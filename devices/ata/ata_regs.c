@@ -9,17 +9,17 @@
 
 #include "devices/ata/ata_int.h"
 
-/* INTRQ follows irq unless nIEN; tells the controller after the lock is dropped */
+/* INTRQ follows irq unless nIEN. The hooks run under the lock, so the line changes in the order
+ * the state did even when a vCPU and the I/O thread race; they must not call back into the core. */
 static void unlock_notify(struct ata_dev *d, bool kick)
 {
 	bool level = d->irq && !(d->ctl & ATA_CTL_NIEN);
-	bool changed = level != d->irq_line;
-	d->irq_line = level;
-	pthread_mutex_unlock(&d->lock);
-	if (changed && d->hooks && d->hooks->irq)
+	if (level != d->irq_line && d->hooks && d->hooks->irq)
 		d->hooks->irq(d->opaque, level);
+	d->irq_line = level;
 	if (kick && d->hooks && d->hooks->kick)
 		d->hooks->kick(d->opaque);
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void abort_now(struct ata_dev *d, uint8_t err)
