@@ -133,6 +133,35 @@ static inline uint8_t at_packet(const uint8_t *cdb, unsigned cdb_len, uint64_t g
 	return c->tf.status;
 }
 
+/* the I/O thread for the register path: runs what it queued until the device is not busy */
+static inline void at_settle(struct ata_dev *d)
+{
+	for (int i = 0; i < 500 && (ata_altstatus(d) & ATA_ST_BSY); i++) {
+		ata_poll(d, at.q);
+		disk_aio_kick(at.q);
+		struct pollfd p = { disk_aio_fd(at.q), POLLIN, 0 };
+		if (p.fd >= 0 && poll(&p, 1, 10) == 1)
+			disk_aio_complete(at.q);
+	}
+	ck_assert_int_eq(ata_altstatus(d) & ATA_ST_BSY, 0);
+}
+
+/* a bus-master transfer over guest RAM [gpa, gpa+len): starts it and waits for dma_done */
+static inline void at_dma(struct ata_dev *d, uint64_t gpa, size_t len)
+{
+	struct iovec v[3];
+	int n = at_map(gpa, len, 3, v);
+	at.dma_dones = 0;
+	ata_dma_start(d, at.q, v, n);
+	disk_aio_kick(at.q);
+	for (int i = 0; i < 100 && !at.dma_dones; i++) {
+		struct pollfd p = { disk_aio_fd(at.q), POLLIN, 0 };
+		if (poll(&p, 1, 50) == 1)
+			disk_aio_complete(at.q);
+	}
+	ck_assert_int_eq(at.dma_dones, 1);
+}
+
 static inline uint8_t *at_ram(uint64_t gpa) { return at.ram.buf + gpa; }
 
 static inline uint16_t at_word(const uint8_t *id, unsigned w) { return (uint16_t)(id[2 * w] | id[2 * w + 1] << 8); }

@@ -108,14 +108,7 @@ static void reg_packet(const uint8_t *cdb, uint16_t bcl, bool dma)
 		return;
 	ck_assert(ata_altstatus(d) & ATA_ST_BSY);
 	ck_assert_int_eq(at.kicks, 1);
-	for (int i = 0; i < 500 && (ata_altstatus(d) & ATA_ST_BSY); i++) {
-		ata_poll(d, at.q);
-		disk_aio_kick(at.q);
-		struct pollfd p = { disk_aio_fd(at.q), POLLIN, 0 };
-		if (poll(&p, 1, 10) == 1)
-			disk_aio_complete(at.q);
-	}
-	ck_assert_int_eq(ata_altstatus(d) & ATA_ST_BSY, 0);
+	at_settle(d);
 }
 
 /* one DRQ chunk: interrupt, I/O reason, the byte count in LBA mid/high */
@@ -173,16 +166,7 @@ START_TEST(register_path_dma_packet)
 	bool write = true;
 	ck_assert(ata_dma_pending(at.cd, &write));
 	ck_assert(!write);
-	struct iovec v[2];
-	int n = at_map(0x20000, 2 * 2048, 2, v);
-	ata_dma_start(at.cd, at.q, v, n);
-	disk_aio_kick(at.q);
-	for (int i = 0; i < 100 && !at.dma_dones; i++) {
-		struct pollfd p = { disk_aio_fd(at.q), POLLIN, 0 };
-		if (poll(&p, 1, 50) == 1)
-			disk_aio_complete(at.q);
-	}
-	ck_assert_int_eq(at.dma_dones, 1);
+	at_dma(at.cd, 0x20000, 2 * 2048);
 	ck_assert_int_eq(at.dma_err, 0);
 	ck_assert_uint_eq(at.dma_bytes, 2 * 2048);
 	ck_assert_int_eq(at.irqs, 1);

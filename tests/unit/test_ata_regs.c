@@ -26,19 +26,6 @@ static void tf48(struct ata_dev *d, uint64_t lba, uint16_t n)
 	wr(d, ATA_R_DEVICE, ATA_DEV_LBA);
 }
 
-/* the I/O thread: runs what the register path queued until the device is not busy */
-static void settle(struct ata_dev *d)
-{
-	for (int i = 0; i < 500 && (ata_altstatus(d) & ATA_ST_BSY); i++) {
-		ata_poll(d, at.q);
-		disk_aio_kick(at.q);
-		struct pollfd p = { disk_aio_fd(at.q), POLLIN, 0 };
-		if (p.fd >= 0 && poll(&p, 1, 10) == 1)
-			disk_aio_complete(at.q);
-	}
-	ck_assert_int_eq(ata_altstatus(d) & ATA_ST_BSY, 0);
-}
-
 static void ck_drq_irq(struct ata_dev *d, int irqs)
 {
 	ck_assert_int_eq(ata_altstatus(d) & (ATA_ST_BSY | ATA_ST_DRQ | ATA_ST_ERR), ATA_ST_DRQ);
@@ -76,7 +63,7 @@ static void pio_read(uint8_t op, uint64_t lba, uint16_t n, unsigned per_irq, uin
 	wr(at.disk, ATA_R_CMD, op);
 	for (unsigned got = 0, k = 1; got < n; k++) {
 		ck_assert_int_ge(at.kicks, 1);
-		settle(at.disk);
+		at_settle(at.disk);
 		ck_drq_irq(at.disk, (int)k);
 		unsigned blk = n - got < per_irq ? n - got : per_irq;
 		ck_assert_uint_eq(ata_pio_in(at.disk, out + got * 512, 65536), blk * 512);
@@ -99,7 +86,7 @@ START_TEST(pio_write_then_read)
 		ck_assert_uint_eq(ata_pio_out(at.disk, data + k * 512, 300), 300);
 		ck_assert_uint_eq(ata_pio_out(at.disk, data + k * 512 + 300, 4096), 212);
 		ck_assert(ata_altstatus(at.disk) & ATA_ST_BSY);
-		settle(at.disk);
+		at_settle(at.disk);
 		ata_reg_read(at.disk, ATA_R_CMD);
 	}
 	ck_assert_int_eq(at.irqs, N);
@@ -109,7 +96,7 @@ START_TEST(pio_write_then_read)
 	/* READ MULTIPLE EXT: blocks of the multiple count, the last one short */
 	wr(at.disk, ATA_R_NSECT, 2);
 	wr(at.disk, ATA_R_CMD, 0xc6);
-	settle(at.disk);
+	at_settle(at.disk);
 	ck_assert_int_eq(ata_reg_read(at.disk, ATA_R_CMD) & ATA_ST_ERR, 0);
 	memset(back, 0, sizeof(back));
 	pio_read(0x29, 300, N, 2, back);
@@ -174,24 +161,14 @@ START_TEST(dma_hand_off)
 	ck_assert(write);
 	ck_assert_int_eq(ata_altstatus(at.disk) & (ATA_ST_DRQ | ATA_ST_BSY), ATA_ST_DRQ);
 	ck_assert_int_eq(at.irqs, 0);
-	struct iovec v[3];
-	int n = at_map(0x4000, 8 * 512, 3, v);
-	ata_dma_start(at.disk, at.q, v, n);
-	disk_aio_kick(at.q);
-	for (int i = 0; i < 100 && !at.dma_dones; i++) {
-		struct pollfd p = { disk_aio_fd(at.q), POLLIN, 0 };
-		if (poll(&p, 1, 50) == 1)
-			disk_aio_complete(at.q);
-	}
-	ck_assert_int_eq(at.dma_dones, 1);
+	at_dma(at.disk, 0x4000, 8 * 512);
 	ck_assert_int_eq(at.dma_err, 0);
 	ck_assert_uint_eq(at.dma_bytes, 8 * 512);
 	ck_assert_int_eq(at.irqs, 1);
 	ck_assert_int_eq(ata_reg_read(at.disk, ATA_R_CMD) & (ATA_ST_ERR | ATA_ST_DRQ | ATA_ST_BSY), 0);
 	ck_assert(!ata_dma_pending(at.disk, NULL));
 	/* a bus master started with nothing pending fails at once */
-	ata_dma_start(at.disk, at.q, v, n);
-	ck_assert_int_eq(at.dma_dones, 2);
+	at_dma(at.disk, 0x4000, 512);
 	ck_assert_int_eq(at.dma_err, -EINVAL);
 	/* read it back through PIO */
 	uint8_t back[8 * 512];
@@ -235,7 +212,7 @@ START_TEST(hdparm_identify)
 	wr(at.disk, ATA_R_FEAT, 0x03);
 	wr(at.disk, ATA_R_NSECT, 0x45); /* UDMA 5 selected: hdparm stars it */
 	wr(at.disk, ATA_R_CMD, 0xef);
-	settle(at.disk);
+	at_settle(at.disk);
 	hdparm_says(at.disk, disk);
 	static const char *const cd[] = { "^ATAPI CD-ROM, with removable media", "Packet size: 12 bytes",
 		"\\*[[:space:]]+PACKET command feature set", "\\*[[:space:]]+DEVICE_RESET command", NULL };

@@ -10,24 +10,12 @@
 static void setup(void) { at_setup(); }
 static void teardown(void) { at_teardown(); }
 
-static void settle(struct ata_dev *d)
-{
-	for (int i = 0; i < 500 && (ata_altstatus(d) & ATA_ST_BSY); i++) {
-		ata_poll(d, at.q);
-		disk_aio_kick(at.q);
-		struct pollfd p = { disk_aio_fd(at.q), POLLIN, 0 };
-		if (poll(&p, 1, 10) == 1)
-			disk_aio_complete(at.q);
-	}
-	ck_assert_int_eq(ata_altstatus(d) & ATA_ST_BSY, 0);
-}
-
 static void reg_cmd(struct ata_dev *d, uint8_t feat, uint8_t nsect, uint8_t op)
 {
 	ata_reg_write(d, ATA_R_FEAT, feat);
 	ata_reg_write(d, ATA_R_NSECT, nsect);
 	ata_reg_write(d, ATA_R_CMD, op);
-	settle(d);
+	at_settle(d);
 	ck_assert_int_eq(ata_reg_read(d, ATA_R_CMD) & ATA_ST_ERR, 0);
 }
 
@@ -64,7 +52,7 @@ START_TEST(disk_mid_read_multiple)
 	ck_assert_int_eq(ata_altstatus(d) & ATA_ST_BSY, ATA_ST_BSY);
 	size_t n;
 	ck_assert_int_eq(ata_dev_state_save(d, &(struct state_writer){ 0 }), -EBUSY); /* in flight */
-	settle(d);
+	at_settle(d);
 	ck_assert_uint_eq(ata_pio_in(d, got, 700), 700); /* block 1 is 2 sectors: 324 left */
 	ata_identify(d, id_before);
 	uint8_t *p = st_save(&ata_dev_state_ops, d, &n);
@@ -82,7 +70,7 @@ START_TEST(disk_mid_read_multiple)
 	ck_assert_int_eq(ata_altstatus(d) & ATA_ST_DRQ, ATA_ST_DRQ);
 	ck_assert_uint_eq(ata_pio_in(d, got + 700, 4096), 324);
 	for (unsigned off = 1024; off < sizeof(got);) {
-		settle(d);
+		at_settle(d);
 		ck_assert_int_eq(ata_altstatus(d) & ATA_ST_DRQ, ATA_ST_DRQ);
 		off += (unsigned)ata_pio_in(d, got + off, 4096);
 	}
@@ -123,7 +111,7 @@ START_TEST(cdrom_sense_and_chunk)
 	ata_reg_write(d, ATA_R_LBAH, 0x04);
 	ata_reg_write(d, ATA_R_CMD, 0xa0);
 	ck_assert_uint_eq(ata_pio_out(d, cdb, 12), 12);
-	settle(d);
+	at_settle(d);
 	uint8_t got[2048];
 	ck_assert_uint_eq(ata_pio_in(d, got, 100), 100);
 	p = st_save(&ata_dev_state_ops, d, &n);
