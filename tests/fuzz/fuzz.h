@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "devices/disk/disk.h"
 #include "virtio/virtio.h"
 #include "vmm/bus.h"
 #include "vmm/gmem.h"
@@ -52,6 +55,22 @@ static inline void fz_die(const char *what)
 {
 	fprintf(stderr, "fuzz harness: %s\n", what);
 	abort();
+}
+
+/* A scratch image of `size` bytes in /tmp (unlinked at once: gone with the process), opened in
+ * format f without fsyncs; tag names the target in the file name. */
+static inline struct disk *fz_disk(const char *tag, enum disk_format f, uint64_t size, bool ro)
+{
+	static unsigned n;
+	char path[96];
+	struct disk *d = NULL;
+	snprintf(path, sizeof(path), "/tmp/kvmini-fuzz-%s-%d-%u.img", tag, getpid(), n++);
+	struct disk_create_opts co = { .format = f, .size = size };
+	struct disk_opts o = { .format = f, .read_only = ro, .cache = DISK_CACHE_UNSAFE };
+	if (disk_create(path, &co, NULL) || disk_open(&d, path, &o, NULL))
+		fz_die("cannot make a disk image");
+	unlink(path);
+	return d;
 }
 
 /* Guest RAM at gpa 0, allocated once per process (size <= 64 KiB keeps random addresses in range

@@ -34,19 +34,7 @@ static void hk_kick(void *o) {}
 static void hk_dma(void *o, int err, uint64_t bytes) { the.dma_dones++; }
 static const struct ata_hooks hooks = { .irq = hk_irq, .kick = hk_kick, .dma_done = hk_dma };
 
-static struct disk *open_disk(bool ro)
-{
-	static unsigned n;
-	char path[96];
-	struct disk *d = NULL;
-	snprintf(path, sizeof(path), "/tmp/kvmini-fuzz-ata-%d-%u.img", getpid(), n++);
-	struct disk_create_opts co = { .format = DISK_FMT_RAW, .size = DISK_BYTES };
-	struct disk_opts o = { .format = DISK_FMT_RAW, .read_only = ro, .cache = DISK_CACHE_UNSAFE };
-	if (disk_create(path, &co, NULL) || disk_open(&d, path, &o, NULL))
-		fz_die("cannot make a disk image");
-	unlink(path);
-	return d;
-}
+static struct disk *open_disk(bool ro) { return fz_disk("ata", DISK_FMT_RAW, DISK_BYTES, ro); }
 
 static void setup(void)
 {

@@ -26,19 +26,7 @@ struct fz_scsi {
 	int done;
 };
 
-static struct disk *open_disk(enum disk_format f, bool ro)
-{
-	static unsigned n;
-	char path[96];
-	struct disk *d = NULL;
-	snprintf(path, sizeof(path), "/tmp/kvmini-fuzz-scsi-%d-%u.img", getpid(), n++);
-	struct disk_create_opts co = { .format = f, .size = DISK_BYTES };
-	struct disk_opts o = { .format = f, .read_only = ro, .cache = DISK_CACHE_UNSAFE };
-	if (disk_create(path, &co, NULL) || disk_open(&d, path, &o, NULL))
-		fz_die("cannot make a disk image");
-	unlink(path); /* open: gone when the process ends */
-	return d;
-}
+static struct disk *open_disk(enum disk_format f, bool ro) { return fz_disk("scsi", f, DISK_BYTES, ro); }
 
 static struct fz_scsi *the_target(void)
 {
