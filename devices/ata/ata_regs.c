@@ -221,7 +221,17 @@ void ata_reg_write(struct ata_dev *d, enum ata_reg reg, uint8_t v)
 	struct ata_tf *tf = &d->tf;
 	bool kick = false;
 	d->ctl &= (uint8_t)~ATA_CTL_HOB;
-	if (d->phase == PH_IO) { /* BSY: the device takes no writes */
+	if (reg == ATA_R_CMD && v == 0x08 && d->kind == ATA_CDROM) {
+		/* DEVICE RESET needs no I/O and is taken even while BSY: a hung packet command's way out */
+		uint8_t dev = tf->device;
+		ata_reset_locked(d, false); /* marks a command in flight stale */
+		tf->device = dev & ATA_DEV_DEV;
+		tf->error = 0x01;
+		unlock_notify(d, false);
+		scsi_target_reset(d->t);
+		return;
+	}
+	if (d->phase == PH_IO) { /* BSY: the device takes no other writes */
 		unlock_notify(d, false);
 		return;
 	}

@@ -175,6 +175,34 @@ START_TEST(register_path_dma_packet)
 }
 END_TEST
 
+/* DEVICE RESET while a PIO packet is queued (BSY): taken at once, the packet's result dropped */
+START_TEST(device_reset_while_busy)
+{
+	uint8_t cdb[12];
+	read10(cdb, 1, 1);
+	struct ata_dev *d = at.cd;
+	ata_reg_write(d, ATA_R_CMD, 0xa0);
+	ck_assert_uint_eq(ata_pio_out(d, cdb, 12), 12);
+	ck_assert(ata_altstatus(d) & ATA_ST_BSY);
+	ata_poll(d, at.q); /* in flight now (or done, with a synchronous disk) */
+	ata_reg_write(d, ATA_R_CMD, 0x08);
+	ck_assert_int_eq(ata_altstatus(d) & (ATA_ST_BSY | ATA_ST_DRQ), 0);
+	ck_assert_int_eq(ata_reg_read(d, ATA_R_LBAH), 0xeb);
+	ck_assert_int_eq(ata_reg_read(d, ATA_R_FEAT), 0x01);
+	disk_aio_kick(at.q);
+	disk_aio_drain(at.q);
+	ck_assert_int_eq(ata_altstatus(d) & (ATA_ST_BSY | ATA_ST_DRQ), 0); /* the stale result is dropped */
+	ck_assert_uint_eq(ata_pio_in(d, cdb, 12), 0);
+	/* and the device works on: the reset's unit attention, then the read */
+	reg_packet(tur, 0, false);
+	ck_assert_int_eq(ata_reg_read(d, ATA_R_FEAT), SCSI_SK_UNIT_ATTENTION << 4 | ATA_ER_ABRT);
+	uint8_t buf[2048];
+	reg_packet(cdb, 2048, false);
+	take_chunk(buf, 2048, 1);
+	ck_image(buf, 1, 1);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ata_atapi");
@@ -185,6 +213,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, empty_drive_not_ready);
 	tcase_add_test(t, pio_packet_byte_count_limit);
 	tcase_add_test(t, register_path_dma_packet);
+	tcase_add_test(t, device_reset_while_busy);
 	suite_add_tcase(s, t);
 	return s;
 }
