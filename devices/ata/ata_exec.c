@@ -71,9 +71,9 @@ int ata_rw_decode(const struct ata_dev *d, const struct ata_tf *tf, uint64_t *lb
 
 int ata_ncq_decode(const struct ata_tf *tf, struct ata_ncq *out)
 {
-	if (tf->command != 0x60 && tf->command != 0x61)
+	if (tf->command != ATA_CMD_READ_FPDMA && tf->command != ATA_CMD_WRITE_FPDMA)
 		return -EINVAL;
-	out->write = tf->command == 0x61;
+	out->write = tf->command == ATA_CMD_WRITE_FPDMA;
 	out->tag = tf->nsect[0] >> 3;
 	out->fua = tf->device & 0x80;
 	out->nsect = (uint32_t)tf->feat[1] << 8 | tf->feat[0];
@@ -88,17 +88,18 @@ enum ata_proto ata_proto_of(const struct ata_dev *d, const struct ata_tf *tf)
 {
 	uint8_t op = tf->command;
 	switch (op) {
-	case 0xe5: case 0xe0: case 0xe1: case 0xe6: case 0xef: case 0x90:
+	case ATA_CMD_CHECK_POWER: case ATA_CMD_STANDBY_NOW: case ATA_CMD_IDLE_NOW: case ATA_CMD_SLEEP:
+	case ATA_CMD_SET_FEATURES: case ATA_CMD_DIAGNOSTIC:
 		return ATA_PROTO_NODATA; /* both kinds */
 	default:
 		break;
 	}
 	if (d->kind == ATA_CDROM) {
-		if (op == 0xa1)
+		if (op == ATA_CMD_IDENTIFY_PACKET)
 			return ATA_PROTO_PIO_IN;
-		if (op == 0xa0)
+		if (op == ATA_CMD_PACKET)
 			return tf->feat[0] & 1 ? ATA_PROTO_PACKET_DMA : ATA_PROTO_PACKET_PIO;
-		if (op == 0x08)
+		if (op == ATA_CMD_DEVICE_RESET)
 			return ATA_PROTO_NODATA;
 		return ATA_PROTO_NONE;
 	}
@@ -107,13 +108,14 @@ enum ata_proto ata_proto_of(const struct ata_dev *d, const struct ata_tf *tf)
 		return f & F_VERIFY ? ATA_PROTO_NODATA : f & F_DMA ? ATA_PROTO_DMA
 		       : f & F_WRITE ? ATA_PROTO_PIO_OUT : ATA_PROTO_PIO_IN;
 	switch (op) {
-	case 0xec:
+	case ATA_CMD_IDENTIFY:
 		return ATA_PROTO_PIO_IN;
-	case 0xe7: case 0xea: case 0xc6: case 0xe2: case 0xe3:
+	case ATA_CMD_FLUSH: case ATA_CMD_FLUSH_EXT: case ATA_CMD_SET_MULTIPLE:
+	case ATA_CMD_STANDBY: case ATA_CMD_IDLE:
 		return ATA_PROTO_NODATA;
-	case 0x06:
+	case ATA_CMD_DSM:
 		return d->discard ? ATA_PROTO_DMA : ATA_PROTO_NONE;
-	case 0x60: case 0x61:
+	case ATA_CMD_READ_FPDMA: case ATA_CMD_WRITE_FPDMA:
 		return d->sata ? ATA_PROTO_NCQ : ATA_PROTO_NONE;
 	default:
 		return ATA_PROTO_NONE;
@@ -130,7 +132,7 @@ void ata_result_abort(struct ata_tf *tf, const struct ata_dev *d, uint8_t err)
 {
 	tf->status = ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_ERR;
 	tf->error = err;
-	if (d->kind == ATA_CDROM && tf->command != 0xa0) { /* the packet signature (ACS-3 7.12) */
+	if (d->kind == ATA_CDROM && tf->command != ATA_CMD_PACKET) { /* the packet signature (ACS-3 7.12) */
 		tf->nsect[0] = 1;
 		tf->lbal[0] = 1;
 		tf->lbam[0] = 0x14;
@@ -267,7 +269,7 @@ static void packet_done(struct scsi_req *r)
 		ata_result_abort(&c->tf, c->dev, SCSI_SK_NOT_READY << 4 | ATA_ER_ABRT);
 	else
 		ata_result_ok(&c->tf);
-	c->tf.nsect[0] = 0x03; /* interrupt reason: I/O, C/D: the command is over */
+	c->tf.nsect[0] = ATAPI_IR_IO | ATAPI_IR_COD; /* interrupt reason: I/O, C/D: the command is over */
 	complete(c);
 }
 
@@ -300,33 +302,33 @@ static uint8_t settings(struct ata_dev *d, struct ata_tf *tf)
 {
 	uint8_t n = tf->nsect[0];
 	switch (tf->command) {
-	case 0xef: /* SET FEATURES */
-		if (tf->feat[0] == 0x03 && xfer_mode_ok(n)) {
+	case ATA_CMD_SET_FEATURES:
+		if (tf->feat[0] == ATA_SF_XFER_MODE && xfer_mode_ok(n)) {
 			if (n < 0x20)
 				d->pio_mode = n >= 0x08 ? n & 7 : 4;
 			else
 				d->dma_mode = n;
-		} else if ((tf->feat[0] == 0x02 || tf->feat[0] == 0x82) && d->kind == ATA_DISK) {
-			d->wce = tf->feat[0] == 0x02;
+		} else if ((tf->feat[0] == ATA_SF_WCACHE_ON || tf->feat[0] == ATA_SF_WCACHE_OFF) && d->kind == ATA_DISK) {
+			d->wce = tf->feat[0] == ATA_SF_WCACHE_ON;
 		} else {
 			return ATA_ER_ABRT;
 		}
 		return 0;
-	case 0xc6: /* SET MULTIPLE MODE: 0 disables, else a power of two up to word 47 */
+	case ATA_CMD_SET_MULTIPLE: /* SET MULTIPLE MODE: 0 disables, else a power of two up to word 47 */
 		if (n > ATA_MAX_MULTI || (n & (n - 1)))
 			return ATA_ER_ABRT;
 		d->multi = n;
 		return 0;
-	case 0xe5: /* CHECK POWER MODE */
+	case ATA_CMD_CHECK_POWER:
 		tf->nsect[0] = d->power == PWR_STANDBY ? 0x00 : d->power == PWR_IDLE ? 0x80 : 0xff;
 		return 0;
-	case 0xe3: case 0xe1:
+	case ATA_CMD_IDLE: case ATA_CMD_IDLE_NOW:
 		d->power = PWR_IDLE;
 		return 0;
-	case 0xe2: case 0xe0:
+	case ATA_CMD_STANDBY: case ATA_CMD_STANDBY_NOW:
 		d->power = PWR_STANDBY;
 		return 0;
-	case 0xe6:
+	case ATA_CMD_SLEEP:
 		d->power = PWR_SLEEP;
 		return 0;
 	default:
@@ -425,7 +427,7 @@ void ata_submit(struct ata_dev *d, struct disk_aio *q, struct ata_cmd *c)
 	bool asleep = d->power == PWR_SLEEP;
 	pthread_mutex_unlock(&d->lock);
 	uint8_t op = c->tf.command;
-	if (c->proto == ATA_PROTO_NONE || (asleep && op != 0x08)) { /* only a reset wakes from SLEEP */
+	if (c->proto == ATA_PROTO_NONE || (asleep && op != ATA_CMD_DEVICE_RESET)) { /* only a reset wakes from SLEEP */
 		fail(c, ATA_ER_ABRT);
 		return;
 	}
@@ -440,20 +442,20 @@ void ata_submit(struct ata_dev *d, struct disk_aio *q, struct ata_cmd *c)
 	default:
 		break;
 	}
-	if (op == 0xec || op == 0xa1) {
+	if (op == ATA_CMD_IDENTIFY || op == ATA_CMD_IDENTIFY_PACKET) {
 		identify(c);
-	} else if (op == 0x06) {
+	} else if (op == ATA_CMD_DSM) {
 		dsm_start(c);
 	} else if (rw_flags(op) >= 0) {
 		start_rw(c);
-	} else if (op == 0xe7 || op == 0xea) {
+	} else if (op == ATA_CMD_FLUSH || op == ATA_CMD_FLUSH_EXT) {
 		c->dr = (struct disk_req){ .op = DISK_OP_FLUSH, .done = rw_done, .opaque = c };
 		disk_aio_submit(q, d->disk, &c->dr);
-	} else if (op == 0x90 || op == 0x08) {
+	} else if (op == ATA_CMD_DIAGNOSTIC || op == ATA_CMD_DEVICE_RESET) {
 		pthread_mutex_lock(&d->lock);
 		d->power = PWR_ACTIVE;
 		pthread_mutex_unlock(&d->lock);
-		if (op == 0x08 && d->t)
+		if (op == ATA_CMD_DEVICE_RESET && d->t)
 			scsi_target_reset(d->t);
 		diag(d, &c->tf);
 		complete(c);

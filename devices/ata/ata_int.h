@@ -7,6 +7,39 @@
 
 #include "devices/ata/ata.h"
 
+/* opcodes the core treats one by one (the read/write/verify family is a table in ata_exec.c) */
+#define ATA_CMD_DSM 0x06
+#define ATA_CMD_DEVICE_RESET 0x08
+#define ATA_CMD_READ 0x20
+#define ATA_CMD_READ_EXT 0x24
+#define ATA_CMD_WRITE 0x30
+#define ATA_CMD_WRITE_EXT 0x34
+#define ATA_CMD_READ_FPDMA 0x60
+#define ATA_CMD_WRITE_FPDMA 0x61
+#define ATA_CMD_DIAGNOSTIC 0x90
+#define ATA_CMD_PACKET 0xa0
+#define ATA_CMD_IDENTIFY_PACKET 0xa1
+#define ATA_CMD_SET_MULTIPLE 0xc6
+#define ATA_CMD_STANDBY_NOW 0xe0
+#define ATA_CMD_IDLE_NOW 0xe1
+#define ATA_CMD_STANDBY 0xe2
+#define ATA_CMD_IDLE 0xe3
+#define ATA_CMD_CHECK_POWER 0xe5
+#define ATA_CMD_SLEEP 0xe6
+#define ATA_CMD_FLUSH 0xe7
+#define ATA_CMD_FLUSH_EXT 0xea
+#define ATA_CMD_IDENTIFY 0xec
+#define ATA_CMD_SET_FEATURES 0xef
+
+/* SET FEATURES subcommands */
+#define ATA_SF_XFER_MODE 0x03
+#define ATA_SF_WCACHE_ON 0x02
+#define ATA_SF_WCACHE_OFF 0x82
+
+/* ATAPI interrupt reason (count register): C/D and I/O bits */
+#define ATAPI_IR_COD 0x01
+#define ATAPI_IR_IO 0x02
+
 /* what the register path is doing */
 enum ata_phase {
 	PH_IDLE,

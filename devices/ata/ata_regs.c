@@ -59,7 +59,7 @@ static bool start_cmd(struct ata_dev *d)
 {
 	struct ata_tf *tf = &d->tf;
 	enum ata_proto p = ata_proto_of(d, tf);
-	if (p == ATA_PROTO_NONE || p == ATA_PROTO_NCQ || (d->power == PWR_SLEEP && tf->command != 0x08)) {
+	if (p == ATA_PROTO_NONE || p == ATA_PROTO_NCQ || (d->power == PWR_SLEEP && tf->command != ATA_CMD_DEVICE_RESET)) {
 		abort_now(d, ATA_ER_ABRT);
 		return false;
 	}
@@ -76,7 +76,7 @@ static bool start_cmd(struct ata_dev *d)
 	d->block = block_of(d);
 	switch (p) {
 	case ATA_PROTO_PIO_IN:
-		if (tf->command == 0xec || tf->command == 0xa1) {
+		if (tf->command == ATA_CMD_IDENTIFY || tf->command == ATA_CMD_IDENTIFY_PACKET) {
 			ata_identify_locked(d, d->buf);
 			d->rc_kind = RC_DATA;
 			d->left = 0;
@@ -98,7 +98,7 @@ static bool start_cmd(struct ata_dev *d)
 		d->bcl = (uint16_t)(tf->lbah[0] << 8 | tf->lbam[0]);
 		d->rc_kind = RC_PACKET;
 		data_phase(d, PH_PACKET, ATAPI_PACKET_LEN);
-		tf->nsect[0] = 0x01; /* interrupt reason: C/D, to the device */
+		tf->nsect[0] = ATAPI_IR_COD; /* interrupt reason: C/D, to the device */
 		return false;
 	default:
 		return queue(d, RC_CMD);
@@ -123,7 +123,7 @@ static void packet_chunk(struct ata_dev *d)
 	d->chunk_end = d->buf_pos + left;
 	d->tf.lbam[0] = (uint8_t)left;
 	d->tf.lbah[0] = (uint8_t)(left >> 8);
-	d->tf.nsect[0] = 0x02; /* I/O: to the host */
+	d->tf.nsect[0] = ATAPI_IR_IO; /* I/O: to the host */
 	d->tf.status = ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_DRQ;
 	d->phase = PH_PIO_IN;
 	d->irq = true;
@@ -156,7 +156,7 @@ static void rc_done(struct ata_cmd *c)
 			packet_chunk(d);
 		} else {
 			finish_ok(d, true);
-			d->tf.nsect[0] = 0x03;
+			d->tf.nsect[0] = ATAPI_IR_IO | ATAPI_IR_COD;
 		}
 	} else if (!d->rc_write) { /* a block read: the guest takes it */
 		data_phase(d, PH_PIO_IN, d->block * ATA_SECTOR);
@@ -190,7 +190,7 @@ void ata_poll(struct ata_dev *d, struct disk_aio *q)
 	c->niov = 0;
 	c->write = false;
 	if (d->rc_kind == RC_BLOCK) { /* one DRQ block as READ/WRITE SECTORS EXT */
-		c->tf.command = d->rc_write ? 0x34 : 0x24;
+		c->tf.command = d->rc_write ? ATA_CMD_WRITE_EXT : ATA_CMD_READ_EXT;
 		for (int i = 0; i < 6; i++) {
 			uint8_t b = (uint8_t)(d->lba >> (8 * i));
 			uint8_t *r[3] = { c->tf.lbal, c->tf.lbam, c->tf.lbah };
@@ -221,7 +221,7 @@ void ata_reg_write(struct ata_dev *d, enum ata_reg reg, uint8_t v)
 	struct ata_tf *tf = &d->tf;
 	bool kick = false;
 	d->ctl &= (uint8_t)~ATA_CTL_HOB;
-	if (reg == ATA_R_CMD && v == 0x08 && d->kind == ATA_CDROM) {
+	if (reg == ATA_R_CMD && v == ATA_CMD_DEVICE_RESET && d->kind == ATA_CDROM) {
 		/* DEVICE RESET needs no I/O and is taken even while BSY: a hung packet command's way out */
 		uint8_t dev = tf->device;
 		ata_reset_locked(d, false); /* marks a command in flight stale */
@@ -313,7 +313,7 @@ static bool in_drained(struct ata_dev *d)
 			packet_chunk(d);
 		} else {
 			finish_ok(d, true);
-			d->tf.nsect[0] = 0x03;
+			d->tf.nsect[0] = ATAPI_IR_IO | ATAPI_IR_COD;
 		}
 		return false;
 	}
@@ -380,7 +380,7 @@ bool ata_dma_pending(struct ata_dev *d, bool *write)
 	bool p = d->phase == PH_DMA_WAIT;
 	if (write)
 		*write = d->kind == ATA_CDROM ? atapi_data_out(d->packet[0])
-			 : d->tf.command == 0x06 || ata_is_write(d->tf.command);
+			 : d->tf.command == ATA_CMD_DSM || ata_is_write(d->tf.command);
 	pthread_mutex_unlock(&d->lock);
 	return p;
 }
