@@ -483,14 +483,22 @@ bool atapi_data_out(uint8_t op)
 	}
 }
 
+/* READ(10) and READ(12): their block range (the PIO path splits large ones to fit its bounce) */
+bool atapi_read_range(const uint8_t *cdb, uint32_t *lba, uint32_t *n)
+{
+	if (cdb[0] != 0x28 && cdb[0] != 0xa8)
+		return false;
+	*lba = (uint32_t)cdb[2] << 24 | (uint32_t)cdb[3] << 16 | (uint32_t)cdb[4] << 8 | cdb[5];
+	*n = cdb[0] == 0x28 ? (uint32_t)(cdb[7] << 8 | cdb[8])
+			    : (uint32_t)cdb[6] << 24 | (uint32_t)cdb[7] << 16 | (uint32_t)cdb[8] << 8 | cdb[9];
+	return true;
+}
+
 /* the bounce a PIO data-in packet needs: READ(10/12) blocks of 2048 bytes, else the largest
  * allocation length (16 bits) */
 uint64_t atapi_pio_len(const uint8_t *cdb)
 {
-	uint64_t n = 65536;
-	if (cdb[0] == 0x28)
-		n = (uint64_t)(cdb[7] << 8 | cdb[8]) * 2048;
-	else if (cdb[0] == 0xa8)
-		n = (uint64_t)((uint32_t)cdb[6] << 24 | (uint32_t)cdb[7] << 16 | (uint32_t)cdb[8] << 8 | cdb[9]) * 2048;
+	uint32_t lba, blocks;
+	uint64_t n = atapi_read_range(cdb, &lba, &blocks) ? (uint64_t)blocks * 2048 : 65536;
 	return n < ATAPI_PIO_BUF ? n : ATAPI_PIO_BUF;
 }

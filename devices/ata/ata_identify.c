@@ -158,6 +158,7 @@ static void reset_locked(struct ata_dev *d, bool power_on)
 	d->phase = PH_IDLE;
 	d->queued = false;
 	d->buf_len = d->buf_pos = 0;
+	d->split_left = 0;
 	d->multi = 0;
 	d->pio_mode = 4;
 	d->dma_mode = 0;

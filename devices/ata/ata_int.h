@@ -56,6 +56,7 @@ enum ata_rc_kind { RC_BLOCK, RC_CMD, RC_PACKET, RC_DATA, RC_MAX = RC_DATA };
 enum ata_power { PWR_ACTIVE, PWR_IDLE, PWR_STANDBY, PWR_SLEEP, PWR_MAX = PWR_SLEEP };
 
 #define ATAPI_PIO_BUF (256u << 10) /* bounce for a PIO packet command's data */
+#define ATAPI_PIO_BLOCKS (ATAPI_PIO_BUF / 2048u)
 #define ATA_PIO_BUF (ATA_MAX_MULTI * ATA_SECTOR)
 
 struct ata_dev {
@@ -88,6 +89,7 @@ enum ata_power */
 	uint32_t block;    /* PIO: sectors in the current DRQ block */
 	uint16_t bcl;      /* PACKET PIO: byte count limit */
 	uint32_t chunk_end; /* PACKET PIO: end of the current DRQ chunk in buf */
+	uint32_t split_lba, split_left; /* PACKET PIO: a READ too big for buf, in pieces (blocks) */
 	uint32_t buf_len, buf_pos;
 	uint8_t *buf;      /* ATA_PIO_BUF (disk) or ATAPI_PIO_BUF (CD-ROM) bytes */
 	size_t buf_cap;
@@ -117,5 +119,6 @@ void ata_result_abort(struct ata_tf *tf, const struct ata_dev *d, uint8_t err);
 void ata_result_ok(struct ata_tf *tf);
 bool atapi_data_out(uint8_t op);
 uint64_t atapi_pio_len(const uint8_t *cdb);
+bool atapi_read_range(const uint8_t *cdb, uint32_t *lba, uint32_t *n);
 
 #endif

@@ -69,6 +69,7 @@ static bool start_cmd(struct ata_dev *d)
 		abort_now(d, e == -ERANGE ? ATA_ER_IDNF : ATA_ER_ABRT);
 		return false;
 	}
+	d->split_left = 0;
 	d->rc_write = ata_is_write(tf->command);
 	d->rc_multi = ata_is_multi(tf->command);
 	d->lba = lba;
@@ -140,6 +141,8 @@ static void rc_done(struct ata_cmd *c)
 		return;
 	}
 	bool err = c->tf.status & ATA_ST_ERR;
+	if (err)
+		d->split_left = 0;
 	if (d->rc_kind == RC_CMD || err) {
 		if (d->rc_kind == RC_BLOCK) { /* the block's own registers stay the guest's */
 			d->tf.status = c->tf.status;
@@ -205,6 +208,16 @@ void ata_poll(struct ata_dev *d, struct disk_aio *q)
 		memcpy(c->packet, d->packet, ATAPI_PACKET_LEN);
 		c->write = atapi_data_out(d->packet[0]);
 		d->biov = (struct iovec){ d->buf, c->write ? 0 : atapi_pio_len(d->packet) };
+		if (d->split_left) { /* the next piece as a READ(10) */
+			uint32_t n = d->split_left < ATAPI_PIO_BLOCKS ? d->split_left : ATAPI_PIO_BLOCKS;
+			uint8_t p[ATAPI_PACKET_LEN] = { 0x28, 0, (uint8_t)(d->split_lba >> 24), (uint8_t)(d->split_lba >> 16),
+							(uint8_t)(d->split_lba >> 8), (uint8_t)d->split_lba, 0,
+							(uint8_t)(n >> 8), (uint8_t)n };
+			memcpy(c->packet, p, sizeof(p));
+			d->split_lba += n;
+			d->split_left -= n;
+			d->biov.iov_len = n * 2048;
+		}
 		c->iov = &d->biov;
 		c->niov = 1;
 	} else {
@@ -311,6 +324,8 @@ static bool in_drained(struct ata_dev *d)
 	if (d->rc_kind == RC_PACKET) {
 		if (d->buf_pos < d->buf_len) {
 			packet_chunk(d);
+		} else if (d->split_left) {
+			return queue(d, RC_PACKET);
 		} else {
 			finish_ok(d, true);
 			d->tf.nsect[0] = ATAPI_IR_IO | ATAPI_IR_COD;
@@ -362,6 +377,12 @@ size_t ata_pio_out(struct ata_dev *d, const void *buf, size_t len)
 			kick = queue(d, RC_BLOCK);
 		} else {
 			memcpy(d->packet, d->buf, ATAPI_PACKET_LEN);
+			uint32_t lba, n;
+			if (!(d->tf.feat[0] & 1) && atapi_read_range(d->packet, &lba, &n) && n > ATAPI_PIO_BLOCKS &&
+			    lba + (uint64_t)n <= UINT32_MAX) { /* past the medium's end: the first piece fails */
+				d->split_lba = lba;
+				d->split_left = n;
+			}
 			if (d->tf.feat[0] & 1) {
 				d->phase = PH_DMA_WAIT;
 				d->tf.status = ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_DRQ;

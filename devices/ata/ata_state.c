@@ -8,7 +8,8 @@
  * Payload, version 1: u8 kind, u8 phase, u8 rc kind, task file (feat, nsect, lbal, lbam, lbah:
  * current then previous; device, command, status, error), u8 ctl, bool irq, u8 pio mode, u8 DMA
  * mode, u8 multiple, bool write cache, u8 power, bool write, bool multiple command, u64 lba,
- * u64 sectors left, u32 block, u16 byte count limit, u32 chunk end, u32 buffer length, u32 buffer
+ * u64 sectors left, u32 block, u16 byte count limit, u32 chunk end, u32 split LBA, u32 split blocks
+ * left (a PIO READ in pieces), u32 buffer length, u32 buffer
  * position, 12 bytes packet, u32 n + n bytes of buffer (the buffer length in a data phase, else 0),
  * then (CD-ROM) the target's payload (scsi.h). */
 #include <errno.h>
@@ -71,6 +72,8 @@ int ata_dev_state_save(const struct ata_dev *cd, struct state_writer *w)
 	state_put_u32(w, d->block);
 	state_put_u16(w, d->bcl);
 	state_put_u32(w, d->chunk_end);
+	state_put_u32(w, d->split_lba);
+	state_put_u32(w, d->split_left);
 	state_put_u32(w, d->buf_len);
 	state_put_u32(w, d->buf_pos);
 	state_put_bytes(w, d->packet, ATAPI_PACKET_LEN);
@@ -106,6 +109,9 @@ static bool valid(const struct ata_dev *d, const struct ata_dev *s, uint8_t kind
 		return false;
 	if (data_phase(s->phase) && s->rc_kind == RC_CMD)
 		return false;
+	if (s->split_left && (s->phase != PH_PIO_IN || s->rc_kind != RC_PACKET ||
+			      (uint64_t)s->split_lba + s->split_left > UINT32_MAX))
+		return false;
 	return true;
 }
 
@@ -132,6 +138,8 @@ int ata_dev_state_load(struct ata_dev *d, struct state_reader *r, uint32_t versi
 	s.block = state_get_u32(r);
 	s.bcl = state_get_u16(r);
 	s.chunk_end = state_get_u32(r);
+	s.split_lba = state_get_u32(r);
+	s.split_left = state_get_u32(r);
 	s.buf_len = state_get_u32(r);
 	s.buf_pos = state_get_u32(r);
 	state_get_bytes(r, s.packet, ATAPI_PACKET_LEN);
@@ -168,6 +176,8 @@ int ata_dev_state_load(struct ata_dev *d, struct state_reader *r, uint32_t versi
 	d->block = s.block;
 	d->bcl = s.bcl;
 	d->chunk_end = s.chunk_end;
+	d->split_lba = s.split_lba;
+	d->split_left = s.split_left;
 	d->buf_len = s.buf_len;
 	d->buf_pos = s.buf_pos;
 	memcpy(d->packet, s.packet, ATAPI_PACKET_LEN);
