@@ -30,6 +30,14 @@
  * ERR with the sense key in error bits 7-4 (and ABRT); the sense stays in the target for the
  * guest's REQUEST SENSE (the target has autosense off).
  *
+ * PIO packets (register path): data-in goes through a 256 KiB bounce in DRQ chunks of the byte
+ * count limit (LBA mid/high; 0 means 0xFFFE; odd limits give even chunks but the last); a READ(10)
+ * or READ(12) larger than the bounce runs as READ(10) pieces behind one data phase. Other data-in
+ * commands get up to 64 KiB (their allocation length). Data-out packets (MODE SELECT, writes a
+ * CD-ROM refuses anyway) carry no data on this path: the target's OVERRUN aborts them with
+ * ILLEGAL REQUEST in the error register. With ata_submit (AHCI, IDE DMA) the PRDT carries both.
+ * READ VERIFY checks the range only (the disk layer has no verify).
+ *
  * Locking: one mutex per device for the register state, never held across disk or SCSI I/O. */
 #ifndef KVMINI_ATA_H
 #define KVMINI_ATA_H
