@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "devices/disk/disk.h"
@@ -71,6 +72,16 @@ static inline struct disk *fz_disk(const char *tag, enum disk_format f, uint64_t
 		fz_die("cannot make a disk image");
 	unlink(path);
 	return d;
+}
+
+/* Three iovecs over buf covering len bytes, split where the input says (a scattered buffer). */
+static inline int fz_split(struct fz *f, uint8_t *buf, size_t len, struct iovec *iov)
+{
+	size_t a = (size_t)fz_take(f, 2) % (len + 1), b = (size_t)fz_take(f, 2) % (len - a + 1);
+	iov[0] = (struct iovec){ buf, a };
+	iov[1] = (struct iovec){ buf + a, b };
+	iov[2] = (struct iovec){ buf + a + b, len - a - b };
+	return 3;
 }
 
 /* Guest RAM at gpa 0, allocated once per process (size <= 64 KiB keeps random addresses in range

@@ -54,15 +54,6 @@ static void drain(void)
 	disk_aio_drain(the.q);
 }
 
-static int split(struct fz *f, uint8_t *buf, size_t len, struct iovec *iov)
-{
-	size_t a = (size_t)fz_take(f, 2) % (len + 1), b = (size_t)fz_take(f, 2) % (len - a + 1);
-	iov[0] = (struct iovec){ buf, a };
-	iov[1] = (struct iovec){ buf + a, b };
-	iov[2] = (struct iovec){ buf + a + b, len - a - b };
-	return 3;
-}
-
 static void on_done(struct ata_cmd *c) { the.done++; }
 
 static void submit(struct ata_dev *d, struct fz *f, uint8_t *buf)
@@ -80,7 +71,7 @@ static void submit(struct ata_dev *d, struct fz *f, uint8_t *buf)
 	p = fz_bytes(f, ATAPI_PACKET_LEN, &got);
 	memcpy(c.packet, p, got);
 	size_t len = (size_t)fz_take(f, 3) % BUF_MAX;
-	c.niov = split(f, buf, len, v);
+	c.niov = fz_split(f, buf, len, v);
 	c.iov = v;
 	c.write = fz_take(f, 1) & 1;
 	if (c.write) {
@@ -168,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 9: {
 			struct iovec v[3];
-			int k = split(&f, buf, (size_t)fz_take(&f, 3) % BUF_MAX, v);
+			int k = fz_split(&f, buf, (size_t)fz_take(&f, 3) % BUF_MAX, v);
 			int before = the.dma_dones;
 			ata_dma_start(d, the.q, v, k);
 			drain();
