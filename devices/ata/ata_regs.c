@@ -59,6 +59,7 @@ static bool start_cmd(struct ata_dev *d)
 {
 	struct ata_tf *tf = &d->tf;
 	enum ata_proto p = ata_proto_of(d, tf);
+	d->split_left = 0; /* a new command ends what the last one left */
 	if (p == ATA_PROTO_NONE || p == ATA_PROTO_NCQ || (d->power == PWR_SLEEP && tf->command != ATA_CMD_DEVICE_RESET)) {
 		abort_now(d, ATA_ER_ABRT);
 		return false;
@@ -69,7 +70,6 @@ static bool start_cmd(struct ata_dev *d)
 		abort_now(d, e == -ERANGE ? ATA_ER_IDNF : ATA_ER_ABRT);
 		return false;
 	}
-	d->split_left = 0;
 	d->rc_write = ata_is_write(tf->command);
 	d->rc_multi = ata_is_multi(tf->command);
 	d->lba = lba;

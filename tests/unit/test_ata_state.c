@@ -133,6 +133,32 @@ START_TEST(cdrom_sense_and_chunk)
 }
 END_TEST
 
+/* a PIO READ in pieces cut short by a command the CD-ROM aborts: the device saves and loads
+ * (found by fuzz_ata: the piece position outlived its command) */
+START_TEST(split_read_cut_short)
+{
+	char path[96];
+	ck_assert_int_eq(dt_create(dt_path(path, "big.iso"), DISK_FMT_RAW, 300 * 2048, 0, NULL, DISK_FMT_AUTO), 0);
+	struct ata_dev_opts o = { .kind = ATA_CDROM, .hooks = &at_hooks };
+	ata_dev_destroy(at.cd);
+	ck_assert_int_eq(ata_dev_create(&at.cd, dt_open(path, DISK_FMT_RAW, true), &o), 0);
+	struct ata_dev *d = at.cd;
+	uint8_t cdb[12] = { 0xa8, 0, 0, 0, 0, 0, 0, 0, 1, 0x2c }; /* READ(12) of 300 blocks: 3 pieces */
+	at_packet((uint8_t[12]){ 0 }, 12, 0, 0); /* the power-on unit attention */
+	ata_reg_write(d, ATA_R_FEAT, 0);
+	ata_reg_write(d, ATA_R_CMD, 0xa0);
+	ck_assert_uint_eq(ata_pio_out(d, cdb, 12), 12);
+	at_settle(d);
+	ck_assert_int_eq(ata_altstatus(d) & (ATA_ST_DRQ | ATA_ST_ERR), ATA_ST_DRQ);
+	ata_reg_write(d, ATA_R_CMD, 0xec); /* aborted on a CD-ROM */
+	ck_assert_int_eq(ata_altstatus(d) & ATA_ST_ERR, ATA_ST_ERR);
+	size_t n;
+	uint8_t *p = st_save(&ata_dev_state_ops, d, &n);
+	ck_assert_int_eq(st_load(&ata_dev_state_ops, d, p, n), 0);
+	free(p);
+}
+END_TEST
+
 START_TEST(registry_round_trip)
 {
 	struct state_registry g;
@@ -162,6 +188,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, disk_mid_read_multiple);
 	tcase_add_test(t, cdrom_sense_and_chunk);
+	tcase_add_test(t, split_read_cut_short);
 	tcase_add_test(t, registry_round_trip);
 	suite_add_tcase(s, t);
 	return s;
