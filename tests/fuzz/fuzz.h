@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "devices/disk/disk.h"
 #include "virtio/virtio.h"
 #include "vmm/bus.h"
 #include "vmm/gmem.h"
@@ -52,6 +56,32 @@ static inline void fz_die(const char *what)
 {
 	fprintf(stderr, "fuzz harness: %s\n", what);
 	abort();
+}
+
+/* A scratch image of `size` bytes in /tmp (unlinked at once: gone with the process), opened in
+ * format f without fsyncs; tag names the target in the file name. */
+static inline struct disk *fz_disk(const char *tag, enum disk_format f, uint64_t size, bool ro)
+{
+	static unsigned n;
+	char path[96];
+	struct disk *d = NULL;
+	snprintf(path, sizeof(path), "/tmp/kvmini-fuzz-%s-%d-%u.img", tag, getpid(), n++);
+	struct disk_create_opts co = { .format = f, .size = size };
+	struct disk_opts o = { .format = f, .read_only = ro, .cache = DISK_CACHE_UNSAFE };
+	if (disk_create(path, &co, NULL) || disk_open(&d, path, &o, NULL))
+		fz_die("cannot make a disk image");
+	unlink(path);
+	return d;
+}
+
+/* Three iovecs over buf covering len bytes, split where the input says (a scattered buffer). */
+static inline int fz_split(struct fz *f, uint8_t *buf, size_t len, struct iovec *iov)
+{
+	size_t a = (size_t)fz_take(f, 2) % (len + 1), b = (size_t)fz_take(f, 2) % (len - a + 1);
+	iov[0] = (struct iovec){ buf, a };
+	iov[1] = (struct iovec){ buf + a, b };
+	iov[2] = (struct iovec){ buf + a + b, len - a - b };
+	return 3;
 }
 
 /* Guest RAM at gpa 0, allocated once per process (size <= 64 KiB keeps random addresses in range

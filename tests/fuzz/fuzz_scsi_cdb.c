@@ -26,19 +26,7 @@ struct fz_scsi {
 	int done;
 };
 
-static struct disk *open_disk(enum disk_format f, bool ro)
-{
-	static unsigned n;
-	char path[96];
-	struct disk *d = NULL;
-	snprintf(path, sizeof(path), "/tmp/kvmini-fuzz-scsi-%d-%u.img", getpid(), n++);
-	struct disk_create_opts co = { .format = f, .size = DISK_BYTES };
-	struct disk_opts o = { .format = f, .read_only = ro, .cache = DISK_CACHE_UNSAFE };
-	if (disk_create(path, &co, NULL) || disk_open(&d, path, &o, NULL))
-		fz_die("cannot make a disk image");
-	unlink(path); /* open: gone when the process ends */
-	return d;
-}
+static struct disk *open_disk(enum disk_format f, bool ro) { return fz_disk("scsi", f, DISK_BYTES, ro); }
 
 static struct fz_scsi *the_target(void)
 {
@@ -58,16 +46,6 @@ static struct fz_scsi *the_target(void)
 }
 
 static void on_done(struct scsi_req *r) { ((struct fz_scsi *)r->opaque)->done++; }
-
-/* up to three iovecs over buf covering len bytes, split where the input says */
-static int split(struct fz *f, uint8_t *buf, size_t len, struct iovec *iov)
-{
-	size_t a = (size_t)fz_take(f, 2) % (len + 1), b = (size_t)fz_take(f, 2) % (len - a + 1);
-	iov[0] = (struct iovec){ buf, a };
-	iov[1] = (struct iovec){ buf + a, b };
-	iov[2] = (struct iovec){ buf + a + b, len - a - b };
-	return 3;
-}
 
 static void medium_op(struct fz_scsi *s, uint8_t op, bool force)
 {
@@ -98,11 +76,11 @@ static void one_command(struct fz_scsi *s, struct fz *f)
 	size_t in_len = (size_t)fz_take(f, 3) % BUF_MAX, out_len = (size_t)fz_take(f, 3) % BUF_MAX;
 	bool has_in = fz_take(f, 1) & 1, has_out = fz_take(f, 1) & 1;
 	if (has_in) {
-		r.ndin = split(f, din, in_len, iv);
+		r.ndin = fz_split(f, din, in_len, iv);
 		r.din = iv;
 	}
 	if (has_out) {
-		r.ndout = split(f, dout, out_len, ov);
+		r.ndout = fz_split(f, dout, out_len, ov);
 		r.dout = ov;
 		memset(dout, 0, out_len);
 		const uint8_t *p = fz_bytes(f, out_len, &got);

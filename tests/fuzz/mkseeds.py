@@ -319,6 +319,41 @@ def vscsi():
     put("fuzz_virtio_scsi", "control", inp(1, r))
 
 
+def ata():
+    """fuzz_ata: one operation byte each (bit 7: the CD-ROM, low nibble: 0-2 register write +
+    register index-1 + value, 3 read, 4 control, 5 data in (2-byte length), 6 data out (2-byte
+    length + bytes), 7/8 ata_poll, 9 DMA start (splits 2+2, 3-byte length), 10/11 ata_submit
+    (12 task-file bytes, 12 packet bytes, 3-byte length, splits, direction, data), 12 state round
+    trip, 13 reset)."""
+    def w(reg, v, cd=0):
+        return bytes([cd, reg - 1, v])
+    def pin(n, cd=0):
+        return bytes([cd | 5]) + struct.pack("<H", n)
+    def pout(data, cd=0):
+        return bytes([cd | 6]) + struct.pack("<H", len(data)) + data
+    poll = lambda cd=0: bytes([cd | 7])
+    def dma(n, cd=0):
+        return bytes([cd | 9]) + struct.pack("<HH", n // 3, n // 3) + struct.pack("<I", n)[:3]
+    def submit(tf, n, write=0, packet=bytes(12), cd=0, data=b""):
+        return (bytes([cd | 10]) + bytes(tf) + packet + struct.pack("<I", n)[:3] + struct.pack("<HH", n // 2, 0) +
+                bytes([write]) + data)
+    put("fuzz_ata", "identify-read", w(7, 0xec) + pin(512) + w(2, 2) + w(3, 5) + w(6, 0x40) + w(7, 0x20) +
+        poll() + pin(512) + poll() + pin(512) + w(2, 3) + w(7, 0x30) + pout(bytes(range(256)) * 6) + poll() +
+        pout(bytes(512)) + poll() + bytes([12]))
+    put("fuzz_ata", "multiple-dma", w(2, 4) + w(7, 0xc6) + poll() + w(2, 8) + w(7, 0xc4) + poll() + pin(2048) +
+        poll() + pin(2048) + w(2, 1) + w(7, 0xc8) + dma(512) + w(1, 0x03) + w(2, 0x45) + w(7, 0xef) + poll())
+    read10 = bytes([0x28, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0])
+    put("fuzz_ata", "atapi", w(7, 0xa1, 0x80) + pin(512, 0x80) + w(1, 0, 0x80) + w(4, 0, 0x80) +
+        w(5, 0x08, 0x80) + w(7, 0xa0, 0x80) + pout(bytes(12), 0x80) + poll(0x80) + w(7, 0xa0, 0x80) +
+        pout(read10, 0x80) + poll(0x80) + pin(2048, 0x80) + bytes([0x8c]) + pin(2048, 0x80) + w(1, 1, 0x80) +
+        w(7, 0xa0, 0x80) + pout(read10, 0x80) + dma(4096, 0x80))
+    tf = lambda op, n, lba=0, feat=0, dev=0x40: [feat, 0, n & 0xff, n >> 8, lba & 0xff, 0, 0, 0, 0, 0, dev, op]
+    put("fuzz_ata", "submit", submit(tf(0xec, 0), 512) + submit(tf(0x35, 2, 8), 1024, 1, data=b"\xaa" * 1024) +
+        submit(tf(0x25, 2, 8), 1024) + submit(tf(0x06, 1, 0, 1), 512, 1, data=struct.pack("<Q", 8 | 2 << 48)) +
+        submit(tf(0x61, 3 << 3, 16, 4), 2048, 1) + submit(tf(0x60, 3 << 3, 16, 4), 2048) +
+        submit([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xa0], 4096, 0, read10, 0x80) + bytes([13, 1]))
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -332,3 +367,4 @@ if __name__ == "__main__":
     scsi()
     pool_xml()
     vscsi()
+    ata()
