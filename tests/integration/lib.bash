@@ -5,6 +5,8 @@ KVMINI=${KVMINI:-$PWD/kvmini}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+# a named VM's run files and definitions stay in this test's scratch space, never /run or /etc
+export KVMINI_RUNTIME_DIR=$TMP/run KVMINI_CONFIG_DIR=$TMP/cfg
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
