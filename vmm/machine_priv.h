@@ -55,6 +55,7 @@ struct machine {
 	enum host_req host_req; /* asked by QMP or a signal, acted on by the main loop */
 	const char *host_cause; /* its ShutdownCause */
 	int start_paused; /* the next incarnation starts paused (reset of a VM that was not running) */
+	int cont_pending; /* a cont came while a system_reset was on its way: the new incarnation runs */
 	/* one VM incarnation */
 	struct vm vm;
 	struct vcpus vcpus;

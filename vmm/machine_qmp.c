@@ -62,7 +62,10 @@ enum loop_next machine_next(struct machine *m)
 	if (m->host_req == HOST_RESET) {
 		m->host_req = HOST_NONE;
 		cause_event(m, "RESET", 0, m->host_cause);
-		m->start_paused = m->state != RS_RUNNING;
+		m->start_paused = m->state != RS_RUNNING && !m->cont_pending;
+		if (m->state != RS_RUNNING && m->cont_pending)
+			mqmp_event(m, "RESUME", NULL);
+		m->cont_pending = 0;
 		return LOOP_REBUILD;
 	}
 	if (m->state == RS_SHUTDOWN)
@@ -121,6 +124,12 @@ static void cmd_stop(void *opaque, json_object *args, struct qmp_result *r)
 static void cmd_cont(void *opaque, json_object *args, struct qmp_result *r)
 {
 	struct machine *m = opaque;
+	if (m->host_req == HOST_RESET) {
+		/* system_reset returns before the rebuild; a client that sends cont right after it
+		 * (virsh's reboot) means the new incarnation, not the one going away */
+		m->cont_pending = 1;
+		return;
+	}
 	if (m->state == RS_SHUTDOWN) {
 		qmp_error(r, QMP_ERR_GENERIC, "Resetting the Virtual Machine is required");
 		return;

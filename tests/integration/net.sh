@@ -63,7 +63,7 @@ t0=$SECONDS
 start_b b1
 sleep 1
 check "tap: kvmini created kvmini-b-0 in the bridge" bash -c "ip netns exec $NETNS ip link show kvmini-b-0 | grep -q 'master br0'"
-NS "$KVMINI" run "${ARGS_COMMON[@]}" --name b --net tap,bridge=br0 </dev/null >"$TMP/busy.out" 2>&1
+NS "$KVMINI" run "${ARGS_COMMON[@]}" --name b2 --net tap,ifname=kvmini-b-0,bridge=br0 </dev/null >"$TMP/busy.out" 2>&1
 rc=$?
 check "tap: a busy tap fails at once with one clear line (exit $rc)" \
 	bash -c "[ $rc -eq 1 ] && grep -q 'busy' $TMP/busy.out && [ \$(grep -c kvmini: $TMP/busy.out) -eq 1 ]"
