@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tools/pool_int.h"
+#include "tools/textfile.h"
 #include "vmm/log.h"
 #include "vmm/size.h"
 
@@ -176,7 +177,7 @@ static int verb_define(const struct verb *v, const struct vopt *o)
 	const char *file = o[0].val;
 	char *buf = NULL;
 	size_t n = 0;
-	int r = pool_read_file(file, &buf, &n);
+	int r = text_read_file(file, 1u << 20, &buf, &n);
 	if (r < 0) {
 		kv_err(r, "%s", file);
 		return 1;

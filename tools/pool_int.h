@@ -12,7 +12,6 @@
 #define POOL_ERR 512
 
 /* A whole file (up to about 1 MiB; -EFBIG beyond), NUL-terminated, into *buf (malloc'd). */
-int pool_read_file(const char *path, char **buf, size_t *len);
 /* The definition of pool name (storage/NAME.xml) and whether it is active. -ENOENT: not defined. */
 int pool_find(const char *name, struct pool_def *out, bool *active, char *err, size_t errlen);
 /* As pool_find, but the pool must also be active (-ENODEV otherwise): what every vol-* needs. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tools/pool_int.h"
+#include "tools/textfile.h"
 #include "vmm/paths.h"
 
 static int dir_err(int r, const char *dir, const char *why, char *err, size_t errlen)
@@ -51,44 +52,6 @@ static int active_file(const char *name, char *path, size_t len, char *err, size
 	return 0;
 }
 
-int pool_read_file(const char *path, char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
-	for (;;) {
-		if (n + 4096 > cap) {
-			if (cap > (1u << 20)) { /* larger than any pool definition */
-				r = -EFBIG;
-				break;
-			}
-			char *nb = realloc(b, cap = cap * 2 + 8192);
-			if (!nb) {
-				r = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-		size_t got = fread(b + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0) {
-			r = ferror(f) ? -EIO : 0;
-			break;
-		}
-	}
-	fclose(f);
-	if (r) {
-		free(b);
-		return r;
-	}
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return 0;
-}
 
 int pool_find(const char *name, struct pool_def *out, bool *active, char *err, size_t errlen)
 {
@@ -98,7 +61,7 @@ int pool_find(const char *name, struct pool_def *out, bool *active, char *err, s
 		return r;
 	char *buf = NULL;
 	size_t len = 0;
-	if ((r = pool_read_file(path, &buf, &len)) < 0) {
+	if ((r = text_read_file(path, 1u << 20, &buf, &len)) < 0) {
 		if (r == -ENOENT)
 			snprintf(err, errlen, "%s: no such storage pool", name);
 		else

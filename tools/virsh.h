@@ -13,6 +13,8 @@
 #include "tools/qmp_client.h"
 #include "vmm/paths.h"
 
+#include "tools/textfile.h"
+
 #define VIRSH_PATH 4200
 #define VIRSH_QMP_TIMEOUT_MS 5000 /* one command to a live VMM; it answers from its main loop */
 
@@ -71,11 +73,6 @@ int vdom_wait_gone(struct vdom *d, int timeout_ms);
 /* After a VMM was killed: takes the name's lock and removes the runtime files it left. */
 void vdom_clean_stale(const struct vdom *d);
 
-/* Writes buf to path atomically (a temporary file in the same directory, fsync, rename): path has
- * either its old or its new content, never half of it. 0 or -errno. */
-int virsh_write_atomic(const char *path, const char *buf, size_t len);
-/* Reads a whole file (at most 16 MiB) into a malloc'd NUL-terminated buffer. 0 or -errno. */
-int virsh_read_file(const char *path, char **buf, size_t *len);
 /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
 void virsh_uuid_str(const uint8_t uuid[16], char out[37]);
 

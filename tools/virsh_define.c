@@ -132,7 +132,7 @@ int virsh_define(int argc, char **argv)
 		r = keep_uuid(&v, d, file);
 	if (!r && !(xml = domain_format(d)))
 		kv_err(r = -ENOMEM, "%s", file);
-	if (!r && (r = virsh_write_atomic(v.def_path, xml, strlen(xml))))
+	if (!r && (r = text_write_atomic(v.def_path, xml, strlen(xml))))
 		kv_err(r, "%s", v.def_path);
 	if (!r)
 		printf("Domain '%s' defined from %s\n\n", d->name, file);
@@ -173,7 +173,7 @@ int virsh_dumpxml(int argc, char **argv)
 		return 1;
 	char *xml;
 	size_t len;
-	if ((r = virsh_read_file(path, &xml, &len))) {
+	if ((r = text_read_file(path, 16u << 20, &xml, &len))) {
 		kv_err(r, "%s", path);
 		return 1;
 	}

@@ -125,7 +125,7 @@ int virsh_create(int argc, char **argv)
 		goto out;
 	}
 	close(fd);
-	if ((r = virsh_write_atomic(tmp, xml, strlen(xml)))) {
+	if ((r = text_write_atomic(tmp, xml, strlen(xml)))) {
 		kv_err(r, "%s", tmp);
 		goto out;
 	}

@@ -165,17 +165,17 @@ START_TEST(atomic_write)
 	snprintf(dir, sizeof(dir), "%s/w", top);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	snprintf(p, sizeof(p), "%s/a.xml", dir);
-	ck_assert_int_eq(virsh_write_atomic(p, "first\n", 6), 0);
+	ck_assert_int_eq(text_write_atomic(p, "first\n", 6), 0);
 	char *buf;
 	size_t len;
-	ck_assert_int_eq(virsh_read_file(p, &buf, &len), 0);
+	ck_assert_int_eq(text_read_file(p, 16u << 20, &buf, &len), 0);
 	ck_assert_str_eq(buf, "first\n");
 	free(buf);
 	struct stat st;
 	ck_assert_int_eq(stat(p, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0600);
-	ck_assert_int_eq(virsh_write_atomic(p, "second, longer\n", 15), 0);
-	ck_assert_int_eq(virsh_read_file(p, &buf, &len), 0);
+	ck_assert_int_eq(text_write_atomic(p, "second, longer\n", 15), 0);
+	ck_assert_int_eq(text_read_file(p, 16u << 20, &buf, &len), 0);
 	ck_assert_uint_eq(len, 15);
 	ck_assert_str_eq(buf, "second, longer\n");
 	free(buf);
@@ -184,16 +184,16 @@ START_TEST(atomic_write)
 	ck_assert_int_eq(chmod(dir, 0500), 0);
 	if (access(dir, W_OK) == 0) { /* root ignores the mode: use a missing directory instead */
 		snprintf(p, sizeof(p), "%s/missing/a.xml", dir);
-		ck_assert_int_eq(virsh_write_atomic(p, "x", 1), -ENOENT);
+		ck_assert_int_eq(text_write_atomic(p, "x", 1), -ENOENT);
 	} else {
-		ck_assert_int_eq(virsh_write_atomic(p, "third\n", 6), -EACCES);
-		ck_assert_int_eq(virsh_read_file(p, &buf, &len), 0);
+		ck_assert_int_eq(text_write_atomic(p, "third\n", 6), -EACCES);
+		ck_assert_int_eq(text_read_file(p, 16u << 20, &buf, &len), 0);
 		ck_assert_str_eq(buf, "second, longer\n");
 		free(buf);
 	}
 	chmod(dir, 0700);
 	ck_assert(count_entries(dir));
-	ck_assert_int_eq(virsh_read_file("/nonexistent/x", &buf, &len), -ENOENT);
+	ck_assert_int_eq(text_read_file("/nonexistent/x", 16u << 20, &buf, &len), -ENOENT);
 }
 END_TEST
 
