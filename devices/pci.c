@@ -116,7 +116,8 @@ struct pci_host {
 	void *hooks_opaque;
 	uint32_t addr;
 	uint8_t rcr;
-	struct pci_dev *slot[PCI_MAX_SLOTS];
+	struct pci_dev *slot[PCI_MAX_SLOTS]; /* function 0 */
+	struct pci_dev *fn[PCI_MAX_SLOTS][PCI_MAX_FNS - 1]; /* functions 1-7 of a multi-function slot */
 	uint64_t mmio_next, io_next;
 	struct io_map io[PCI_MAX_SLOTS * PCI_NUM_BARS];
 	int nio;
@@ -175,6 +176,8 @@ static int io_map(struct pci_host *h, const struct pci_bar *b)
 		return -ERANGE; /* outside the window the host decodes */
 	int ret = 0;
 	pthread_rwlock_wrlock(&h->io_lock);
+	if (h->nio == (int)(sizeof(h->io) / sizeof(h->io[0])))
+		ret = -ENOSPC;
 	for (int i = 0; i < h->nio; i++)
 		if (b->addr < h->io[i].base + h->io[i].size && h->io[i].base < b->addr + b->size)
 			ret = -EEXIST;
@@ -293,14 +296,15 @@ static void cfg_write(struct pci_host *h, struct pci_dev *d, unsigned reg, const
 		d->cfg_written(d, reg, size);
 }
 
-/* the function CONFIG_ADDRESS selects, or NULL (bus != 0, function != 0, empty slot, disabled) */
+/* the function CONFIG_ADDRESS selects, or NULL (bus != 0, empty slot or function, disabled) */
 static struct pci_dev *selected(struct pci_host *h, unsigned *reg)
 {
 	uint32_t a = h->addr;
-	if (!(a & ADDR_ENABLE) || ((a >> 16) & 0xff) || ((a >> 8) & 7))
+	unsigned s = (a >> 11) & 0x1f, f = (a >> 8) & 7;
+	if (!(a & ADDR_ENABLE) || ((a >> 16) & 0xff) || !h->slot[s])
 		return NULL;
 	*reg = a & 0xfc;
-	return h->slot[(a >> 11) & 0x1f];
+	return f ? h->fn[s][f - 1] : h->slot[s];
 }
 
 static void data_read(void *o, uint64_t off, void *data, unsigned size)
@@ -406,8 +410,35 @@ static int host_add_locked(struct pci_host *h, struct pci_dev *d, int slot)
 	h->io_next = inext;
 	d->slot = (unsigned)slot;
 	d->host = h;
-	h->slot[slot] = d;
+	if (d->fn)
+		h->fn[slot][d->fn - 1] = d;
+	else
+		h->slot[slot] = d;
 	return 0;
+}
+
+/* INTA# of slot's functions: the GSI the static _PRT / MP table give the slot */
+static void wire_intx(struct pci_host *h, struct pci_dev *d, int slot)
+{
+	unsigned gsi = LAYOUT_PCI_IRQ_BASE + (unsigned)slot % 8;
+	d->cfg[0x3c] = (uint8_t)gsi;
+	d->cfg[0x3d] = 1; /* INTA# */
+	d->intx = (struct irq_line){ .hooks = h->hooks, .opaque = h->hooks_opaque, .gsi = gsi };
+}
+
+int pci_host_add_fn(struct pci_host *h, struct pci_dev *d, unsigned slot, unsigned fn)
+{
+	if (!h || !d || d->host || slot == 0 || slot >= PCI_MAX_SLOTS || fn >= PCI_MAX_FNS)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	int ret = -EEXIST;
+	if (fn ? h->slot[slot] && !h->fn[slot][fn - 1] : !h->slot[slot]) {
+		d->fn = fn;
+		wire_intx(h, d, (int)slot);
+		ret = host_add_locked(h, d, (int)slot);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return ret;
 }
 
 int pci_host_add(struct pci_host *h, struct pci_dev *d)
@@ -421,10 +452,8 @@ int pci_host_add(struct pci_host *h, struct pci_dev *d)
 	if (slot == PCI_MAX_SLOTS) {
 		ret = -ENOSPC;
 	} else {
-		unsigned gsi = LAYOUT_PCI_IRQ_BASE + (unsigned)slot % 8;
-		d->cfg[0x3c] = (uint8_t)gsi;
-		d->cfg[0x3d] = 1; /* INTA# */
-		d->intx = (struct irq_line){ .hooks = h->hooks, .opaque = h->hooks_opaque, .gsi = gsi };
+		d->fn = 0;
+		wire_intx(h, d, slot);
 		ret = host_add_locked(h, d, slot);
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -479,8 +508,8 @@ void pci_host_destroy(struct pci_host *h)
 		bus_unregister(h->pio, CONF_DATA, h);
 	if (h->registered & 4)
 		bus_unregister(h->pio, IO_WIN_BASE, h);
-	for (int s = 0; s < PCI_MAX_SLOTS; s++) {
-		struct pci_dev *d = h->slot[s];
+	for (int s = 0; s < PCI_MAX_SLOTS * PCI_MAX_FNS; s++) {
+		struct pci_dev *d = s % PCI_MAX_FNS ? h->fn[s / PCI_MAX_FNS][s % PCI_MAX_FNS - 1] : h->slot[s / PCI_MAX_FNS];
 		if (!d)
 			continue;
 		for (int i = 0; i < PCI_NUM_BARS; i++)

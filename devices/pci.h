@@ -9,6 +9,7 @@
 #include "vmm/irq.h"
 
 #define PCI_MAX_SLOTS 32
+#define PCI_MAX_FNS 8
 #define PCI_CFG_SIZE 256
 #define PCI_NUM_BARS 6
 
@@ -28,6 +29,7 @@ struct pci_dev {
 	uint8_t wmask[PCI_CFG_SIZE]; /* bits the guest may write; everything else is read-only */
 	struct pci_bar bar[PCI_NUM_BARS];
 	unsigned slot; /* set by pci_host_add */
+	unsigned fn; /* function number, set by pci_host_add(_fn) */
 	struct irq_line intx; /* INTA#, set by pci_host_add (GSI LAYOUT_PCI_IRQ_BASE + slot % 8) */
 	/* optional: called after the guest wrote config space (e.g. MSI-X enable, command register) */
 	void (*cfg_written)(struct pci_dev *d, unsigned off, unsigned size);
@@ -55,6 +57,11 @@ void pci_host_destroy(struct pci_host *h);
  * LAYOUT_PCI_IRQ_BASE + slot % 8), enables I/O and memory decoding as firmware would. -ENOSPC when
  * the slots or the BAR windows are full. cfg_written is not called for these changes. */
 int pci_host_add(struct pci_host *h, struct pci_dev *d);
+/* Plugs d at slot/fn (a board's fixed place, e.g. the PIIX3 at 00:01.x), otherwise as
+ * pci_host_add. Function 0 must be there before the others, and its header type byte (0x0e)
+ * have bit 7 set by its owner for a guest to look at them. -EEXIST taken (or no function 0),
+ * -EINVAL slot 0 or out of range, -ENOSPC. */
+int pci_host_add_fn(struct pci_host *h, struct pci_dev *d, unsigned slot, unsigned fn);
 
 /* Fills vendor/device/class/revision/subsystem ids and a header type 0 with writable command,
  * latency and interrupt-line bytes. Call it first: it clears cfg, wmask, BARs and capabilities
