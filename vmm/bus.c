@@ -50,7 +50,7 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, const struct bus_op
 	while (b->names[id])
 		id++;
 	memmove(&b->r[i + 1], &b->r[i], (size_t)(b->nr - i) * sizeof(b->r[0]));
-	b->r[i] = (struct bus_range){ base, len, ops, opaque, id };
+	b->r[i] = (struct bus_range){ base, len, ops, opaque, id, NULL };
 	b->nr++;
 	b->names[id] = name ? name : "?";
 	b->bases[id] = base;
@@ -99,5 +99,40 @@ int bus_access(struct bus *b, uint64_t addr, void *data, unsigned size, int is_w
 	pthread_rwlock_unlock(&b->lock);
 	if (ret < 0 && !is_write)
 		memset(data, 0xff, size);
+	return ret;
+}
+
+int bus_set_rep(struct bus *b, uint64_t base, void *opaque, bus_rep_fn rep)
+{
+	int ret = -ENOENT;
+	pthread_rwlock_wrlock(&b->lock);
+	int i = bus_lower(b, base);
+	if (i < b->nr && b->r[i].base == base && b->r[i].opaque == opaque) {
+		b->r[i].rep = rep;
+		ret = 0;
+	}
+	pthread_rwlock_unlock(&b->lock);
+	return ret;
+}
+
+int bus_access_rep(struct bus *b, uint64_t addr, void *data, unsigned size, unsigned count, int is_write)
+{
+	unsigned done = 0;
+	int ret = -ENOENT;
+	pthread_rwlock_rdlock(&b->lock);
+	int i = bus_lower(b, addr);
+	if (i < b->nr) {
+		const struct bus_range *r = &b->r[i];
+		uint64_t off = addr - r->base;
+		if (addr >= r->base && size <= r->len - off && r->rep) {
+			done = r->rep(r->opaque, off, data, size, count, is_write);
+			done = done < count ? done : count;
+			ret = r->id;
+		}
+	}
+	pthread_rwlock_unlock(&b->lock);
+	uint8_t *p = (uint8_t *)data + (size_t)done * size;
+	for (; done < count; done++, p += size)
+		ret = bus_access(b, addr, p, size, is_write);
 	return ret;
 }

@@ -14,11 +14,17 @@ struct bus_ops {
 	void (*write)(void *opaque, uint64_t offset, const void *data, unsigned size);
 };
 
+/* Optional, per range (bus_set_rep): count elements of size bytes at one offset (rep ins/outs,
+ * one KVM exit); returns how many it moved, the rest go one by one through read/write. */
+typedef unsigned (*bus_rep_fn)(void *opaque, uint64_t offset, void *data, unsigned size, unsigned count,
+			       int is_write);
+
 struct bus_range {
 	uint64_t base, len;
 	const struct bus_ops *ops;
 	void *opaque;
 	int id; /* stable slot in bus->names, for per-vCPU statistics */
+	bus_rep_fn rep;
 };
 
 struct bus {
@@ -40,5 +46,10 @@ int bus_unregister(struct bus *b, uint64_t base, void *opaque);
 /* Dispatches one access. Returns the range id, or -ENOENT when unclaimed (reads then fill all-ones).
  * An access straddling a range's end is treated as unclaimed. */
 int bus_access(struct bus *b, uint64_t addr, void *data, unsigned size, int is_write);
+/* Gives the range at base owned by opaque a string I/O handler; -ENOENT if no such range. */
+int bus_set_rep(struct bus *b, uint64_t base, void *opaque, bus_rep_fn rep);
+/* count accesses of size bytes at addr, data holding them one after another (a string I/O exit):
+ * one call to the range's rep handler when it has one. Returns as bus_access. */
+int bus_access_rep(struct bus *b, uint64_t addr, void *data, unsigned size, unsigned count, int is_write);
 
 #endif

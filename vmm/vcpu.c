@@ -131,10 +131,8 @@ static struct stat_ctr *vcpu_io(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	int is_write = run->io.direction == KVM_EXIT_IO_OUT;
-	int id = 0;
-	/* rep ins/outs arrive as count elements of size bytes each */
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		id = bus_access(&v->vm->pio, run->io.port, data, run->io.size, is_write);
+	/* rep ins/outs arrive as count elements of size bytes each: one batch for the device */
+	int id = bus_access_rep(&v->vm->pio, run->io.port, data, run->io.size, run->io.count, is_write);
 	if (id < 0) {
 		id = STATS_UNCLAIMED;
 		v->stats.unclaimed_pio_last = run->io.port;
