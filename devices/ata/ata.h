@@ -168,6 +168,9 @@ int ata_dev_create(struct ata_dev **out, struct disk *d, const struct ata_dev_op
 void ata_dev_destroy(struct ata_dev *d);
 /* The CD-ROM's SCSI target (medium changes go there: scsi_lun_insert/eject on LUN 0); NULL on a disk. */
 struct scsi_target *ata_dev_target(struct ata_dev *d);
+/* Another controller takes the device over (IDE's per-boot controller on devices that live for the
+ * whole run; NULL: none). No command may be in flight; the line counts as low for the new hooks. */
+void ata_dev_set_hooks(struct ata_dev *d, const struct ata_hooks *hooks, void *opaque);
 /* The IDENTIFY (PACKET) DEVICE data as the device answers it now (256 words, little-endian). */
 void ata_identify(struct ata_dev *d, uint8_t out[512]);
 /* Hardware or software reset (SRST, COMRESET): signature in the task file, modes to defaults

@@ -239,3 +239,12 @@ void ata_dev_destroy(struct ata_dev *d)
 }
 
 struct scsi_target *ata_dev_target(struct ata_dev *d) { return d->t; }
+
+void ata_dev_set_hooks(struct ata_dev *d, const struct ata_hooks *hooks, void *opaque)
+{
+	pthread_mutex_lock(&d->lock);
+	d->hooks = hooks;
+	d->opaque = opaque;
+	d->irq_line = false;
+	pthread_mutex_unlock(&d->lock);
+}
