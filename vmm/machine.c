@@ -107,6 +107,7 @@ static void machine_teardown(struct machine *m)
 	/* the host unmaps its devices' BARs, which live in the virtio transports: host first */
 	if (m->pci)
 		pci_host_destroy(m->pci);
+	machine_ide_remove(&m->ide);
 	for (unsigned i = 0; i < m->ndisks; i++) {
 		if (m->blks[i])
 			virtio_blk_destroy(m->blks[i]);
@@ -201,6 +202,8 @@ static int machine_build(struct machine *m)
 		return fail_step("acpi pm", ret, NULL);
 	if ((ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
 		return fail_step("pci host", ret, NULL);
+	if (machine_ide_add(&m->ide, vm, m->pci)) /* slot 1, before every other PCI device */
+		return -1;
 	strcpy(m->cmdline, m->base_cmdline);
 	struct vdev_place place = {
 		.pci = m->pci,
@@ -211,7 +214,7 @@ static int machine_build(struct machine *m)
 	};
 	for (unsigned i = 0; i < m->ndisks; i++) {
 		if (!m->disks[i])
-			continue; /* on the virtio-scsi controller */
+			continue; /* on the virtio-scsi or IDE controller */
 		char name[32], serial[24];
 		snprintf(name, sizeof(name), "virtio-blk%u", i);
 		snprintf(serial, sizeof(serial), "kvmini-disk%u", i);
@@ -327,8 +330,8 @@ static int machine_prepare(struct machine *m)
 	}
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const char *why = NULL;
-		if (m->dspec[i].iface == DISK_IF_SCSI) {
-			m->ndisks++; /* opened by machine_scsi_open */
+		if (m->dspec[i].iface != DISK_IF_VIRTIO) {
+			m->ndisks++; /* opened by machine_scsi_open or machine_ide_open */
 			continue;
 		}
 		int ret = disk_open(&m->disks[i], m->dspec[i].path, &m->dspec[i].opts, &why);
@@ -338,7 +341,9 @@ static int machine_prepare(struct machine *m)
 		}
 		m->ndisks++;
 	}
-	int sr = machine_scsi_open(&m->scsi, m->dspec, o->ndisks, o->cdrom);
+	int sr = machine_scsi_open(&m->scsi, m->dspec, o->ndisks, NULL);
+	if (!sr)
+		sr = machine_ide_open(&m->ide, o, m->dspec, o->ndisks);
 	if (sr)
 		return sr == -EINVAL ? 2 : 1;
 	int nr = machine_nets_open(&m->nets, o);
@@ -447,6 +452,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	for (unsigned i = 0; i < m->ndisks; i++)
 		disk_close(m->disks[i]);
 	machine_scsi_close(&m->scsi);
+	machine_ide_close(&m->ide);
 	machine_nets_close(&m->nets);
 	free_files(m);
 	free(m);

@@ -60,26 +60,47 @@ static bool id_ok(const char *v)
 /* Sub-options that do not go together; NULL when they do. */
 static const char *spec_conflict(struct disk_spec *d)
 {
-	if (d->iface != DISK_IF_SCSI && d->media == DISK_MEDIA_CDROM)
-		return "media=cdrom needs if=scsi (there is no virtio-blk CD-ROM)";
+	if (d->iface == DISK_IF_VIRTIO && d->media == DISK_MEDIA_CDROM)
+		return "media=cdrom needs if=scsi or if=ide (there is no virtio-blk CD-ROM)";
 	if (d->iface != DISK_IF_SCSI && (d->target >= 0 || d->lun >= 0))
 		return "target= and lun= need if=scsi";
+	if (d->iface != DISK_IF_IDE && (d->bus >= 0 || d->unit >= 0))
+		return "bus= and unit= need if=ide";
 	if (d->media == DISK_MEDIA_CDROM)
 		d->opts.read_only = true; /* always */
 	return NULL;
+}
+
+int hd_spec_parse(const char *s, unsigned pos, struct disk_spec *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	out->target = out->lun = -1;
+	size_t n = strlen(s);
+	if (!n || n >= sizeof(out->path) || pos > 3) {
+		snprintf(err, errlen, "--hd%c %s: expected FILE", 'a' + (pos & 3), s);
+		return -EINVAL;
+	}
+	memcpy(out->path, s, n);
+	out->iface = DISK_IF_IDE;
+	out->bus = (int)pos / 2;
+	out->unit = (int)pos % 2;
+	return 0;
 }
 
 int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	out->target = out->lun = -1;
+	out->bus = out->unit = -1;
 	size_t n = strlen(s);
 	if (!n || n >= sizeof(out->path)) {
 		snprintf(err, errlen, "--cdrom %s: expected FILE or none", s);
 		return -EINVAL;
 	}
 	memcpy(out->path, s, n);
-	out->iface = DISK_IF_SCSI;
+	out->iface = DISK_IF_IDE;
+	out->bus = 1; /* secondary master */
+	out->unit = 0;
 	out->media = DISK_MEDIA_CDROM;
 	out->opts.read_only = true;
 	out->opts.format = DISK_FMT_RAW; /* an ISO image, never probed */
@@ -90,15 +111,16 @@ int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t err
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
 {
 	const char *conflict = NULL;
-	enum { READONLY, FORMAT, CACHE, TRANSPORT, IFACE, MEDIA, DISCARD, ID, TARGET, LUN };
+	enum { READONLY, FORMAT, CACHE, TRANSPORT, IFACE, MEDIA, DISCARD, ID, TARGET, LUN, BUS, UNIT };
 	static char *const keys[] = { "readonly", "format", "cache", "transport", "if", "media",
-				      "discard", "id", "target", "lun", NULL };
+				      "discard", "id", "target", "lun", "bus", "unit", NULL };
 	static const char *const caches[] = { "writeback", "none", "unsafe", NULL },
-			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", NULL },
+			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", "ide", NULL },
 			  *const medias[] = { "disk", "cdrom", NULL }, *const discards[] = { "unmap", "ignore", NULL };
 	static const enum disk_cache cache_of[] = { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE, DISK_CACHE_UNSAFE };
 	memset(out, 0, sizeof(*out));
 	out->target = out->lun = -1;
+	out->bus = out->unit = -1;
 	char *opts, *copy = subopts_split(s, &opts);
 	if (!copy)
 		return -ENOMEM;
@@ -123,7 +145,7 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 		else if (k == TRANSPORT && (v = subopt_value(val, transports)) >= 0)
 			out->transport = v ? VDEV_MMIO : VDEV_PCI;
 		else if (k == IFACE && (v = subopt_value(val, ifaces)) >= 0)
-			out->iface = v ? DISK_IF_SCSI : DISK_IF_VIRTIO;
+			out->iface = v == 2 ? DISK_IF_IDE : v ? DISK_IF_SCSI : DISK_IF_VIRTIO;
 		else if (k == MEDIA && (v = subopt_value(val, medias)) >= 0)
 			out->media = v ? DISK_MEDIA_CDROM : DISK_MEDIA_DISK;
 		else if (k == DISCARD && (v = subopt_value(val, discards)) >= 0)
@@ -132,6 +154,8 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 			strcpy(out->id, val);
 		else if ((k == TARGET || k == LUN) && (v = small_number(val, k == TARGET ? 7 : 16383)) >= 0)
 			*(k == TARGET ? &out->target : &out->lun) = v;
+		else if ((k == BUS || k == UNIT) && (v = small_number(val, 1)) >= 0)
+			*(k == BUS ? &out->bus : &out->unit) = v;
 		else
 			bad = opt;
 	}

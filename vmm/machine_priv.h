@@ -14,6 +14,7 @@
 #include "machine.h"
 #include "machine_console.h"
 #include "machine_disk.h"
+#include "machine_ide.h"
 #include "machine_net.h"
 #include "machine_scsi.h"
 #include "qmp.h"
@@ -38,9 +39,10 @@ struct machine {
 	char base_cmdline[CMDLINE_MAX]; /* the user's plus what the host needs */
 	char cmdline[CMDLINE_MAX]; /* plus this incarnation's virtio-mmio entries */
 	struct disk_spec dspec[OPT_MAX_DEVS];
-	struct disk *disks[OPT_MAX_DEVS]; /* virtio-blk ones; NULL for if=scsi */
+	struct disk *disks[OPT_MAX_DEVS]; /* virtio-blk ones; NULL for if=scsi and if=ide */
 	unsigned ndisks;
-	struct machine_scsi scsi; /* if=scsi and --cdrom drives, their controller per incarnation */
+	struct machine_scsi scsi; /* if=scsi drives, their controller per incarnation */
+	struct machine_ide ide;   /* if=ide, --hdX and --cdrom drives, the PIIX3 per incarnation */
 	struct machine_console console;
 	int sig_fd;
 	int exit_signal;

@@ -215,7 +215,11 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 	if (m->scsi.nluns) {
 		/* the controller and its targets have saved state, but the board section does not
 		 * record the drives yet: refuse rather than restore a controller the guest lost */
-		snprintf(why, whylen, "a VM with virtio-scsi drives (--disk if=scsi, --cdrom) cannot be saved yet");
+		snprintf(why, whylen, "a VM with virtio-scsi drives (--disk if=scsi) cannot be saved yet");
+		return -EOPNOTSUPP;
+	}
+	if (m->ide.n) { /* as for virtio-scsi: the board section does not record IDE drives yet */
+		snprintf(why, whylen, "a VM with IDE drives (--disk if=ide, --hdX, --cdrom) cannot be saved yet");
 		return -EOPNOTSUPP;
 	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {

@@ -32,6 +32,8 @@ enum {
 	O_DEFINITION,
 	O_DAEMONIZE,
 	O_RESTORE,
+	O_HDA, /* ..O_HDA + 3 */
+	O_HDD = O_HDA + 3,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +57,10 @@ static const struct option long_opts[] = {
 	{ "definition", required_argument, NULL, O_DEFINITION },
 	{ "daemonize", no_argument, NULL, O_DAEMONIZE },
 	{ "restore", required_argument, NULL, O_RESTORE },
+	{ "hda", required_argument, NULL, O_HDA },
+	{ "hdb", required_argument, NULL, O_HDA + 1 },
+	{ "hdc", required_argument, NULL, O_HDA + 2 },
+	{ "hdd", required_argument, NULL, O_HDD },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -78,14 +84,18 @@ void run_opts_usage(FILE *f)
 	      "                           preallocated hugetlbfs pages\n"
 	      "      --serial stdio|pty|file:PATH|none   where COM1 goes (default stdio, raw mode)\n"
 	      "      --disk PATH[,format=raw|qcow2][,readonly][,cache=writeback|none|unsafe][,transport=pci|mmio]\n"
-	      "             [,if=virtio|scsi][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N,lun=M]\n"
+	      "             [,if=virtio|scsi|ide][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N,lun=M]\n"
+	      "             [,bus=N,unit=M]\n"
 	      "                           a disk (repeatable): virtio-blk, or (if=scsi) a LUN on the one\n"
 	      "                           virtio-scsi controller (target 0..7, LUN 0..16383; by default\n"
-	      "                           target 0, the next free LUN); media=cdrom is a read-only CD-ROM;\n"
+	      "                           target 0, the next free LUN), or (if=ide) a drive on the PIIX3\n"
+	      "                           IDE controller (bus 0..1, unit 0 master / 1 slave; by default\n"
+	      "                           the first free position); media=cdrom is a read-only CD-ROM;\n"
 	      "                           PATH may be an NBD export:\n"
 	      "                           nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=SOCK\n"
+	      "      --hda/--hdb/--hdc/--hdd FILE  an IDE disk at bus 0 master, 0 slave, 1 master, 1 slave\n"
 	      "      --cdrom FILE|none    a read-only CD-ROM (2048-byte blocks) with an ISO image, or an\n"
-	      "                           empty drive, on the virtio-scsi controller\n"
+	      "                           empty drive: IDE secondary master (bus 1 unit 0), as on QEMU's pc\n"
 	      "      --net tap[,ifname=NAME][,mac=MAC][,bridge=BR][,transport=pci|mmio][,queues=N]\n"
 	      "                           a virtio-net NIC on a tap device (repeatable)\n"
 	      "      --name NAME          a named VM: one at a time per name, with a QMP control socket\n"
@@ -222,9 +232,19 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 				return fail(err, errlen, "--disk: at most %d disks", OPT_MAX_DEVS);
 			o->disks[o->ndisks++] = optarg;
 			break;
+		case O_HDA: case O_HDA + 1: case O_HDA + 2: case O_HDD: {
+			static const char *const hd_names[] = { "--hda", "--hdb", "--hdc", "--hdd" };
+			board = board ? board : hd_names[c - O_HDA];
+			if (o->hd[c - O_HDA])
+				return fail(err, errlen, "--hd%c: given twice", 'a' + (c - O_HDA));
+			if (!*optarg)
+				return fail(err, errlen, "--hd%c: expected FILE", 'a' + (c - O_HDA));
+			o->hd[c - O_HDA] = optarg;
+			break;
+		}
 		case O_CDROM:
 			if (o->cdrom)
-				return fail(err, errlen, "--cdrom: given twice (add more with --disk FILE,if=scsi,media=cdrom)");
+				return fail(err, errlen, "--cdrom: given twice (add more with --disk FILE,if=ide,media=cdrom)");
 			if (!*optarg)
 				return fail(err, errlen, "--cdrom: expected FILE or none");
 			o->cdrom = optarg;

@@ -35,7 +35,8 @@ struct run_opts {
 	const char *kvm_path;
 	const char *disks[OPT_MAX_DEVS];
 	unsigned ndisks;
-	const char *cdrom; /* --cdrom FILE|none (virtio-scsi), NULL without */
+	const char *cdrom; /* --cdrom FILE|none (IDE secondary master), NULL without */
+	const char *hd[4]; /* --hda..--hdd FILE: the IDE positions, NULL where not given */
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
 	const char *restore; /* --restore DIR: a snapshot's directory */

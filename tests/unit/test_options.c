@@ -53,6 +53,17 @@ START_TEST(defaults_and_values)
 	ck_assert_int_eq(o.hugepages, HUGEPAGES_HUGETLB);
 	ck_assert_int_eq(parse(&o, err, "run", "--help", NULL), 0);
 	ck_assert_int_eq(o.help, 1);
+	/* the seed's IDE positions */
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--hda", "a.img", "--hdd", "d.img", "--cdrom", "c.iso", NULL), 0);
+	ck_assert_str_eq(o.hd[0], "a.img");
+	ck_assert_ptr_null(o.hd[1]);
+	ck_assert_ptr_null(o.hd[2]);
+	ck_assert_str_eq(o.hd[3], "d.img");
+	ck_assert_str_eq(o.cdrom, "c.iso");
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--hdb", "a", "--hdb", "b", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--hdb: given twice");
+	ck_assert_int_eq(parse(&o, err, "run", "--restore", "/s", "--hdc", "a", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--hdc: not with --restore (the snapshot says what the guest has)");
 }
 END_TEST
 
@@ -191,18 +202,32 @@ START_TEST(disk_specs)
 	ck_assert_int_eq(d.lun, -1);
 	ck_assert_int_eq(disk_spec_parse("v.img,if=virtio,discard=unmap", &d, err, sizeof(err)), 0);
 	ck_assert(!d.no_discard);
-	static const char *const conflicts[] = { "a,media=cdrom", "a,if=virtio,media=cdrom", "a,target=1", "a,lun=0" };
+	/* IDE drives */
+	ck_assert_int_eq(disk_spec_parse("i.iso,if=ide,media=cdrom,bus=1,unit=1", &d, err, sizeof(err)), 0);
+	ck_assert(d.iface == DISK_IF_IDE && d.media == DISK_MEDIA_CDROM && d.opts.read_only);
+	ck_assert(d.bus == 1 && d.unit == 1 && d.target == -1);
+	ck_assert_int_eq(disk_spec_parse("i.img,if=ide", &d, err, sizeof(err)), 0);
+	ck_assert(d.iface == DISK_IF_IDE && d.bus == -1 && d.unit == -1);
+	ck_assert_int_eq(hd_spec_parse("a,b.img", 3, &d, err, sizeof(err)), 0); /* a file name, commas and all */
+	ck_assert_str_eq(d.path, "a,b.img");
+	ck_assert(d.iface == DISK_IF_IDE && d.bus == 1 && d.unit == 1 && d.opts.format == DISK_FMT_AUTO);
+	ck_assert_int_eq(hd_spec_parse("", 0, &d, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--hda"));
+	static const char *const conflicts[] = { "a,media=cdrom", "a,if=virtio,media=cdrom", "a,target=1", "a,lun=0",
+						 "a,bus=0", "a,if=scsi,unit=1", "a,if=ide,target=0" };
 	for (unsigned i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
 		err[0] = 0;
 		ck_assert_msg(disk_spec_parse(conflicts[i], &d, err, sizeof(err)) == -EINVAL, "accepted '%s'", conflicts[i]);
 		ck_assert_ptr_nonnull(strstr(err, "need"));
 	}
 	ck_assert_int_eq(cdrom_spec_parse("none", &d, err, sizeof(err)), 0);
-	ck_assert(d.empty && d.opts.read_only && d.iface == DISK_IF_SCSI && d.media == DISK_MEDIA_CDROM);
+	/* IDE secondary master, as on QEMU's pc */
+	ck_assert(d.empty && d.opts.read_only && d.iface == DISK_IF_IDE && d.media == DISK_MEDIA_CDROM);
+	ck_assert(d.bus == 1 && d.unit == 0);
 	ck_assert_int_eq(cdrom_spec_parse("x.iso", &d, err, sizeof(err)), 0);
 	ck_assert(!d.empty);
 	ck_assert_int_eq(d.opts.format, DISK_FMT_RAW);
-	static const char *const bad[] = { "", ",readonly", "a,format=vmdk", "a,if=ide", "a,media=tape", "a,discard=on",
+	static const char *const bad[] = { "", ",readonly", "a,format=vmdk", "a,if=floppy", "a,if=ide,bus=2", "a,if=ide,unit=2", "a,if=ide,bus=", "a,if=ide,unit=-1", "a,media=tape", "a,discard=on",
 					   "a,if=scsi,target=8", "a,if=scsi,lun=16384", "a,if=scsi,target=-1", "a,if=scsi,lun=1x",
 					   "a,if=scsi,target=", "a,if=scsi,lun=000001", "a,id=", "a,id=a/b",
 					   "a,id=abcdefghijklmnopqrstuvwxyz0123456", "a,if", "a,cache=", "a,transport=usb",
