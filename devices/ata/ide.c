@@ -195,6 +195,7 @@ static void pci_setup(struct ide *c)
 	d->cfg_written = cfg_written;
 	d->opaque = c;
 	pci_dev_set_bar(d, 4, 16, 1, 0, &ide_bm_ops, c);
+	d->cfg[0x04] |= 0x01; /* I/O decode on, as pci_host_add leaves it (it does not call cfg_written) */
 }
 
 static int ports_register(struct ide *c)
