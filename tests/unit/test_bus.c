@@ -81,6 +81,49 @@ START_TEST(dispatch_and_unclaimed)
 }
 END_TEST
 
+static unsigned rep_calls, rep_count;
+/* takes at most 100 elements per call, as a device whose data phase ends mid-batch */
+static unsigned rec_rep(void *o, uint64_t off, void *data, unsigned size, unsigned count, int is_write)
+{
+	rep_calls++;
+	rep_count = count;
+	unsigned n = count < 100 ? count : 100;
+	if (!is_write)
+		memset(data, 0xa5, (size_t)n * size);
+	return n;
+}
+
+START_TEST(string_io_in_one_call)
+{
+	struct bus b;
+	struct rec a = { 0 };
+	uint16_t buf[256];
+	bus_init(&b, "pio");
+	int id = bus_register(&b, 0x1f0, 8, &rec_ops, &a, "ide0");
+	ck_assert_int_ge(id, 0);
+	/* without a rep handler: one access per element */
+	ck_assert_int_eq(bus_access_rep(&b, 0x1f0, buf, 2, 256, 0), id);
+	ck_assert_int_eq(a.reads, 256);
+	ck_assert_int_eq(bus_set_rep(&b, 0x1f1, &a, rec_rep), -ENOENT);
+	ck_assert_int_eq(bus_set_rep(&b, 0x1f0, &rep_calls, rec_rep), -ENOENT); /* not its owner */
+	ck_assert_int_eq(bus_set_rep(&b, 0x1f0, &a, rec_rep), 0);
+	/* with one: one call for the batch; what it leaves goes element by element */
+	a.reads = 0;
+	ck_assert_int_eq(bus_access_rep(&b, 0x1f0, buf, 2, 256, 0), id);
+	ck_assert_uint_eq(rep_calls, 1);
+	ck_assert_uint_eq(rep_count, 256);
+	ck_assert_int_eq(a.reads, 156);
+	ck_assert_uint_eq(buf[99], 0xa5a5);
+	ck_assert_uint_eq(buf[100], 0x5a5a);
+	ck_assert_int_eq(bus_access_rep(&b, 0x1f0, buf, 2, 50, 1), id);
+	ck_assert_uint_eq(rep_calls, 2);
+	ck_assert_int_eq(a.writes, 0);
+	ck_assert_int_eq(bus_access_rep(&b, 0x300, buf, 2, 4, 0), -ENOENT);
+	ck_assert_uint_eq(buf[3], 0xffff);
+	bus_destroy(&b);
+}
+END_TEST
+
 START_TEST(many_sorted)
 {
 	struct bus b;
@@ -110,6 +153,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, overlap_refused);
 	tcase_add_test(tc, dispatch_and_unclaimed);
 	tcase_add_test(tc, many_sorted);
+	tcase_add_test(tc, string_io_in_one_call);
 	suite_add_tcase(s, tc);
 	return s;
 }
