@@ -354,6 +354,40 @@ def ata():
         submit([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xa0], 4096, 0, read10, 0x80) + bytes([13, 1]))
 
 
+def ide():
+    """fuzz_ide: u16 RAM image length + image (PRD tables at 0x100, buffers at 0x1000), then one
+    operation byte each (bit 4: channel; low nibble: 0 command block write (reg, value; the data
+    port takes 2 bytes), 1 read, 2 control, 3 alt status, 4 rep insw (u16 count; bit 5: insd), 5 rep
+    outsw (u8 count + data), 6 BM write (offset, size code, u32), 7 BM read, 8 config write,
+    9 drain, 10 state round trip)."""
+    def w(reg, v, ch=0):
+        return bytes([ch << 4, reg]) + (struct.pack("<H", v) if reg == 0 else bytes([v]))
+    def tf28(lba, n, ch=0, dev=0):
+        return w(6, 0x40 | dev << 4, ch) + w(2, n, ch) + w(3, lba & 0xff, ch) + w(4, lba >> 8 & 0xff, ch) + w(5, 0, ch)
+    def bm(off, v, size_code=0):
+        return bytes([6, off, size_code]) + struct.pack("<I", v)
+    ins = lambda n, ch=0: bytes([4 | ch << 4]) + struct.pack("<H", n)
+    outs = lambda d, ch=0: bytes([5 | ch << 4, len(d) // 2]) + d
+    drain = bytes([9])
+    img = bytearray(0x2000)
+    img[0x100:0x110] = struct.pack("<IIII", 0x1000, 0x800, 0x1800, 0x80000800)  # two PRDs, EOT on the second
+    img[0x200:0x208] = struct.pack("<II", 0xfff000, 0x80001000)  # outside RAM
+    img[0x300:0x308] = struct.pack("<II", 0x1000, 0x0)  # no EOT
+    head = struct.pack("<H", len(img)) + bytes(img)
+    start = lambda prd, read=1, ch=0: (bm(8 * ch + 0, 0) + bm(8 * ch + 2, 6) + bm(8 * ch + 4, prd, 2) +
+                                       bm(8 * ch + 0, 1 | read << 3))
+    put("fuzz_ide", "identify-pio", head + w(6, 0) + w(7, 0xec) + ins(256) + tf28(5, 2) + w(7, 0x20) + drain +
+        ins(256) + drain + ins(256) + tf28(9, 1) + w(7, 0x30) + outs(bytes(range(256))) + outs(bytes(range(256))) + drain + bytes([10]))
+    put("fuzz_ide", "dma", head + tf28(0, 4) + w(7, 0xc8) + start(0x100) + drain + bytes([7, 2]) +
+        tf28(0, 4) + w(7, 0xca) + start(0x200, 0) + drain + tf28(0, 1) + start(0x300) + w(7, 0xc8) + drain +
+        bytes([10]) + bm(2, 6))
+    read10 = bytes([0x28, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0])
+    put("fuzz_ide", "atapi", head + w(6, 0, 1) + w(7, 0xa1, 1) + ins(256, 1) + w(1, 0, 1) + w(4, 0, 1) +
+        w(5, 8, 1) + w(7, 0xa0, 1) + outs(bytes(12), 1) + drain + w(7, 0xa0, 1) + outs(read10, 1) + drain +
+        ins(1024, 1) + drain + ins(1024, 1) + w(1, 1, 1) + w(7, 0xa0, 1) + outs(read10, 1) + start(0x100, 1, 1) +
+        drain + bytes([10]) + bytes([0x12, 4, 0x12, 0]) + w(6, 0x10) + bytes([1, 7]) + bytes([8, 0x41, 0, 0, 0, 0, 0]))
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -368,3 +402,4 @@ if __name__ == "__main__":
     pool_xml()
     vscsi()
     ata()
+    ide()
