@@ -33,9 +33,10 @@
  * PIO packets (register path): data-in goes through a 256 KiB bounce in DRQ chunks of the byte
  * count limit (LBA mid/high; 0 means 0xFFFE; odd limits give even chunks but the last); a READ(10)
  * or READ(12) larger than the bounce runs as READ(10) pieces behind one data phase. Other data-in
- * commands get up to 64 KiB (their allocation length). Data-out packets (MODE SELECT, writes a
- * CD-ROM refuses anyway) carry no data on this path: the target's OVERRUN aborts them with
- * ILLEGAL REQUEST in the error register. With ata_submit (AHCI, IDE DMA) the PRDT carries both.
+ * commands get up to 64 KiB (their allocation length). Data-out packets (MODE SELECT, WRITE
+ * BUFFER, writes a CD-ROM refuses anyway) take their CDB's length (at most the bounce) in DRQ
+ * chunks of the byte count limit (interrupt reason 0: to the device) before the target runs them.
+ * With ata_submit (AHCI, IDE DMA) the PRDT carries both directions.
  * READ VERIFY checks the range only (the disk layer has no verify).
  *
  * Locking: one mutex per device for the register state, never held across disk or SCSI I/O. */

@@ -483,6 +483,24 @@ bool atapi_data_out(uint8_t op)
 	}
 }
 
+/* the bytes a data-out CDB carries (parameter list or blocks of 2048 bytes); 0 for others */
+uint32_t atapi_out_len(const uint8_t *cdb)
+{
+	uint64_t n;
+	switch (cdb[0]) {
+	case 0x15: n = cdb[4]; break;                                                /* MODE SELECT(6) */
+	case 0x55: n = (uint32_t)cdb[7] << 8 | cdb[8]; break;                        /* MODE SELECT(10) */
+	case 0x3b: n = (uint32_t)cdb[6] << 16 | (uint32_t)cdb[7] << 8 | cdb[8]; break; /* WRITE BUFFER */
+	case 0x0a: n = (cdb[4] ? cdb[4] : 256u) * 2048ull; break;                     /* WRITE(6) */
+	case 0x2a: case 0x2e: n = ((uint32_t)cdb[7] << 8 | cdb[8]) * 2048ull; break;   /* WRITE(10), W&V */
+	case 0xaa:
+		n = ((uint32_t)cdb[6] << 24 | (uint32_t)cdb[7] << 16 | (uint32_t)cdb[8] << 8 | cdb[9]) * 2048ull;
+		break;
+	default: n = 0; break;
+	}
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 /* READ(10) and READ(12): their block range (the PIO path splits large ones to fit its bounce) */
 bool atapi_read_range(const uint8_t *cdb, uint32_t *lba, uint32_t *n)
 {

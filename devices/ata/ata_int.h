@@ -118,6 +118,7 @@ void ata_rw_start(struct ata_cmd *c, uint64_t lba, uint64_t nsect, bool write);
 void ata_result_abort(struct ata_tf *tf, const struct ata_dev *d, uint8_t err);
 void ata_result_ok(struct ata_tf *tf);
 bool atapi_data_out(uint8_t op);
+uint32_t atapi_out_len(const uint8_t *cdb);
 uint64_t atapi_pio_len(const uint8_t *cdb);
 bool atapi_read_range(const uint8_t *cdb, uint32_t *lba, uint32_t *n);
 

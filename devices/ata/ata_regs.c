@@ -130,6 +130,22 @@ static void packet_chunk(struct ata_dev *d)
 	d->irq = true;
 }
 
+/* the next byte-count-limited chunk of a PIO packet's data-out (MODE SELECT's parameters) */
+static void packet_out_chunk(struct ata_dev *d)
+{
+	uint32_t bcl = d->bcl ? d->bcl : 0xfffe;
+	uint32_t left = d->buf_len - d->buf_pos;
+	if (left > bcl)
+		left = bcl & ~1u;
+	d->chunk_end = d->buf_pos + left;
+	d->tf.lbam[0] = (uint8_t)left;
+	d->tf.lbah[0] = (uint8_t)(left >> 8);
+	d->tf.nsect[0] = 0; /* neither C/D nor I/O: data to the device */
+	d->tf.status = ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_DRQ;
+	d->phase = PH_PIO_OUT;
+	d->irq = true;
+}
+
 static void rc_done(struct ata_cmd *c)
 {
 	struct ata_dev *d = c->dev;
@@ -207,7 +223,8 @@ void ata_poll(struct ata_dev *d, struct disk_aio *q)
 		c->tf = d->tf;
 		memcpy(c->packet, d->packet, ATAPI_PACKET_LEN);
 		c->write = atapi_data_out(d->packet[0]);
-		d->biov = (struct iovec){ d->buf, c->write ? 0 : atapi_pio_len(d->packet) };
+		/* a data-out packet carries what its PIO data phase took (rc_write), else nothing */
+		d->biov = (struct iovec){ d->buf, c->write ? (d->rc_write ? d->buf_len : 0) : atapi_pio_len(d->packet) };
 		if (d->split_left) { /* the next piece as a READ(10) */
 			uint32_t n = d->split_left < ATAPI_PIO_BLOCKS ? d->split_left : ATAPI_PIO_BLOCKS;
 			uint8_t p[ATAPI_PACKET_LEN] = { 0x28, 0, (uint8_t)(d->split_lba >> 24), (uint8_t)(d->split_lba >> 16),
@@ -368,10 +385,16 @@ size_t ata_pio_out(struct ata_dev *d, const void *buf, size_t len)
 	bool kick = false;
 	size_t n = 0;
 	if (d->phase == PH_PIO_OUT || d->phase == PH_PACKET) {
-		n = d->buf_len - d->buf_pos < len ? d->buf_len - d->buf_pos : len;
+		uint32_t end = d->phase == PH_PIO_OUT && d->rc_kind == RC_PACKET ? d->chunk_end : d->buf_len;
+		n = end - d->buf_pos < len ? end - d->buf_pos : len;
 		memcpy(d->buf + d->buf_pos, buf, n);
 		d->buf_pos += (uint32_t)n;
-		if (d->buf_pos < d->buf_len) {
+		if (d->phase == PH_PIO_OUT && d->rc_kind == RC_PACKET) { /* a packet's data-out chunk */
+			if (d->buf_pos == d->buf_len)
+				kick = queue(d, RC_PACKET);
+			else if (d->buf_pos == d->chunk_end)
+				packet_out_chunk(d);
+		} else if (d->buf_pos < d->buf_len) {
 			/* more to come */
 		} else if (d->phase == PH_PIO_OUT) {
 			kick = queue(d, RC_BLOCK);
@@ -383,9 +406,15 @@ size_t ata_pio_out(struct ata_dev *d, const void *buf, size_t len)
 				d->split_lba = lba;
 				d->split_left = n;
 			}
+			uint32_t out = d->tf.feat[0] & 1 ? 0 : atapi_out_len(d->packet);
+			d->rc_write = out > 0;
 			if (d->tf.feat[0] & 1) {
 				d->phase = PH_DMA_WAIT;
 				d->tf.status = ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_DRQ;
+			} else if (out) { /* its data first, in chunks of the byte count limit */
+				d->buf_len = out < d->buf_cap ? out : (uint32_t)d->buf_cap;
+				d->buf_pos = 0;
+				packet_out_chunk(d);
 			} else {
 				kick = queue(d, RC_PACKET);
 			}

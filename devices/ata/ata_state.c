@@ -99,7 +99,7 @@ static bool valid(const struct ata_dev *d, const struct ata_dev *s, uint8_t kind
 		return false;
 	if (s->phase == PH_PACKET && (d->kind != ATA_CDROM || s->buf_len != ATAPI_PACKET_LEN))
 		return false;
-	if (s->phase == PH_PIO_IN && s->rc_kind == RC_PACKET &&
+	if ((s->phase == PH_PIO_IN || s->phase == PH_PIO_OUT) && s->rc_kind == RC_PACKET &&
 	    (d->kind != ATA_CDROM || s->chunk_end < s->buf_pos || s->chunk_end > s->buf_len))
 		return false;
 	if ((s->phase == PH_PIO_IN || s->phase == PH_PIO_OUT) && s->rc_kind == RC_BLOCK &&

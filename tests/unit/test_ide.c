@@ -215,6 +215,34 @@ START_TEST(atapi_read_over_pio)
 }
 END_TEST
 
+START_TEST(atapi_data_out_over_pio)
+{
+	const uint8_t tur[12] = { 0 };
+	packet(tur, 0, false); /* the power-on unit attention */
+	it_wait(1);
+	/* MODE SELECT(10) with a 12-byte parameter list (8-byte header, 4 more: a short page list
+	 * the target must see to refuse) in chunks of a 8-byte limit */
+	const uint8_t ms[12] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, 8 }, hdr[8] = { 0 };
+	packet(ms, 8, false);
+	ck_assert_int_eq(it_wait(1) & (ATA_ST_DRQ | ATA_ST_ERR), ATA_ST_DRQ);
+	ck_assert_uint_eq(it_in(it_cmd(1) + ATA_R_NSECT, 1), 0); /* data to the device */
+	ck_assert_uint_eq(it_in(it_cmd(1) + ATA_R_LBAM, 1), 8);
+	bus_access_rep(&it.pio, it_cmd(1), (void *)hdr, 2, 4, 1);
+	ck_assert_int_eq(it_wait(1) & (ATA_ST_DRQ | ATA_ST_ERR), 0); /* the header alone is good */
+	ck_assert_uint_eq(it_in(it_cmd(1) + ATA_R_NSECT, 1), 3);
+	/* 12 bytes in two chunks (8, 4); the 4-byte "page" is malformed: the target read it */
+	const uint8_t ms12[12] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, 12 }, data[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x3e, 2 };
+	packet(ms12, 8, false);
+	ck_assert_int_eq(it_wait(1) & ATA_ST_DRQ, ATA_ST_DRQ);
+	bus_access_rep(&it.pio, it_cmd(1), (void *)data, 2, 4, 1);
+	ck_assert_int_eq(it_wait(1) & ATA_ST_DRQ, ATA_ST_DRQ);
+	ck_assert_uint_eq(it_in(it_cmd(1) + ATA_R_LBAM, 1), 4);
+	bus_access_rep(&it.pio, it_cmd(1), (void *)(data + 8), 2, 2, 1);
+	ck_assert_int_eq(it_wait(1) & (ATA_ST_DRQ | ATA_ST_ERR), ATA_ST_ERR);
+	ck_assert_uint_eq(it_in(it_cmd(1) + ATA_R_FEAT, 1) >> 4, 5); /* ILLEGAL REQUEST: bad parameter */
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ide");
@@ -227,6 +255,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, pio_write_then_read_lba28_and_boundaries);
 	tcase_add_test(t, nien_masks_the_line_and_srst_selects_the_master);
 	tcase_add_test(t, atapi_read_over_pio);
+	tcase_add_test(t, atapi_data_out_over_pio);
 	suite_add_tcase(s, t);
 	return s;
 }
