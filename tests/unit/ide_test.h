@@ -6,6 +6,7 @@
  * wait for the controller's own I/O thread. */
 #ifndef KVMINI_IDE_TEST_H
 #define KVMINI_IDE_TEST_H
+#include <stdatomic.h>
 #include <time.h>
 
 #include "devices/ata/ide.h"
@@ -21,11 +22,25 @@ struct it {
 	struct pci_host *host;
 	struct piix3_isa *isa;
 	struct ide *c;
-	struct irq_recorder rec;
+	struct { /* ISA IRQ 14/15: set from vCPU and I/O threads alike */
+		atomic_int level[16], raises[16];
+	} rec;
 	uint16_t bm; /* BAR4's port */
 };
 
 static struct it it;
+
+static int it_set_irq(void *o, unsigned gsi, int level)
+{
+	if (gsi >= 16)
+		return -1;
+	if (level && !atomic_exchange(&it.rec.level[gsi], 1))
+		atomic_fetch_add(&it.rec.raises[gsi], 1);
+	else if (!level)
+		atomic_store(&it.rec.level[gsi], 0);
+	return 0;
+}
+static const struct vm_hooks it_hooks = { .set_irq = it_set_irq };
 
 static inline void it_out(uint16_t port, uint32_t v, unsigned size) { bus_access(&it.pio, port, &v, size, 1); }
 static inline uint32_t it_in(uint16_t port, unsigned size)
@@ -119,12 +134,11 @@ static inline void it_setup_with(bool no_cd)
 	memset(&it, 0, sizeof(it));
 	bus_init(&it.pio, "pio");
 	bus_init(&it.mmio, "mmio");
-	struct vm_hooks *h = NULL;
-	ck_assert_int_eq(pci_host_create(&it.host, &it.pio, &it.mmio, h, NULL), 0);
+	ck_assert_int_eq(pci_host_create(&it.host, &it.pio, &it.mmio, NULL, NULL), 0);
 	ck_assert_int_eq(piix3_isa_create(&it.isa, &it.pio, NULL), 0);
 	ck_assert_int_eq(pci_host_add_fn(it.host, piix3_isa_pci(it.isa), 1, 0), 0);
 	struct ide_env env = { .pio = &it.pio, .mem = &at.ram.mem,
-			       .irq = { irqrec_line(&it.rec, 14), irqrec_line(&it.rec, 15) } };
+			       .irq = { { &it_hooks, NULL, 14 }, { &it_hooks, NULL, 15 } } };
 	struct ata_dev *dev[IDE_UNITS] = { at.disk, NULL, no_cd ? NULL : at.cd, NULL };
 	ck_assert_int_eq(ide_create(&it.c, &env, dev), 0);
 	ck_assert_int_eq(pci_host_add_fn(it.host, ide_pci(it.c), 1, IDE_FN), 0);
