@@ -75,26 +75,34 @@ int bus_unregister(struct bus *b, uint64_t base, void *opaque)
 	return ret;
 }
 
+/* the range holding [addr, addr + size), or NULL; with the lock held */
+static const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned size, uint64_t *off)
+{
+	int i = bus_lower(b, addr);
+	if (i >= b->nr)
+		return NULL;
+	const struct bus_range *r = &b->r[i];
+	*off = addr - r->base;
+	return addr >= r->base && size <= r->len - *off ? r : NULL;
+}
+
 int bus_access(struct bus *b, uint64_t addr, void *data, unsigned size, int is_write)
 {
 	int ret = -ENOENT;
+	uint64_t off;
 	pthread_rwlock_rdlock(&b->lock);
-	int i = bus_lower(b, addr);
-	if (i < b->nr) {
-		const struct bus_range *r = &b->r[i];
-		uint64_t off = addr - r->base;
-		if (addr >= r->base && size <= r->len - off) {
-			if (is_write) {
-				if (r->ops->write)
-					r->ops->write(r->opaque, off, data, size);
-			} else {
-				if (r->ops->read)
-					r->ops->read(r->opaque, off, data, size);
-				else
-					memset(data, 0xff, size);
-			}
-			ret = r->id;
+	const struct bus_range *r = bus_find(b, addr, size, &off);
+	if (r) {
+		if (is_write) {
+			if (r->ops->write)
+				r->ops->write(r->opaque, off, data, size);
+		} else {
+			if (r->ops->read)
+				r->ops->read(r->opaque, off, data, size);
+			else
+				memset(data, 0xff, size);
 		}
+		ret = r->id;
 	}
 	pthread_rwlock_unlock(&b->lock);
 	if (ret < 0 && !is_write)
@@ -119,16 +127,13 @@ int bus_access_rep(struct bus *b, uint64_t addr, void *data, unsigned size, unsi
 {
 	unsigned done = 0;
 	int ret = -ENOENT;
+	uint64_t off;
 	pthread_rwlock_rdlock(&b->lock);
-	int i = bus_lower(b, addr);
-	if (i < b->nr) {
-		const struct bus_range *r = &b->r[i];
-		uint64_t off = addr - r->base;
-		if (addr >= r->base && size <= r->len - off && r->rep) {
-			done = r->rep(r->opaque, off, data, size, count, is_write);
-			done = done < count ? done : count;
-			ret = r->id;
-		}
+	const struct bus_range *r = bus_find(b, addr, size, &off);
+	if (r && r->rep) {
+		done = r->rep(r->opaque, off, data, size, count, is_write);
+		done = done < count ? done : count;
+		ret = r->id;
 	}
 	pthread_rwlock_unlock(&b->lock);
 	uint8_t *p = (uint8_t *)data + (size_t)done * size;
