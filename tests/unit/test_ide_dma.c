@@ -198,6 +198,98 @@ START_TEST(state_round_trip_with_a_command_waiting_for_dma)
 }
 END_TEST
 
+/* a non-data command on the primary master: its status and error register */
+static uint8_t nodata(uint8_t op, uint8_t feat, uint8_t n, uint8_t *err)
+{
+	it_out(it_cmd(0) + ATA_R_DEVICE, ATA_DEV_LBA, 1);
+	it_out(it_cmd(0) + ATA_R_FEAT, feat, 1);
+	it_out(it_cmd(0) + ATA_R_NSECT, n, 1);
+	it_out(it_cmd(0) + ATA_R_CMD, op, 1);
+	uint8_t st = it_wait(0);
+	*err = (uint8_t)it_in(it_cmd(0) + ATA_R_FEAT, 1);
+	it_in(it_cmd(0) + ATA_R_CMD, 1);
+	return st;
+}
+
+START_TEST(command_set_over_the_ports)
+{
+	uint8_t err;
+	const struct {
+		uint8_t op, feat, n;
+		bool ok;
+	} cmds[] = {
+		{ 0xef, 0x03, 0x22, true },  /* SET FEATURES: MWDMA2, what ata_piix sets */
+		{ 0xef, 0x03, 0x0c, true },  /* PIO 4 */
+		{ 0xef, 0x82, 0, true },     /* write cache off */
+		{ 0xef, 0x02, 0, true },     /* and on */
+		{ 0xef, 0x99, 0, false },    /* no such feature */
+		{ 0xc6, 0, 8, true },        /* SET MULTIPLE MODE 8 */
+		{ 0xc6, 0, 3, false },       /* not a power of two */
+		{ 0xe7, 0, 0, true },        /* FLUSH CACHE */
+		{ 0xea, 0, 0, true },        /* FLUSH CACHE EXT */
+		{ 0x40, 0, 4, true },        /* READ VERIFY */
+		{ 0xe3, 0, 0, true },        /* IDLE */
+		{ 0xe2, 0, 0, true },        /* STANDBY */
+		{ 0xe5, 0, 0, true },        /* CHECK POWER MODE */
+		{ 0xa0, 0, 0, false },       /* PACKET: a disk aborts it */
+		{ 0xa1, 0, 0, false },       /* IDENTIFY PACKET DEVICE too */
+		{ 0x60, 0, 0, false },       /* NCQ: not on PATA */
+		{ 0xff, 0, 0, false },       /* nothing */
+	};
+	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		uint8_t st = nodata(cmds[i].op, cmds[i].feat, cmds[i].n, &err);
+		ck_assert_msg(!(st & ATA_ST_ERR) == cmds[i].ok, "command %#x: status %#x", cmds[i].op, st);
+		if (!cmds[i].ok)
+			ck_assert_uint_eq(err, ATA_ER_ABRT);
+	}
+	ck_assert_uint_eq(it_in(it_cmd(0) + ATA_R_NSECT, 1), 0x00); /* CHECK POWER MODE said standby */
+	/* EXECUTE DEVICE DIAGNOSTIC: passed (01), the disk's signature */
+	nodata(0x90, 0, 0, &err);
+	ck_assert_uint_eq(err, 0x01);
+	/* READ MULTIPLE (8 per DRQ block) over what WRITE DMA EXT put at LBA 48 bits */
+	static uint8_t data[16 * 512], back[16 * 512];
+	dt_pattern(data, sizeof(data), 3);
+	memcpy(at_ram(IT_BUF), data, sizeof(data));
+	it_prd(0, IT_BUF, sizeof(data), true);
+	it_tf48(77, 16);
+	it_out(it_cmd(0) + ATA_R_CMD, 0x35, 1);
+	it_bm_start(0, IT_PRD, false);
+	it_wait_bm(0);
+	ck_assert_int_eq(it_wait(0) & ATA_ST_ERR, 0);
+	it_out(it.bm + IDE_BM_CMD, 0, 1);
+	it_tf28(0, 0, 77, 16);
+	it_out(it_cmd(0) + ATA_R_CMD, 0xc4, 1);
+	for (unsigned b = 0; b < 2; b++) {
+		ck_assert_int_eq(it_wait(0) & (ATA_ST_DRQ | ATA_ST_ERR), ATA_ST_DRQ);
+		bus_access_rep(&it.pio, it_cmd(0), back + 4096 * b, 2, 2048, 0); /* one rep per block */
+	}
+	ck_assert_int_eq(it_wait(0) & (ATA_ST_DRQ | ATA_ST_ERR), 0);
+	ck_assert_int_eq(memcmp(data, back, sizeof(back)), 0);
+	/* DATA SET MANAGEMENT (TRIM) over DMA: one range, then READ DMA EXT reads zeroes there */
+	le_put64(at_ram(IT_BUF), 0, 77 | (uint64_t)16 << 48);
+	memset(at_ram(IT_BUF + 8), 0, 504);
+	it_prd(0, IT_BUF, 512, true);
+	it_out(it_cmd(0) + ATA_R_DEVICE, ATA_DEV_LBA, 1);
+	it_out(it_cmd(0) + ATA_R_FEAT, 1, 1);
+	it_out(it_cmd(0) + ATA_R_NSECT, 0, 1);
+	it_out(it_cmd(0) + ATA_R_NSECT, 1, 1);
+	it_out(it_cmd(0) + ATA_R_CMD, 0x06, 1);
+	it_bm_start(0, IT_PRD, false);
+	it_wait_bm(0);
+	ck_assert_int_eq(it_wait(0) & ATA_ST_ERR, 0);
+	it_out(it.bm + IDE_BM_CMD, 0, 1);
+	it_prd(0, IT_BUF, sizeof(back), true);
+	memset(at_ram(IT_BUF), 0xee, sizeof(back));
+	it_tf48(77, 16);
+	it_out(it_cmd(0) + ATA_R_CMD, 0x25, 1);
+	it_bm_start(0, IT_PRD, true);
+	it_wait_bm(0);
+	ck_assert_int_eq(it_wait(0) & ATA_ST_ERR, 0);
+	memset(back, 0, sizeof(back));
+	ck_assert_int_eq(memcmp(at_ram(IT_BUF), back, sizeof(back)), 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("ide_dma");
@@ -209,6 +301,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, prd_entry_outside_ram);
 	tcase_add_test(t, prd_table_outside_ram_or_without_eot);
 	tcase_add_test(t, atapi_over_dma);
+	tcase_add_test(t, command_set_over_the_ports);
 	tcase_add_test(t, state_round_trip_with_a_command_waiting_for_dma);
 	suite_add_tcase(s, t);
 	return s;
