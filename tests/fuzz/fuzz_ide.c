@@ -12,6 +12,8 @@
  * controller is still busy, or the data port gives more than the batch. */
 #include "fuzz.h"
 
+#include <errno.h>
+
 #include "devices/ata/ide.h"
 #include "devices/pci.h"
 #include "devices/piix3_isa.h"
@@ -58,8 +60,8 @@ static void build(struct fz_ram *ram)
 static void unbuild(void)
 {
 	ide_pause(the.c);
+	pci_host_destroy(the.h); /* unmaps the functions' BARs: before they go */
 	ide_destroy(the.c);
-	pci_host_destroy(the.h);
 	piix3_isa_destroy(the.isa);
 	bus_destroy(&the.pio);
 	bus_destroy(&the.mmio);

@@ -149,8 +149,8 @@ static inline void it_setup(void) { it_setup_with(false); }
 
 static inline void it_teardown(void)
 {
+	pci_host_destroy(it.host); /* unmaps the functions' BARs: before they go */
 	ide_destroy(it.c);
-	pci_host_destroy(it.host);
 	piix3_isa_destroy(it.isa);
 	bus_destroy(&it.pio);
 	bus_destroy(&it.mmio);
