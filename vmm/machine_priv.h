@@ -6,6 +6,7 @@
 
 #include "control.h"
 #include "devices/acpi_pm.h"
+#include "devices/debug_exit.h"
 #include "devices/i8042.h"
 #include "devices/pci.h"
 #include "devices/rtc.h"
@@ -63,6 +64,7 @@ struct machine {
 	struct i8042 *i8042;
 	struct rtc *rtc;
 	struct acpi_pm *pm;
+	struct debug_exit *dbgexit; /* --exit-device, NULL without */
 	struct pci_host *pci;
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */

@@ -75,6 +75,9 @@ enum loop_next machine_next(struct machine *m)
 		return LOOP_CONTINUE;
 	case VM_STOP_POWEROFF:
 		return guest_shutdown(m, "guest-shutdown");
+	case VM_STOP_GUEST_EXIT: /* as QEMU's isa-debug-exit: the process ends, whatever the actions say */
+		cause_event(m, "SHUTDOWN", 1, "guest-shutdown");
+		return LOOP_EXIT;
 	case VM_STOP_RESET:
 		if (m->reboot_shutdown)
 			return guest_shutdown(m, "guest-reset");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/debug_exit.h"
 #include "paths.h"
 #include "size.h"
 
@@ -32,6 +33,9 @@ enum {
 	O_DEFINITION,
 	O_DAEMONIZE,
 	O_RESTORE,
+	O_PAUSED,
+	O_SNAPSHOT,
+	O_EXIT_DEVICE,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +59,9 @@ static const struct option long_opts[] = {
 	{ "definition", required_argument, NULL, O_DEFINITION },
 	{ "daemonize", no_argument, NULL, O_DAEMONIZE },
 	{ "restore", required_argument, NULL, O_RESTORE },
+	{ "paused", no_argument, NULL, O_PAUSED },
+	{ "snapshot", no_argument, NULL, O_SNAPSHOT },
+	{ "exit-device", optional_argument, NULL, O_EXIT_DEVICE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -101,11 +108,18 @@ void run_opts_usage(FILE *f)
 	      "      --restore DIR        continue the guest saved by `kvmini snapshot` in DIR (its board:\n"
 	      "                           memory, vCPUs, disks, NICs, kernel come from there; --disk\n"
 	      "                           options, one per saved disk in order, open them elsewhere)\n"
+	      "      --paused             start (or restore) with the vCPUs paused until QMP cont or\n"
+	      "                           `kvmini resume` (QEMU's -S; needs --name)\n"
+	      "      --snapshot           throw-away disks (QEMU's -snapshot): every writable disk gets a\n"
+	      "                           temporary qcow2 overlay, deleted at exit; images are never written\n"
+	      "      --exit-device[=PORT][,iosize=N]  QEMU's isa-debug-exit: a guest write of V to PORT\n"
+	      "                           (default 0xf4, N 1..4 bytes, default 4) ends kvmini with exit\n"
+	      "                           status (V << 1) | 1, e.g. 0x21 -> 67 (for test scripts)\n"
 	      "  -h, --help               this text\n"
 	      "\n"
 	      "On the console, Ctrl-A x quits, Ctrl-A a sends Ctrl-A, Ctrl-A h lists the keys.\n"
 	      "Exit status: 0 when the guest powers off, 1 on errors, 2 on usage errors,\n"
-	      "128+N when stopped by signal N.\n",
+	      "128+N when stopped by signal N, (V << 1) | 1 when the guest wrote V to --exit-device.\n",
 	      f);
 }
 
@@ -256,6 +270,21 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 				return fail(err, errlen, "--restore: needs a directory");
 			o->restore = optarg;
 			break;
+		case O_PAUSED:
+			o->paused = 1;
+			break;
+		case O_SNAPSHOT:
+			o->snapshot = 1;
+			break;
+		case O_EXIT_DEVICE: {
+			uint16_t port;
+			unsigned iosize;
+			if (debug_exit_parse(optarg, &port, &iosize))
+				return fail(err, errlen, "--exit-device=%s: expected PORT (0..0xffff) and/or iosize=1..4",
+					    optarg);
+			o->exit_device = optarg ? optarg : "";
+			break;
+		}
 		case O_HELP:
 			o->help = 1;
 			return 0;
@@ -275,6 +304,10 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		return fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
 	if (o->definition && !o->named)
 		return fail(err, errlen, "--definition: needs --name");
+	if (o->paused && !o->named)
+		return fail(err, errlen, "--paused: needs --name (cont comes over its control socket)");
+	if (o->snapshot && o->restore)
+		return fail(err, errlen, "--snapshot: not with --restore (the snapshot's disks must be its own)");
 	if (o->daemonize && serial_given && o->serial == SERIAL_STDIO)
 		return fail(err, errlen, "--serial stdio: not possible with --daemonize (use pty, file:PATH or none)");
 	if (o->daemonize && !serial_given)

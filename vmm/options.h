@@ -39,6 +39,9 @@ struct run_opts {
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
 	const char *restore; /* --restore DIR: a snapshot's directory */
+	int paused; /* --paused: the vCPUs wait for QMP cont (QEMU's -S) */
+	int snapshot; /* --snapshot: writes go to temporary overlays, the images are never written */
+	const char *exit_device; /* --exit-device[=PORT][,iosize=N]: "" for the defaults, NULL without */
 	const struct snap_image *snap; /* its loaded state (set by the caller before run_vm) */
 	int help;
 };
