@@ -336,6 +336,7 @@ static int machine_prepare(struct machine *m)
 			kv_log("%s", err);
 			return 2;
 		}
+		m->dspec[i].opts.snapshot = o->snapshot; /* every controller's disk_open makes the overlay */
 	}
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const char *why = NULL;

@@ -212,6 +212,11 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		snprintf(why, whylen, m->state == RS_SHUTDOWN ? "the guest is shut down" : "the VM is stopping");
 		return -EINVAL;
 	}
+	if (m->o->snapshot) {
+		/* the disks' writes are in overlays that die with this process: a restore would not see them */
+		snprintf(why, whylen, "a VM run with --snapshot (throw-away disks) cannot be saved");
+		return -EOPNOTSUPP;
+	}
 	if (m->scsi.nluns) {
 		/* the controller and its targets have saved state, but the board section does not
 		 * record the drives yet: refuse rather than restore a controller the guest lost */

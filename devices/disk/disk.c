@@ -85,8 +85,12 @@ int disk_open_chain(struct disk **out, const char *path, const struct disk_opts 
 int disk_open(struct disk **out, const char *path, const struct disk_opts *o, const char **why)
 {
 	static const struct disk_opts defaults;
-	if (why)
-		*why = NULL;
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (o && o->snapshot && !o->read_only)
+		return disk_open_overlay(out, path, o, why);
 	return disk_open_chain(out, path, o ? o : &defaults, NULL, why);
 }
 
