@@ -68,11 +68,16 @@ static int cmd_run(int argc, char **argv)
 		free(img);
 		return 1;
 	}
-	int status = 2;
-	if (snap_image_opts(img, &o, err, sizeof(err)))
-		kv_log("run: --restore %s: %s", o.restore, err);
+	/* the snapshot's device options (or the user's in their place) parsed as if given */
+	int status = 2, ac = 0;
+	char **av = NULL;
+	const struct snap_board *b = &img->board;
+	if (run_opts_restore_argv(&o, argc, argv, b->dev_opt, b->dev_val, b->ndevs, &av, &ac, err, sizeof(err)) ||
+	    run_opts_parse(&o, ac, av, err, sizeof(err)) || snap_image_opts(img, &o, err, sizeof(err)))
+		kv_log("run: --restore %s: %s", o.restore ? o.restore : "", err);
 	else
 		status = run_vm(&o);
+	free(av);
 	snap_image_free(img);
 	free(img);
 	return status;

@@ -18,14 +18,21 @@
 #include "snapshot.h"
 #include "state_kvm.h"
 #include "virtio/net.h"
+#include "virtio/scsi.h"
 
-/* Every virtio device of this incarnation, in registration order: disks, then NICs. */
+#define MAX_VDEVS (2 * OPT_MAX_DEVS + 1)
+#define MAX_HOST_DISKS (OPT_MAX_DEVS + 1)
+
+/* Every virtio device of this incarnation, in registration order: virtio-blk disks, the
+ * virtio-scsi controller, then NICs. */
 static unsigned vdevs(struct machine *m, struct virtio_dev **out)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->ndisks; i++)
 		if (m->blks[i])
 			out[n++] = virtio_blk_dev(m->blks[i]);
+	if (m->scsi.dev)
+		out[n++] = virtio_scsi_dev(m->scsi.dev);
 	for (unsigned i = 0; i < m->nets.n; i++)
 		if (m->nets.dev[i])
 			out[n++] = virtio_net_dev(m->nets.dev[i]);
@@ -46,11 +53,26 @@ int msnap_register(struct machine *m)
 		ret = state_registry_add(g, &acpi_pm_state_ops, 0, m->pm);
 	if (!ret)
 		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	struct virtio_dev *vd[MAX_VDEVS];
 	unsigned n = vdevs(m, vd);
-	for (unsigned i = 0; !ret && i < n; i++)
-		ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
+	for (unsigned i = 0; !ret && i < n; i++) {
+		if (m->scsi.dev && vd[i] == virtio_scsi_dev(m->scsi.dev))
+			ret = virtio_scsi_state_register(m->scsi.dev, g, i); /* with its targets */
+		else
+			ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
+	}
 	return ret;
+}
+
+/* Every image the guest's drives have open (virtio-blk, then the SCSI LUNs with a medium), with
+ * the option spec naming it for messages. */
+static unsigned host_disks(struct machine *m, struct disk **out)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < m->ndisks; i++)
+		if (m->disks[i])
+			out[n++] = m->disks[i];
+	return n + machine_scsi_disks(&m->scsi, out + n, MAX_HOST_DISKS - n);
 }
 
 /* ---- save ---- */
@@ -81,12 +103,19 @@ static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_
 		b->initrd = bufs[k++];
 	}
 	b->append = (char *)o->append;
-	for (unsigned i = 0; i < m->ndisks; i++) {
-		char path[SNAP_STR_MAX + 1];
-		abs_path(m->dspec[i].path, path, sizeof(path));
-		const char *rest = strchr(o->disks[i], ',');
-		snprintf(bufs[k], sizeof(bufs[k]), "%s%s", path, rest ? rest : "");
-		b->disks[b->ndisks++] = bufs[k++];
+	for (unsigned i = 0; i < o->ndevargs; i++) {
+		/* a leading file name (before the sub-options) made absolute; "none" and URIs as they are */
+		const char *v = o->devargs[i].val ? o->devargs[i].val : "";
+		char head[SNAP_STR_MAX + 1], path[SNAP_STR_MAX + 1];
+		size_t n = strcspn(v, ",");
+		snprintf(head, sizeof(head), "%.*s", (int)n, v);
+		if (!strcmp(head, "none") || !head[0])
+			snprintf(path, sizeof(path), "%s", head);
+		else
+			abs_path(head, path, sizeof(path));
+		b->dev_opt[b->ndevs] = (char *)o->devargs[i].opt;
+		snprintf(bufs[k], sizeof(bufs[k]), "%s%s", path, v + n);
+		b->dev_val[b->ndevs++] = bufs[k++];
 	}
 	for (unsigned i = 0; i < m->nets.n; i++) {
 		const uint8_t *a = m->nets.spec[i].mac;
@@ -102,7 +131,7 @@ static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_
 /* The stream: machine, vm, the vCPUs, then the registry. vCPUs stopped, devices paused. */
 static int build_stream(struct machine *m, struct state_writer *w, char *why, size_t whylen)
 {
-	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + 2 * OPT_MAX_DEVS, sizeof(*bufs));
+	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + OPT_MAX_DEVARGS + OPT_MAX_DEVS, sizeof(*bufs));
 	struct vcpu_host *h = calloc(1, sizeof(*h));
 	struct vcpu_state *st = calloc(1, sizeof(*st));
 	struct vm_state *vst = calloc(1, sizeof(*vst));
@@ -217,12 +246,6 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		snprintf(why, whylen, "a VM run with --snapshot (throw-away disks) cannot be saved");
 		return -EOPNOTSUPP;
 	}
-	if (m->scsi.nluns) {
-		/* the controller and its targets have saved state, but the board section does not
-		 * record the drives yet: refuse rather than restore a controller the guest lost */
-		snprintf(why, whylen, "a VM with virtio-scsi drives (--disk if=scsi, --cdrom) cannot be saved yet");
-		return -EOPNOTSUPP;
-	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "%s: not an absolute path of a directory", dir);
 		return -EINVAL;
@@ -238,7 +261,7 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		m->state = RS_PAUSED;
 		mqmp_event(m, "STOP", NULL);
 	}
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	struct virtio_dev *vd[MAX_VDEVS];
 	unsigned n = vdevs(m, vd), paused = 0;
 	int ret = 0;
 	for (; paused < n && !ret; paused++) {
@@ -247,9 +270,11 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 			break;
 		}
 	}
-	for (unsigned i = 0; !ret && i < m->ndisks; i++) {
-		if ((ret = disk_flush(m->disks[i])))
-			snprintf(why, whylen, "--disk %s: flush: %s", m->dspec[i].path, strerror(-ret));
+	struct disk *hd[MAX_HOST_DISKS];
+	unsigned nhd = host_disks(m, hd);
+	for (unsigned i = 0; !ret && i < nhd; i++) {
+		if ((ret = disk_flush(hd[i])))
+			snprintf(why, whylen, "%s: flush: %s", hd[i]->path, strerror(-ret));
 	}
 	if (!ret)
 		ret = write_snapshot(m, dir, why, whylen);
@@ -270,7 +295,7 @@ int msnap_restore(struct machine *m, char *why, size_t whylen)
 	const struct snap_image *img = m->o->snap;
 	struct state_stream s = img->s;
 	struct vcpu_host *h = calloc(1, sizeof(*h));
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	struct virtio_dev *vd[MAX_VDEVS];
 	unsigned n = vdevs(m, vd);
 	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
 	int ret = 0;

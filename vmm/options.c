@@ -133,6 +133,76 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -EINVAL;
 }
 
+int run_opt_is_device(const char *name)
+{
+	/* the IDE drives' QEMU names are here ahead of their parser (an unknown option never gets
+	 * this far) */
+	static const char *const devs[] = { "disk", "cdrom", "exit-device", "hda", "hdb", "hdc", "hdd", NULL };
+	for (unsigned i = 0; devs[i]; i++)
+		if (!strcmp(name, devs[i]))
+			return 1;
+	return 0;
+}
+
+/* How many of o's device options (or of opt[0..n)) are called name. */
+static unsigned count_named(const struct run_opts *o, char *const *opt, unsigned n, const char *name)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; o && i < o->ndevargs; i++)
+		k += !strcmp(o->devargs[i].opt, name);
+	for (unsigned i = 0; opt && i < n; i++)
+		k += !strcmp(opt[i], name);
+	return k;
+}
+
+int run_opts_restore_argv(const struct run_opts *o, int argc, char **argv, char *const *opt, char *const *val,
+			  unsigned n, char ***out, int *outc, char *err, size_t errlen)
+{
+	*out = NULL;
+	for (unsigned i = 0; i < o->ndevargs; i++) {
+		const char *name = o->devargs[i].opt;
+		unsigned saved = count_named(NULL, opt, n, name), given = count_named(o, NULL, 0, name);
+		if (saved != given)
+			return fail(err, errlen, "--%s: the snapshot has %u, %u given (one for each, in order)", name,
+				    saved, given);
+	}
+	/* one block: the pointer array, then the "--opt=val" strings */
+	size_t need = (size_t)(argc + n + 1) * sizeof(char *);
+	for (unsigned i = 0; i < n; i++)
+		need += strlen(opt[i]) + strlen(val[i]) + 4;
+	for (unsigned i = 0; i < o->ndevargs; i++)
+		need += o->devargs[i].val ? strlen(o->devargs[i].val) : 0;
+	char **av = calloc(1, need), *p = (char *)(av + argc + n + 1);
+	if (!av)
+		return -ENOMEM;
+	int k = 0;
+	av[k++] = argv[0];
+	for (unsigned i = 0; i < n; i++) {
+		const char *v = val[i];
+		unsigned nth = 0; /* the user's value for this one, if they gave the name */
+		for (unsigned j = 0; j < i; j++)
+			nth += !strcmp(opt[j], opt[i]);
+		for (unsigned j = 0; j < o->ndevargs; j++)
+			if (!strcmp(o->devargs[j].opt, opt[i]) && !nth--) {
+				v = o->devargs[j].val ? o->devargs[j].val : "";
+				break;
+			}
+		av[k++] = p;
+		p += sprintf(p, v[0] ? "--%s=%s" : "--%s", opt[i], v) + 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		int dev = 0;
+		for (unsigned j = 0; j < o->ndevargs && !dev; j++)
+			dev = i >= o->devargs[j].argi && i < o->devargs[j].argi + o->devargs[j].argn;
+		if (!dev)
+			av[k++] = argv[i];
+	}
+	av[k] = NULL;
+	*out = av;
+	*outc = k;
+	return 0;
+}
+
 static int parse_serial(struct run_opts *o, const char *arg, char *err, size_t errlen)
 {
 	if (!strcmp(arg, "stdio"))
@@ -162,7 +232,16 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	optind = 0;
 	int c, serial_given = 0;
 	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
-	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, NULL)) != -1) {
+	int li = -1, before = 1;
+	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, &li)) != -1) {
+		if (li >= 0 && c != ':' && c != '?' && run_opt_is_device(long_opts[li].name)) {
+			if (o->ndevargs >= OPT_MAX_DEVARGS)
+				return fail(err, errlen, "--%s: too many device options", long_opts[li].name);
+			o->devargs[o->ndevargs++] =
+				(struct run_devarg){ long_opts[li].name, optarg, before, optind - before };
+		}
+		li = -1;
+		before = optind;
 		switch (c) {
 		case O_KERNEL:
 			board = board ? board : "--kernel";
