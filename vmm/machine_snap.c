@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "devices/disk/qcow2.h"
 #include "snapshot.h"
 #include "state_kvm.h"
 #include "virtio/net.h"
@@ -232,7 +233,105 @@ static int write_snapshot(struct machine *m, const char *dir, char *why, size_t 
 	return ret;
 }
 
+/* ---- internal qcow2 snapshots of the drives' images (virsh snapshot-create) ---- */
+
+/* The images the guest can write (CD-ROMs and readonly drives cannot change: nothing to keep). */
+static unsigned writable_disks(struct machine *m, struct disk **out)
+{
+	struct disk *all[MAX_HOST_DISKS];
+	unsigned n = host_disks(m, all), k = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!all[i]->read_only)
+			out[k++] = all[i];
+	return k;
+}
+
+/* libvirt's refusal: an internal snapshot needs every writable image to be qcow2 */
+static int internal_possible(struct machine *m, char *why, size_t whylen)
+{
+	struct disk *d[MAX_HOST_DISKS];
+	unsigned n = writable_disks(m, d);
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(d[i]->format, "qcow2")) {
+			snprintf(why, whylen, "unsupported configuration: internal snapshot for disk %s unsupported for storage type %s",
+				 d[i]->path, d[i]->format);
+			return -EOPNOTSUPP;
+		}
+	return 0;
+}
+
+/* path, absolute, appended to the JSON array a */
+static void add_path(json_object *a, const char *path)
+{
+	char full[PATH_MAX];
+	abs_path(path, full, sizeof(full));
+	json_object_array_add(a, json_object_new_string(full));
+}
+
+/* Deletes the internal snapshot name from the first n writable images (a rollback, or the QMP
+ * command); the paths it was deleted from are added to done (may be NULL). */
+static void internal_delete(struct machine *m, const char *name, unsigned n, json_object *done)
+{
+	struct disk *d[MAX_HOST_DISKS];
+	unsigned all = writable_disks(m, d);
+	for (unsigned i = 0; i < n && i < all; i++)
+		if (!strcmp(d[i]->format, "qcow2") && !qcow2_snapshot_delete(d[i], name) && done)
+			add_path(done, d[i]->path);
+}
+
+/* Each writable image gets the internal snapshot name (devices paused, images flushed), its path
+ * added to done. On failure the ones made are deleted again. */
+static int internal_create(struct machine *m, const char *name, json_object *done, char *why, size_t whylen)
+{
+	struct disk *d[MAX_HOST_DISKS];
+	unsigned n = writable_disks(m, d);
+	for (unsigned i = 0; i < n; i++) {
+		int ret = qcow2_snapshot_create(d[i], name);
+		if (ret) {
+			snprintf(why, whylen, "%s: internal snapshot %s: %s", d[i]->path, name,
+				 ret == -EEXIST ? "the image has one of that name already" : strerror(-ret));
+			internal_delete(m, name, i, NULL);
+			return ret;
+		}
+		if (done)
+			add_path(done, d[i]->path);
+	}
+	return 0;
+}
+
+/* Pauses every virtio device (drained): how many were, so that resume_devs undoes it. */
+static int pause_devs(struct machine *m, struct virtio_dev **vd, unsigned *paused, char *why, size_t whylen)
+{
+	unsigned n = vdevs(m, vd);
+	int ret = 0;
+	for (*paused = 0; *paused < n; (*paused)++) {
+		if ((ret = virtio_dev_pause(vd[*paused]))) {
+			snprintf(why, whylen, "a virtio device could not drain its requests: %s", strerror(-ret));
+			break;
+		}
+	}
+	return ret;
+}
+
+int msnap_disk_snapshot_delete(struct machine *m, const char *name, json_object *done, char *why, size_t whylen)
+{
+	struct virtio_dev *vd[MAX_VDEVS];
+	unsigned paused;
+	int ret = pause_devs(m, vd, &paused, why, whylen);
+	if (!ret)
+		internal_delete(m, name, MAX_HOST_DISKS, done);
+	for (unsigned i = 0; i < paused; i++)
+		virtio_dev_resume(vd[i]);
+	return ret;
+}
+
 int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t whylen)
+{
+	return msnap_save_internal(m, dir, resume, NULL, NULL, why, whylen);
+}
+
+int msnap_save_internal(struct machine *m, const char *dir, int resume, const char *internal, json_object *done,
+			char *why, size_t whylen)
 {
 	struct stat st;
 	char path[PATH_MAX];
@@ -255,6 +354,8 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		snprintf(why, whylen, "%s: a snapshot is there already", dir);
 		return -EEXIST;
 	}
+	if (internal && internal_possible(m, why, whylen))
+		return -EOPNOTSUPP;
 	int was_running = m->state == RS_RUNNING;
 	if (was_running) {
 		vcpus_pause(&m->vcpus);
@@ -262,22 +363,22 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		mqmp_event(m, "STOP", NULL);
 	}
 	struct virtio_dev *vd[MAX_VDEVS];
-	unsigned n = vdevs(m, vd), paused = 0;
-	int ret = 0;
-	for (; paused < n && !ret; paused++) {
-		if ((ret = virtio_dev_pause(vd[paused]))) {
-			snprintf(why, whylen, "a virtio device could not drain its requests: %s", strerror(-ret));
-			break;
-		}
-	}
+	unsigned paused;
+	int ret = pause_devs(m, vd, &paused, why, whylen);
 	struct disk *hd[MAX_HOST_DISKS];
 	unsigned nhd = host_disks(m, hd);
 	for (unsigned i = 0; !ret && i < nhd; i++) {
 		if ((ret = disk_flush(hd[i])))
 			snprintf(why, whylen, "%s: flush: %s", hd[i]->path, strerror(-ret));
 	}
+	/* the images' snapshots after their flush, with nothing in flight: they match the memory */
+	int made = !ret && internal;
+	if (made)
+		made = !(ret = internal_create(m, internal, done, why, whylen));
 	if (!ret)
 		ret = write_snapshot(m, dir, why, whylen);
+	if (ret && made)
+		internal_delete(m, internal, MAX_HOST_DISKS, NULL);
 	for (unsigned i = 0; i < paused; i++)
 		virtio_dev_resume(vd[i]); /* re-runs every queue: a kick that came meanwhile is not lost */
 	if (was_running && (resume || ret)) {
