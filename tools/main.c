@@ -110,6 +110,9 @@ int main(int argc, char **argv)
 		{ "resume", virsh_resume },	{ "define", virsh_define },   { "undefine", virsh_undefine },
 		{ "create", virsh_create },	{ "dumpxml", virsh_dumpxml }, { "dominfo", virsh_dominfo },
 		{ "domstate", virsh_domstate }, { "console", virsh_console },
+		{ "snapshot-create", virsh_snapshot_create }, { "snapshot-create-as", virsh_snapshot_create_as },
+		{ "snapshot-list", virsh_snapshot_list }, { "snapshot-info", virsh_snapshot_info },
+		{ "snapshot-revert", virsh_snapshot_revert }, { "snapshot-delete", virsh_snapshot_delete },
 	};
 	for (size_t i = 0; i < sizeof(virsh_verbs) / sizeof(virsh_verbs[0]); i++)
 		if (!strcmp(cmd, virsh_verbs[i].name))

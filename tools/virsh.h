@@ -112,5 +112,11 @@ int virsh_dumpxml(int argc, char **argv);
 int virsh_start(int argc, char **argv); /* virsh_start.c */
 int virsh_create(int argc, char **argv);
 int virsh_dominfo(int argc, char **argv);
+int virsh_snapshot_create(int argc, char **argv); /* virsh_snapshot.c */
+int virsh_snapshot_create_as(int argc, char **argv);
+int virsh_snapshot_list(int argc, char **argv);
+int virsh_snapshot_info(int argc, char **argv);
+int virsh_snapshot_revert(int argc, char **argv);
+int virsh_snapshot_delete(int argc, char **argv);
 
 #endif
