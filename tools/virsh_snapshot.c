@@ -73,6 +73,21 @@ static int parse_args(int argc, char **argv, const char *allowed, struct snap_ar
 	return 0;
 }
 
+/* The domain a verb names: defined, live, or a transient one that is gone but left snapshots
+ * (they can still be listed, reverted to and deleted). 0, or 1 after the reason. */
+static int find_domain(struct vdom *v, struct snapstore *s, const char *name)
+{
+	if (vdom_init(v, name) || snapstore_open(s, v->name))
+		return 1;
+	struct snap_def *all;
+	unsigned n = 0;
+	if (!v->defined && !v->live && (snapstore_list(s, &all, &n) || (snapstore_free_all(all, n), !n))) {
+		kv_log("%s: no such domain", name);
+		return 1;
+	}
+	return 0;
+}
+
 /* The snapshot a verb names: SNAPNAME, or the current one with --current. */
 static int named_snap(struct snap_args *a, const struct snapstore *s, char *cur, const char *verb)
 {
@@ -154,7 +169,7 @@ static int create(const char *dom, struct snap_def *d)
 {
 	struct vdom v;
 	struct snapstore s;
-	if (vdom_lookup(&v, dom) || snapstore_open(&s, v.name))
+	if (find_domain(&v, &s, dom))
 		return 1;
 	if (!v.live) {
 		/* kvmini's snapshots hold the guest's memory: there is none to save */
@@ -231,7 +246,7 @@ int virsh_snapshot_list(int argc, char **argv)
 	struct snapstore s;
 	struct snap_def *all;
 	unsigned n;
-	if (vdom_lookup(&v, a.dom) || snapstore_open(&s, v.name) || snapstore_list(&s, &all, &n))
+	if (find_domain(&v, &s, a.dom) || snapstore_list(&s, &all, &n))
 		return 1;
 	const char **cells = calloc((n + 1) * 3, sizeof(*cells));
 	char(*when)[40] = calloc(n + 1, sizeof(*when));
@@ -286,7 +301,7 @@ int virsh_snapshot_info(int argc, char **argv)
 	char cur[KV_NAME_MAX + 1];
 	struct snap_def d, *all;
 	unsigned n;
-	if (vdom_lookup(&v, a.dom) || snapstore_open(&s, v.name))
+	if (find_domain(&v, &s, a.dom))
 		return 1;
 	if ((r = named_snap(&a, &s, cur, argv[0])))
 		return r;
@@ -346,7 +361,7 @@ int virsh_snapshot_revert(int argc, char **argv)
 	struct snapstore s;
 	char cur[KV_NAME_MAX + 1], dir[VIRSH_PATH];
 	struct snap_def d;
-	if (vdom_lookup(&v, a.dom) || snapstore_open(&s, v.name))
+	if (find_domain(&v, &s, a.dom))
 		return 1;
 	if ((r = named_snap(&a, &s, cur, argv[0])))
 		return r;
@@ -394,7 +409,7 @@ int virsh_snapshot_delete(int argc, char **argv)
 	char cur[KV_NAME_MAX + 1];
 	struct snap_def d, *all;
 	unsigned n;
-	if (vdom_lookup(&v, a.dom) || snapstore_open(&s, v.name))
+	if (find_domain(&v, &s, a.dom))
 		return 1;
 	if ((r = named_snap(&a, &s, cur, argv[0])))
 		return r;

@@ -174,6 +174,76 @@ check "snapshot into a non-empty directory: exit 1 ($(cat "$TMP/ne.err"))" [ "$r
 rc=0; "$KVMINI" run --restore "$TMP/k1" --mem 128M 2>"$TMP/m.err" || rc=$?
 check "run --restore with --mem: usage error ($(cat "$TMP/m.err"))" [ "$rc" -eq 2 ]
 
+# virsh's snapshot verbs on qcow2 disks (virtio-blk and virtio-scsi, a CD-ROM drive, a read-only
+# raw disk), with qemu-img as the peer for the images' internal snapshots
+"$KVMINI" img create -f qcow2 "$TMP/v1.qcow2" 16M >/dev/null
+"$KVMINI" img create -f qcow2 "$TMP/v2.qcow2" 16M >/dev/null
+truncate -s 4M "$TMP/ro.raw"
+rc=0
+timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name vs --daemonize --serial none --cdrom none \
+	--disk "$TMP/v1.qcow2" --disk "$TMP/v2.qcow2,if=scsi" --disk "$TMP/ro.raw,format=raw,readonly" \
+	</dev/null >"$TMP/vs.out" 2>&1 || rc=$?
+check "virsh: the domain starts (rc $rc: $(head -1 "$TMP/vs.out"))" [ "$rc" -eq 0 ]
+wait_ticks vs 3
+b1=$(last_tick vs)
+out=$("$KVMINI" snapshot-create-as vs s1 --description "first one" 2>&1)
+a1=$(last_tick vs)
+check "snapshot-create-as vs s1: virsh's line ($out)" [ "$out" = "Domain snapshot s1 created" ]
+check "... the domain runs on" wait_ticks vs $((a1 + 3))
+rc=0; out=$("$KVMINI" snapshot-create-as vs s1 2>&1) || rc=$?
+check "snapshot-create-as of a taken name: exit 1, one line ($out)" [ "$rc" -eq 1 -a "$(wc -l <<<"$out")" -eq 1 ]
+printf '<domainsnapshot>\n  <name>s2</name>\n  <description>from a file</description>\n</domainsnapshot>\n' >"$TMP/s2.xml"
+out=$("$KVMINI" snapshot-create vs "$TMP/s2.xml" 2>&1)
+check "snapshot-create vs FILE.xml: the name from the file ($out)" [ "$out" = "Domain snapshot s2 created" ]
+printf "<domainsnapshot><memory snapshot='external' file='/x'/></domainsnapshot>" >"$TMP/ext.xml"
+rc=0; out=$("$KVMINI" snapshot-create vs "$TMP/ext.xml" 2>&1) || rc=$?
+check "snapshot-create of an external snapshot: refused, one line ($out)" [ "$rc" -eq 1 -a "$(wc -l <<<"$out")" -eq 1 ]
+"$KVMINI" snapshot-list vs >"$TMP/list.out"
+check "snapshot-list: virsh's header" grep -qx ' Name   Creation Time               State' "$TMP/list.out"
+check "snapshot-list: s1 and s2, running, in creation order" \
+	[ "$(awk 'NR > 2 && NF {print $1 "/" $5}' "$TMP/list.out" | tr '\n' ' ')" = "s1/running s2/running " ]
+"$KVMINI" snapshot-info vs s2 >"$TMP/info.out"
+check "snapshot-info s2: current, parent s1, internal" sh -c "grep -qx 'Current:        yes' '$TMP/info.out' &&
+	grep -qx 'Parent:         s1' '$TMP/info.out' && grep -qx 'Location:       internal' '$TMP/info.out'"
+check "snapshot-info s1: one child" sh -c "'$KVMINI' snapshot-info vs s1 | grep -qx 'Children:       1'"
+check "the metadata lives under the config dir" [ -f "$TMP/cfg/snapshots/vs/s1/snapshot.xml" -a -f "$TMP/cfg/snapshots/vs/s1/state" ]
+rc=0; out=$("$KVMINI" snapshot-revert vs nosuch 2>&1) || rc=$?
+check "snapshot-revert of an unknown snapshot: virsh's words ($out)" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'Domain snapshot not found' <<<\"\$1\"" _ "$out"
+rc=0; out=$("$KVMINI" snapshot-revert vs s1 --paused 2>&1) || rc=$?
+check "snapshot-revert vs s1 --paused: exit 0, silent as virsh ($out)" [ "$rc" -eq 0 -a -z "$out" ]
+check "... the domain is paused" [ "$("$KVMINI" domstate vs | head -1)" = paused ]
+"$KVMINI" resume vs >/dev/null
+wait_ticks vs 2
+first=$(first_tick vs)
+check "... and after resume it goes on from s1 (TICK $first, s1 was taken at $b1..$a1)" \
+	[ "$first" -gt "$b1" -a "$first" -le $((a1 + 1)) ]
+out=$("$KVMINI" snapshot-delete vs s2 2>&1)
+check "snapshot-delete of a live domain's snapshot: virsh's line ($out)" [ "$out" = "Domain snapshot s2 deleted" ]
+"$KVMINI" destroy vs >/dev/null
+for img in v1 v2; do
+	check "qemu-img snapshot -l $img.qcow2: s1 there, s2 gone" \
+		sh -c "qemu-img snapshot -l '$TMP/$img.qcow2' | awk '{print \$2}' | grep -qx s1 && ! qemu-img snapshot -l '$TMP/$img.qcow2' | awk '{print \$2}' | grep -qx s2"
+	check "qemu-img check $img.qcow2: clean" qemu-img check -q "$TMP/$img.qcow2"
+done
+check "the read-only raw disk got no snapshot (it cannot change)" cmp -s "$TMP/ro.raw" <(head -c 4M /dev/zero)
+out=$("$KVMINI" snapshot-delete vs s1 2>&1)
+check "snapshot-delete of a shut-off domain's snapshot: virsh's line ($out)" [ "$out" = "Domain snapshot s1 deleted" ]
+check "... qemu-img lists no snapshot left, the images are clean" \
+	sh -c "[ -z \"\$(qemu-img snapshot -l '$TMP/v1.qcow2')\" ] && qemu-img check -q '$TMP/v1.qcow2' && qemu-img check -q '$TMP/v2.qcow2'"
+check "... and no metadata" [ -z "$(ls "$TMP/cfg/snapshots/vs")" ]
+# a writable raw disk: refused with libvirt's reason, nothing left behind
+truncate -s 4M "$TMP/rw.raw"
+timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name vr --daemonize --serial none \
+	--disk "$TMP/v1.qcow2" --disk "$TMP/rw.raw,format=raw" </dev/null >/dev/null 2>&1
+rc=0; out=$("$KVMINI" snapshot-create-as vr x 2>&1) || rc=$?
+check "snapshot-create with a writable raw disk: refused ($out)" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'internal snapshot for disk .*rw.raw unsupported for storage type raw' <<<\"\$1\"" _ "$out"
+check "... no metadata, no snapshot in the qcow2 image, the domain runs on" \
+	sh -c "[ -z \"\$(ls '$TMP/cfg/snapshots/vr')\" ] && [ \"\$('$KVMINI' domstate vr | head -1)\" = running ]"
+"$KVMINI" destroy vr >/dev/null
+check "... (qemu-img: none in the qcow2 image)" [ -z "$(qemu-img snapshot -l "$TMP/v1.qcow2")" ]
+
 # one Linux boot: snapshot while its init counts, restore: same boot id, the count and uptime go on,
 # the disk holds what was written before and takes new I/O
 VMLINUX=$(guest_file vmlinux 2>/dev/null) && INITRD=$(guest_file initramfs-test.cpio 2>/dev/null) || {
