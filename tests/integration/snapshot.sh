@@ -308,8 +308,10 @@ for n in ly l2 l3; do
 	up1=$(uptime_at $n "$first")
 	check "Linux $n: the restored init counts on at $first, right after $last (no new boot)" \
 		[ "$first" = $((last + 1)) -a -z "$(init_lines $n | grep -x 'KVMINI-INIT: start')" ]
+	# (the time until the first count after the restore runs on the guest's clock, a --paused
+	# wait included: kvmini's stop does not freeze kvmclock; a loaded host takes seconds)
 	check "Linux $n: the guest clock goes on, never back ($up0 s before, $up1 s after)" \
-		python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(not (a < b < a + 5))" "$up0" "$up1"
+		python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(not (a < b < a + 30))" "$up0" "$up1"
 	if [ $n != l3 ]; then
 		"$KVMINI" snapshot $n "$TMP/$n.snap" --pause >/dev/null 2>"$TMP/$n.serr"
 		check "Linux $n: snapshot --pause of the restored guest ($(cat "$TMP/$n.serr"))" [ -f "$TMP/$n.snap/state" ]
