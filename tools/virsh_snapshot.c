@@ -276,6 +276,28 @@ int virsh_snapshot_list(int argc, char **argv)
 	return 0;
 }
 
+/* What info, revert and delete share: their arguments, the domain, the snapshot's definition. */
+struct snap_cmd {
+	struct snap_args a;
+	struct vdom v;
+	struct snapstore s;
+	char cur[KV_NAME_MAX + 1];
+	struct snap_def d;
+};
+
+/* -1 with c ready (c->d to free), else the verb's exit status */
+static int snap_cmd_open(struct snap_cmd *c, int argc, char **argv, const char *allowed)
+{
+	int r = parse_args(argc, argv, allowed, &c->a);
+	if (r)
+		return r == 1 ? 0 : r;
+	if (find_domain(&c->v, &c->s, c->a.dom))
+		return 1;
+	if ((r = named_snap(&c->a, &c->s, c->cur, argv[0])))
+		return r;
+	return snapstore_read(&c->s, c->a.snap, &c->d) ? 1 : -1;
+}
+
 /* Children (direct) and descendants of snap among all[0..n). */
 static void family(const struct snap_def *all, unsigned n, const char *snap, unsigned *children, unsigned *desc)
 {
@@ -292,37 +314,28 @@ static void family(const struct snap_def *all, unsigned n, const char *snap, uns
 
 int virsh_snapshot_info(int argc, char **argv)
 {
-	struct snap_args a;
-	int r = parse_args(argc, argv, "nC", &a);
-	if (r)
-		return r == 1 ? 0 : r;
-	struct vdom v;
-	struct snapstore s;
-	char cur[KV_NAME_MAX + 1];
-	struct snap_def d, *all;
-	unsigned n;
-	if (find_domain(&v, &s, a.dom))
-		return 1;
-	if ((r = named_snap(&a, &s, cur, argv[0])))
+	struct snap_cmd c;
+	int r = snap_cmd_open(&c, argc, argv, "nC");
+	if (r >= 0)
 		return r;
-	if (snapstore_read(&s, a.snap, &d))
-		return 1;
-	if (snapstore_list(&s, &all, &n)) {
-		snapdef_free(&d);
+	struct snap_def *all;
+	unsigned n;
+	if (snapstore_list(&c.s, &all, &n)) {
+		snapdef_free(&c.d);
 		return 1;
 	}
 	unsigned children = 0, desc = 0;
-	family(all, n, d.name, &children, &desc);
-	printf("%-15s %s\n", "Name:", d.name);
-	printf("%-15s %s\n", "Domain:", v.name);
-	printf("%-15s %s\n", "Current:", strcmp(cur, d.name) ? "no" : "yes");
-	printf("%-15s %s\n", "State:", d.state[0] ? d.state : "running");
+	family(all, n, c.d.name, &children, &desc);
+	printf("%-15s %s\n", "Name:", c.d.name);
+	printf("%-15s %s\n", "Domain:", c.v.name);
+	printf("%-15s %s\n", "Current:", strcmp(c.cur, c.d.name) ? "no" : "yes");
+	printf("%-15s %s\n", "State:", c.d.state[0] ? c.d.state : "running");
 	printf("%-15s %s\n", "Location:", "internal");
-	printf("%-15s %s\n", "Parent:", d.parent[0] ? d.parent : "-");
+	printf("%-15s %s\n", "Parent:", c.d.parent[0] ? c.d.parent : "-");
 	printf("%-15s %u\n", "Children:", children);
 	printf("%-15s %u\n", "Descendants:", desc);
 	printf("%-15s %s\n\n", "Metadata:", "yes");
-	snapdef_free(&d);
+	snapdef_free(&c.d);
 	snapstore_free_all(all, n);
 	return 0;
 }
@@ -353,27 +366,19 @@ static int images_do(const char *dom, const struct snap_def *d, int apply)
 
 int virsh_snapshot_revert(int argc, char **argv)
 {
-	struct snap_args a;
-	int r = parse_args(argc, argv, "nCrp", &a);
-	if (r)
-		return r == 1 ? 0 : r;
-	struct vdom v;
-	struct snapstore s;
-	char cur[KV_NAME_MAX + 1], dir[VIRSH_PATH];
-	struct snap_def d;
-	if (find_domain(&v, &s, a.dom))
-		return 1;
-	if ((r = named_snap(&a, &s, cur, argv[0])))
+	struct snap_cmd c;
+	int r = snap_cmd_open(&c, argc, argv, "nCrp");
+	if (r >= 0)
 		return r;
-	if (snapstore_read(&s, a.snap, &d))
-		return 1;
-	int paused = a.paused || (!a.running && !strcmp(d.state, "paused"));
+	char dir[VIRSH_PATH];
+	r = 0;
+	int paused = c.a.paused || (!c.a.running && !strcmp(c.d.state, "paused"));
 	/* the domain as it is now goes: libvirt's revert discards it too */
-	if (v.live && vdom_destroy(&v))
+	if (c.v.live && vdom_destroy(&c.v))
 		r = 1;
-	if (!r && images_do(v.name, &d, 1))
+	if (!r && images_do(c.v.name, &c.d, 1))
 		r = 1;
-	snapstore_path(&s, d.name, NULL, dir);
+	snapstore_path(&c.s, c.d.name, NULL, dir);
 	char *av[12];
 	int k = 0;
 	av[k++] = "kvmini";
@@ -381,73 +386,64 @@ int virsh_snapshot_revert(int argc, char **argv)
 	av[k++] = "--restore";
 	av[k++] = dir;
 	av[k++] = "--name";
-	av[k++] = v.name;
-	if (v.defined) {
+	av[k++] = c.v.name;
+	if (c.v.defined) {
 		av[k++] = "--definition";
-		av[k++] = v.def_path;
+		av[k++] = c.v.def_path;
 	}
 	if (paused)
 		av[k++] = "--paused";
 	av[k++] = "--daemonize";
 	av[k] = NULL;
 	if (!r && (r = virsh_run_vmm(av)) < 0)
-		kv_err(r, "%s: cannot run its VMM", v.name);
+		kv_err(r, "%s: cannot run its VMM", c.v.name);
 	if (!r)
-		r = snapstore_set_current(&s, d.name);
-	snapdef_free(&d);
+		r = snapstore_set_current(&c.s, c.d.name);
+	snapdef_free(&c.d);
 	return r ? 1 : 0; /* virsh says nothing when it worked */
 }
 
 int virsh_snapshot_delete(int argc, char **argv)
 {
-	struct snap_args a;
-	int r = parse_args(argc, argv, "nC", &a);
-	if (r)
-		return r == 1 ? 0 : r;
-	struct vdom v;
-	struct snapstore s;
-	char cur[KV_NAME_MAX + 1];
-	struct snap_def d, *all;
-	unsigned n;
-	if (find_domain(&v, &s, a.dom))
-		return 1;
-	if ((r = named_snap(&a, &s, cur, argv[0])))
+	struct snap_cmd c;
+	int r = snap_cmd_open(&c, argc, argv, "nC");
+	if (r >= 0)
 		return r;
-	if (snapstore_read(&s, a.snap, &d))
-		return 1;
-	if (v.live) { /* its images are open (and locked) in the VMM: it deletes the snapshots */
-		struct qmp_client c;
+	struct snap_def *all;
+	unsigned n;
+	if (c.v.live) { /* its images are open (and locked) in the VMM: it deletes the snapshots */
+		struct qmp_client q;
 		json_object *args = json_object_new_object();
-		json_object_object_add(args, "name", json_object_new_string(d.name));
+		json_object_object_add(args, "name", json_object_new_string(c.d.name));
 		struct qmpc_error e;
-		if ((r = vdom_connect(&v, &c, VIRSH_QMP_TIMEOUT_MS)) == 0) {
-			r = qmpc_execute(&c, "__org.kvmini_disk-snapshot-delete", args, SNAP_SAVE_TIMEOUT_MS, NULL, &e);
+		if ((r = vdom_connect(&c.v, &q, VIRSH_QMP_TIMEOUT_MS)) == 0) {
+			r = qmpc_execute(&q, "__org.kvmini_disk-snapshot-delete", args, SNAP_SAVE_TIMEOUT_MS, NULL, &e);
 			args = NULL;
 			if (r == -EREMOTEIO)
-				kv_log("%s: %s", v.name, e.desc);
+				kv_log("%s: %s", c.v.name, e.desc);
 			else if (r)
-				kv_err(r, "%s: snapshot-delete", v.name);
+				kv_err(r, "%s: snapshot-delete", c.v.name);
 		}
 		json_object_put(args);
-		qmpc_close(&c);
+		qmpc_close(&q);
 	} else {
-		r = images_do(v.name, &d, 0);
+		r = images_do(c.v.name, &c.d, 0);
 	}
 	/* children hang from this one's parent now, and the current snapshot moves up, as libvirt's */
-	if (!r && !snapstore_list(&s, &all, &n)) {
+	if (!r && !snapstore_list(&c.s, &all, &n)) {
 		for (unsigned i = 0; i < n && !r; i++)
-			if (!strcmp(all[i].parent, d.name)) {
-				strcpy(all[i].parent, d.parent);
-				r = snapstore_write(&s, &all[i]);
+			if (!strcmp(all[i].parent, c.d.name)) {
+				strcpy(all[i].parent, c.d.parent);
+				r = snapstore_write(&c.s, &all[i]);
 			}
 		snapstore_free_all(all, n);
 	}
-	if (!r && !strcmp(cur, d.name))
-		r = snapstore_set_current(&s, d.parent);
+	if (!r && !strcmp(c.cur, c.d.name))
+		r = snapstore_set_current(&c.s, c.d.parent);
 	if (!r)
-		r = snapstore_remove(&s, d.name);
+		r = snapstore_remove(&c.s, c.d.name);
 	if (!r)
-		printf("Domain snapshot %s deleted\n", d.name);
-	snapdef_free(&d);
+		printf("Domain snapshot %s deleted\n", c.d.name);
+	snapdef_free(&c.d);
 	return r ? 1 : 0;
 }
