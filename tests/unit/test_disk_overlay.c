@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Throw-away disks (disk_opts.snapshot, devices/disk/overlay.c): the guest's writes read back, the
+/* Throw-away disks (disk_opts.snapshot, devices/disk/disk.c): the guest's writes read back, the
  * image is byte-for-byte as it was, the overlay is gone from the directory while the disk is still
  * open, and the image is only read-locked meanwhile. */
 #include "unit.h"
