@@ -68,11 +68,16 @@ static int cmd_run(int argc, char **argv)
 		free(img);
 		return 1;
 	}
-	int status = 2;
-	if (snap_image_opts(img, &o, err, sizeof(err)))
-		kv_log("run: --restore %s: %s", o.restore, err);
+	/* the snapshot's device options (or the user's in their place) parsed as if given */
+	int status = 2, ac = 0;
+	char **av = NULL;
+	const struct snap_board *b = &img->board;
+	if (run_opts_restore_argv(&o, argc, argv, b->dev_opt, b->dev_val, b->ndevs, &av, &ac, err, sizeof(err)) ||
+	    run_opts_parse(&o, ac, av, err, sizeof(err)) || snap_image_opts(img, &o, err, sizeof(err)))
+		kv_log("run: --restore %s: %s", o.restore ? o.restore : "", err);
 	else
 		status = run_vm(&o);
+	free(av);
 	snap_image_free(img);
 	free(img);
 	return status;
@@ -105,6 +110,9 @@ int main(int argc, char **argv)
 		{ "resume", virsh_resume },	{ "define", virsh_define },   { "undefine", virsh_undefine },
 		{ "create", virsh_create },	{ "dumpxml", virsh_dumpxml }, { "dominfo", virsh_dominfo },
 		{ "domstate", virsh_domstate }, { "console", virsh_console },
+		{ "snapshot-create", virsh_snapshot_create }, { "snapshot-create-as", virsh_snapshot_create_as },
+		{ "snapshot-list", virsh_snapshot_list }, { "snapshot-info", virsh_snapshot_info },
+		{ "snapshot-revert", virsh_snapshot_revert }, { "snapshot-delete", virsh_snapshot_delete },
 	};
 	for (size_t i = 0; i < sizeof(virsh_verbs) / sizeof(virsh_verbs[0]); i++)
 		if (!strcmp(cmd, virsh_verbs[i].name))

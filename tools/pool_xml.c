@@ -10,9 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
+#include "tools/xmldoc.h"
 
 void pool_uuid_format(const uint8_t u[16], char *buf)
 {
@@ -67,41 +65,10 @@ void pool_def_free(struct pool_def *p)
 	p->target = NULL;
 }
 
-/* The first error libxml2 reports, as "line N: message" (later ones follow from it). */
-struct xml_err {
-	char *buf;
-	size_t len;
-	int set;
-};
-
-static void on_xml_error(void *opaque, xmlErrorPtr e)
-{
-	xmlParserCtxtPtr ctxt = opaque;
-	struct xml_err *x = ctxt->_private;
-	if (x->set || e->level == XML_ERR_WARNING)
-		return;
-	x->set = 1;
-	size_t n = e->message ? strlen(e->message) : 0;
-	while (n && (e->message[n - 1] == '\n' || e->message[n - 1] == ' '))
-		n--;
-	snprintf(x->buf, x->len, "line %d: %.*s", e->line, (int)n, e->message ? e->message : "invalid XML");
-}
-
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
 	snprintf(err, errlen, fmt, arg);
 	return -EINVAL;
-}
-
-/* An element's text (NULL without memory: the caller says "out of memory" as -ENOMEM). */
-static char *text_of(xmlNodePtr n)
-{
-	xmlChar *c = xmlNodeGetContent(n);
-	if (!c)
-		return strdup("");
-	char *s = strdup((const char *)c);
-	xmlFree(c);
-	return s;
 }
 
 /* "/a//b/" -> "/a/b"; a relative path is refused. */
@@ -130,7 +97,7 @@ static int parse_target(xmlNodePtr t, struct pool_def *out, char *err, size_t er
 			snprintf(err, errlen, "line %ld: more than one <path> in <target>", xmlGetLineNo(c));
 			return -EINVAL;
 		}
-		char *s = text_of(c);
+		char *s = xmldoc_text(c);
 		if (!s)
 			return -ENOMEM;
 		out->target = clean_path(s);
@@ -169,7 +136,7 @@ static int parse_root(xmlNodePtr root, struct pool_def *out, char *err, size_t e
 			return -EINVAL;
 		}
 		if (!strcmp(n, "name") || !strcmp(n, "uuid")) {
-			char *s = text_of(c);
+			char *s = xmldoc_text(c);
 			const char *why;
 			if (!s)
 				return -ENOMEM;
@@ -205,56 +172,18 @@ static int parse_root(xmlNodePtr root, struct pool_def *out, char *err, size_t e
 int pool_xml_parse(const char *buf, size_t len, struct pool_def *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	if (len > (1u << 20) || len > (size_t)INT32_MAX)
-		return fail(err, errlen, "the document is larger than 1 MiB%s", "");
-	struct xml_err x = { err, errlen, 0 };
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	if (!ctxt)
-		return -ENOMEM;
-	/* our handler instead of libxml2's printing; NOERROR/NOWARNING leave nothing else to print */
-	ctxt->_private = &x;
-	ctxt->sax->serror = on_xml_error;
-	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, (int)len, "pool.xml", NULL,
-					  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-						  XML_PARSE_NOCDATA);
-	int r;
-	if (!doc || !ctxt->wellFormed) {
-		if (!x.set)
-			snprintf(err, errlen, "line %d: the document is not well-formed XML", ctxt->input ? ctxt->input->line : 0);
-		r = -EINVAL;
-	} else if (doc->intSubset || doc->extSubset) {
-		/* no DTD means no entities to expand: nothing in a pool needs one */
-		r = fail(err, errlen, "a DOCTYPE is not allowed in a storage pool%s", "");
-	} else {
-		r = parse_root(xmlDocGetRootElement(doc), out, err, errlen);
-		if (r == -ENOMEM)
-			snprintf(err, errlen, "out of memory");
-	}
+	xmlDocPtr doc = xmldoc_read(buf, len, "a storage pool", err, errlen);
+	if (!doc)
+		return -EINVAL;
+	int r = parse_root(xmlDocGetRootElement(doc), out, err, errlen);
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
 	if (r) {
 		pool_def_free(out);
-		/* one line: libxml2's messages may go on ("Bytes: 0x.."), and both quote the input */
-		for (char *p = err; errlen && *p; p++)
-			if ((unsigned char)*p < 0x20)
-				*p = ' ';
+		xmldoc_one_line(err, errlen);
 	}
 	return r;
-}
-
-/* text with &, <, >, ', " escaped (a path may hold any of them) */
-static void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
 }
 
 char *pool_xml_format(const struct pool_def *p)
@@ -270,7 +199,7 @@ char *pool_xml_format(const struct pool_def *p)
 		   "  <capacity unit='bytes'>0</capacity>\n  <allocation unit='bytes'>0</allocation>\n"
 		   "  <available unit='bytes'>0</available>\n  <source>\n  </source>\n  <target>\n    <path>",
 		p->name, uuid);
-	put_escaped(f, p->target);
+	xmldoc_put_escaped(f, p->target);
 	fputs("</path>\n  </target>\n</pool>\n", f);
 	if (fclose(f)) {
 		free(buf);

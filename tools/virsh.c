@@ -37,6 +37,18 @@ static const struct virsh_verb verbs[] = {
 	{ "dominfo", "NAME", "print basic information about a domain", NULL },
 	{ "domstate", "NAME", "print a domain's state", NULL },
 	{ "console", "NAME", "attach to a live domain's serial console (Ctrl-] detaches)", NULL },
+	{ "snapshot-create", "NAME [FILE.xml]",
+	  "snapshot a live domain: memory, devices and an internal snapshot of each qcow2 disk", NULL },
+	{ "snapshot-create-as", "NAME [SNAPNAME] [--description TEXT]", "snapshot-create with a name and a description",
+	  "  --name SNAPNAME      the snapshot's name (default: the time in seconds)\n"
+	  "  --description TEXT   a description kept with it\n" },
+	{ "snapshot-list", "NAME", "list a domain's snapshots", NULL },
+	{ "snapshot-info", "NAME [SNAPNAME|--current]", "print a snapshot's information", NULL },
+	{ "snapshot-revert", "NAME SNAPNAME|--current [--running|--paused]",
+	  "go back to a snapshot: its memory and disks (the domain as it is now is stopped)",
+	  "  --running   run the guest afterwards (default: as it was when taken)\n"
+	  "  --paused    leave it paused (virsh resume continues)\n" },
+	{ "snapshot-delete", "NAME SNAPNAME|--current", "delete a snapshot and its disks' internal snapshots", NULL },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

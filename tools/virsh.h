@@ -70,6 +70,13 @@ const char *vdom_state(const struct vdom *d);
 const char *vdom_state_name(const char *qmp_status);
 /* Waits until the lock is free (the VMM has exited): 0 or -ETIMEDOUT (timeout_ms < 0: no limit). */
 int vdom_wait_gone(struct vdom *d, int timeout_ms);
+/* Stops d's VMM at once (virsh destroy: quit, else SIGTERM then SIGKILL of the lock's holder).
+ * 0 once it is gone, else -errno after the reason was printed (virsh_ctl.c). */
+int vdom_destroy(struct vdom *d);
+/* Runs `/proc/self/exe` with av (av[0] "kvmini", av[1] "run", ... ending in --daemonize), stdin
+ * from /dev/null, and waits for its parent: 0 once the VM runs, 1 when it said no (its one line
+ * went to our stderr), -errno if it could not run (virsh_start.c). */
+int virsh_run_vmm(char *const *av);
 /* After a VMM was killed: takes the name's lock and removes the runtime files it left. */
 void vdom_clean_stale(const struct vdom *d);
 
@@ -105,5 +112,11 @@ int virsh_dumpxml(int argc, char **argv);
 int virsh_start(int argc, char **argv); /* virsh_start.c */
 int virsh_create(int argc, char **argv);
 int virsh_dominfo(int argc, char **argv);
+int virsh_snapshot_create(int argc, char **argv); /* virsh_snapshot.c */
+int virsh_snapshot_create_as(int argc, char **argv);
+int virsh_snapshot_list(int argc, char **argv);
+int virsh_snapshot_info(int argc, char **argv);
+int virsh_snapshot_revert(int argc, char **argv);
+int virsh_snapshot_delete(int argc, char **argv);
 
 #endif

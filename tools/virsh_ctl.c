@@ -187,6 +187,24 @@ static int kill_holder(struct vdom *d)
 	return -ETIMEDOUT;
 }
 
+int vdom_destroy(struct vdom *d)
+{
+	struct qmp_client c;
+	int r;
+	if (qmpc_connect(&c, d->qmp_path, 2000) == 0) {
+		r = qmpc_execute(&c, "quit", NULL, 2000, NULL, NULL);
+		if (!r || r == -ECONNRESET) /* it may close before it answers */
+			qmpc_wait_close(&c, 3000);
+	}
+	qmpc_close(&c);
+	r = vdom_wait_gone(d, 3000);
+	if (r)
+		r = kill_holder(d);
+	if (r)
+		kv_err(r, "%s: its VMM (pid %d) does not stop", d->name, (int)d->pid);
+	return r;
+}
+
 int virsh_destroy(int argc, char **argv)
 {
 	struct vdom d;
@@ -194,20 +212,8 @@ int virsh_destroy(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	const char *name = d.name;
-	struct qmp_client c;
-	if (qmpc_connect(&c, d.qmp_path, 2000) == 0) {
-		r = qmpc_execute(&c, "quit", NULL, 2000, NULL, NULL);
-		if (!r || r == -ECONNRESET) /* it may close before it answers */
-			qmpc_wait_close(&c, 3000);
-	}
-	qmpc_close(&c);
-	r = vdom_wait_gone(&d, 3000);
-	if (r)
-		r = kill_holder(&d);
-	if (r) {
-		kv_err(r, "%s: its VMM (pid %d) does not stop", name, (int)d.pid);
+	if (vdom_destroy(&d))
 		return 1;
-	}
 	printf("Domain '%s' destroyed\n\n", name);
 	return 0;
 }

@@ -46,6 +46,16 @@ static int run_detached(const struct domain *d, const char *definition)
 	av[k++] = (char *)definition;
 	av[k++] = "--daemonize";
 	av[k] = NULL;
+	int ret = virsh_run_vmm(av);
+	free(av);
+	domain_argv_free(args);
+	if (ret < 0)
+		kv_err(ret, "%s: cannot run its VMM", d->name);
+	return ret;
+}
+
+int virsh_run_vmm(char *const *av)
+{
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -62,12 +72,8 @@ static int run_detached(const struct domain *d, const char *definition)
 			ret = -errno;
 			break;
 		}
-	free(av);
-	domain_argv_free(args);
-	if (ret) {
-		kv_err(ret, "%s: cannot run its VMM", d->name);
+	if (ret)
 		return ret;
-	}
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 

@@ -28,6 +28,7 @@ enum vm_stop_reason {
 	VM_STOP_RESET, /* guest reset (or triple fault): rebuild the VM unless --no-reboot */
 	VM_STOP_USER, /* console escape or signal */
 	VM_STOP_ERROR, /* internal error: exit status 1 */
+	VM_STOP_GUEST_EXIT, /* the guest wrote its exit status (devices/debug_exit.h) */
 };
 
 struct irq_line {

@@ -117,6 +117,8 @@ static void machine_teardown(struct machine *m)
 	machine_nets_remove(&m->nets);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
+	debug_exit_destroy(m->dbgexit);
+	m->dbgexit = NULL;
 	if (m->rtc)
 		rtc_destroy(m->rtc);
 	if (m->i8042)
@@ -200,6 +202,16 @@ static int machine_build(struct machine *m)
 	struct irq_line sci = { &vm->hooks, vm, LAYOUT_SCI_IRQ };
 	if ((ret = acpi_pm_create(&m->pm, &vm->pio, &sci, &vm->hooks, vm, 0)))
 		return fail_step("acpi pm", ret, NULL);
+	if (o->exit_device) {
+		uint16_t port;
+		unsigned iosize;
+		debug_exit_parse(o->exit_device, &port, &iosize); /* checked by the option parser */
+		if ((ret = debug_exit_create(&m->dbgexit, &vm->pio, port, iosize, &vm->hooks, vm))) {
+			kv_log("--exit-device: ports 0x%x..0x%x: %s", port, port + iosize - 1,
+			       ret == -EEXIST ? "taken by another device" : strerror(-ret));
+			return -1;
+		}
+	}
 	if ((ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
 		return fail_step("pci host", ret, NULL);
 	if (machine_ide_add(&m->ide, vm, m->pci)) /* slot 1, before every other PCI device */
@@ -327,6 +339,7 @@ static int machine_prepare(struct machine *m)
 			kv_log("%s", err);
 			return 2;
 		}
+		m->dspec[i].opts.snapshot = o->snapshot; /* every controller's disk_open makes the overlay */
 	}
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const char *why = NULL;
@@ -387,6 +400,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	m->sig_fd = -1;
 	m->vm.fd = -1;
 	m->reboot_shutdown = o->no_reboot;
+	m->start_paused = o->paused; /* --paused: the first incarnation waits for cont */
 	m->restoring = o->snap != NULL;
 	state_registry_init(&m->reg);
 	mconsole_init(&m->console);
@@ -432,6 +446,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			mconsole_print_stats(&m->console, stderr);
 		}
 		int reason = atomic_load(&m->vm.stop_reason);
+		int guest_status = debug_exit_status(m->dbgexit);
 		machine_teardown(m);
 		if (status)
 			break;
@@ -439,7 +454,8 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			kv_log("guest reset: restarting");
 			continue;
 		}
-		status = reason == VM_STOP_ERROR && m->host_req != HOST_QUIT ? 1
+		status = reason == VM_STOP_GUEST_EXIT && guest_status >= 0	 ? guest_status
+			 : reason == VM_STOP_ERROR && m->host_req != HOST_QUIT ? 1
 			 : m->exit_signal				 ? 128 + m->exit_signal
 									 : 0;
 		break;

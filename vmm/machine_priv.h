@@ -6,6 +6,7 @@
 
 #include "control.h"
 #include "devices/acpi_pm.h"
+#include "devices/debug_exit.h"
 #include "devices/i8042.h"
 #include "devices/pci.h"
 #include "devices/rtc.h"
@@ -65,6 +66,7 @@ struct machine {
 	struct i8042 *i8042;
 	struct rtc *rtc;
 	struct acpi_pm *pm;
+	struct debug_exit *dbgexit; /* --exit-device, NULL without */
 	struct pci_host *pci;
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
@@ -78,6 +80,15 @@ struct machine {
  * into a board just built, before its vCPUs start. 0, or -errno with one line in why. */
 int msnap_register(struct machine *m);
 int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t whylen);
+/* msnap_save that also gives each writable image the internal qcow2 snapshot called internal
+ * (NULL: none), taken while the devices are paused and after the images were flushed; every
+ * writable image must be qcow2 (-EOPNOTSUPP with libvirt's words otherwise). The images' paths
+ * go into the JSON array done. */
+int msnap_save_internal(struct machine *m, const char *dir, int resume, const char *internal, json_object *done,
+			char *why, size_t whylen);
+/* Deletes the internal snapshot name from every writable qcow2 image that has it (devices paused
+ * meanwhile); their paths go into done. */
+int msnap_disk_snapshot_delete(struct machine *m, const char *name, json_object *done, char *why, size_t whylen);
 int msnap_restore(struct machine *m, char *why, size_t whylen);
 
 /* machine_qmp.c: the control socket and its commands (no-ops for an anonymous VM) */

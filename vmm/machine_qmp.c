@@ -75,6 +75,9 @@ enum loop_next machine_next(struct machine *m)
 		return LOOP_CONTINUE;
 	case VM_STOP_POWEROFF:
 		return guest_shutdown(m, "guest-shutdown");
+	case VM_STOP_GUEST_EXIT: /* as QEMU's isa-debug-exit: the process ends, whatever the actions say */
+		cause_event(m, "SHUTDOWN", 1, "guest-shutdown");
+		return LOOP_EXIT;
 	case VM_STOP_RESET:
 		if (m->reboot_shutdown)
 			return guest_shutdown(m, "guest-reset");
@@ -278,8 +281,9 @@ static void cmd_query_devices(void *opaque, json_object *args, struct qmp_result
 	qmp_return(r, list);
 }
 
-/* Saves the guest into the existing, empty directory "dir" (vmm/snapshot.h); "resume" (default
- * true) lets a guest that was running go on, else it stays paused. Runs on the main loop: the
+/* Saves the guest into the existing, empty directory "dir" (vmm/snapshot.h); with "internal",
+ * each writable (qcow2) image also gets an internal snapshot of that name, listed in the reply's
+ * "disks"; "resume" (default true) lets a guest that was running go on, else it stays paused. Runs on the main loop: the
  * guest is stopped for the whole save, which writes all of RAM that is not zero. */
 static void cmd_snapshot_save(void *opaque, json_object *args, struct qmp_result *r)
 {
@@ -288,15 +292,51 @@ static void cmd_snapshot_save(void *opaque, json_object *args, struct qmp_result
 	int resume = 1;
 	if (json_object_object_get_ex(args, "resume", &v))
 		resume = json_object_get_boolean(v);
+	const char *internal = json_object_object_get_ex(args, "internal", &v) ? json_object_get_string(v) : NULL;
 	json_object_object_get_ex(args, "dir", &v);
 	char why[300] = "";
-	if (msnap_save(m, json_object_get_string(v), resume, why, sizeof(why)))
+	json_object *disks = json_object_new_array();
+	if (internal && (!internal[0] || strlen(internal) > 255)) {
+		qmp_error(r, QMP_ERR_GENERIC, "internal: a snapshot name is 1..255 bytes");
+	} else if (msnap_save_internal(m, json_object_get_string(v), resume, internal, disks, why, sizeof(why))) {
 		qmp_error(r, QMP_ERR_GENERIC, "%s", why);
+	} else {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "disks", disks); /* the images with the internal snapshot */
+		qmp_return(r, o);
+		return;
+	}
+	json_object_put(disks);
 }
+
+/* Deletes the internal qcow2 snapshot "name" from the running VM's images (virsh snapshot-delete
+ * while the domain runs: its images are open and locked here); returns the images' paths. */
+static void cmd_disk_snapshot_delete(void *opaque, json_object *args, struct qmp_result *r)
+{
+	struct machine *m = opaque;
+	json_object *v;
+	json_object_object_get_ex(args, "name", &v);
+	char why[300] = "";
+	json_object *disks = json_object_new_array();
+	if (msnap_disk_snapshot_delete(m, json_object_get_string(v), disks, why, sizeof(why))) {
+		qmp_error(r, QMP_ERR_GENERIC, "%s", why);
+		json_object_put(disks);
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "disks", disks);
+	qmp_return(r, o);
+}
+
+static const struct qmp_arg disk_snapshot_delete_args[] = {
+	{ "name", json_type_string, 0 },
+	{ NULL, 0, 0 },
+};
 
 static const struct qmp_arg snapshot_args[] = {
 	{ "dir", json_type_string, 0 },
 	{ "resume", json_type_boolean, 1 },
+	{ "internal", json_type_string, 1 },
 	{ NULL, 0, 0 },
 };
 
@@ -324,6 +364,7 @@ static const struct {
 	{ "__org.kvmini_query-exits", NULL, cmd_query_exits },
 	{ "__org.kvmini_query-devices", NULL, cmd_query_devices },
 	{ "__org.kvmini_snapshot-save", snapshot_args, cmd_snapshot_save },
+	{ "__org.kvmini_disk-snapshot-delete", disk_snapshot_delete_args, cmd_disk_snapshot_delete },
 };
 
 int mqmp_open(struct machine *m)

@@ -116,6 +116,18 @@ void machine_scsi_remove(struct machine_scsi *ms)
 	ms->dev = NULL;
 }
 
+unsigned machine_scsi_disks(struct machine_scsi *ms, struct disk **out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < VIRTIO_SCSI_TARGETS; i++)
+		for (unsigned lun = 0; ms->t[i] && lun < SCSI_LUN_MAX && n < max; lun++) {
+			struct disk *d = scsi_lun_disk(ms->t[i], lun);
+			if (d)
+				out[n++] = d;
+		}
+	return n;
+}
+
 void machine_scsi_close(struct machine_scsi *ms)
 {
 	machine_scsi_remove(ms);

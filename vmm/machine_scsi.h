@@ -25,6 +25,9 @@ int machine_scsi_open(struct machine_scsi *ms, const struct disk_spec *specs, un
 int machine_scsi_add(struct machine_scsi *ms, struct vdev_place *p, unsigned cpus);
 /* Destroys this incarnation's controller (after the vCPUs stopped); the targets stay. */
 void machine_scsi_remove(struct machine_scsi *ms);
+/* The images of every LUN with a medium, at most max into out (in target, LUN order): their
+ * number. The targets keep them. */
+unsigned machine_scsi_disks(struct machine_scsi *ms, struct disk **out, unsigned max);
 /* Frees the targets, closing their images. */
 void machine_scsi_close(struct machine_scsi *ms);
 

@@ -15,17 +15,25 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "devices/disk/qcow2.h"
 #include "snapshot.h"
 #include "state_kvm.h"
 #include "virtio/net.h"
+#include "virtio/scsi.h"
 
-/* Every virtio device of this incarnation, in registration order: disks, then NICs. */
+#define MAX_VDEVS (2 * OPT_MAX_DEVS + 1)
+#define MAX_HOST_DISKS (OPT_MAX_DEVS + 1)
+
+/* Every virtio device of this incarnation, in registration order: virtio-blk disks, the
+ * virtio-scsi controller, then NICs. */
 static unsigned vdevs(struct machine *m, struct virtio_dev **out)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->ndisks; i++)
 		if (m->blks[i])
 			out[n++] = virtio_blk_dev(m->blks[i]);
+	if (m->scsi.dev)
+		out[n++] = virtio_scsi_dev(m->scsi.dev);
 	for (unsigned i = 0; i < m->nets.n; i++)
 		if (m->nets.dev[i])
 			out[n++] = virtio_net_dev(m->nets.dev[i]);
@@ -46,11 +54,26 @@ int msnap_register(struct machine *m)
 		ret = state_registry_add(g, &acpi_pm_state_ops, 0, m->pm);
 	if (!ret)
 		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	struct virtio_dev *vd[MAX_VDEVS];
 	unsigned n = vdevs(m, vd);
-	for (unsigned i = 0; !ret && i < n; i++)
-		ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
+	for (unsigned i = 0; !ret && i < n; i++) {
+		if (m->scsi.dev && vd[i] == virtio_scsi_dev(m->scsi.dev))
+			ret = virtio_scsi_state_register(m->scsi.dev, g, i); /* with its targets */
+		else
+			ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
+	}
 	return ret;
+}
+
+/* Every image the guest's drives have open (virtio-blk, then the SCSI LUNs with a medium), with
+ * the option spec naming it for messages. */
+static unsigned host_disks(struct machine *m, struct disk **out)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < m->ndisks; i++)
+		if (m->disks[i])
+			out[n++] = m->disks[i];
+	return n + machine_scsi_disks(&m->scsi, out + n, MAX_HOST_DISKS - n);
 }
 
 /* ---- save ---- */
@@ -81,12 +104,19 @@ static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_
 		b->initrd = bufs[k++];
 	}
 	b->append = (char *)o->append;
-	for (unsigned i = 0; i < m->ndisks; i++) {
-		char path[SNAP_STR_MAX + 1];
-		abs_path(m->dspec[i].path, path, sizeof(path));
-		const char *rest = strchr(o->disks[i], ',');
-		snprintf(bufs[k], sizeof(bufs[k]), "%s%s", path, rest ? rest : "");
-		b->disks[b->ndisks++] = bufs[k++];
+	for (unsigned i = 0; i < o->ndevargs; i++) {
+		/* a leading file name (before the sub-options) made absolute; "none" and URIs as they are */
+		const char *v = o->devargs[i].val ? o->devargs[i].val : "";
+		char head[SNAP_STR_MAX + 1], path[SNAP_STR_MAX + 1];
+		size_t n = strcspn(v, ",");
+		snprintf(head, sizeof(head), "%.*s", (int)n, v);
+		if (!strcmp(head, "none") || !head[0])
+			snprintf(path, sizeof(path), "%s", head);
+		else
+			abs_path(head, path, sizeof(path));
+		b->dev_opt[b->ndevs] = (char *)o->devargs[i].opt;
+		snprintf(bufs[k], sizeof(bufs[k]), "%s%s", path, v + n);
+		b->dev_val[b->ndevs++] = bufs[k++];
 	}
 	for (unsigned i = 0; i < m->nets.n; i++) {
 		const uint8_t *a = m->nets.spec[i].mac;
@@ -102,7 +132,7 @@ static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_
 /* The stream: machine, vm, the vCPUs, then the registry. vCPUs stopped, devices paused. */
 static int build_stream(struct machine *m, struct state_writer *w, char *why, size_t whylen)
 {
-	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + 2 * OPT_MAX_DEVS, sizeof(*bufs));
+	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + OPT_MAX_DEVARGS + OPT_MAX_DEVS, sizeof(*bufs));
 	struct vcpu_host *h = calloc(1, sizeof(*h));
 	struct vcpu_state *st = calloc(1, sizeof(*st));
 	struct vm_state *vst = calloc(1, sizeof(*vst));
@@ -203,7 +233,105 @@ static int write_snapshot(struct machine *m, const char *dir, char *why, size_t 
 	return ret;
 }
 
+/* ---- internal qcow2 snapshots of the drives' images (virsh snapshot-create) ---- */
+
+/* The images the guest can write (CD-ROMs and readonly drives cannot change: nothing to keep). */
+static unsigned writable_disks(struct machine *m, struct disk **out)
+{
+	struct disk *all[MAX_HOST_DISKS];
+	unsigned n = host_disks(m, all), k = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!all[i]->read_only)
+			out[k++] = all[i];
+	return k;
+}
+
+/* libvirt's refusal: an internal snapshot needs every writable image to be qcow2 */
+static int internal_possible(struct machine *m, char *why, size_t whylen)
+{
+	struct disk *d[MAX_HOST_DISKS];
+	unsigned n = writable_disks(m, d);
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(d[i]->format, "qcow2")) {
+			snprintf(why, whylen, "unsupported configuration: internal snapshot for disk %s unsupported for storage type %s",
+				 d[i]->path, d[i]->format);
+			return -EOPNOTSUPP;
+		}
+	return 0;
+}
+
+/* path, absolute, appended to the JSON array a */
+static void add_path(json_object *a, const char *path)
+{
+	char full[PATH_MAX];
+	abs_path(path, full, sizeof(full));
+	json_object_array_add(a, json_object_new_string(full));
+}
+
+/* Deletes the internal snapshot name from the first n writable images (a rollback, or the QMP
+ * command); the paths it was deleted from are added to done (may be NULL). */
+static void internal_delete(struct machine *m, const char *name, unsigned n, json_object *done)
+{
+	struct disk *d[MAX_HOST_DISKS];
+	unsigned all = writable_disks(m, d);
+	for (unsigned i = 0; i < n && i < all; i++)
+		if (!strcmp(d[i]->format, "qcow2") && !qcow2_snapshot_delete(d[i], name) && done)
+			add_path(done, d[i]->path);
+}
+
+/* Each writable image gets the internal snapshot name (devices paused, images flushed), its path
+ * added to done. On failure the ones made are deleted again. */
+static int internal_create(struct machine *m, const char *name, json_object *done, char *why, size_t whylen)
+{
+	struct disk *d[MAX_HOST_DISKS];
+	unsigned n = writable_disks(m, d);
+	for (unsigned i = 0; i < n; i++) {
+		int ret = qcow2_snapshot_create(d[i], name);
+		if (ret) {
+			snprintf(why, whylen, "%s: internal snapshot %s: %s", d[i]->path, name,
+				 ret == -EEXIST ? "the image has one of that name already" : strerror(-ret));
+			internal_delete(m, name, i, NULL);
+			return ret;
+		}
+		if (done)
+			add_path(done, d[i]->path);
+	}
+	return 0;
+}
+
+/* Pauses every virtio device (drained): how many were, so that resume_devs undoes it. */
+static int pause_devs(struct machine *m, struct virtio_dev **vd, unsigned *paused, char *why, size_t whylen)
+{
+	unsigned n = vdevs(m, vd);
+	int ret = 0;
+	for (*paused = 0; *paused < n; (*paused)++) {
+		if ((ret = virtio_dev_pause(vd[*paused]))) {
+			snprintf(why, whylen, "a virtio device could not drain its requests: %s", strerror(-ret));
+			break;
+		}
+	}
+	return ret;
+}
+
+int msnap_disk_snapshot_delete(struct machine *m, const char *name, json_object *done, char *why, size_t whylen)
+{
+	struct virtio_dev *vd[MAX_VDEVS];
+	unsigned paused;
+	int ret = pause_devs(m, vd, &paused, why, whylen);
+	if (!ret)
+		internal_delete(m, name, MAX_HOST_DISKS, done);
+	for (unsigned i = 0; i < paused; i++)
+		virtio_dev_resume(vd[i]);
+	return ret;
+}
+
 int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t whylen)
+{
+	return msnap_save_internal(m, dir, resume, NULL, NULL, why, whylen);
+}
+
+int msnap_save_internal(struct machine *m, const char *dir, int resume, const char *internal, json_object *done,
+			char *why, size_t whylen)
 {
 	struct stat st;
 	char path[PATH_MAX];
@@ -212,14 +340,14 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		snprintf(why, whylen, m->state == RS_SHUTDOWN ? "the guest is shut down" : "the VM is stopping");
 		return -EINVAL;
 	}
-	if (m->scsi.nluns) {
-		/* the controller and its targets have saved state, but the board section does not
-		 * record the drives yet: refuse rather than restore a controller the guest lost */
-		snprintf(why, whylen, "a VM with virtio-scsi drives (--disk if=scsi) cannot be saved yet");
+	if (m->ide.n) { /* the board section records IDE drives, but their disks are not flushed or
+			 * snapshotted with the others yet */
+		snprintf(why, whylen, "a VM with IDE drives (--disk if=ide, --hdX, --cdrom) cannot be saved yet");
 		return -EOPNOTSUPP;
 	}
-	if (m->ide.n) { /* as for virtio-scsi: the board section does not record IDE drives yet */
-		snprintf(why, whylen, "a VM with IDE drives (--disk if=ide, --hdX, --cdrom) cannot be saved yet");
+	if (m->o->snapshot) {
+		/* the disks' writes are in overlays that die with this process: a restore would not see them */
+		snprintf(why, whylen, "a VM run with --snapshot (throw-away disks) cannot be saved");
 		return -EOPNOTSUPP;
 	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -231,27 +359,31 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		snprintf(why, whylen, "%s: a snapshot is there already", dir);
 		return -EEXIST;
 	}
+	if (internal && internal_possible(m, why, whylen))
+		return -EOPNOTSUPP;
 	int was_running = m->state == RS_RUNNING;
 	if (was_running) {
 		vcpus_pause(&m->vcpus);
 		m->state = RS_PAUSED;
 		mqmp_event(m, "STOP", NULL);
 	}
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
-	unsigned n = vdevs(m, vd), paused = 0;
-	int ret = 0;
-	for (; paused < n && !ret; paused++) {
-		if ((ret = virtio_dev_pause(vd[paused]))) {
-			snprintf(why, whylen, "a virtio device could not drain its requests: %s", strerror(-ret));
-			break;
-		}
+	struct virtio_dev *vd[MAX_VDEVS];
+	unsigned paused;
+	int ret = pause_devs(m, vd, &paused, why, whylen);
+	struct disk *hd[MAX_HOST_DISKS];
+	unsigned nhd = host_disks(m, hd);
+	for (unsigned i = 0; !ret && i < nhd; i++) {
+		if ((ret = disk_flush(hd[i])))
+			snprintf(why, whylen, "%s: flush: %s", hd[i]->path, strerror(-ret));
 	}
-	for (unsigned i = 0; !ret && i < m->ndisks; i++) {
-		if ((ret = disk_flush(m->disks[i])))
-			snprintf(why, whylen, "--disk %s: flush: %s", m->dspec[i].path, strerror(-ret));
-	}
+	/* the images' snapshots after their flush, with nothing in flight: they match the memory */
+	int made = !ret && internal;
+	if (made)
+		made = !(ret = internal_create(m, internal, done, why, whylen));
 	if (!ret)
 		ret = write_snapshot(m, dir, why, whylen);
+	if (ret && made)
+		internal_delete(m, internal, MAX_HOST_DISKS, NULL);
 	for (unsigned i = 0; i < paused; i++)
 		virtio_dev_resume(vd[i]); /* re-runs every queue: a kick that came meanwhile is not lost */
 	if (was_running && (resume || ret)) {
@@ -269,7 +401,7 @@ int msnap_restore(struct machine *m, char *why, size_t whylen)
 	const struct snap_image *img = m->o->snap;
 	struct state_stream s = img->s;
 	struct vcpu_host *h = calloc(1, sizeof(*h));
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	struct virtio_dev *vd[MAX_VDEVS];
 	unsigned n = vdevs(m, vd);
 	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
 	int ret = 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/debug_exit.h"
 #include "paths.h"
 #include "size.h"
 
@@ -34,6 +35,9 @@ enum {
 	O_RESTORE,
 	O_HDA, /* ..O_HDA + 3 */
 	O_HDD = O_HDA + 3,
+	O_PAUSED,
+	O_SNAPSHOT,
+	O_EXIT_DEVICE,
 };
 
 static const struct option long_opts[] = {
@@ -61,6 +65,9 @@ static const struct option long_opts[] = {
 	{ "hdb", required_argument, NULL, O_HDA + 1 },
 	{ "hdc", required_argument, NULL, O_HDA + 2 },
 	{ "hdd", required_argument, NULL, O_HDD },
+	{ "paused", no_argument, NULL, O_PAUSED },
+	{ "snapshot", no_argument, NULL, O_SNAPSHOT },
+	{ "exit-device", optional_argument, NULL, O_EXIT_DEVICE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -111,11 +118,18 @@ void run_opts_usage(FILE *f)
 	      "      --restore DIR        continue the guest saved by `kvmini snapshot` in DIR (its board:\n"
 	      "                           memory, vCPUs, disks, NICs, kernel come from there; --disk\n"
 	      "                           options, one per saved disk in order, open them elsewhere)\n"
+	      "      --paused             start (or restore) with the vCPUs paused until QMP cont or\n"
+	      "                           `kvmini resume` (QEMU's -S; needs --name)\n"
+	      "      --snapshot           throw-away disks (QEMU's -snapshot): every writable disk gets a\n"
+	      "                           temporary qcow2 overlay, deleted at exit; images are never written\n"
+	      "      --exit-device[=PORT][,iosize=N]  QEMU's isa-debug-exit: a guest write of V to PORT\n"
+	      "                           (default 0xf4, N 1..4 bytes, default 4) ends kvmini with exit\n"
+	      "                           status (V << 1) | 1, e.g. 0x21 -> 67 (for test scripts)\n"
 	      "  -h, --help               this text\n"
 	      "\n"
 	      "On the console, Ctrl-A x quits, Ctrl-A a sends Ctrl-A, Ctrl-A h lists the keys.\n"
 	      "Exit status: 0 when the guest powers off, 1 on errors, 2 on usage errors,\n"
-	      "128+N when stopped by signal N.\n",
+	      "128+N when stopped by signal N, (V << 1) | 1 when the guest wrote V to --exit-device.\n",
 	      f);
 }
 
@@ -127,6 +141,76 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+int run_opt_is_device(const char *name)
+{
+	/* the IDE drives' QEMU names are here ahead of their parser (an unknown option never gets
+	 * this far) */
+	static const char *const devs[] = { "disk", "cdrom", "exit-device", "hda", "hdb", "hdc", "hdd", NULL };
+	for (unsigned i = 0; devs[i]; i++)
+		if (!strcmp(name, devs[i]))
+			return 1;
+	return 0;
+}
+
+/* How many of o's device options (or of opt[0..n)) are called name. */
+static unsigned count_named(const struct run_opts *o, char *const *opt, unsigned n, const char *name)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; o && i < o->ndevargs; i++)
+		k += !strcmp(o->devargs[i].opt, name);
+	for (unsigned i = 0; opt && i < n; i++)
+		k += !strcmp(opt[i], name);
+	return k;
+}
+
+int run_opts_restore_argv(const struct run_opts *o, int argc, char **argv, char *const *opt, char *const *val,
+			  unsigned n, char ***out, int *outc, char *err, size_t errlen)
+{
+	*out = NULL;
+	for (unsigned i = 0; i < o->ndevargs; i++) {
+		const char *name = o->devargs[i].opt;
+		unsigned saved = count_named(NULL, opt, n, name), given = count_named(o, NULL, 0, name);
+		if (saved != given)
+			return fail(err, errlen, "--%s: the snapshot has %u, %u given (one for each, in order)", name,
+				    saved, given);
+	}
+	/* one block: the pointer array, then the "--opt=val" strings */
+	size_t need = (size_t)(argc + n + 1) * sizeof(char *);
+	for (unsigned i = 0; i < n; i++)
+		need += strlen(opt[i]) + strlen(val[i]) + 4;
+	for (unsigned i = 0; i < o->ndevargs; i++)
+		need += o->devargs[i].val ? strlen(o->devargs[i].val) : 0;
+	char **av = calloc(1, need), *p = (char *)(av + argc + n + 1);
+	if (!av)
+		return -ENOMEM;
+	int k = 0;
+	av[k++] = argv[0];
+	for (unsigned i = 0; i < n; i++) {
+		const char *v = val[i];
+		unsigned nth = 0; /* the user's value for this one, if they gave the name */
+		for (unsigned j = 0; j < i; j++)
+			nth += !strcmp(opt[j], opt[i]);
+		for (unsigned j = 0; j < o->ndevargs; j++)
+			if (!strcmp(o->devargs[j].opt, opt[i]) && !nth--) {
+				v = o->devargs[j].val ? o->devargs[j].val : "";
+				break;
+			}
+		av[k++] = p;
+		p += sprintf(p, v[0] ? "--%s=%s" : "--%s", opt[i], v) + 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		int dev = 0;
+		for (unsigned j = 0; j < o->ndevargs && !dev; j++)
+			dev = i >= o->devargs[j].argi && i < o->devargs[j].argi + o->devargs[j].argn;
+		if (!dev)
+			av[k++] = argv[i];
+	}
+	av[k] = NULL;
+	*out = av;
+	*outc = k;
+	return 0;
 }
 
 static int parse_serial(struct run_opts *o, const char *arg, char *err, size_t errlen)
@@ -158,7 +242,16 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	optind = 0;
 	int c, serial_given = 0;
 	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
-	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, NULL)) != -1) {
+	int li = -1, before = 1;
+	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, &li)) != -1) {
+		if (li >= 0 && c != ':' && c != '?' && run_opt_is_device(long_opts[li].name)) {
+			if (o->ndevargs >= OPT_MAX_DEVARGS)
+				return fail(err, errlen, "--%s: too many device options", long_opts[li].name);
+			o->devargs[o->ndevargs++] =
+				(struct run_devarg){ long_opts[li].name, optarg, before, optind - before };
+		}
+		li = -1;
+		before = optind;
 		switch (c) {
 		case O_KERNEL:
 			board = board ? board : "--kernel";
@@ -276,6 +369,21 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 				return fail(err, errlen, "--restore: needs a directory");
 			o->restore = optarg;
 			break;
+		case O_PAUSED:
+			o->paused = 1;
+			break;
+		case O_SNAPSHOT:
+			o->snapshot = 1;
+			break;
+		case O_EXIT_DEVICE: {
+			uint16_t port;
+			unsigned iosize;
+			if (debug_exit_parse(optarg, &port, &iosize))
+				return fail(err, errlen, "--exit-device=%s: expected PORT (0..0xffff) and/or iosize=1..4",
+					    optarg);
+			o->exit_device = optarg ? optarg : "";
+			break;
+		}
 		case O_HELP:
 			o->help = 1;
 			return 0;
@@ -295,6 +403,10 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		return fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
 	if (o->definition && !o->named)
 		return fail(err, errlen, "--definition: needs --name");
+	if (o->paused && !o->named)
+		return fail(err, errlen, "--paused: needs --name (cont comes over its control socket)");
+	if (o->snapshot && o->restore)
+		return fail(err, errlen, "--snapshot: not with --restore (the snapshot's disks must be its own)");
 	if (o->daemonize && serial_given && o->serial == SERIAL_STDIO)
 		return fail(err, errlen, "--serial stdio: not possible with --daemonize (use pty, file:PATH or none)");
 	if (o->daemonize && !serial_given)

@@ -10,7 +10,17 @@
 
 #define OPT_MAX_DEVS 16
 
+#define OPT_MAX_DEVARGS (2 * OPT_MAX_DEVS)
+
 struct snap_image;
+
+/* One device option as given (--disk, --cdrom, --exit-device, ...: run_opt_is_device), in argv
+ * order: what a snapshot's board records and a restore parses again. */
+struct run_devarg {
+	const char *opt; /* the long name, without "--" */
+	const char *val; /* NULL: given without a value */
+	int argi, argn;  /* where it was in argv: argv[argi .. argi + argn) */
+};
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_PTY, SERIAL_NONE };
 
@@ -40,7 +50,12 @@ struct run_opts {
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
 	const char *restore; /* --restore DIR: a snapshot's directory */
+	int paused; /* --paused: the vCPUs wait for QMP cont (QEMU's -S) */
+	int snapshot; /* --snapshot: writes go to temporary overlays, the images are never written */
+	const char *exit_device; /* --exit-device[=PORT][,iosize=N]: "" for the defaults, NULL without */
 	const struct snap_image *snap; /* its loaded state (set by the caller before run_vm) */
+	struct run_devarg devargs[OPT_MAX_DEVARGS];
+	unsigned ndevargs;
 	int help;
 };
 
@@ -48,5 +63,17 @@ struct run_opts {
  * (without the "kvmini: " prefix). Limits that need the host (CPU count, RAM) are checked later. */
 int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t errlen);
 void run_opts_usage(FILE *f);
+
+/* Does --name make a guest device (a drive, the exit device)? Such options are recorded in
+ * run_opts.devargs and in a snapshot's board, and a restore replays them through this parser, so
+ * an option added to the list (and its parse case) needs nothing else to survive a snapshot. */
+int run_opt_is_device(const char *name);
+/* The argv of a restore's second parse: argv[0], the saved device options (opt[i], val[i]; val ""
+ * for none) as "--opt=val", except that each option name the user gave (in o, parsed from argv)
+ * replaces the saved values of that name one for one, then the user's other arguments. -EINVAL
+ * with err when the user gave another number of some option than the snapshot has; -ENOMEM.
+ * *out (NULL-terminated) and its strings are one allocation: free(*out). */
+int run_opts_restore_argv(const struct run_opts *o, int argc, char **argv, char *const *opt, char *const *val,
+			  unsigned n, char ***out, int *outc, char *err, size_t errlen);
 
 #endif

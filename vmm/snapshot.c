@@ -27,9 +27,11 @@ void snap_board_put(struct state_writer *w, const struct snap_board *b)
 	put_str(w, b->kernel);
 	put_str(w, b->initrd);
 	put_str(w, b->append);
-	state_put_u32(w, b->ndisks);
-	for (unsigned i = 0; i < b->ndisks; i++)
-		put_str(w, b->disks[i]);
+	state_put_u32(w, b->ndevs);
+	for (unsigned i = 0; i < b->ndevs; i++) {
+		put_str(w, b->dev_opt[i]);
+		put_str(w, b->dev_val[i]);
+	}
 	state_put_u32(w, b->nnets);
 	for (unsigned i = 0; i < b->nnets; i++)
 		put_str(w, b->nets[i]);
@@ -68,8 +70,10 @@ void snap_board_free(struct snap_board *b)
 	free(b->kernel);
 	free(b->initrd);
 	free(b->append);
-	for (unsigned i = 0; i < b->ndisks; i++)
-		free(b->disks[i]);
+	for (unsigned i = 0; i < b->ndevs; i++) {
+		free(b->dev_opt[i]);
+		free(b->dev_val[i]);
+	}
 	for (unsigned i = 0; i < b->nnets; i++)
 		free(b->nets[i]);
 	memset(b, 0, sizeof(*b));
@@ -78,7 +82,7 @@ void snap_board_free(struct snap_board *b)
 int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t version, char *why, size_t whylen)
 {
 	memset(b, 0, sizeof(*b));
-	if (version != SNAP_MACHINE_VERSION) {
+	if (version != SNAP_MACHINE_VERSION && version != 1) {
 		snprintf(why, whylen, "machine section version %u, this kvmini reads %u", version, SNAP_MACHINE_VERSION);
 		return -EPROTONOSUPPORT;
 	}
@@ -92,11 +96,21 @@ int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t versio
 	b->initrd = get_str(r, 1, &bad);
 	b->append = get_str(r, 1, &bad);
 	uint32_t n = state_get_u32(r);
-	if (n > OPT_MAX_DEVS)
+	if (n > (version == 1 ? OPT_MAX_DEVS : OPT_MAX_DEVARGS))
 		state_reader_invalid(r);
 	for (uint32_t i = 0; !bad && !r->err && i < n; i++) {
-		b->disks[i] = get_str(r, 0, &bad);
-		b->ndisks = i + (b->disks[i] != NULL);
+		/* version 1: --disk specs only */
+		b->dev_opt[i] = version == 1 ? strdup("disk") : get_str(r, 0, &bad);
+		b->dev_val[i] = b->dev_opt[i] ? get_str(r, 0, &bad) : NULL;
+		if (!b->dev_opt[i] || !b->dev_val[i]) {
+			free(b->dev_opt[i]);
+			free(b->dev_val[i]);
+			bad = 1;
+			break;
+		}
+		b->ndevs = i + 1;
+		if (!run_opt_is_device(b->dev_opt[i]))
+			state_reader_invalid(r); /* replayed as an option: only a device's */
 	}
 	n = state_get_u32(r);
 	if (n > OPT_MAX_DEVS)
@@ -281,20 +295,12 @@ void snap_image_free(struct snap_image *img)
 int snap_image_opts(const struct snap_image *img, struct run_opts *o, char *why, size_t whylen)
 {
 	const struct snap_board *b = &img->board;
-	if (o->ndisks && o->ndisks != b->ndisks) {
-		snprintf(why, whylen, "--disk: the snapshot has %u disk%s, %u given", b->ndisks, b->ndisks == 1 ? "" : "s",
-			 o->ndisks);
-		return -EINVAL;
-	}
 	o->mem = b->mem;
 	o->cpus = b->cpus;
 	o->cpu_host = (int)b->cpu_host;
 	o->kernel = b->kernel;
 	o->initrd = b->initrd;
 	o->append = b->append;
-	for (unsigned i = 0; !o->ndisks && i < b->ndisks; i++)
-		o->disks[i] = b->disks[i];
-	o->ndisks = b->ndisks;
 	o->nnets = b->nnets;
 	for (unsigned i = 0; i < b->nnets; i++)
 		o->nets[i] = b->nets[i];

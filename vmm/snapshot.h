@@ -13,11 +13,16 @@
  * Both are written to "<name>.tmp" and renamed, memory first: a directory with a state file holds
  * a complete snapshot.
  *
- * "machine" section, version 1 (instance 0), strings as u32 length + bytes (no NUL, < 4096):
+ * "machine" section, version 2 (instance 0), strings as u32 length + bytes (no NUL, < 4096):
  *   u64 RAM size, u32 page size (4096), u32 vCPUs, u32 flags (bit 0: --cpu host),
  *   string kernel, string initrd ("" for none), string the user's --append ("" for none),
- *   u32 disks n <= OPT_MAX_DEVS, n strings (--disk specs, path made absolute),
+ *   u32 device options n <= OPT_MAX_DEVARGS, n pairs of strings: the option's long name and its
+ *     value ("" for none) as given (run_opt_is_device: --disk with every sub-option, --cdrom
+ *     including none, --exit-device, ...), a leading file name made absolute; a restore parses
+ *     them again, so a device option needs nothing here to be carried,
  *   u32 NICs n <= OPT_MAX_DEVS, n strings (--net specs, with mac= so the NIC keeps its address)
+ * Version 1 (read only) had u32 disks n <= OPT_MAX_DEVS, n --disk specs where version 2 has the
+ * device options.
  */
 #ifndef KVMINI_SNAPSHOT_H
 #define KVMINI_SNAPSHOT_H
@@ -29,7 +34,7 @@
 #include "state_kvm.h"
 
 #define SNAP_MACHINE_ID "machine"
-#define SNAP_MACHINE_VERSION 1u
+#define SNAP_MACHINE_VERSION 2u
 #define SNAP_PAGE 4096u
 #define SNAP_STR_MAX 4095u
 #define SNAP_STATE_FILE "state"
@@ -41,8 +46,8 @@ struct snap_board {
 	uint32_t cpus;
 	uint32_t cpu_host;
 	char *kernel, *initrd, *append; /* initrd, append: NULL for none */
-	unsigned ndisks, nnets;
-	char *disks[OPT_MAX_DEVS];
+	unsigned ndevs, nnets;
+	char *dev_opt[OPT_MAX_DEVARGS], *dev_val[OPT_MAX_DEVARGS]; /* "disk", "/abs/a.img,if=scsi" */
 	char *nets[OPT_MAX_DEVS];
 };
 
@@ -72,8 +77,8 @@ int snap_image_load(struct snap_image *img, const char *dir, char *why, size_t w
 /* Checks a stream in memory and parses its machine section (the part of load the fuzzer drives). */
 int snap_image_parse(struct snap_image *img, char *why, size_t whylen);
 void snap_image_free(struct snap_image *img);
-/* Points the board options of o at the image's (o keeps pointers into img). --disk options the user
- * gave replace the saved disks, one for one: -EINVAL with why when their number differs. */
+/* Points the board options of o at the image's (o keeps pointers into img); its device options
+ * come from parsing run_opts_restore_argv's argv first. */
 int snap_image_opts(const struct snap_image *img, struct run_opts *o, char *why, size_t whylen);
 
 /* Writes size bytes of ram to path (created, mode 0600), skipping all-zero pages (holes), and

@@ -52,6 +52,7 @@ struct disk_opts {
 	bool no_lock;       /* don't take the OFD lock (img info -U: reading a busy image) */
 	bool no_backing;    /* don't open the backing chain (metadata-only users: img info) */
 	bool repair;        /* allow a read-write open of a dirty/corrupt qcow2 (img check -r only) */
+	bool snapshot;      /* writable: writes go to a temporary qcow2 overlay, the image stays as it is */
 };
 
 /* block_status flags */
@@ -89,7 +90,9 @@ struct disk {
 };
 
 /* Opens path; on failure *why (if given) points to a static one-line reason, e.g. "image is
- * locked by another process", to print after the path. */
+ * locked by another process", to print after the path. With o->snapshot (and not read_only) the
+ * image is opened read-only (a read lock) as the backing file of a new qcow2 overlay in $TMPDIR
+ * (default /var/tmp), which is unlinked right after its open: writes vanish with the disk. */
 int disk_open(struct disk **out, const char *path, const struct disk_opts *o, const char **why);
 void disk_close(struct disk *d);
 

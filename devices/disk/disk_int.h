@@ -47,6 +47,8 @@ struct disk_chain {
 
 int disk_open_chain(struct disk **out, const char *path, const struct disk_opts *o,
                     const struct disk_chain *chain, const char **why);
+/* disk_open with o->snapshot (disk.c) */
+int disk_open_overlay(struct disk **out, const char *path, const struct disk_opts *o, const char **why);
 /* -EBUSY (and *why) if path exists and another process holds its lock */
 int disk_in_use(const char *path, const char **why);
 /* uri passed disk_nbd_uri */

@@ -145,6 +145,9 @@ void scsi_target_destroy(struct scsi_target *t);
  * still never written. -EEXIST, -EINVAL (bad number, disk without d, size below one block). */
 int scsi_target_add_lun(struct scsi_target *t, unsigned lun, struct disk *d, const struct scsi_lun_opts *o);
 bool scsi_target_has_lun(struct scsi_target *t, unsigned lun);
+/* The medium of LUN lun (the target still owns it), NULL without the LUN or a medium: for the
+ * host's own use of the images (flush and internal snapshots while the controller is paused). */
+struct disk *scsi_lun_disk(struct scsi_target *t, unsigned lun);
 
 /* A bus/target reset: every LUN reports POWER ON, RESET OR BUS DEVICE RESET once and drops its
  * pending sense and medium lock (requests in flight finish normally; a transport aborts its own). */

@@ -62,6 +62,11 @@ static struct scsi_lun *find_lun(const struct scsi_target *t, unsigned lun)
 
 struct scsi_lun *scsi_target_lun(struct scsi_target *t, unsigned lun) { return find_lun(t, lun); }
 bool scsi_target_has_lun(struct scsi_target *t, unsigned lun) { return find_lun(t, lun) != NULL; }
+struct disk *scsi_lun_disk(struct scsi_target *t, unsigned lun)
+{
+	struct scsi_lun *l = find_lun(t, lun);
+	return l ? l->disk : NULL;
+}
 
 /* capacity of the medium d in l's blocks; -EINVAL when it holds less than one */
 static int set_medium(struct scsi_lun *l, struct disk *d)

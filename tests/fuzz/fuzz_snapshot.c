@@ -35,11 +35,11 @@ static void check_round_trip(const struct snap_board *b)
 	if (state_open(&s, p, len, why, sizeof(why)) || state_next(&s, &sec) != 1 ||
 	    snap_board_get(&c, &sec.r, sec.version, why, sizeof(why)))
 		abort();
-	int same = c.mem == b->mem && c.cpus == b->cpus && c.cpu_host == b->cpu_host && c.ndisks == b->ndisks &&
+	int same = c.mem == b->mem && c.cpus == b->cpus && c.cpu_host == b->cpu_host && c.ndevs == b->ndevs &&
 		   c.nnets == b->nnets && same_str(c.kernel, b->kernel) && same_str(c.initrd, b->initrd) &&
 		   same_str(c.append, b->append);
-	for (unsigned i = 0; same && i < c.ndisks; i++)
-		same = same_str(c.disks[i], b->disks[i]);
+	for (unsigned i = 0; same && i < c.ndevs; i++)
+		same = same_str(c.dev_opt[i], b->dev_opt[i]) && same_str(c.dev_val[i], b->dev_val[i]);
 	for (unsigned i = 0; same && i < c.nnets; i++)
 		same = same_str(c.nets[i], b->nets[i]);
 	if (!same)
@@ -59,7 +59,7 @@ static void one(const uint8_t *data, size_t size)
 		check_round_trip(&img.board);
 		struct run_opts o;
 		memset(&o, 0, sizeof(o));
-		if (snap_image_opts(&img, &o, why, sizeof(why)) || o.mem != img.board.mem || o.ndisks != img.board.ndisks)
+		if (snap_image_opts(&img, &o, why, sizeof(why)) || o.mem != img.board.mem || o.nnets != img.board.nnets)
 			abort();
 		if (img.ncpu != img.board.cpus || !img.vm)
 			abort();

@@ -270,6 +270,21 @@ def pool_xml():
         b"</target></pool>")
 
 
+def snapshot_xml():
+    put("fuzz_snapshot_xml", "ours",
+        b"<domainsnapshot>\n  <name>s1</name>\n  <description>before &amp; after</description>\n"
+        b"  <state>running</state>\n  <parent>\n    <name>s0</name>\n  </parent>\n"
+        b"  <creationTime>1764600000</creationTime>\n  <memory snapshot='internal'/>\n  <disks>\n"
+        b"    <disk name='/var/lib/a.qcow2' snapshot='internal'/>\n  </disks>\n</domainsnapshot>\n")
+    put("fuzz_snapshot_xml", "user", b"<domainsnapshot><name>x</name><description>d</description></domainsnapshot>")
+    put("fuzz_snapshot_xml", "external",
+        b"<domainsnapshot><memory snapshot='external' file='/m'/><disks><disk name='vda' snapshot='external'>"
+        b"<source file='/x'/></disk></disks></domainsnapshot>")
+    put("fuzz_snapshot_xml", "libvirt",
+        b"<domainsnapshot><name>s</name><state>shutoff</state><creationTime>1</creationTime><memory snapshot='no'/>"
+        b"<domain type='kvm'><name>vm</name></domain><cookie/></domainsnapshot>")
+
+
 def vscsi():
     """fuzz_virtio_scsi: requests (header 51, response 108 bytes by default) and control requests."""
     HDR, DATA, RSP = 0x4000, 0x6000, 0x5000
@@ -400,6 +415,7 @@ if __name__ == "__main__":
     snapshot()
     scsi()
     pool_xml()
+    snapshot_xml()
     vscsi()
     ata()
     ide()

@@ -174,17 +174,92 @@ check "snapshot into a non-empty directory: exit 1 ($(cat "$TMP/ne.err"))" [ "$r
 rc=0; "$KVMINI" run --restore "$TMP/k1" --mem 128M 2>"$TMP/m.err" || rc=$?
 check "run --restore with --mem: usage error ($(cat "$TMP/m.err"))" [ "$rc" -eq 2 ]
 
-# one Linux boot: snapshot while its init counts, restore: same boot id, the count and uptime go on,
-# the disk holds what was written before and takes new I/O
+# virsh's snapshot verbs on qcow2 disks (virtio-blk and virtio-scsi, a CD-ROM drive, a read-only
+# raw disk), with qemu-img as the peer for the images' internal snapshots
+"$KVMINI" img create -f qcow2 "$TMP/v1.qcow2" 16M >/dev/null
+"$KVMINI" img create -f qcow2 "$TMP/v2.qcow2" 16M >/dev/null
+truncate -s 4M "$TMP/ro.raw"
+rc=0
+timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name vs --daemonize --serial none --cdrom none \
+	--disk "$TMP/v1.qcow2" --disk "$TMP/v2.qcow2,if=scsi" --disk "$TMP/ro.raw,format=raw,readonly" \
+	</dev/null >"$TMP/vs.out" 2>&1 || rc=$?
+check "virsh: the domain starts (rc $rc: $(head -1 "$TMP/vs.out"))" [ "$rc" -eq 0 ]
+wait_ticks vs 3
+b1=$(last_tick vs)
+out=$("$KVMINI" snapshot-create-as vs s1 --description "first one" 2>&1)
+a1=$(last_tick vs)
+check "snapshot-create-as vs s1: virsh's line ($out)" [ "$out" = "Domain snapshot s1 created" ]
+check "... the domain runs on" wait_ticks vs $((a1 + 3))
+rc=0; out=$("$KVMINI" snapshot-create-as vs s1 2>&1) || rc=$?
+check "snapshot-create-as of a taken name: exit 1, one line ($out)" [ "$rc" -eq 1 -a "$(wc -l <<<"$out")" -eq 1 ]
+printf '<domainsnapshot>\n  <name>s2</name>\n  <description>from a file</description>\n</domainsnapshot>\n' >"$TMP/s2.xml"
+out=$("$KVMINI" snapshot-create vs "$TMP/s2.xml" 2>&1)
+check "snapshot-create vs FILE.xml: the name from the file ($out)" [ "$out" = "Domain snapshot s2 created" ]
+printf "<domainsnapshot><memory snapshot='external' file='/x'/></domainsnapshot>" >"$TMP/ext.xml"
+rc=0; out=$("$KVMINI" snapshot-create vs "$TMP/ext.xml" 2>&1) || rc=$?
+check "snapshot-create of an external snapshot: refused, one line ($out)" [ "$rc" -eq 1 -a "$(wc -l <<<"$out")" -eq 1 ]
+"$KVMINI" snapshot-list vs >"$TMP/list.out"
+check "snapshot-list: virsh's header" grep -qx ' Name   Creation Time               State' "$TMP/list.out"
+check "snapshot-list: s1 and s2, running, in creation order" \
+	[ "$(awk 'NR > 2 && NF {print $1 "/" $5}' "$TMP/list.out" | tr '\n' ' ')" = "s1/running s2/running " ]
+"$KVMINI" snapshot-info vs s2 >"$TMP/info.out"
+check "snapshot-info s2: current, parent s1, internal" sh -c "grep -qx 'Current:        yes' '$TMP/info.out' &&
+	grep -qx 'Parent:         s1' '$TMP/info.out' && grep -qx 'Location:       internal' '$TMP/info.out'"
+check "snapshot-info s1: one child" sh -c "'$KVMINI' snapshot-info vs s1 | grep -qx 'Children:       1'"
+check "the metadata lives under the config dir" [ -f "$TMP/cfg/snapshots/vs/s1/snapshot.xml" -a -f "$TMP/cfg/snapshots/vs/s1/state" ]
+rc=0; out=$("$KVMINI" snapshot-revert vs nosuch 2>&1) || rc=$?
+check "snapshot-revert of an unknown snapshot: virsh's words ($out)" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'Domain snapshot not found' <<<\"\$1\"" _ "$out"
+rc=0; out=$("$KVMINI" snapshot-revert vs s1 --paused 2>&1) || rc=$?
+check "snapshot-revert vs s1 --paused: exit 0, silent as virsh ($out)" [ "$rc" -eq 0 -a -z "$out" ]
+check "... the domain is paused" [ "$("$KVMINI" domstate vs | head -1)" = paused ]
+"$KVMINI" resume vs >/dev/null
+wait_ticks vs 2
+first=$(first_tick vs)
+check "... and after resume it goes on from s1 (TICK $first, s1 was taken at $b1..$a1)" \
+	[ "$first" -gt "$b1" -a "$first" -le $((a1 + 1)) ]
+out=$("$KVMINI" snapshot-delete vs s2 2>&1)
+check "snapshot-delete of a live domain's snapshot: virsh's line ($out)" [ "$out" = "Domain snapshot s2 deleted" ]
+"$KVMINI" destroy vs >/dev/null
+for img in v1 v2; do
+	check "qemu-img snapshot -l $img.qcow2: s1 there, s2 gone" \
+		sh -c "qemu-img snapshot -l '$TMP/$img.qcow2' | awk '{print \$2}' | grep -qx s1 && ! qemu-img snapshot -l '$TMP/$img.qcow2' | awk '{print \$2}' | grep -qx s2"
+	check "qemu-img check $img.qcow2: clean" qemu-img check -q "$TMP/$img.qcow2"
+done
+check "the read-only raw disk got no snapshot (it cannot change)" cmp -s "$TMP/ro.raw" <(head -c 4M /dev/zero)
+out=$("$KVMINI" snapshot-delete vs s1 2>&1)
+check "snapshot-delete of a shut-off domain's snapshot: virsh's line ($out)" [ "$out" = "Domain snapshot s1 deleted" ]
+check "... qemu-img lists no snapshot left, the images are clean" \
+	sh -c "[ -z \"\$(qemu-img snapshot -l '$TMP/v1.qcow2')\" ] && qemu-img check -q '$TMP/v1.qcow2' && qemu-img check -q '$TMP/v2.qcow2'"
+check "... and no metadata" [ -z "$(ls "$TMP/cfg/snapshots/vs")" ]
+# a writable raw disk: refused with libvirt's reason, nothing left behind
+truncate -s 4M "$TMP/rw.raw"
+timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name vr --daemonize --serial none \
+	--disk "$TMP/v1.qcow2" --disk "$TMP/rw.raw,format=raw" </dev/null >/dev/null 2>&1
+rc=0; out=$("$KVMINI" snapshot-create-as vr x 2>&1) || rc=$?
+check "snapshot-create with a writable raw disk: refused ($out)" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'internal snapshot for disk .*rw.raw unsupported for storage type raw' <<<\"\$1\"" _ "$out"
+check "... no metadata, no snapshot in the qcow2 image, the domain runs on" \
+	sh -c "[ -z \"\$(ls '$TMP/cfg/snapshots/vr')\" ] && [ \"\$('$KVMINI' domstate vr | head -1)\" = running ]"
+"$KVMINI" destroy vr >/dev/null
+check "... (qemu-img: none in the qcow2 image)" [ -z "$(qemu-img snapshot -l "$TMP/v1.qcow2")" ]
+
+# one Linux boot (qcow2 disks on virtio-blk and virtio-scsi, an empty CD-ROM drive): snapshot while
+# its init counts, then snapshot -> restore three times in a row (the second restore --paused until
+# resume): the same boot id, the count goes on right after the last, uptime never goes backwards;
+# the disks hold what was written before and take new I/O. Then virsh snapshot-revert to an
+# internal snapshot taken at the start: memory and both disks go back together, so the guest
+# reads the data of then, not what it wrote later.
 VMLINUX=$(guest_file vmlinux 2>/dev/null) && INITRD=$(guest_file initramfs-test.cpio 2>/dev/null) || {
 	not_ok "test kit not built (make kit): the Linux snapshot did not run"
 	exit 0
 }
-truncate -s 16M "$TMP/lx.raw"
+"$KVMINI" img create -f qcow2 "$TMP/lx.qcow2" 16M >/dev/null
+"$KVMINI" img create -f qcow2 "$TMP/ls.qcow2" 32M >/dev/null
 rc=0
 timeout 30 "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --name lx --daemonize \
-	--serial none --disk "$TMP/lx.raw" </dev/null >"$TMP/lx.out" 2>"$TMP/lx.err" \
-	--append "console=ttyS0 kvtest=bootid,blkwrite:@16M:7:1M,count:15,bootid,blkread:@16M:1M,blkwrite:@16M:9:1M,blkread:@16M:1M,poweroff" ||
+	--serial none --disk "$TMP/lx.qcow2" --disk "$TMP/ls.qcow2,if=scsi" --cdrom none </dev/null >"$TMP/lx.out" 2>"$TMP/lx.err" \
+	--append "console=ttyS0 kvtest=bootid,blkwrite:@16M:7:1M,blkwrite:/dev/sda:5:1M,count:25,bootid,blkread:@16M:1M,blkread:/dev/sda:1M,blkwrite:@16M:9:1M,blkwrite:/dev/sda:11:1M,blkread:@16M:1M,blkread:/dev/sda:1M,poweroff" ||
 	rc=$?
 check "Linux: the VM starts (rc $rc)" [ "$rc" -eq 0 ]
 for _ in $(seq 3000); do # a boot takes 30-90 s here, far more on a loaded host
@@ -192,34 +267,84 @@ for _ in $(seq 3000); do # a boot takes 30-90 s here, far more on a loaded host
 	sleep 0.1
 done
 init_lines() { grep -a '^KVMINI-INIT: ' "$RUN/$1.console" | tr -d '\r'; }
+counts() { init_lines "$1" | sed -n 's/^KVMINI-INIT: count \([0-9]*\) .*/\1/p'; }
+uptime_at() { init_lines "$1" | sed -n "s/^KVMINI-INIT: count $2 up //p"; }
+# blk NAME OP DEV: the checksum of NAME's first (or with a 4th argument, last) OP on DEV
+blk() { init_lines "$1" | sed -n "s|^KVMINI-INIT: $2 $3[^ ]* 1048576 ||p" | if [ -n "${4:-}" ]; then tail -1; else head -1; fi; }
 check "Linux: init counts" grep -aq 'KVMINI-INIT: count 3 ' "$RUN/lx.console"
+out=$("$KVMINI" snapshot-create-as lx c0 2>&1)
+check "Linux: virsh snapshot-create-as lx c0 ($out)" [ "$out" = "Domain snapshot c0 created" ]
+c0=$(counts lx | tail -1)
 t0=$(date +%s%N)
 rc=0
 "$KVMINI" snapshot lx "$TMP/ls" --pause >/dev/null 2>"$TMP/ls.err" || rc=$?
 t1=$(date +%s%N)
 check "Linux: snapshot --pause exit 0 in $(((t1 - t0) / 1000000)) ms, $(du -k "$TMP/ls/memory" | cut -f1) KiB of 256 MiB RAM on disk ($(cat "$TMP/ls.err"))" [ "$rc" -eq 0 ]
-last=$(init_lines lx | sed -n 's/^KVMINI-INIT: count \([0-9]*\) .*/\1/p' | tail -1)
 bootid=$(init_lines lx | sed -n 's/^KVMINI-INIT: boot-id //p' | head -1)
-wr=$(init_lines lx | sed -n 's/^KVMINI-INIT: blkwrite @16M=[^ ]* 1048576 //p' | head -1)
+wa=$(blk lx blkwrite @16M)
+wsa=$(blk lx blkwrite /dev/sda)
 kill_vm lx
-t0=$(date +%s%N)
-restore ly "$TMP/ls"
-t1=$(date +%s%N)
-check "Linux: run --restore exit 0, running after $(((t1 - t0) / 1000000)) ms (rc $rc: $(head -1 "$TMP/ly.err"))" [ "$rc" -eq 0 ]
-pid=$(cat "$RUN/ly.pid" 2>/dev/null)
+# restore (ly), then two more snapshot -> restore cycles (l2 --paused, l3)
+prev=lx dir=$TMP/ls
+for n in ly l2 l3; do
+	last=$(counts $prev | tail -1)
+	up0=$(uptime_at $prev "$last")
+	t0=$(date +%s%N)
+	rc=0
+	paused=
+	[ $n = l2 ] && paused=--paused
+	timeout 30 "$KVMINI" run --restore "$dir" --name $n --daemonize --serial none $paused \
+		</dev/null >"$TMP/$n.out" 2>"$TMP/$n.err" || rc=$?
+	t1=$(date +%s%N)
+	check "Linux $n: run --restore $paused exit 0, up after $(((t1 - t0) / 1000000)) ms (rc $rc: $(head -1 "$TMP/$n.err"))" [ "$rc" -eq 0 ]
+	if [ -n "$paused" ]; then
+		sleep 2
+		check "Linux $n: --paused: no count, query-status paused" \
+			[ -z "$(counts $n)" -a "$(status_of $n)" = paused ]
+		"$KVMINI" resume $n >/dev/null
+	fi
+	for _ in $(seq 300); do [ "$(counts $n | wc -l)" -ge 2 ] && break; sleep 0.1; done
+	first=$(counts $n | head -1)
+	up1=$(uptime_at $n "$first")
+	# right after: the next count, or the one after it when the snapshot cut a line in two (its
+	# start went out through the old VMM's console, the rest through the new one's)
+	check "Linux $n: the restored init counts on at $first, right after $last (no new boot)" \
+		[ \( "$first" = $((last + 1)) -o "$first" = $((last + 2)) \) -a -z "$(init_lines $n | grep -x 'KVMINI-INIT: start')" ]
+	# (the time until the first count after the restore runs on the guest's clock, a --paused
+	# wait included: kvmini's stop does not freeze kvmclock; a loaded host takes seconds)
+	check "Linux $n: the guest clock goes on, never back ($up0 s before, $up1 s after)" \
+		python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(not (a < b < a + 30))" "$up0" "$up1"
+	if [ $n != l3 ]; then
+		"$KVMINI" snapshot $n "$TMP/$n.snap" --pause >/dev/null 2>"$TMP/$n.serr"
+		check "Linux $n: snapshot --pause of the restored guest ($(cat "$TMP/$n.serr"))" [ -f "$TMP/$n.snap/state" ]
+		kill_vm $n
+		prev=$n dir=$TMP/$n.snap
+	fi
+done
+pid=$(cat "$RUN/l3.pid" 2>/dev/null)
 for _ in $(seq 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-first=$(init_lines ly | sed -n 's/^KVMINI-INIT: count \([0-9]*\) .*/\1/p' | head -1)
-check "Linux: the restored init counts on at $first, right after $last (no new boot)" \
-	[ "$first" = $((last + 1)) -a -z "$(init_lines ly | grep -x 'KVMINI-INIT: start')" ]
-up0=$(init_lines lx | sed -n "s/^KVMINI-INIT: count $last up //p")
-up1=$(init_lines ly | sed -n "s/^KVMINI-INIT: count $first up //p")
-check "Linux: uptime goes on ($up0 s before, $up1 s after)" \
-	python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(not (a < b < a + 5))" "$up0" "$up1"
-check "Linux: the same boot id after the restore ($bootid)" \
-	[ -n "$bootid" -a "$(init_lines ly | sed -n 's/^KVMINI-INIT: boot-id //p')" = "$bootid" ]
-check "Linux: the disk holds what was written before the snapshot ($wr)" \
-	grep -aq "KVMINI-INIT: blkread @16M=[^ ]* 1048576 $wr" "$RUN/ly.console"
-wr2=$(init_lines ly | sed -n 's/^KVMINI-INIT: blkwrite @16M=[^ ]* 1048576 //p' | head -1)
-check "Linux: new disk I/O after the restore reads back ($wr2)" \
-	[ -n "$wr2" -a "$(init_lines ly | sed -n 's/^KVMINI-INIT: blkread @16M=[^ ]* 1048576 //p' | tail -1)" = "$wr2" ]
-check "Linux: the restored guest powers off by itself" grep -aq 'KVMINI-INIT: poweroff' "$RUN/ly.console"
+check "Linux: the same boot id after three restores ($bootid)" \
+	[ -n "$bootid" -a "$(init_lines l3 | sed -n 's/^KVMINI-INIT: boot-id //p')" = "$bootid" ]
+check "Linux: the virtio-blk disk holds what was written before the snapshots ($wa)" [ "$(blk l3 blkread @16M)" = "$wa" ]
+check "Linux: the virtio-scsi disk holds what was written before the snapshots ($wsa)" [ "$(blk l3 blkread /dev/sda)" = "$wsa" ]
+wb=$(blk l3 blkwrite @16M last) wsb=$(blk l3 blkwrite /dev/sda last)
+check "Linux: new I/O after the restores reads back (virtio-blk $wb, virtio-scsi $wsb)" \
+	[ -n "$wb" -a "$(blk l3 blkread @16M last)" = "$wb" -a -n "$wsb" -a "$(blk l3 blkread /dev/sda last)" = "$wsb" ]
+check "Linux: the restored guest powers off by itself" grep -aq 'KVMINI-INIT: poweroff' "$RUN/l3.console"
+# the images now hold the later writes; revert to c0 (taken before them)
+rc=0
+out=$("$KVMINI" snapshot-revert lx c0 2>&1) || rc=$?
+check "Linux: virsh snapshot-revert lx c0 (rc $rc: $out)" [ "$rc" -eq 0 ]
+first=$(counts lx | head -1)
+pid=$(cat "$RUN/lx.pid" 2>/dev/null)
+for _ in $(seq 1200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+first=$(counts lx | head -1)
+check "Linux revert: the guest goes on from c0 (count $first, c0 was taken at $c0)" \
+	[ -n "$first" -a "$first" -le $((c0 + 1)) ]
+check "Linux revert: both disks read the data of c0's time, not the later writes ($wa, $wsa)" \
+	[ "$(blk lx blkread @16M)" = "$wa" -a "$(blk lx blkread /dev/sda)" = "$wsa" ]
+check "Linux revert: the guest powers off by itself" grep -aq 'KVMINI-INIT: poweroff' "$RUN/lx.console"
+for img in lx ls; do
+	check "Linux: qemu-img check $img.qcow2 clean, c0 listed" \
+		sh -c "qemu-img check -q '$TMP/$img.qcow2' && qemu-img snapshot -l '$TMP/$img.qcow2' | grep -q ' c0 '"
+done

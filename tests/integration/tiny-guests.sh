@@ -63,3 +63,22 @@ for opt in --ksm --hugepages=thp; do
 	run_vm 20 "$TMP/out" --kernel "$G/dispatch.elf" --serial "file:$TMP/serial" --mem 64M $opt || rc=$?
 	check "$opt: the guest runs and powers off (got $rc)" ran_to_poweroff
 done
+
+# --exit-device (QEMU's isa-debug-exit): the guest writes 0x21 to port 0xF4 -> kvmini exits 67;
+# without the device the write is unclaimed and the same guest powers off (0); another port misses it
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/exitcode.elf" --serial "file:$TMP/serial" --mem 64M --exit-device || rc=$?
+check "--exit-device: a write of 0x21 ends kvmini with status 67 (got $rc)" [ "$rc" -eq 67 ]
+check "--exit-device: the guest stops at the write" \
+	sh -c "grep -q 'writing 0x21' '$TMP/serial' && ! grep -q 'still running' '$TMP/serial'"
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/exitcode.elf" --serial "file:$TMP/serial" --mem 64M || rc=$?
+check "without --exit-device the write is unclaimed: the guest powers off, status 0 (got $rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'still running' '$TMP/serial'"
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/exitcode.elf" --serial "file:$TMP/serial" --mem 64M --exit-device=0x501,iosize=2 || rc=$?
+check "--exit-device=0x501,iosize=2: port 0xF4 is not it (got $rc)" [ "$rc" -eq 0 ]
+rc=0
+run_vm 20 "$TMP/out" --kernel "$G/exitcode.elf" --mem 64M --exit-device=iosize=9 || rc=$?
+check "--exit-device=iosize=9: usage error, one line (got $rc: $(head -1 "$TMP/out"))" \
+	[ "$rc" -eq 2 -a "$(wc -l <"$TMP/out")" -eq 1 ]

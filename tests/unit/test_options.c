@@ -296,6 +296,61 @@ START_TEST(restore_opts)
 }
 END_TEST
 
+/* device options are recorded in argv order; a restore's argv replays the saved ones, the user's
+ * of a name replacing the saved ones of that name, one for one */
+START_TEST(device_args_replayed)
+{
+	struct run_opts o;
+	char err[256];
+	char *argv[] = { "run", "--restore", "/s", "--disk=/e/b.raw", "--name", "v", "--paused", NULL };
+	ck_assert_int_eq(run_opts_parse(&o, 7, argv, err, sizeof(err)), 0);
+	ck_assert_uint_eq(o.ndevargs, 1);
+	ck_assert_str_eq(o.devargs[0].opt, "disk");
+	ck_assert_str_eq(o.devargs[0].val, "/e/b.raw");
+	ck_assert_int_eq(o.devargs[0].argi, 3);
+	ck_assert_int_eq(o.devargs[0].argn, 1);
+	char *opt[] = { "disk", "cdrom", "exit-device", "disk" }, *val[] = { "/d/a.raw,if=scsi,lun=3", "none", "", "/d/b.raw" };
+	char **av;
+	int ac;
+	ck_assert_int_eq(run_opts_restore_argv(&o, 7, argv, opt, val, 4, &av, &ac, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "--disk: the snapshot has 2, 1 given (one for each, in order)");
+	char *argv2[] = { "run", "--restore", "/s", "--disk", "/e/a.raw,if=scsi", "--name", "v", "--disk=/e/b.raw", NULL };
+	ck_assert_int_eq(run_opts_parse(&o, 8, argv2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(o.ndevargs, 2);
+	ck_assert_int_eq(o.devargs[0].argn, 2);
+	ck_assert_int_eq(run_opts_restore_argv(&o, 8, argv2, opt, val, 4, &av, &ac, err, sizeof(err)), 0);
+	static const char *const want[] = { "run", "--disk=/e/a.raw,if=scsi", "--cdrom=none", "--exit-device",
+					    "--disk=/e/b.raw", "--restore", "/s", "--name", "v" };
+	ck_assert_int_eq(ac, 9);
+	for (int i = 0; i < ac; i++)
+		ck_assert_str_eq(av[i], want[i]);
+	ck_assert_ptr_null(av[ac]);
+	ck_assert_int_eq(run_opts_parse(&o, ac, av, err, sizeof(err)), 0);
+	ck_assert_uint_eq(o.ndisks, 2);
+	ck_assert_str_eq(o.cdrom, "none");
+	ck_assert_str_eq(o.exit_device, "");
+	ck_assert_uint_eq(o.ndevargs, 4);
+	ck_assert_str_eq(o.name, "v");
+	free(av);
+	/* without the user's: the saved ones as they are */
+	char *argv3[] = { "run", "--restore", "/s", NULL };
+	ck_assert_int_eq(run_opts_parse(&o, 3, argv3, err, sizeof(err)), 0);
+	ck_assert_int_eq(run_opts_restore_argv(&o, 3, argv3, opt, val, 4, &av, &ac, err, sizeof(err)), 0);
+	ck_assert_int_eq(ac, 7);
+	ck_assert_str_eq(av[1], "--disk=/d/a.raw,if=scsi,lun=3");
+	ck_assert_str_eq(av[4], "--disk=/d/b.raw");
+	free(av);
+	ck_assert(run_opt_is_device("hda"));
+	ck_assert(!run_opt_is_device("kernel"));
+	/* --paused needs the control socket; --snapshot is not for a restore */
+	ck_assert_int_eq(parse(&o, err, "run", "--kernel", "k", "--paused", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&o, err, "run", "--restore", "/s", "--snapshot", NULL), -EINVAL);
+	ck_assert_int_eq(parse(&o, err, "run", "--kernel", "k", "--snapshot", "--exit-device=0x501", NULL), 0);
+	ck_assert(o.snapshot);
+	ck_assert_str_eq(o.exit_device, "0x501");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -308,6 +363,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, net_subnets);
 	tcase_add_test(tc, reparse_after_stop_in_cluster);
 	tcase_add_test(tc, restore_opts);
+	tcase_add_test(tc, device_args_replayed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,8 +18,13 @@ static struct snap_board sample(void)
 	static char k[] = "/k/vmlinux", i[] = "/k/initrd", a[] = "console=ttyS0", d0[] = "/d/a.qcow2,format=qcow2",
 		    d1[] = "/d/b.raw,transport=mmio", n0[] = "tap,mac=02:00:00:00:00:01";
 	struct snap_board b = { .mem = 64 << 20, .cpus = 2, .cpu_host = 1, .kernel = k, .initrd = i, .append = a };
-	b.disks[b.ndisks++] = d0;
-	b.disks[b.ndisks++] = d1;
+	static char disk[] = "disk", cdrom[] = "cdrom", none[] = "none";
+	b.dev_opt[b.ndevs] = disk;
+	b.dev_val[b.ndevs++] = d0;
+	b.dev_opt[b.ndevs] = disk;
+	b.dev_val[b.ndevs++] = d1;
+	b.dev_opt[b.ndevs] = cdrom;
+	b.dev_val[b.ndevs++] = none;
 	b.nets[b.nnets++] = n0;
 	return b;
 }
@@ -91,8 +96,11 @@ START_TEST(board_round_trip)
 	ck_assert_str_eq(c.kernel, "/k/vmlinux");
 	ck_assert_str_eq(c.initrd, "/k/initrd");
 	ck_assert_str_eq(c.append, "console=ttyS0");
-	ck_assert_uint_eq(c.ndisks, 2);
-	ck_assert_str_eq(c.disks[1], "/d/b.raw,transport=mmio");
+	ck_assert_uint_eq(c.ndevs, 3);
+	ck_assert_str_eq(c.dev_opt[1], "disk");
+	ck_assert_str_eq(c.dev_val[1], "/d/b.raw,transport=mmio");
+	ck_assert_str_eq(c.dev_opt[2], "cdrom");
+	ck_assert_str_eq(c.dev_val[2], "none");
 	ck_assert_uint_eq(c.nnets, 1);
 	ck_assert_str_eq(c.nets[0], "tap,mac=02:00:00:00:00:01");
 	snap_board_free(&c);
@@ -109,9 +117,50 @@ START_TEST(board_round_trip)
 	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EBADMSG);
 	free(longer);
 	state_reader_init(&r, p, n);
-	ck_assert_int_eq(snap_board_get(&c, &r, 2, why, sizeof(why)), -EPROTONOSUPPORT);
-	ck_assert_ptr_nonnull(strstr(why, "version 2"));
+	ck_assert_int_eq(snap_board_get(&c, &r, 3, why, sizeof(why)), -EPROTONOSUPPORT);
+	ck_assert_ptr_nonnull(strstr(why, "version 3"));
 	free(p);
+}
+END_TEST
+
+static void put_s(struct state_writer *w, const char *s)
+{
+	state_put_u32(w, (uint32_t)strlen(s));
+	state_put_bytes(w, s, strlen(s));
+}
+
+/* a version 1 section (disk specs where version 2 has device options) still reads */
+START_TEST(board_version1)
+{
+	struct state_writer w;
+	state_writer_init(&w);
+	state_begin(&w, "x", 0, 1);
+	state_put_u64(&w, 64 << 20);
+	state_put_u32(&w, SNAP_PAGE);
+	state_put_u32(&w, 1);
+	state_put_u32(&w, 0);
+	put_s(&w, "/k/vmlinux");
+	put_s(&w, "");
+	put_s(&w, "");
+	state_put_u32(&w, 2);
+	put_s(&w, "/d/a.raw");
+	put_s(&w, "/d/b.qcow2,readonly");
+	state_put_u32(&w, 0);
+	state_end(&w);
+	ck_assert_int_eq(state_writer_finish(&w), 0);
+	size_t n;
+	const uint8_t *d = state_writer_data(&w, &n);
+	struct state_reader r;
+	state_reader_init(&r, d + 16 + 2 + 16, n - 16 - 2 - 16 - 1 - 4);
+	struct snap_board c;
+	char why[200];
+	ck_assert_int_eq(snap_board_get(&c, &r, 1, why, sizeof(why)), 0);
+	ck_assert_uint_eq(c.ndevs, 2);
+	ck_assert_str_eq(c.dev_opt[0], "disk");
+	ck_assert_str_eq(c.dev_val[1], "/d/b.qcow2,readonly");
+	ck_assert_ptr_null(c.initrd);
+	snap_board_free(&c);
+	state_writer_free(&w);
 }
 END_TEST
 
@@ -139,15 +188,22 @@ START_TEST(board_bad_values)
 		ck_assert_msg(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)) == -EINVAL, "case %u", i);
 		free(p);
 	}
-	/* a disk count beyond OPT_MAX_DEVS, a string with a NUL in it */
+	/* a device option count beyond OPT_MAX_DEVARGS, an option that is not a device's, a NUL */
 	b = sample();
 	uint8_t *p = payload_of(&b, &n);
 	size_t off = 8 + 4 + 4 + 4 + (4 + 10) + (4 + 9) + (4 + 13);
-	ck_assert_uint_eq(p[off], 2); /* the disk count */
-	p[off] = OPT_MAX_DEVS + 1;
+	ck_assert_uint_eq(p[off], 3); /* the device option count */
+	p[off] = OPT_MAX_DEVARGS + 1;
 	state_reader_init(&r, p, n);
 	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EINVAL);
-	p[off] = 2;
+	p[off] = 3;
+	memcpy(p + off + 4 + 4, "kick", 4); /* "disk" -> "kick": not a device option, never replayed */
+	state_reader_init(&r, p, n);
+	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EINVAL);
+	memcpy(p + off + 4 + 4, "disk", 4);
+	state_reader_init(&r, p, n);
+	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), 0);
+	snap_board_free(&c);
 	p[8 + 4 + 4 + 4 + 4 + 3] = 0; /* inside "/k/vmlinux" */
 	state_reader_init(&r, p, n);
 	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EINVAL);
@@ -190,23 +246,11 @@ START_TEST(image_load)
 	struct run_opts o;
 	memset(&o, 0, sizeof(o));
 	o.hugepages = HUGEPAGES_THP;
-	static char other[] = "/e/a.qcow2";
-	o.disks[0] = other;
-	o.ndisks = 1;
-	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), -EINVAL); /* 1 --disk for 2 disks */
-	ck_assert_str_eq(why, "--disk: the snapshot has 2 disks, 1 given");
-	o.disks[1] = other;
-	o.ndisks = 2;
-	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), 0);
-	ck_assert_str_eq(o.disks[0], "/e/a.qcow2"); /* the user's paths */
-	o.ndisks = 0;
 	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), 0);
 	ck_assert_uint_eq(o.mem, 64 << 20);
 	ck_assert_uint_eq(o.cpus, 2);
 	ck_assert_int_eq(o.cpu_host, 1);
 	ck_assert_str_eq(o.kernel, "/k/vmlinux");
-	ck_assert_uint_eq(o.ndisks, 2);
-	ck_assert_str_eq(o.disks[0], "/d/a.qcow2,format=qcow2");
 	ck_assert_uint_eq(o.nnets, 1);
 	ck_assert_int_eq(o.hugepages, HUGEPAGES_OFF);
 	ck_assert_ptr_eq(o.snap, &img);
@@ -332,6 +376,7 @@ Suite *make_suite(void)
 		tcase_add_test(tc, ram_file_private);
 	}
 	tcase_add_test(tc, board_round_trip);
+	tcase_add_test(tc, board_version1);
 	tcase_add_test(tc, board_bad_values);
 	tcase_add_test(tc, image_load);
 	tcase_add_test(tc, sparse_memory);
