@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
 DEPS    := liburing json-c zlib libxml-2.0 libnbd
 PKGCFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread
+LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKGCFLAGS) -I. -MMD -MP
 

@@ -148,7 +148,8 @@ static int machine_vcpus(struct machine *m)
 		.mode = o->cpu_host ? CPUID_MODE_HOST : CPUID_MODE_DEFAULT,
 		.host_is_pvm = m->kvm.is_pvm,
 	};
-	int ret = vcpus_create(&m->vcpus, &m->vm, o->cpus, &cc, o->stats, &why);
+	int ret = vcpus_create(&m->vcpus, &m->vm, o->cpus, &cc, mprof_create(&m->prof, o->cpus), &why);
+	mprof_vcpus_created(&m->prof, &m->vcpus);
 	return ret ? fail_step("cannot create vCPUs", ret, why) : 0;
 }
 
@@ -187,6 +188,7 @@ static int machine_build(struct machine *m)
 		.irq = { &vm->hooks, vm, LAYOUT_COM1_IRQ },
 	};
 	mconsole_serial_config(&m->console, &sc);
+	mprof_serial_hook(&m->prof, &sc);
 	if ((ret = serial_create(&m->serial, &vm->pio, &sc)))
 		return fail_step("serial", ret, NULL);
 	struct irq_line kbd_irq = { &vm->hooks, vm, 1 };
@@ -385,6 +387,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	m->restoring = o->snap != NULL;
 	state_registry_init(&m->reg);
 	mconsole_init(&m->console);
+	mprof_init(&m->prof, o);
 	int status = machine_prepare(m);
 	int first = 1;
 	while (!status) {
@@ -401,7 +404,9 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			if (m->start_paused)
 				vcpus_pause(&m->vcpus); /* before the threads exist: they park before the first KVM_RUN */
 			m->state = m->start_paused ? RS_PAUSED : RS_RUNNING;
-			if (vcpus_start(&m->vcpus)) {
+			if (mprof_start(&m->prof, &m->vm)) {
+				status = 1;
+			} else if (vcpus_start(&m->vcpus)) {
 				kv_log("cannot start vCPU threads");
 				status = 1;
 			} else {
@@ -417,15 +422,9 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			/* the guest's last words before kvmini's own, and the user's terminal back */
 			mconsole_finish(&m->console);
 		}
-		if (o->stats && m->vcpus.n) {
-			struct vcpu_stats *all = calloc(m->vcpus.n, sizeof(*all));
-			for (unsigned i = 0; all && i < m->vcpus.n; i++)
-				all[i] = m->vcpus.v[i].stats;
-			if (all)
-				stats_print(stderr, all, m->vcpus.n, &m->vm.pio, &m->vm.mmio);
-			free(all);
+		mprof_finish(&m->prof, &m->vm);
+		if (o->stats && m->vcpus.n)
 			mconsole_print_stats(&m->console, stderr);
-		}
 		int reason = atomic_load(&m->vm.stop_reason);
 		machine_teardown(m);
 		if (status)

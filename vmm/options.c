@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options_prof.h"
 #include "paths.h"
 #include "size.h"
 
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "daemonize", no_argument, NULL, O_DAEMONIZE },
 	{ "restore", required_argument, NULL, O_RESTORE },
 	{ "help", no_argument, NULL, O_HELP },
+	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -95,7 +97,7 @@ void run_opts_usage(FILE *f)
 	      "      --definition FILE    the VM's definition, kept as <rundir>/NAME.xml while it runs\n"
 	      "      --daemonize          detach once the VM runs (needs --name; serial default pty)\n"
 	      "      --no-reboot          exit when the guest reboots instead of restarting it\n"
-	      "      --stats              print exit statistics per vCPU at exit\n"
+	      PROF_USAGE
 	      "      --no-host-workarounds  do not add the kernel parameters a PVM host needs\n"
 	      "      --kvm PATH           KVM device (default /dev/kvm)\n"
 	      "      --restore DIR        continue the guest saved by `kvmini snapshot` in DIR (its board:\n"
@@ -148,7 +150,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	optind = 0;
 	int c, serial_given = 0;
 	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
-	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:ho:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case O_KERNEL:
 			board = board ? board : "--kernel";
@@ -210,6 +212,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		case O_STATS:
 			o->stats = 1;
+			o->prof.on = 1;
 			break;
 		case O_NO_HOST_WORKAROUNDS:
 			o->no_host_workarounds = 1;
@@ -261,14 +264,24 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			return 0;
 		case ':':
 			return fail(err, errlen, "%s: needs a value (try 'kvmini run --help')", argv[optind - 1]);
-		default:
+		default: {
+			int pr = prof_opt_parse(&o->prof, c, optarg, err, errlen);
+			if (pr < 0)
+				return pr;
+			if (pr)
+				break;
 			return fail(err, errlen, "%s: unknown option (try 'kvmini run --help')", argv[optind - 1]);
+		}
 		}
 	}
 	if (optind < argc)
 		return fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
 	if (o->restore && board)
 		return fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
+	if (o->prof.nout && !o->stats)
+		o->stats = 1; /* -o FILE: the table too */
+	if (!o->prof.trace_max)
+		o->prof.trace_max = 1ull << 30;
 	if (!o->kernel && !o->restore)
 		return fail(err, errlen, "--kernel: a kernel is required (try 'kvmini run --help')");
 	if (o->daemonize && !o->named)

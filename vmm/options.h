@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "options_prof.h"
 #include "vm.h"
 
 #define OPT_MAX_DEVS 16
@@ -30,7 +31,8 @@ struct run_opts {
 	enum serial_mode serial; /* default stdio, pty with --daemonize */
 	const char *serial_path;
 	int no_reboot;
-	int stats;
+	int stats; /* --stats: the table at exit */
+	struct prof_opts prof; /* the exit profiler's options */
 	int no_host_workarounds;
 	const char *kvm_path;
 	const char *disks[OPT_MAX_DEVS];
