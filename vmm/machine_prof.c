@@ -88,3 +88,22 @@ void mprof_finish(struct machine_prof *mp, struct vm *vm)
 	prof_destroy(&mp->prof);
 	mp->on = 0;
 }
+
+json_object *mprof_query(struct machine_prof *mp, struct vm *vm, int reset, char *why, size_t whylen)
+{
+	if (!mp->on) {
+		snprintf(why, whylen, "the VM runs without the exit profiler (start it with --stats)");
+		return NULL;
+	}
+	struct prof_view w;
+	if (prof_view_take(&w, &mp->prof, &vm->pio, &vm->mmio)) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	json_object *j = prof_view_json(&w);
+	json_object_object_add(j, "seconds", json_object_new_double(prof_ns(&w, w.wall_cycles) / 1e9));
+	prof_view_free(&w);
+	if (reset)
+		prof_reset(&mp->prof);
+	return j;
+}

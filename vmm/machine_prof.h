@@ -3,6 +3,7 @@
  * given (--stats, -o, --stats-interval, --trace, --boot-trace), its reports at the incarnation's end. */
 #ifndef KVMINI_MACHINE_PROF_H
 #define KVMINI_MACHINE_PROF_H
+#include <json-c/json.h>
 #include <stdint.h>
 
 #include "boot_trace.h"
@@ -36,5 +37,9 @@ int mprof_start(struct machine_prof *mp, struct vm *vm);
 /* After the vCPUs are joined: the trace finished, the reports printed and written, the profiler
  * freed. */
 void mprof_finish(struct machine_prof *mp, struct vm *vm);
+
+/* QMP __org.kvmini_query-exit-stats: the statistics now (NULL with a reason in why when the VM
+ * runs without the profiler), then, with reset, counters started afresh. */
+json_object *mprof_query(struct machine_prof *mp, struct vm *vm, int reset, char *why, size_t whylen);
 
 #endif

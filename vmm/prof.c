@@ -25,6 +25,7 @@ int prof_create(struct prof *p, unsigned nvcpus, uint64_t tsc_khz, unsigned ring
 	}
 	for (unsigned i = 0; i < nvcpus; i++)
 		p->ks[i].fd = -1;
+	pthread_mutex_init(&p->kbase_lock, NULL);
 	p->tsc_khz = tsc_khz ? tsc_khz : 1000000;
 	p->start_tsc = prof_now();
 	for (unsigned i = 0; i < nvcpus && ring_records; i++) {
@@ -49,6 +50,8 @@ void prof_destroy(struct prof *p)
 		free(p->v[i].ring.r);
 	for (unsigned i = 0; p->ks && i < p->n; i++)
 		kvmstats_close(&p->ks[i]);
+	if (p->kbase)
+		pthread_mutex_destroy(&p->kbase_lock);
 	free(p->v);
 	free(p->ks);
 	free(p->kbase);
@@ -103,9 +106,11 @@ void prof_vcpu_clear(struct prof *p, struct prof_vcpu *pv)
 
 void prof_reset(struct prof *p)
 {
+	pthread_mutex_lock(&p->kbase_lock);
 	for (unsigned i = 0; i < p->n; i++)
 		if (p->ks[i].fd < 0 || kvmstats_exit_counts(&p->ks[i], &p->kbase[i]))
 			memset(&p->kbase[i], 0, sizeof(p->kbase[i]));
+	pthread_mutex_unlock(&p->kbase_lock);
 	__atomic_add_fetch(&p->reset_gen, 1, __ATOMIC_RELEASE);
 }
 

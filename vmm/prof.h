@@ -6,6 +6,7 @@
  * Time is the host TSC (constant and nonstop where KVM runs); tsc_khz converts it. */
 #ifndef KVMINI_PROF_H
 #define KVMINI_PROF_H
+#include <pthread.h>
 #include <stdint.h>
 #include <x86intrin.h>
 
@@ -62,6 +63,7 @@ struct prof {
 	uint64_t reset_gen; /* bumped by prof_reset; each vCPU clears its own counters at its next exit */
 	struct kvmstats *ks; /* per vCPU: KVM's binary stats (fd -1: none) */
 	struct kvm_exit_counts *kbase; /* per vCPU: KVM's counters at the last reset */
+	pthread_mutex_t kbase_lock; /* a reset (QMP) against a report (the interval thread) */
 };
 
 /* ring_records: per-vCPU ring capacity (a power of two; 0 without --trace). */

@@ -68,11 +68,13 @@ int prof_view_take(struct prof_view *w, const struct prof *p, const struct bus *
 	w->tsc_khz = p->tsc_khz;
 	w->pio = pio;
 	w->mmio = mmio;
+	pthread_mutex_lock((pthread_mutex_t *)&p->kbase_lock);
 	for (unsigned i = 0; i < p->n; i++) {
 		prof_vcpu_read(p, &p->v[i], &w->v[i]);
 		if (p->ks && p->ks[i].fd >= 0 && !kvmstats_exit_counts(&p->ks[i], &w->k[i]))
 			kcounts_sub(&w->k[i], &p->kbase[i]);
 	}
+	pthread_mutex_unlock((pthread_mutex_t *)&p->kbase_lock);
 	w->now_tsc = prof_now();
 	struct prof_vcpu *t = &w->v[p->n];
 	for (unsigned i = 0; i < p->n; i++) {
