@@ -17,7 +17,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 cd "$TOP" || exit 1
-${CC:-cc} -O2 -Wall -Wextra -o "$BENCH_BUILD/floor" bench/floor.c || bench_die "cannot build bench/floor.c"
+${CC:-cc} -O2 -Wall -Wextra -std=c11 -D_GNU_SOURCE -I. -o "$BENCH_BUILD/floor" bench/floor.c build/libkvmini.a || bench_die "cannot build bench/floor.c (make kvmini first)"
 # the profiler's own cost per exit, on the host (needs the library: make kvmini)
 ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I. -o "$BENCH_BUILD/prof_cost" bench/prof_cost.c build/libkvmini.a \
 	$(pkg-config --libs json-c) -lpthread -lm || bench_die "cannot build bench/prof_cost.c"

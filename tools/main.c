@@ -100,6 +100,8 @@ int main(int argc, char **argv)
 		return trace_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "stats"))
 		return stats_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return bench_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
 	if (pool_is_verb(cmd))

@@ -30,7 +30,6 @@ struct prof *mprof_create(struct machine_prof *mp, unsigned n)
 		return NULL;
 	}
 	mp->on = 1;
-	boot_trace_init(&mp->boot, mp->vmm_start_tsc);
 	return &mp->prof;
 }
 
@@ -38,6 +37,7 @@ void mprof_serial_hook(struct machine_prof *mp, struct serial_config *sc)
 {
 	if (!mp->o->boot_trace)
 		return;
+	boot_trace_init(&mp->boot, mp->vmm_start_tsc); /* each incarnation anew */
 	mp->boot.tx = sc->tx;
 	mp->boot.tx_opaque = sc->tx_opaque;
 	sc->tx = boot_trace_tx;

@@ -21,6 +21,11 @@ check "table: the mmio self-check against KVM's mmio_exits holds" grep -q 'mmio 
 check "boot timeline: first KVM_RUN and poweroff stamped" \
 	sh -c "grep -q 'first KVM_RUN\$' '$TMP/out' && grep -q 'poweroff (the VM stopped)\$' '$TMP/out'"
 
+rc=0
+run_vm 30 "$TMP/out2" --kernel "$G/dispatch.elf" --serial "file:$TMP/serial" --mem 64M --boot-trace || rc=$?
+check "--boot-trace: the console output still arrives (got $rc)" grep -q '^TINY: powering off' "$TMP/serial"
+check "--boot-trace: the first console byte is stamped" grep -q 'first console byte$' "$TMP/out2"
+
 python3 - "$TMP" <<'PY'
 import csv, json, os, sys
 tmp = sys.argv[1]
@@ -113,3 +118,20 @@ python3 "$QC" "$RUN/p.qmp" quit >/dev/null 2>&1
 rc=0
 "$KVMINI" stats nosuchvm >"$TMP/nv" 2>&1 || rc=$?
 check "kvmini stats of no such VM: status 1, one line" sh -c "[ $rc -eq 1 ] && [ \$(wc -l <'$TMP/nv') -eq 1 ]"
+
+# peer cross-check: KVM's own tracepoints count the same exits (perf, Debian linux-perf)
+if command -v perf >/dev/null && perf list 2>/dev/null | grep -q 'kvm:kvm_userspace_exit'; then
+	perf stat -x, -e kvm:kvm_userspace_exit,kvm:kvm_pio -o "$TMP/perf" -- "$KVMINI" run --kernel "$G/exits.elf" \
+		--serial none --mem 64M >/dev/null 2>&1
+	ue=$(awk -F, '$3 == "kvm:kvm_userspace_exit" { print $1 }' "$TMP/perf")
+	pio=$(awk -F, '$3 == "kvm:kvm_pio" { print $1 }' "$TMP/perf")
+	check "perf: kvm:kvm_userspace_exit counts the 203 exits kvmini counted (got $ue)" [ "$ue" = 203 ]
+	check "perf: kvm:kvm_pio counts 153 port exits to kvmini + 25 in KVM (got $pio)" [ "$pio" = 178 ]
+else
+	skip "perf cross-check: perf or KVM's tracepoints are not available here"
+fi
+
+# kvmini bench exits: every test but VMCALL (PVM) prints cycles beside the floor
+"$KVMINI" bench exits >"$TMP/be" 2>&1
+check "kvmini bench exits: PIO to the VMM and the floor are measured" \
+	sh -c "grep -Eq '^  port write to the VMM \(0x550\) +[0-9]+ +[0-9.]+ +[0-9.]+\$' '$TMP/be' && grep -Eq '^  bare KVM_RUN floor' '$TMP/be'"
