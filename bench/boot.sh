@@ -21,7 +21,9 @@ MEM=256M
 QEMU_MACHINE="${QEMU_MACHINE:-microvm,acpi=on}"
 
 kvmini_boot() { run_serial "$1" "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --append "$APPEND" \
-	--mem $MEM --cpus 1 --serial stdio; }
+	--mem $MEM --cpus 1 --serial stdio "${@:2}"; }
+# the board as it was before each boot-time change, to show what the change saves
+kvminipci_boot() { kvmini_boot "$1" --pci on; }
 qemu_boot() { run_serial "$1" "$QEMU" -M "$QEMU_MACHINE" -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 \
 	-nographic -no-reboot -kernel "$VMLINUX" -initrd "$INITRD" -append "$APPEND${PVM:+ $PVM}"; }
 
@@ -39,15 +41,26 @@ one_run() {
 	fi
 }
 
-kvmini_init=() kvmini_exit=() qemu_init=() qemu_exit=()
+kvmini_init=() kvmini_exit=() qemu_init=() qemu_exit=() kvminipci_init=() kvminipci_exit=()
 for ((i = 1; i <= BENCH_RUNS; i++)); do
 	one_run kvmini kvmini_boot
+	one_run kvminipci kvminipci_boot
 	[ "$HAVE_QEMU" = 1 ] && one_run qemu qemu_boot
 done
+# where the time goes: the boot timeline and the exit profile of one boot (--boot-trace --stats)
+"$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --append "$APPEND" --mem $MEM --cpus 1 --serial none \
+	--boot-trace --stats </dev/null >"$TMP/profile" 2>&1
+echo "== boot: timeline and exit profile of one kvmini boot (total, top rows) =="
+sed -n '/^boot timeline/,$p' "$TMP/profile"
+sed -n '/^total:/,/^  in KVM/p' "$TMP/profile" | head -n 14 | cut -c1-150
 
 table_begin "boot: vmlinux + initramfs-test.cpio to init and poweroff, $MEM, 1 vCPU, median of $BENCH_RUNS (qemu -M $QEMU_MACHINE)" qemu
 table_row "ms to init (KVMINI-INIT: start)" "$(median "${kvmini_init[@]}")" "$(median "${qemu_init[@]}")" lower
 table_row "ms to exit after poweroff" "$(median "${kvmini_exit[@]}")" "$(median "${qemu_exit[@]}")" lower
+table_row "  --pci on (a PCI bus with no device): init" "$(median "${kvminipci_init[@]}")" "$(median "${qemu_init[@]}")" lower
+table_row "  --pci on: exit after poweroff" "$(median "${kvminipci_exit[@]}")" "$(median "${qemu_exit[@]}")" lower
+saving() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "") printf "%.0f ms (%.1f %%)", a - b, (a - b) * 100 / a; else print "n/a" }'; }
+echo "  saving of no PCI bus when no device needs one: $(saving "$(median "${kvminipci_init[@]}")" "$(median "${kvmini_init[@]}")") to init, $(saving "$(median "${kvminipci_exit[@]}")" "$(median "${kvmini_exit[@]}")") to exit"
 echo "  runs that succeeded: kvmini ${#kvmini_exit[@]}/$BENCH_RUNS${HAVE_QEMU:+}$([ "$HAVE_QEMU" = 1 ] && echo ", qemu ${#qemu_exit[@]}/$BENCH_RUNS")"
 echo "  cmdline: $APPEND${PVM:+ $PVM}"
 [ ${#kvmini_exit[@]} -gt 0 ] || { echo "  kvmini: FAILED to boot Linux to poweroff (see above)"; exit 1; }

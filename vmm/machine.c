@@ -169,6 +169,24 @@ static int machine_build_restored(struct machine *m)
 	return 0;
 }
 
+/* The PCI host bridge only when a device sits on it (or --pci on): a bus with nothing on it costs a
+ * Linux guest ~2 s of enumeration and quirks where its kernel mode is emulated, and qemu's microvm
+ * has none either. Every PCI device kind counts here (a new kind adds its line). */
+static int machine_wants_pci(const struct machine *m)
+{
+	if (m->o->pci_on)
+		return 1;
+	for (unsigned i = 0; i < m->o->ndisks; i++)
+		if (m->dspec[i].iface != DISK_IF_SCSI && m->dspec[i].transport == VDEV_PCI)
+			return 1;
+	if (m->scsi.nluns && m->scsi.transport == VDEV_PCI)
+		return 1;
+	for (unsigned i = 0; i < m->nets.n; i++)
+		if (m->nets.spec[i].transport == VDEV_PCI)
+			return 1;
+	return 0;
+}
+
 /* Builds one incarnation of the VM, ready to start. */
 static int machine_build(struct machine *m)
 {
@@ -201,7 +219,7 @@ static int machine_build(struct machine *m)
 	struct irq_line sci = { &vm->hooks, vm, LAYOUT_SCI_IRQ };
 	if ((ret = acpi_pm_create(&m->pm, &vm->pio, &sci, &vm->hooks, vm, 0)))
 		return fail_step("acpi pm", ret, NULL);
-	if ((ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
+	if (machine_wants_pci(m) && (ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
 		return fail_step("pci host", ret, NULL);
 	strcpy(m->cmdline, m->base_cmdline);
 	struct vdev_place place = {
@@ -231,7 +249,7 @@ static int machine_build(struct machine *m)
 	if (m->restoring)
 		return machine_build_restored(m);
 
-	struct acpi_cfg ac = { .ncpus = o->cpus };
+	struct acpi_cfg ac = { .ncpus = o->cpus, .no_pci = !m->pci };
 	uint64_t rsdp = 0;
 	if ((ret = acpi_build(&vm->mem, &ac, &rsdp)))
 		return fail_step("acpi tables", ret, NULL);

@@ -33,6 +33,7 @@ enum {
 	O_DEFINITION,
 	O_DAEMONIZE,
 	O_RESTORE,
+	O_PCI,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "definition", required_argument, NULL, O_DEFINITION },
 	{ "daemonize", no_argument, NULL, O_DAEMONIZE },
 	{ "restore", required_argument, NULL, O_RESTORE },
+	{ "pci", required_argument, NULL, O_PCI },
 	{ "help", no_argument, NULL, O_HELP },
 	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
@@ -99,6 +101,7 @@ void run_opts_usage(FILE *f)
 	      "      --no-reboot          exit when the guest reboots instead of restarting it\n"
 	      PROF_USAGE
 	      "      --no-host-workarounds  do not add the kernel parameters a PVM host needs\n"
+	      "      --pci auto|on        the PCI host bridge: when a PCI device needs it (default), or always\n"
 	      "      --kvm PATH           KVM device (default /dev/kvm)\n"
 	      "      --restore DIR        continue the guest saved by `kvmini snapshot` in DIR (its board:\n"
 	      "                           memory, vCPUs, disks, NICs, kernel come from there; --disk\n"
@@ -213,6 +216,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_STATS:
 			o->stats = 1;
 			o->prof.on = 1;
+			break;
+		case O_PCI:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "on"))
+				return fail(err, errlen, "--pci %s: expected auto or on", optarg);
+			o->pci_on = !strcmp(optarg, "on");
 			break;
 		case O_NO_HOST_WORKAROUNDS:
 			o->no_host_workarounds = 1;

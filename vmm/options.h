@@ -34,6 +34,7 @@ struct run_opts {
 	int stats; /* --stats: the table at exit */
 	struct prof_opts prof; /* the exit profiler's options */
 	int no_host_workarounds;
+	int pci_on; /* --pci on: the PCI host bridge even with no PCI device */
 	const char *kvm_path;
 	const char *disks[OPT_MAX_DEVS];
 	unsigned ndisks;
