@@ -16,7 +16,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: kvmini trace FILE [--csv | --chrome OUT.json]\n"
+	fputs("Usage: kvmini trace FILE [--csv | --chrome OUT.json | --console SERIAL-FILE]\n"
 	      "       kvmini trace plot FILE -o OUT.png|OUT.svg\n"
 	      "Read an exit trace written by `kvmini run --trace FILE`.\n"
 	      "\n"
@@ -25,6 +25,9 @@ static void usage(FILE *f)
 	      "                   phase markers (writes to port 0x5fe)\n"
 	      "      --csv        every record as CSV on stdout\n"
 	      "      --chrome OUT write Chrome trace-event JSON (one track per vCPU) to OUT\n"
+	      "      --console F  F is the run's serial output (--serial file:F): each console line with\n"
+	      "                   the time its first byte left the guest, the longest gaps first (where\n"
+	      "                   a boot spends its time, without printk timestamps)\n"
 	      "  plot -o OUT      exit rate over time and handling-time distribution per reason,\n"
 	      "                   drawn with gnuplot (PNG or SVG by OUT's suffix)\n"
 	      "  -h, --help       this text\n",
@@ -195,6 +198,79 @@ static int write_chrome(const struct trace *t, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+struct cline {
+	double at, gap;
+	char text[100];
+};
+
+static int cline_cmp(const void *a, const void *b)
+{
+	const struct cline *x = a, *y = b;
+	return x->gap < y->gap ? 1 : x->gap > y->gap ? -1 : 0;
+}
+
+/* The serial bytes are COM1's THR writes in order (a port write to 0x3f8 of one byte; the two
+ * divisor-latch writes of the UART's setup shift the match by as many bytes, nothing more). */
+static int console_lines(const struct trace *t, const char *serial)
+{
+	FILE *f = fopen(serial, "rb");
+	if (!f) {
+		kv_err(-errno, "trace: --console %s", serial);
+		return -errno;
+	}
+	size_t cap = 1024, n = 0, used = 0;
+	struct cline *l = calloc(cap, sizeof(*l));
+	uint64_t k = 0;
+	double prev = 0;
+	int c, started = 0;
+	while (l && (c = fgetc(f)) != EOF) {
+		const struct exit_rec *r = NULL;
+		while (k < t->nrec[0] && !r) { /* the console is vCPU 0's in a boot until SMP; enough here */
+			const struct exit_rec *x = &t->rec[0][k++];
+			if (x->reason == KVM_EXIT_IO && x->addr == 0x3f8 && (x->flags & PROF_F_WRITE) && x->size == 1)
+				r = x;
+		}
+		if (!r)
+			break;
+		if (!started) {
+			double at = trace_ns(t, r->tsc) / 1e9;
+			if (n == cap) {
+				struct cline *nl = realloc(l, (cap *= 2) * sizeof(*l));
+				if (!nl)
+					break;
+				l = nl;
+			}
+			l[n] = (struct cline){ .at = at, .gap = n ? at - prev : at };
+			prev = at;
+			used = 0;
+			started = 1;
+		}
+		if (c == '\n') {
+			started = 0;
+			n++;
+		} else if (c != '\r' && used + 1 < sizeof(l[n].text)) {
+			l[n].text[used++] = (char)c;
+		}
+	}
+	fclose(f);
+	if (started)
+		n++;
+	printf("console lines: %zu; the 25 longest gaps before a line (seconds since the trace started):\n", n);
+	struct cline *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	if (sorted) {
+		memcpy(sorted, l, n * sizeof(*l));
+		qsort(sorted, n, sizeof(*sorted), cline_cmp);
+		for (size_t i = 0; i < n && i < 25; i++)
+			printf("  %+9.3f s  at %9.3f  %s\n", sorted[i].gap, sorted[i].at, sorted[i].text);
+	}
+	printf("all lines:\n");
+	for (size_t i = 0; i < n; i++)
+		printf("  %9.3f %+9.3f  %s\n", l[i].at, l[i].gap, l[i].text);
+	free(sorted);
+	free(l);
+	return 0;
+}
+
 static int load(struct trace *t, const char *path)
 {
 	char why[256];
@@ -237,11 +313,12 @@ int trace_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "csv", no_argument, NULL, 'c' },
 		{ "chrome", required_argument, NULL, 'j' },
+		{ "console", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, csv = 0;
-	const char *chrome = NULL;
+	const char *chrome = NULL, *console = NULL;
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -251,14 +328,16 @@ int trace_main(int argc, char **argv)
 			csv = 1;
 		else if (c == 'j')
 			chrome = optarg;
+		else if (c == 's')
+			console = optarg;
 		else
 			return kv_log("trace: %s: %s (try 'kvmini trace --help')", argv[optind - 1],
 				      c == ':' ? "needs a value" : "unknown option"),
 			       2;
 	}
-	if (argc - optind != 1 || (csv && chrome)) {
+	if (argc - optind != 1 || !!csv + !!chrome + !!console > 1) {
 		kv_log("trace: %s (try 'kvmini trace --help')",
-		       csv && chrome ? "--csv or --chrome, not both" : "needs one trace FILE");
+		       argc - optind != 1 ? "needs one trace FILE" : "one of --csv, --chrome, --console");
 		return 2;
 	}
 	struct trace t;
@@ -267,6 +346,8 @@ int trace_main(int argc, char **argv)
 	int ret;
 	if (csv) {
 		ret = write_csv(&t, stdout);
+	} else if (console) {
+		ret = console_lines(&t, console);
 	} else if (chrome) {
 		FILE *f = fopen(chrome, "w");
 		if (!f) {

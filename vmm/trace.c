@@ -19,6 +19,8 @@ static int bad(struct trace *t, char *why, size_t whylen, const char *fmt, unsig
 
 static int add_records(struct trace *t, uint32_t vcpu, const uint8_t *p, uint32_t count)
 {
+	if (!count)
+		return 0; /* realloc to 0 bytes would free the records so far */
 	struct exit_rec *nr = realloc(t->rec[vcpu], (size_t)(t->nrec[vcpu] + count) * sizeof(*nr));
 	if (!nr)
 		return -ENOMEM;

@@ -337,6 +337,16 @@ START_TEST(trace_corrupt_is_one_line)
 	ck_assert_int_eq(trace_parse(&t, buf, len, why, sizeof(why)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "not a kvmini trace"));
 	buf[0] = 'K';
+	/* an empty chunk after records (found by fuzz_trace: the records were freed twice) */
+	static uint8_t two[8192];
+	size_t first = 64 + 16 + 3 * 32;
+	memcpy(two, buf, first);
+	struct trace_chunk empty = { TRACE_CHUNK_RECORDS, 1, 0, 0 };
+	memcpy(two + first, &empty, sizeof(empty));
+	memcpy(two + first + sizeof(empty), buf + first, len - first);
+	ck_assert_int_eq(trace_parse(&t, two, len + sizeof(empty), why, sizeof(why)), 0);
+	ck_assert_uint_eq(t.nrec[1], 3);
+	trace_free(&t);
 	uint32_t big = 5000; /* a chunk claiming more records than the file has */
 	memcpy(buf + 64 + 8, &big, 4);
 	ck_assert_int_eq(trace_parse(&t, buf, len, why, sizeof(why)), -EINVAL);
