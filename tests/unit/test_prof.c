@@ -120,8 +120,8 @@ START_TEST(ring_drops_when_full)
 	for (unsigned i = 0; i < 8; i++)
 		ck_assert_uint_eq(out[i].tsc, i);
 	ck_assert_uint_eq(prof_drain(&p.v[0], out, 16), 0);
-	ck_assert_int_eq(prof_create(&p, 1, 0, 6), -EINVAL); /* not a power of two */
 	prof_destroy(&p);
+	ck_assert_int_eq(prof_create(&p, 1, 0, 6), -EINVAL); /* not a power of two */
 }
 END_TEST
 
@@ -270,13 +270,19 @@ static void write_trace(const char *path, uint64_t max)
 	bus_destroy(&mmio);
 }
 
-START_TEST(trace_round_trip)
+/* A fresh temp file (path is its mkstemp template) holding write_trace's trace. */
+static void new_trace(char *path)
 {
-	char path[] = "/tmp/kvmini-trace-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	write_trace(path, 1 << 20);
+}
+
+START_TEST(trace_round_trip)
+{
+	char path[] = "/tmp/kvmini-trace-XXXXXX";
+	new_trace(path);
 	struct trace t;
 	char why[160] = "";
 	ck_assert_msg(trace_load(&t, path, why, sizeof(why)) == 0, "%s", why);
@@ -314,10 +320,7 @@ END_TEST
 START_TEST(trace_corrupt_is_one_line)
 {
 	char path[] = "/tmp/kvmini-trace-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	write_trace(path, 1 << 20);
+	new_trace(path);
 	struct trace t;
 	char why[160];
 	FILE *f = fopen(path, "rb");
