@@ -74,12 +74,13 @@ static void write_guest(uint8_t *mem, unsigned long n, unsigned port)
 static int setup_vcpu(struct fl *f)
 {
 	/* CPUID: the supported table as is (some KVMs want it set before the first run) */
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 e[256];
-	} cpuid = { .c.nent = 256 };
-	if (ioctl(f->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) == 0)
-		ioctl(f->vcpu, KVM_SET_CPUID2, &cpuid);
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + 256 * sizeof(struct kvm_cpuid_entry2));
+	if (!cpuid)
+		return -ENOMEM;
+	cpuid->nent = 256;
+	if (ioctl(f->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+		ioctl(f->vcpu, KVM_SET_CPUID2, cpuid);
+	free(cpuid);
 	struct kvm_sregs s;
 	if (ioctl(f->vcpu, KVM_GET_SREGS, &s) < 0)
 		return -errno;
