@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
 DEPS    := liburing json-c zlib libxml-2.0 libnbd
 PKGCFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread
+LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKGCFLAGS) -I. -MMD -MP
 
@@ -22,7 +22,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # ThreadSanitizer build of the unit tests that run I/O threads or vCPU-like threads (make tsan)
 # -Wno-tsan: the fences order accesses to guest rings against the guest, which TSan does not see
 TSAN    := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
-TSAN_TESTS := test_console_out test_vcpu test_virtio_blk test_virtio_net test_virtio_pci test_state_virtio test_state_blk_net test_scsi_threads test_virtio_scsi test_ata_threads test_ide test_ide_dma
+TSAN_TESTS := test_console_out test_vcpu test_virtio_blk test_virtio_net test_virtio_pci test_state_virtio test_state_blk_net test_scsi_threads test_virtio_scsi test_ata_threads test_ide test_ide_dma test_prof
 TOBJS   := $(SRCS:%.c=build/tsan/%.o)
 TSANBIN := $(TSAN_TESTS:%=build/unit-tsan/%)
 

@@ -223,7 +223,8 @@ static int build_dsdt_body(uint8_t *p, size_t cap, const struct acpi_cfg *cfg)
 	aml_integer(&a, 0);
 	aml_end(&a);
 	aml_scope_begin(&a, "\\_SB");
-	dsdt_pci0(&a);
+	if (!cfg->no_pci)
+		dsdt_pci0(&a);
 	for (unsigned i = 0; i < cfg->nmmio; i++)
 		dsdt_mmio(&a, i, &cfg->mmio[i]);
 	aml_end(&a);

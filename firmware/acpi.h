@@ -24,6 +24,7 @@ struct acpi_cfg {
 	unsigned ncpus;
 	const struct acpi_mmio_dev *mmio; /* may be NULL when nmmio is 0 */
 	unsigned nmmio;
+	int no_pci; /* the board has no PCI host bridge: no PCI0 in the DSDT */
 };
 
 /* PCI INTx routing the DSDT's _PRT (and, for INTA, the MP table) advertises. */

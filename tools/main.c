@@ -10,6 +10,8 @@
 #include "tools/net.h"
 #include "tools/pool.h"
 #include "tools/snapshot.h"
+#include "tools/stats.h"
+#include "tools/trace.h"
 #include "vmm/snapshot.h"
 #include "tools/virsh.h"
 #include "vmm/options.h"
@@ -29,6 +31,9 @@ static void usage(FILE *f)
 	      "  img       create and inspect disk images: raw, qcow2 (kvmini img --help)\n"
 	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
 	      "  snapshot  save a running named VM into a directory (run --restore continues it)\n"
+	      "  stats     a running named VM's exit statistics, live (kvmini stats --help)\n"
+	      "  trace     read an exit trace from run --trace: summary, CSV, Chrome JSON, plot\n"
+	      "  bench     guest microbenchmarks of exit costs (kvmini bench exits)\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "Domains, as virsh manages them (kvmini VERB --help):\n",
@@ -96,6 +101,12 @@ int main(int argc, char **argv)
 		return img_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "snapshot"))
 		return snapshot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trace"))
+		return trace_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "stats"))
+		return stats_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return bench_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
 	if (pool_is_verb(cmd))

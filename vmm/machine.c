@@ -151,7 +151,8 @@ static int machine_vcpus(struct machine *m)
 		.mode = o->cpu_host ? CPUID_MODE_HOST : CPUID_MODE_DEFAULT,
 		.host_is_pvm = m->kvm.is_pvm,
 	};
-	int ret = vcpus_create(&m->vcpus, &m->vm, o->cpus, &cc, o->stats, &why);
+	int ret = vcpus_create(&m->vcpus, &m->vm, o->cpus, &cc, mprof_create(&m->prof, o->cpus), &why);
+	mprof_vcpus_created(&m->prof, &m->vcpus);
 	return ret ? fail_step("cannot create vCPUs", ret, why) : 0;
 }
 
@@ -168,6 +169,26 @@ static int machine_build_restored(struct machine *m)
 		kv_log("--restore %s: %s", m->o->restore, why);
 		return -1;
 	}
+	return 0;
+}
+
+/* The PCI host bridge only when a device sits on it (or --pci on): a bus with nothing on it costs a
+ * Linux guest ~2 s of enumeration and quirks where its kernel mode is emulated, and qemu's microvm
+ * has none either. Every PCI device kind counts here (a new kind adds its line). */
+static int machine_wants_pci(const struct machine *m)
+{
+	if (m->o->pci_on)
+		return 1;
+	for (unsigned i = 0; i < m->o->ndisks; i++)
+		if (m->dspec[i].iface == DISK_IF_VIRTIO && m->dspec[i].transport == VDEV_PCI)
+			return 1;
+	if (m->ide.n) /* the PIIX3 functions live on the PCI bus */
+		return 1;
+	if (m->scsi.nluns && m->scsi.transport == VDEV_PCI)
+		return 1;
+	for (unsigned i = 0; i < m->nets.n; i++)
+		if (m->nets.spec[i].transport == VDEV_PCI)
+			return 1;
 	return 0;
 }
 
@@ -190,6 +211,7 @@ static int machine_build(struct machine *m)
 		.irq = { &vm->hooks, vm, LAYOUT_COM1_IRQ },
 	};
 	mconsole_serial_config(&m->console, &sc);
+	mprof_serial_hook(&m->prof, &sc);
 	if ((ret = serial_create(&m->serial, &vm->pio, &sc)))
 		return fail_step("serial", ret, NULL);
 	struct irq_line kbd_irq = { &vm->hooks, vm, 1 };
@@ -212,7 +234,7 @@ static int machine_build(struct machine *m)
 			return -1;
 		}
 	}
-	if ((ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
+	if (machine_wants_pci(m) && (ret = pci_host_create(&m->pci, &vm->pio, &vm->mmio, &vm->hooks, vm)))
 		return fail_step("pci host", ret, NULL);
 	if (machine_ide_add(&m->ide, vm, m->pci)) /* slot 1, before every other PCI device */
 		return -1;
@@ -244,7 +266,7 @@ static int machine_build(struct machine *m)
 	if (m->restoring)
 		return machine_build_restored(m);
 
-	struct acpi_cfg ac = { .ncpus = o->cpus };
+	struct acpi_cfg ac = { .ncpus = o->cpus, .no_pci = !m->pci };
 	uint64_t rsdp = 0;
 	if ((ret = acpi_build(&vm->mem, &ac, &rsdp)))
 		return fail_step("acpi tables", ret, NULL);
@@ -404,6 +426,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	m->restoring = o->snap != NULL;
 	state_registry_init(&m->reg);
 	mconsole_init(&m->console);
+	mprof_init(&m->prof, o);
 	int status = machine_prepare(m);
 	int first = 1;
 	while (!status) {
@@ -420,7 +443,9 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			if (m->start_paused)
 				vcpus_pause(&m->vcpus); /* before the threads exist: they park before the first KVM_RUN */
 			m->state = m->start_paused ? RS_PAUSED : RS_RUNNING;
-			if (vcpus_start(&m->vcpus)) {
+			if (mprof_start(&m->prof, &m->vm)) {
+				status = 1;
+			} else if (vcpus_start(&m->vcpus)) {
 				kv_log("cannot start vCPU threads");
 				status = 1;
 			} else {
@@ -436,15 +461,9 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			/* the guest's last words before kvmini's own, and the user's terminal back */
 			mconsole_finish(&m->console);
 		}
-		if (o->stats && m->vcpus.n) {
-			struct vcpu_stats *all = calloc(m->vcpus.n, sizeof(*all));
-			for (unsigned i = 0; all && i < m->vcpus.n; i++)
-				all[i] = m->vcpus.v[i].stats;
-			if (all)
-				stats_print(stderr, all, m->vcpus.n, &m->vm.pio, &m->vm.mmio);
-			free(all);
+		mprof_finish(&m->prof, &m->vm);
+		if (o->stats && m->vcpus.n)
 			mconsole_print_stats(&m->console, stderr);
-		}
 		int reason = atomic_load(&m->vm.stop_reason);
 		int guest_status = debug_exit_status(m->dbgexit);
 		machine_teardown(m);

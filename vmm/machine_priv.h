@@ -17,6 +17,7 @@
 #include "machine_disk.h"
 #include "machine_ide.h"
 #include "machine_net.h"
+#include "machine_prof.h"
 #include "machine_scsi.h"
 #include "qmp.h"
 #include "state.h"
@@ -71,6 +72,7 @@ struct machine {
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
+	struct machine_prof prof; /* the exit profiler (--stats, --trace, ...) */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
 };
 

@@ -333,6 +333,26 @@ static const struct qmp_arg disk_snapshot_delete_args[] = {
 	{ NULL, 0, 0 },
 };
 
+/* The profiler's statistics as `--stats -o FILE.json` writes them; "reset": start them afresh
+ * after this reading (kvmini stats NAME --reset). */
+static void cmd_query_exit_stats(void *opaque, json_object *args, struct qmp_result *r)
+{
+	struct machine *m = opaque;
+	json_object *v;
+	int reset = json_object_object_get_ex(args, "reset", &v) && json_object_get_boolean(v);
+	char why[160];
+	json_object *st = mprof_query(&m->prof, &m->vm, reset, why, sizeof(why));
+	if (!st)
+		qmp_error(r, QMP_ERR_GENERIC, "%s", why);
+	else
+		qmp_return(r, st);
+}
+
+static const struct qmp_arg exit_stats_args[] = {
+	{ "reset", json_type_boolean, 1 },
+	{ NULL, 0, 0 },
+};
+
 static const struct qmp_arg snapshot_args[] = {
 	{ "dir", json_type_string, 0 },
 	{ "resume", json_type_boolean, 1 },
@@ -362,6 +382,7 @@ static const struct {
 	{ "query-cpus-fast", NULL, cmd_query_cpus_fast },
 	{ "query-chardev", NULL, cmd_query_chardev },
 	{ "__org.kvmini_query-exits", NULL, cmd_query_exits },
+	{ "__org.kvmini_query-exit-stats", exit_stats_args, cmd_query_exit_stats },
 	{ "__org.kvmini_query-devices", NULL, cmd_query_devices },
 	{ "__org.kvmini_snapshot-save", snapshot_args, cmd_snapshot_save },
 	{ "__org.kvmini_disk-snapshot-delete", disk_snapshot_delete_args, cmd_disk_snapshot_delete },

@@ -52,7 +52,7 @@ int msnap_register(struct machine *m)
 		ret = state_registry_add(g, &rtc_state_ops, 0, m->rtc);
 	if (!ret)
 		ret = state_registry_add(g, &acpi_pm_state_ops, 0, m->pm);
-	if (!ret)
+	if (!ret && m->pci) /* none when no device needs PCI */
 		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
 	struct virtio_dev *vd[MAX_VDEVS];
 	unsigned n = vdevs(m, vd);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "devices/debug_exit.h"
+#include "options_prof.h"
 #include "paths.h"
 #include "size.h"
 
@@ -38,6 +39,7 @@ enum {
 	O_PAUSED,
 	O_SNAPSHOT,
 	O_EXIT_DEVICE,
+	O_PCI,
 };
 
 static const struct option long_opts[] = {
@@ -68,7 +70,9 @@ static const struct option long_opts[] = {
 	{ "paused", no_argument, NULL, O_PAUSED },
 	{ "snapshot", no_argument, NULL, O_SNAPSHOT },
 	{ "exit-device", optional_argument, NULL, O_EXIT_DEVICE },
+	{ "pci", required_argument, NULL, O_PCI },
 	{ "help", no_argument, NULL, O_HELP },
+	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -112,8 +116,9 @@ void run_opts_usage(FILE *f)
 	      "      --definition FILE    the VM's definition, kept as <rundir>/NAME.xml while it runs\n"
 	      "      --daemonize          detach once the VM runs (needs --name; serial default pty)\n"
 	      "      --no-reboot          exit when the guest reboots instead of restarting it\n"
-	      "      --stats              print exit statistics per vCPU at exit\n"
+	      PROF_USAGE
 	      "      --no-host-workarounds  do not add the kernel parameters a PVM host needs\n"
+	      "      --pci auto|on        the PCI host bridge: when a PCI device needs it (default), or always\n"
 	      "      --kvm PATH           KVM device (default /dev/kvm)\n"
 	      "      --restore DIR        continue the guest saved by `kvmini snapshot` in DIR (its board:\n"
 	      "                           memory, vCPUs, disks, NICs, kernel come from there; --disk\n"
@@ -243,7 +248,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	int c, serial_given = 0;
 	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
 	int li = -1, before = 1;
-	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, &li)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:ho:", long_opts, &li)) != -1) {
 		if (li >= 0 && c != ':' && c != '?' && run_opt_is_device(long_opts[li].name)) {
 			if (o->ndevargs >= OPT_MAX_DEVARGS)
 				return fail(err, errlen, "--%s: too many device options", long_opts[li].name);
@@ -313,6 +318,12 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		case O_STATS:
 			o->stats = 1;
+			o->prof.on = 1;
+			break;
+		case O_PCI:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "on"))
+				return fail(err, errlen, "--pci %s: expected auto or on", optarg);
+			o->pci_on = !strcmp(optarg, "on");
 			break;
 		case O_NO_HOST_WORKAROUNDS:
 			o->no_host_workarounds = 1;
@@ -389,14 +400,24 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			return 0;
 		case ':':
 			return fail(err, errlen, "%s: needs a value (try 'kvmini run --help')", argv[optind - 1]);
-		default:
+		default: {
+			int pr = prof_opt_parse(&o->prof, c, optarg, err, errlen);
+			if (pr < 0)
+				return pr;
+			if (pr)
+				break;
 			return fail(err, errlen, "%s: unknown option (try 'kvmini run --help')", argv[optind - 1]);
+		}
 		}
 	}
 	if (optind < argc)
 		return fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
 	if (o->restore && board)
 		return fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
+	if (o->prof.nout && !o->stats)
+		o->stats = 1; /* -o FILE: the table too */
+	if (!o->prof.trace_max)
+		o->prof.trace_max = 1ull << 30;
 	if (!o->kernel && !o->restore)
 		return fail(err, errlen, "--kernel: a kernel is required (try 'kvmini run --help')");
 	if (o->daemonize && !o->named)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "options_prof.h"
 #include "vm.h"
 
 #define OPT_MAX_DEVS 16
@@ -40,8 +41,10 @@ struct run_opts {
 	enum serial_mode serial; /* default stdio, pty with --daemonize */
 	const char *serial_path;
 	int no_reboot;
-	int stats;
+	int stats; /* --stats: the table at exit */
+	struct prof_opts prof; /* the exit profiler's options */
 	int no_host_workarounds;
+	int pci_on; /* --pci on: the PCI host bridge even with no PCI device */
 	const char *kvm_path;
 	const char *disks[OPT_MAX_DEVS];
 	unsigned ndisks;

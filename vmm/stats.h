@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Exit statistics: per-vCPU counters (no sharing between vCPUs on the hot path), summed and printed
- * at exit by --stats. Time is measured only when statistics were asked for. */
+/* Exit counters per vCPU, always kept (no sharing between vCPUs on the hot path; QMP reads them
+ * live). Times, histograms and the --stats reports are the profiler's (vmm/prof.h). */
 #ifndef KVMINI_STATS_H
 #define KVMINI_STATS_H
 #include <stdint.h>
@@ -13,7 +13,6 @@
 
 struct stat_ctr {
 	uint64_t count;
-	uint64_t ns;
 };
 
 struct vcpu_stats {
@@ -24,9 +23,6 @@ struct vcpu_stats {
 };
 
 const char *stats_reason_name(unsigned reason);
-/* Prints one table per vCPU and a total, busiest first. */
-void stats_print(FILE *f, const struct vcpu_stats *per_vcpu, unsigned nvcpus, const struct bus *pio,
-		 const struct bus *mmio);
 /* The console's line: bytes the output took, and bytes dropped because it did not read them. */
 void stats_print_console(FILE *f, uint64_t written, uint64_t dropped);
 

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cpuid.h"
@@ -94,13 +93,6 @@ int vcpus_paused(struct vcpus *vs)
 	return p;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void vcpu_dump(struct vcpu *v, const char *what)
 {
 	struct kvm_regs r;
@@ -125,23 +117,36 @@ static void vcpu_internal_error(struct vcpu *v)
 	vcpu_dump(v, what);
 }
 
-/* Returns the per-range counter the exit went to, so --stats can add the handling time to it. */
-static struct stat_ctr *vcpu_io(struct vcpu *v)
+/* The range id goes into the exit's profile record (e; NULL when the profiler is off). */
+static void vcpu_io(struct vcpu *v, struct prof_exit *e)
 {
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	int is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	int id = 0;
+	if (e && is_write && run->io.port == PROF_MARK_PORT) {
+		uint32_t mark = 0;
+		memcpy(&mark, data, run->io.size < 4 ? run->io.size : 4);
+		e->mark = mark;
+	}
 	/* rep ins/outs arrive as count elements of size bytes each: one batch for the device */
-	int id = bus_access_rep(&v->vm->pio, run->io.port, data, run->io.size, run->io.count, is_write);
+	id = bus_access_rep(&v->vm->pio, run->io.port, data, run->io.size, run->io.count, is_write);
 	if (id < 0) {
 		id = STATS_UNCLAIMED;
 		v->stats.unclaimed_pio_last = run->io.port;
 	}
 	v->stats.pio[id].count++;
-	return &v->stats.pio[id];
+	if (e) {
+		e->bus = 1;
+		e->dev = id;
+		e->addr = run->io.port;
+		e->size = run->io.size;
+		e->count = run->io.count;
+		e->write = is_write;
+	}
 }
 
-static struct stat_ctr *vcpu_mmio(struct vcpu *v)
+static void vcpu_mmio(struct vcpu *v, struct prof_exit *e)
 {
 	struct kvm_run *run = v->run;
 	int id = -1;
@@ -152,7 +157,14 @@ static struct stat_ctr *vcpu_mmio(struct vcpu *v)
 		v->stats.unclaimed_mmio_last = run->mmio.phys_addr;
 	}
 	v->stats.mmio[id].count++;
-	return &v->stats.mmio[id];
+	if (e) {
+		e->bus = 2;
+		e->dev = id;
+		e->addr = run->mmio.phys_addr;
+		e->size = run->mmio.len;
+		e->count = 1;
+		e->write = run->mmio.is_write;
+	}
 }
 
 static void vcpu_system_event(struct vcpu *v)
@@ -170,15 +182,17 @@ static void vcpu_system_event(struct vcpu *v)
 	}
 }
 
-/* One exit, already returned from KVM_RUN. */
-static struct stat_ctr *vcpu_exit(struct vcpu *v)
+/* One exit, already returned from KVM_RUN; e is its profile record or NULL. */
+static void vcpu_exit(struct vcpu *v, struct prof_exit *e)
 {
 	struct kvm_run *run = v->run;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		return vcpu_io(v);
+		vcpu_io(v, e);
+		break;
 	case KVM_EXIT_MMIO:
-		return vcpu_mmio(v);
+		vcpu_mmio(v, e);
+		break;
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_HLT: /* the in-kernel LAPIC handles HLT; seen only without one */
 		break;
@@ -207,7 +221,6 @@ static struct stat_ctr *vcpu_exit(struct vcpu *v)
 		vm_request_stop(v->vm, VM_STOP_ERROR);
 	}
 	}
-	return NULL;
 }
 
 static void *vcpu_thread(void *arg)
@@ -218,11 +231,18 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	__atomic_store_n(&v->tid, (int)gettid(), __ATOMIC_RELAXED);
+	if (v->pv && !v->pv->first_tsc)
+		__atomic_store_n(&v->pv->first_tsc, prof_now(), __ATOMIC_RELAXED);
+	uint64_t last_done = 0;
 	while (!stopping(v->vm)) {
 		if (__atomic_load_n(&v->vcpus->pause_req, __ATOMIC_SEQ_CST)) {
 			vcpu_park(v);
 			continue;
 		}
+		/* the previous exit's end is this entry's start (one TSC read less per exit, ~25 ns on
+		 * a nested host); a pause or EINTR in between takes a fresh one */
+		uint64_t t_enter = v->prof ? (last_done ? last_done : prof_now()) : 0;
+		last_done = 0;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				/* A kick whose pause was already withdrawn (a resume before this thread
@@ -236,16 +256,13 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		unsigned reason = v->run->exit_reason;
-		if (!v->timing) {
-			vcpu_exit(v);
+		if (!v->prof) {
+			vcpu_exit(v, NULL);
 		} else {
-			uint64_t t0 = now_ns();
-			struct stat_ctr *range = vcpu_exit(v);
-			uint64_t dt = now_ns() - t0;
-			if (range)
-				range->ns += dt;
-			if (reason < STATS_REASONS)
-				v->stats.reason[reason].ns += dt;
+			struct prof_exit e = { .t_enter = t_enter, .t_exit = prof_now(), .reason = reason };
+			vcpu_exit(v, &e);
+			e.t_done = last_done = prof_now();
+			prof_exit(v->prof, v->pv, &e);
 		}
 		if (reason < STATS_REASONS)
 			v->stats.reason[reason].count++;
@@ -264,7 +281,7 @@ static int vcpu_init_fpu(struct vcpu *v)
 	return ioctl(v->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
 }
 
-int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid_cfg *cfg, int timing,
+int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid_cfg *cfg, struct prof *prof,
 		 const char **why)
 {
 	vs->v = calloc(n, sizeof(*vs->v));
@@ -291,7 +308,10 @@ int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid
 		v->vm = vm;
 		v->vcpus = vs;
 		v->idx = i;
-		v->timing = timing;
+		v->prof = prof;
+		v->pv = prof && i < prof->n ? &prof->v[i] : NULL;
+		if (!v->pv)
+			v->prof = NULL;
 		v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (v->fd < 0) {
 			ret = -errno;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "firmware/boot.h"
+#include "prof.h"
 #include "stats.h"
 #include "vm.h"
 
@@ -20,7 +21,8 @@ struct vcpu {
 	pthread_t thread; /* with started: under vcpus.lock (the stop kick reads them from any thread) */
 	int started;
 	int tid; /* the thread's id once it runs (query-cpus-fast), atomic */
-	int timing; /* measure handling time per exit (--stats) */
+	struct prof *prof; /* the exit profiler (--stats, --trace), NULL when off */
+	struct prof_vcpu *pv; /* this vCPU's part of it */
 	struct vcpu_stats stats;
 };
 
@@ -36,8 +38,8 @@ struct vcpus {
 };
 
 struct cpuid_cfg;
-/* Creates n vCPUs with their CPUID set from the policy cfg. */
-int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid_cfg *cfg, int timing,
+/* Creates n vCPUs with their CPUID set from the policy cfg; prof (NULL: off) records their exits. */
+int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid_cfg *cfg, struct prof *prof,
 		 const char **why);
 /* Puts the boot vCPU into 64-bit mode at the firmware's entry point. APs wait for INIT/SIPI in KVM. */
 int vcpu_boot_setup(struct vcpu *v, const struct boot_entry *e);

@@ -403,6 +403,21 @@ def ide():
         drain + bytes([10]) + bytes([0x12, 4, 0x12, 0]) + w(6, 0x10) + bytes([1, 7]) + bytes([8, 0x41, 0, 0, 0, 0, 0]))
 
 
+def trace():
+    """fuzz_trace: an exit trace (layout: vmm/trace.h), two vCPUs, a marker, two range names."""
+    hdr = b"KVMINITR" + struct.pack("<IIIIQQQ", 1, 64, 32, 2, 2000000, 1000, 0) + bytes(16)
+    rec = lambda tsc, addr, reason, size, flags, dev: struct.pack("<QQIIBBBBI", tsc, addr, 500, 80, reason,
+                                                                  size, flags, dev, 1)
+    recs0 = rec(2000, 0x3f8, 2, 1, 1, 0) + rec(3000, 0xabc, 2, 4, 3, 255)
+    recs1 = rec(2500, 0xd0000070, 6, 4, 0, 0)
+    chunk = lambda kind, v, n: struct.pack("<IIII", kind, v, n, 0)
+    name = lambda bus, i, base, s: struct.pack("<BBHIQ", bus, i, len(s), 0, base) + s + bytes(-len(s) % 8)
+    end = chunk(2, 0, 2) + struct.pack("<QQQQQ", 2, 0, 1, 0, 0) + name(1, 0, 0x3f8, b"serial") + \
+        name(2, 0, 0xd0000000, b"virtio-mmio0")
+    put("fuzz_trace", "two-vcpus", hdr + chunk(1, 0, 2) + recs0 + chunk(1, 1, 1) + recs1 + end)
+    put("fuzz_trace", "empty", hdr + chunk(2, 0, 0) + struct.pack("<QQQQQ", 0, 0, 0, 0, 7))
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -419,3 +434,4 @@ if __name__ == "__main__":
     vscsi()
     ata()
     ide()
+    trace()
