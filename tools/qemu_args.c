@@ -223,19 +223,12 @@ static int o_mem(struct qemu_xlate *x, const char *opt, const char *v)
 		r = qkv_only(x, &o, opt, keys);
 	const char *s = r ? NULL : qkv_get(&o, "size");
 	uint64_t bytes = 0;
-	if (!r && s) {
-		/* QEMU: a plain number is MiB */
-		size_t n = strlen(s);
-		int digits = n && strspn(s, "0123456789") == n;
-		if (parse_size(s, &bytes) || !bytes)
-			r = qx_fail(x, "%s %s: expected a size like 2048, 512M or 2G", opt, v);
-		else if (digits && bytes > (UINT64_MAX >> 20))
-			r = qx_fail(x, "%s %s: too large", opt, v);
-		else if (digits)
-			bytes <<= 20;
-	}
+	/* QEMU: a plain number is MiB; the rest is kvmini's own size syntax, shown as typed */
+	bool digits = s && *s && strspn(s, "0123456789") == strlen(s);
+	if (!r && s && (parse_size(s, &bytes) || !bytes || (digits && bytes > (UINT64_MAX >> 20))))
+		r = qx_fail(x, "%s %s: expected a size like 2048, 512M or 2G", opt, v);
 	if (!r && s)
-		r = qx_emitf(x, "--mem", "%llu", (unsigned long long)bytes);
+		r = qx_emitf(x, "--mem", "%s%s", s, digits ? "M" : "");
 	x->mem_given = x->mem_given || (!r && s);
 	qkv_free(&o);
 	return r;

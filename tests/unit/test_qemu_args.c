@@ -19,10 +19,10 @@ static const struct {
 } cases[] = {
 	/* the kit's direct boot, as the integration test runs it */
 	{ "-enable-kvm|-m|256|-kernel|vmlinux|-initrd|init.cpio|-append|console=ttyS0 quiet|-nographic",
-	  "run|--mem|268435456|--kernel|vmlinux|--initrd|init.cpio|--append|console=ttyS0 quiet", NULL },
+	  "run|--mem|256M|--kernel|vmlinux|--initrd|init.cpio|--append|console=ttyS0 quiet", NULL },
 	{ K "-accel|kvm|-machine|q35,accel=kvm|-M|pc|-M|pc-i440fx-7.2|-cpu|host|-smp|4", "run|--kernel|vmlinux|--cpu|host|--cpus|4|--mem|128M", NULL },
-	{ K "-m|2G|-smp|cores=2,threads=2,sockets=1|--no-reboot", "run|--kernel|vmlinux|--mem|2147483648|--cpus|4|--no-reboot", NULL },
-	{ K "-m|size=512M|-smp|2,maxcpus=2|-cpu|qemu64", "run|--kernel|vmlinux|--mem|536870912|--cpus|2|--cpu|default", NULL },
+	{ K "-m|2G|-smp|cores=2,threads=2,sockets=1|--no-reboot", "run|--kernel|vmlinux|--mem|2G|--cpus|4|--no-reboot", NULL },
+	{ K "-m|size=512M|-smp|2,maxcpus=2|-cpu|qemu64", "run|--kernel|vmlinux|--mem|512M|--cpus|2|--cpu|default", NULL },
 	{ K "-name|guest=vm1,debug-threads=on|-daemonize|-serial|pty", "run|--kernel|vmlinux|--name|vm1|--daemonize|--serial|pty|--mem|128M", NULL },
 	{ K "-display|none", "run|--kernel|vmlinux|--serial|none|--mem|128M", NULL },
 	{ K "-display|none|-serial|file:/tmp/c.log|-vnc|none", "run|--kernel|vmlinux|--serial|file:/tmp/c.log|--mem|128M", NULL },
