@@ -34,8 +34,8 @@ int subopt_value(const char *v, const char *const *names);
 /* PATH[,format=raw|qcow2|auto][,readonly[=on]][,cache=writeback|none|unsafe][,transport=pci|mmio]
  *     [,if=virtio|scsi][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N][,lun=M];
  * PATH may be nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH (raw only, cache ignored).
- * media=cdrom needs if=scsi and is read-only; target (0..7) and lun (0..16383) need if=scsi; NAME
- * is 1..31 of [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
+ * media=cdrom needs if=scsi and is read-only (PATH "none": an empty drive); target (0..7) and lun
+ * (0..16383) need if=scsi; NAME is 1..31 of [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
 /* --cdrom FILE|none: a read-only CD-ROM on the virtio-scsi controller ("none": an empty drive). */
 int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
