@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The QEMU front end's option table and its scalar options (see qemu_args.h): machine, memory,
- * CPUs, kernel, console, control; the value syntax QEMU uses ("a=b,c", ",," for a comma); the
- * table of kvmini run features that do not exist yet; and the line for an unknown option, with a
- * suggestion (a run-together option and argument such as -nettap,... or a near miss). */
+ * CPUs, kernel, console, control; the table of kvmini run features that do not exist yet; and the
+ * line for an unknown option, with a suggestion (a run-together option and argument such as
+ * -nettap,... or a near miss). */
 #include "tools/qemu_args.h"
 
 #include <errno.h>
@@ -99,90 +99,6 @@ int qx_emitf(struct qemu_xlate *x, const char *opt, const char *fmt, ...)
 		return r;
 	}
 	return push(x, s);
-}
-
-/* ---- QEMU's value syntax ---- */
-
-int qkv_parse(struct qemu_xlate *x, struct qkv *o, const char *opt, const char *s, const char *implied)
-{
-	memset(o, 0, sizeof(*o));
-	size_t len = strlen(s);
-	if (!(o->buf = malloc(len + 1)))
-		return qx_fail(x, "out of memory"), -ENOMEM;
-	char *w = o->buf, *start = w;
-	for (const char *p = s;; p++) {
-		if (*p == ',' && p[1] == ',') {
-			*w++ = *p++; /* ",," is a comma */
-			continue;
-		}
-		if (*p && *p != ',') {
-			*w++ = *p;
-			continue;
-		}
-		*w++ = 0;
-		if (o->n == QKV_MAX)
-			return qx_fail(x, "%s %s: too many parameters", opt, s);
-		char *eq = strchr(start, '=');
-		if (eq) {
-			*eq = 0;
-			o->key[o->n] = start;
-			o->val[o->n] = eq + 1;
-		} else if (!o->n && implied) {
-			o->key[o->n] = (char *)implied;
-			o->val[o->n] = start;
-		} else if (!strncmp(start, "no", 2) && start[2]) {
-			o->key[o->n] = start + 2;
-			o->val[o->n] = "off";
-		} else {
-			o->key[o->n] = start;
-			o->val[o->n] = "on";
-		}
-		if (!*o->key[o->n])
-			return qx_fail(x, "%s %s: a parameter without a name", opt, s);
-		o->n++;
-		if (!*p)
-			break;
-		start = w;
-	}
-	return 0;
-}
-
-void qkv_free(struct qkv *o)
-{
-	free(o->buf);
-	o->buf = NULL;
-}
-
-const char *qkv_get(const struct qkv *o, const char *key)
-{
-	const char *v = NULL;
-	for (unsigned i = 0; i < o->n; i++)
-		if (!strcmp(o->key[i], key))
-			v = o->val[i]; /* the last one counts, as in QEMU */
-	return v;
-}
-
-int qkv_only(struct qemu_xlate *x, const struct qkv *o, const char *opt, const char *const *allowed)
-{
-	for (unsigned i = 0; i < o->n; i++) {
-		const char *const *a = allowed;
-		while (*a && strcmp(*a, o->key[i]))
-			a++;
-		if (!*a)
-			return qx_fail(x, "%s: parameter '%s' is not supported", opt, o->key[i]);
-	}
-	return 0;
-}
-
-int qkv_bool(const char *v)
-{
-	if (!v)
-		return -1;
-	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
-		return 1;
-	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
-		return 0;
-	return -1;
 }
 
 /* ---- scalar options ---- */
@@ -405,23 +321,38 @@ static const struct {
 	const char *name;
 	bool arg;
 	qopt_fn fn;
+	bool early; /* drives and netdevs: handled before the rest of the line */
 } opts[] = {
-	{ "enable-kvm", false, o_noop }, /* kvmini is always KVM */
-	{ "accel", true, o_accel },	    { "name", true, o_name },
-	{ "m", true, o_mem },		    { "smp", true, o_smp },
-	{ "cpu", true, o_cpu },		    { "machine", true, o_machine },
-	{ "M", true, o_machine },	    { "hda", true, o_hd },
-	{ "hdb", true, o_hd },		    { "hdc", true, o_hd },
-	{ "hdd", true, o_hd },		    { "cdrom", true, qx_cdrom },
-	{ "boot", true, o_boot },	    { "drive", true, qx_drive },
-	{ "device", true, qx_device },	    { "netdev", true, qx_netdev },
-	{ "net", true, qx_net },	    { "kernel", true, o_kernel },
-	{ "initrd", true, o_initrd },	    { "append", true, o_append },
-	{ "nographic", false, o_nographic }, { "serial", true, o_serial },
-	{ "display", true, o_display },	    { "vnc", true, o_vnc },
-	{ "snapshot", false, o_snapshot },  { "daemonize", false, o_daemonize },
-	{ "pidfile", true, o_pidfile },	    { "qmp", true, o_qmp },
-	{ "no-reboot", false, o_no_reboot },
+	{ "enable-kvm", false, o_noop, false }, /* kvmini is always KVM */
+	{ "accel", true, o_accel, false },
+	{ "name", true, o_name, false },
+	{ "m", true, o_mem, false },
+	{ "smp", true, o_smp, false },
+	{ "cpu", true, o_cpu, false },
+	{ "machine", true, o_machine, false },
+	{ "M", true, o_machine, false },
+	{ "hda", true, o_hd, true },
+	{ "hdb", true, o_hd, true },
+	{ "hdc", true, o_hd, true },
+	{ "hdd", true, o_hd, true },
+	{ "cdrom", true, qx_cdrom, true },
+	{ "drive", true, qx_drive, true },
+	{ "netdev", true, qx_netdev, true },
+	{ "boot", true, o_boot, false },
+	{ "device", true, qx_device, false },
+	{ "net", true, qx_net, false },
+	{ "kernel", true, o_kernel, false },
+	{ "initrd", true, o_initrd, false },
+	{ "append", true, o_append, false },
+	{ "nographic", false, o_nographic, false },
+	{ "serial", true, o_serial, false },
+	{ "display", true, o_display, false },
+	{ "vnc", true, o_vnc, false },
+	{ "snapshot", false, o_snapshot, false },
+	{ "daemonize", false, o_daemonize, false },
+	{ "pidfile", true, o_pidfile, false },
+	{ "qmp", true, o_qmp, false },
+	{ "no-reboot", false, o_no_reboot, false },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -490,31 +421,32 @@ int qemu_args_translate(struct qemu_xlate *x, int argc, char **argv, char *err, 
 	x->errlen = errlen;
 	err[0] = 0;
 	int r = qx_emit(x, "run", NULL);
-	for (int i = 1; !r && i < argc; i++) {
-		const char *a = argv[i];
-		if (a[0] != '-' || !a[1]) {
-			r = qx_hd(x, a, a, -1); /* QEMU: a bare image is the first free IDE disk */
-			continue;
-		}
-		const char *name = a + (a[1] == '-' ? 2 : 1); /* QEMU takes -opt and --opt */
-		size_t k = 0;
-		while (k < NOPTS && strcmp(opts[k].name, name))
-			k++;
-		if (k == NOPTS) {
-			r = unknown(x, a);
-			break;
-		}
-		const char *v = NULL;
-		if (opts[k].arg) {
-			if (i + 1 >= argc) {
-				r = qx_fail(x, "%s: requires an argument", a);
+	/* as QEMU, drives and netdevs first (a -device may name one given later), then the rest in
+	 * order; the first pass stops quietly where the second one will complain */
+	for (int pass = 0; pass < 2 && !r; pass++) {
+		for (int i = 1; !r && i < argc; i++) {
+			const char *a = argv[i];
+			if (a[0] != '-' || !a[1]) {
+				if (!pass)
+					r = qx_hd(x, a, a, -1); /* QEMU: a bare image is the first free IDE disk */
+				continue;
+			}
+			const char *name = a + (a[1] == '-' ? 2 : 1); /* QEMU takes -opt and --opt */
+			size_t k = 0;
+			while (k < NOPTS && strcmp(opts[k].name, name))
+				k++;
+			if (k == NOPTS || (opts[k].arg && i + 1 >= argc)) {
+				if (pass)
+					r = k == NOPTS ? unknown(x, a) : qx_fail(x, "%s: requires an argument", a);
 				break;
 			}
-			v = argv[++i];
+			const char *v = opts[k].arg ? argv[++i] : NULL;
+			if (opts[k].early != !pass)
+				continue;
+			char shown[64];
+			snprintf(shown, sizeof(shown), "-%s", opts[k].name);
+			r = opts[k].fn(x, shown, v);
 		}
-		char shown[64];
-		snprintf(shown, sizeof(shown), "-%s", opts[k].name);
-		r = opts[k].fn(x, shown, v);
 	}
 	if (!r)
 		r = qx_finish_devices(x);

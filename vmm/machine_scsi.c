@@ -127,17 +127,17 @@ void machine_scsi_remove(struct machine_scsi *ms)
 	ms->dev = NULL;
 }
 
-/* Retries what -EBUSY refused (a read in flight on the drive) for up to ~50 ms: the main loop
- * waits, no vCPU does. */
-#define RETRY_BUSY(call)                                                                  \
-	({                                                                                \
-		int r_ = (call);                                                          \
-		for (int i_ = 0; r_ == -EBUSY && i_ < 50; i_++) {                         \
-			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);                \
-			r_ = (call);                                                      \
-		}                                                                         \
-		r_;                                                                       \
-	})
+/* An eject -EBUSY refused (a read in flight on the drive) is retried for up to ~50 ms: the main
+ * loop waits, no vCPU does. */
+static int eject_retry(struct scsi_target *t, unsigned lun, bool force, struct disk **old)
+{
+	int r = scsi_lun_eject(t, lun, force, old);
+	for (int i = 0; r == -EBUSY && i < 50; i++) {
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		r = scsi_lun_eject(t, lun, force, old);
+	}
+	return r;
+}
 
 static void changed(struct machine_scsi *ms, const struct mscsi_drive *d)
 {
@@ -156,7 +156,7 @@ int machine_scsi_tray(struct machine_scsi *ms, struct mscsi_drive *d, bool open,
 int machine_scsi_eject(struct machine_scsi *ms, struct mscsi_drive *d, bool force)
 {
 	struct disk *old = NULL;
-	int r = RETRY_BUSY(scsi_lun_eject(ms->t[d->target], d->lun, force, &old));
+	int r = eject_retry(ms->t[d->target], d->lun, force, &old);
 	if (r)
 		return r;
 	disk_close(old);

@@ -29,14 +29,18 @@ static const struct {
 	{ K "-serial|mon:stdio|-boot|order=dc,menu=on", "run|--kernel|vmlinux|--serial|stdio|--mem|128M", NULL },
 	/* storage */
 	{ K "-drive|file=a.img,format=raw,if=virtio,cache=none,discard=unmap,id=d0",
-	  "run|--kernel|vmlinux|--disk|a.img,format=raw,cache=none,discard=unmap,id=d0,if=virtio|--mem|128M", NULL },
-	{ K "-drive|file=b.qcow2,if=scsi,index=3,readonly=on", "run|--kernel|vmlinux|--disk|b.qcow2,readonly,if=scsi,target=3|--mem|128M", NULL },
-	{ K "-cdrom|x.iso", "run|--kernel|vmlinux|--cdrom|x.iso|--mem|128M", NULL },
+	  "run|--disk|a.img,format=raw,cache=none,discard=unmap,id=d0,if=virtio|--kernel|vmlinux|--mem|128M", NULL },
+	{ K "-drive|file=b.qcow2,if=scsi,index=3,readonly=on", "run|--disk|b.qcow2,readonly,if=scsi,target=3|--kernel|vmlinux|--mem|128M", NULL },
+	{ K "-cdrom|x.iso", "run|--cdrom|x.iso|--kernel|vmlinux|--mem|128M", NULL },
 	{ K "-device|virtio-scsi-pci,id=scsi0|-drive|if=none,id=h,file=h.img,format=qcow2|-device|scsi-hd,drive=h,bus=scsi0.0,scsi-id=1,lun=2,id=disk1"
 	    "|-drive|if=none,id=c,file=c.iso,media=cdrom|-device|scsi-cd,drive=c|-device|scsi-cd,id=empty",
 	  "run|--kernel|vmlinux|--disk|h.img,format=qcow2,id=disk1,if=scsi,target=1,lun=2|--disk|c.iso,id=c,if=scsi,media=cdrom"
 	  "|--disk|none,id=empty,if=scsi,media=cdrom|--mem|128M", NULL },
 	{ K "-drive|if=none,id=v,file=v.img|-device|virtio-blk-pci,drive=v,id=vd0", "run|--kernel|vmlinux|--disk|v.img,id=vd0,if=virtio|--mem|128M", NULL },
+	/* drives and netdevs come first, as in QEMU: a -device may name one given after it */
+	{ "-device|virtio-net-pci,netdev=n|-device|virtio-blk-pci,drive=v|" K "-netdev|tap,id=n,script=no,downscript=no|-drive|if=none,id=v,file=v.img|-drive|file=w.img,if=virtio",
+	  "run|--disk|w.img,if=virtio|--disk|v.img,id=v,if=virtio|--kernel|vmlinux|--net|tap|--mem|128M", NULL },
+	{ "-usb|-hda|x.img", NULL, "-usb: unknown option" },
 	{ K "-drive|if=none,id=p,file=a,,b.img|-device|virtio-blk-pci,drive=p", NULL,
 	  "-device virtio-blk-pci,drive=p: file name 'a,b.img' has a comma, which kvmini's --disk cannot take" },
 	/* network */
