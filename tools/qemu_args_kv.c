@@ -25,8 +25,10 @@ int qkv_parse(struct qemu_xlate *x, struct qkv *o, const char *opt, const char *
 			continue;
 		}
 		*w++ = 0;
-		if (o->n == QKV_MAX)
+		if (o->n == QKV_MAX) {
+			qkv_free(o);
 			return qx_fail(x, "%s %s: too many parameters", opt, s);
+		}
 		char *eq = strchr(start, '=');
 		if (eq) {
 			*eq = 0;
@@ -42,8 +44,10 @@ int qkv_parse(struct qemu_xlate *x, struct qkv *o, const char *opt, const char *
 			o->key[o->n] = start;
 			o->val[o->n] = "on";
 		}
-		if (!*o->key[o->n])
+		if (!*o->key[o->n]) {
+			qkv_free(o);
 			return qx_fail(x, "%s %s: a parameter without a name", opt, s);
+		}
 		o->n++;
 		if (!*p)
 			break;

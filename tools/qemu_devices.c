@@ -291,7 +291,9 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 	char shown[600];
 	snprintf(shown, sizeof(shown), "%s %.500s", opt, val);
 	const char *drv = qkv_get(&o, "driver");
-	if (!strcmp(drv, "virtio-blk-pci") || !strcmp(drv, "virtio-blk")) {
+	if (!drv) {
+		r = qx_fail(x, "%s: Parameter 'driver' is missing", shown);
+	} else if (!strcmp(drv, "virtio-blk-pci") || !strcmp(drv, "virtio-blk")) {
 		const char *name = qkv_get(&o, "drive"), *id = qkv_get(&o, "id");
 		struct qx_drive *d = NULL;
 		if (!(r = qkv_only(x, &o, shown, blk_keys)) && !name)
@@ -351,7 +353,7 @@ int qx_netdev(struct qemu_xlate *x, const char *opt, const char *val)
 	char shown[600];
 	snprintf(shown, sizeof(shown), "%s %.500s", opt, val);
 	const char *type = qkv_get(&o, "type"), *id = qkv_get(&o, "id"), *ifname = qkv_get(&o, "ifname");
-	if (strcmp(type, "tap"))
+	if (!type || strcmp(type, "tap"))
 		r = qx_fail(x, "%s: kvmini's networking is tap only (-netdev tap,id=N,ifname=TAP,script=no,downscript=no)",
 			    shown);
 	if (!r)
@@ -388,7 +390,9 @@ int qx_net(struct qemu_xlate *x, const char *opt, const char *val)
 	char shown[600];
 	snprintf(shown, sizeof(shown), "%s %.500s", opt, val);
 	const char *type = qkv_get(&o, "type");
-	if (!strcmp(type, "none")) {
+	if (!type) {
+		r = qx_fail(x, "%s: Parameter 'type' is missing", shown);
+	} else if (!strcmp(type, "none")) {
 		/* no NIC: kvmini's default as well */
 	} else if (!strcmp(type, "nic")) {
 		const char *model = qkv_get(&o, "model"), *nd = qkv_get(&o, "netdev");

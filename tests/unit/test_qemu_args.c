@@ -94,6 +94,8 @@ static const struct {
 	{ K "-enable-kvmm", NULL, "-enable-kvmm: unknown option (did you mean '-enable-kvm'?)" },
 	{ K "-m2048", NULL, "-m2048: unknown option (did you mean '-m 2048'?)" },
 	{ "-kernel", NULL, "-kernel: requires an argument" },
+	{ K "-device|id=x", NULL, "-device id=x: Parameter 'driver' is missing" },
+	{ K "-net|id=x", NULL, "-net id=x: Parameter 'type' is missing" },
 };
 
 static char *join(char **v, int n)
