@@ -44,6 +44,15 @@ static int disk_arg(struct qemu_xlate *x, const char *opt, const struct qx_drive
 			extra ? extra : "");
 }
 
+/* qkv_parse, with "opt value" (as the messages name the option) put in shown */
+#define SHOWN 600
+static int parse_shown(struct qemu_xlate *x, struct qkv *o, const char *opt, const char *val, const char *implied,
+		       char *shown)
+{
+	snprintf(shown, SHOWN, "%s %.500s", opt, val);
+	return qkv_parse(x, o, opt, val, implied);
+}
+
 static struct qx_drive *new_drive(struct qemu_xlate *x, const char *opt)
 {
 	if (x->ndrives == QX_MAX_DRIVES) {
@@ -102,10 +111,9 @@ int qx_drive(struct qemu_xlate *x, const char *opt, const char *val)
 {
 	static const char *const keys[] = { "file", "format", "if", "media", "index", "readonly", "cache",
 					    "discard", "id", "snapshot", NULL };
-	char shown[600];
-	snprintf(shown, sizeof(shown), "%s %.500s", opt, val);
+	char shown[SHOWN];
 	struct qkv o;
-	int r = qkv_parse(x, &o, opt, val, NULL);
+	int r = parse_shown(x, &o, opt, val, NULL, shown);
 	if (!r)
 		r = qkv_only(x, &o, shown, keys);
 	struct qx_drive *d = r ? NULL : new_drive(x, opt);
@@ -285,11 +293,10 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 				 *const ahci_keys[] = { "driver", "id", "bus", "addr", NULL },
 				 *const net_keys[] = { "driver", "netdev", "mac", "id", "bus", "addr", NULL };
 	struct qkv o;
-	int r = qkv_parse(x, &o, opt, val, "driver");
+	char shown[SHOWN];
+	int r = parse_shown(x, &o, opt, val, "driver", shown);
 	if (r)
 		return r;
-	char shown[600];
-	snprintf(shown, sizeof(shown), "%s %.500s", opt, val);
 	const char *drv = qkv_get(&o, "driver");
 	if (!drv) {
 		r = qx_fail(x, "%s: Parameter 'driver' is missing", shown);
@@ -347,11 +354,10 @@ int qx_netdev(struct qemu_xlate *x, const char *opt, const char *val)
 {
 	static const char *const keys[] = { "type", "id", "ifname", "script", "downscript", "vhost", NULL };
 	struct qkv o;
-	int r = qkv_parse(x, &o, opt, val, "type");
+	char shown[SHOWN];
+	int r = parse_shown(x, &o, opt, val, "type", shown);
 	if (r)
 		return r;
-	char shown[600];
-	snprintf(shown, sizeof(shown), "%s %.500s", opt, val);
 	const char *type = qkv_get(&o, "type"), *id = qkv_get(&o, "id"), *ifname = qkv_get(&o, "ifname");
 	if (!type || strcmp(type, "tap"))
 		r = qx_fail(x, "%s: kvmini's networking is tap only (-netdev tap,id=N,ifname=TAP,script=no,downscript=no)",
@@ -384,11 +390,10 @@ int qx_net(struct qemu_xlate *x, const char *opt, const char *val)
 	static const char *const nic_keys[] = { "type", "model", "macaddr", "netdev", "name", NULL },
 				 *const tap_keys[] = { "type", "ifname", "script", "downscript", "vhost", "name", NULL };
 	struct qkv o;
-	int r = qkv_parse(x, &o, opt, val, "type");
+	char shown[SHOWN];
+	int r = parse_shown(x, &o, opt, val, "type", shown);
 	if (r)
 		return r;
-	char shown[600];
-	snprintf(shown, sizeof(shown), "%s %.500s", opt, val);
 	const char *type = qkv_get(&o, "type");
 	if (!type) {
 		r = qx_fail(x, "%s: Parameter 'type' is missing", shown);
