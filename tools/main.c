@@ -9,6 +9,7 @@
 #include "vmm/log.h"
 #include "tools/net.h"
 #include "tools/pool.h"
+#include "tools/qemu_args.h"
 #include "tools/snapshot.h"
 #include "tools/stats.h"
 #include "tools/trace.h"
@@ -28,6 +29,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run       boot a guest (kvmini run --help)\n"
+	      "  qemu      boot a guest from qemu-system-x86_64's options (also as a symlink named so)\n"
 	      "  img       create and inspect disk images: raw, qcow2 (kvmini img --help)\n"
 	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
 	      "  snapshot  save a running named VM into a directory (run --restore continues it)\n"
@@ -90,6 +92,8 @@ static int cmd_run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 1 && qemu_argv0(argv[0]))
+		return qemu_main(argc, argv);
 	if (argc < 2) {
 		kv_log("no command given (try 'kvmini --help')");
 		return 2;
@@ -97,6 +101,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "qemu"))
+		return qemu_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "img"))
 		return img_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "snapshot"))

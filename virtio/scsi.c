@@ -187,7 +187,8 @@ static void vscsi_handle_queue(struct virtio_dev *vd, unsigned qidx)
 		vscsi_handle_ctrl(s, virtio_dev_queue(vd, qidx));
 	else if (qidx >= VSCSI_REQQ)
 		vdq_run(&s->dq, &s->q[qidx - VSCSI_REQQ].dq);
-	/* the event queue: no events to report, its buffers stay with the device unused */
+	else
+		vscsi_handle_events(s, virtio_dev_queue(vd, qidx)); /* buffers wait for events */
 }
 
 static int vscsi_activate(struct virtio_dev *vd)
@@ -202,6 +203,7 @@ static void vscsi_reset(struct virtio_dev *vd)
 {
 	struct virtio_scsi *s = vscsi_of(vd);
 	vdq_reset(&s->dq);
+	vscsi_events_reset(s);
 	if (__atomic_load_n(&s->cfg_reset_gen, __ATOMIC_ACQUIRE) != __atomic_load_n(&vd->reset_gen, __ATOMIC_ACQUIRE))
 		vscsi_config_defaults(s);
 }
@@ -243,10 +245,12 @@ int virtio_scsi_create(struct virtio_scsi **out, struct scsi_target *const targe
 	for (unsigned i = 0; i < VIRTIO_SCSI_TARGETS; i++)
 		s->targets[i] = targets ? targets[i] : NULL;
 	vscsi_config_defaults(s);
+	pthread_mutex_init(&s->ev_lock, NULL);
 	s->dq = (struct vdq_dev){ .vd = &s->vdev, .ops = &vscsi_vdq_ops, .nq = nreq,
 				  .budget = o && o->budget ? o->budget : VIRTIO_SCSI_BUDGET };
 	s->nreq = nreq;
 	if (!(s->q = calloc(nreq, sizeof(*s->q)))) {
+		pthread_mutex_destroy(&s->ev_lock);
 		free(s);
 		return -ENOMEM;
 	}
@@ -256,6 +260,7 @@ int virtio_scsi_create(struct virtio_scsi **out, struct scsi_target *const targe
 		q->dq.idx = VSCSI_REQQ + i;
 		if (!(q->reqs = calloc(qs, sizeof(*q->reqs)))) {
 			free_queues(s);
+			pthread_mutex_destroy(&s->ev_lock);
 			free(s);
 			return -ENOMEM;
 		}
@@ -271,7 +276,7 @@ int virtio_scsi_create(struct virtio_scsi **out, struct scsi_target *const targe
 	vd->name = o && o->name ? o->name : "virtio-scsi";
 	vd->device_id = VIRTIO_ID_SCSI;
 	vd->pci_class = 0x010000; /* mass storage, SCSI */
-	vd->features = 0;
+	vd->features = 1ull << VIRTIO_SCSI_F_CHANGE; /* parameter-change events (medium change) */
 	vd->num_queues = VSCSI_REQQ + nreq;
 	vd->queue_max = qs;
 	vd->config_len = VIRTIO_SCSI_CONFIG_LEN;
@@ -289,5 +294,6 @@ void virtio_scsi_destroy(struct virtio_scsi *s)
 	virtio_dev_destroy(&s->vdev); /* its reset drained every request in flight */
 	disk_aio_destroy(s->dq.aio);
 	free_queues(s);
+	pthread_mutex_destroy(&s->ev_lock);
 	free(s);
 }

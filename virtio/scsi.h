@@ -12,9 +12,10 @@
  * recreate this device): the device only submits to them, resets them on TMFs and saves nothing of
  * theirs (register scsi_target_state_ops for each, see virtio_scsi_state_register).
  *
- * No feature bits are offered: no bidirectional commands (a request with both data-out and data-in
- * fails with VIRTIO_SCSI_S_FAILURE), no hot-plug or parameter-change events (the event queue keeps
- * the driver's buffers unused), no T10 PI. */
+ * Features: VIRTIO_SCSI_F_CHANGE only (parameter-change events for medium changes; see
+ * virtio_scsi_medium_changed). No bidirectional commands (a request with both data-out and data-in
+ * fails with VIRTIO_SCSI_S_FAILURE), no hot-plug (kvmini has none, so no TRANSPORT_RESET events),
+ * no T10 PI. */
 #ifndef KVMINI_VIRTIO_SCSI_H
 #define KVMINI_VIRTIO_SCSI_H
 #include <stdint.h>
@@ -86,9 +87,17 @@ struct virtio_dev *virtio_scsi_dev(struct virtio_scsi *s);
 /* virtio_dev_destroy (I/O thread, transport; waits for requests in flight) and frees the device. */
 void virtio_scsi_destroy(struct virtio_scsi *s);
 
+/* A host-side medium change (scsi_lun_insert / scsi_lun_eject, done by the caller) on target/lun:
+ * queues a PARAM_CHANGE event (ASC/ASCQ 28/00) if the driver negotiated VIRTIO_SCSI_F_CHANGE and an
+ * ASYNC_NOTIFY media event if it subscribed to that class for the LUN, and kicks the event queue.
+ * Up to 16 events wait for event buffers; more are dropped and the next one delivered carries
+ * VIRTIO_SCSI_T_EVENTS_MISSED. Any thread. */
+void virtio_scsi_medium_changed(struct virtio_scsi *s, unsigned target, unsigned lun);
+
 /* Registers the device ("virtio", instance) and then each of its targets ("scsi-target", instance
  * * VIRTIO_SCSI_TARGETS + id) in g. The virtio payload's own part is: sense_size, cdb_size (u32, as
- * the driver set them) and a u8 bitmap of the targets present (must match on load). */
+ * the driver set them), a u8 bitmap of the targets present (must match on load), the AN
+ * subscriptions and the events not yet delivered. */
 int virtio_scsi_state_register(struct virtio_scsi *s, struct state_registry *g, uint32_t instance);
 
 #endif

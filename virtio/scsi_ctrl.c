@@ -6,8 +6,9 @@
  * first lets every request in flight finish (answered normally, before the TMF's answer, as the
  * driver's error handler expects) and then reports FUNCTION COMPLETE: the task no longer exists.
  * This blocks the I/O thread on the disk for the duration; it only happens in error recovery.
- * Asynchronous notification: no event class is supported, so query and subscribe both answer OK
- * with event_actual 0. */
+ * Asynchronous notification: a CD-ROM LUN supports the media class (its medium changes become
+ * ASYNC_NOTIFY events once subscribed, see scsi_event.c), other LUNs no class; query and subscribe
+ * answer OK with event_actual = what was asked and is supported. */
 #include <errno.h>
 #include <string.h>
 
@@ -81,7 +82,14 @@ static uint32_t ctrl_one(struct virtio_scsi *s, const struct virtq_chain *c)
 			resp[4] = VIRTIO_SCSI_S_FAILURE;
 		else {
 			virtq_chain_read(c, 0, req, CTRL_AN_LEN);
-			resp[4] = vscsi_lun_decode(s, req + 4, &target, &lun) ? VIRTIO_SCSI_S_OK : VIRTIO_SCSI_S_BAD_TARGET;
+			if (vscsi_lun_decode(s, req + 4, &target, &lun)) {
+				uint32_t actual = vscsi_an_request(s, target, lun, le_get32(req, 12),
+								   type == VIRTIO_SCSI_T_AN_SUBSCRIBE);
+				le_put32(resp, 0, actual);
+				resp[4] = VIRTIO_SCSI_S_OK;
+			} else {
+				resp[4] = VIRTIO_SCSI_S_BAD_TARGET;
+			}
 		}
 		return (uint32_t)virtq_chain_write(c, 0, resp, CTRL_AN_RESP);
 	}
@@ -146,7 +154,8 @@ void vscsi_config_write(struct virtio_dev *vd, unsigned off, const void *data, u
 	}
 }
 
-/* ---- saved state: sense_size, cdb_size (u32), targets present (u8 bitmap) ---- */
+/* ---- saved state: sense_size, cdb_size (u32), targets present (u8 bitmap), then the events'
+ * part (scsi_event.c) ---- */
 
 static uint8_t target_map(const struct virtio_scsi *s)
 {
@@ -163,6 +172,7 @@ void vscsi_state_save(struct virtio_dev *vd, struct state_writer *w)
 	state_put_u32(w, __atomic_load_n(&s->sense_size, __ATOMIC_RELAXED));
 	state_put_u32(w, __atomic_load_n(&s->cdb_size, __ATOMIC_RELAXED));
 	state_put_u8(w, target_map(s));
+	vscsi_events_save(s, w);
 }
 
 int vscsi_state_load(struct virtio_dev *vd, struct state_reader *r, int apply)
@@ -174,6 +184,9 @@ int vscsi_state_load(struct virtio_dev *vd, struct state_reader *r, int apply)
 		return r->err;
 	if (map != target_map(s))
 		return -EINVAL; /* another set of targets than the command line gave */
+	int e = vscsi_events_load(s, r, apply);
+	if (e)
+		return e;
 	if (apply) {
 		__atomic_store_n(&s->sense_size, sense, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->cdb_size, cdb, __ATOMIC_RELAXED);

@@ -3,6 +3,7 @@
  * and saved state (scsi_ctrl.c). */
 #ifndef KVMINI_VIRTIO_SCSI_PRIV_H
 #define KVMINI_VIRTIO_SCSI_PRIV_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -16,6 +17,17 @@
 #define VSCSI_EVENTQ 1
 #define VSCSI_REQQ 2 /* first request queue */
 #define VSCSI_REQ_IOV 24 /* iovecs kept inline per request; longer chains allocate */
+#define VSCSI_EVENTS 16 /* events kept while the driver has no event buffer; more are dropped */
+#define VSCSI_AN_SUBS 16 /* LUNs with an asynchronous-notification subscription */
+#define VSCSI_EVENT_LEN 16 /* le32 event, lun[8], le32 reason */
+
+/* virtio-scsi event types (§5.6.6.3) */
+#define VIRTIO_SCSI_T_NO_EVENT 0
+#define VIRTIO_SCSI_T_TRANSPORT_RESET 1
+#define VIRTIO_SCSI_T_ASYNC_NOTIFY 2
+#define VIRTIO_SCSI_T_PARAM_CHANGE 3
+#define VIRTIO_SCSI_T_EVENTS_MISSED 0x80000000u
+#define VSCSI_AN_MEDIA 0x10u /* the media event class (GET EVENT STATUS NOTIFICATION's bit 4) */
 
 struct virtio_scsi;
 struct vscsi_queue;
@@ -44,6 +56,18 @@ struct vscsi_queue {
 	struct vscsi_req *free;
 };
 
+struct vscsi_event {
+	uint32_t event, reason;
+	uint8_t target;
+	uint16_t lun;
+};
+
+struct vscsi_an_sub {
+	uint8_t target;
+	uint16_t lun;
+	uint32_t classes;
+};
+
 struct virtio_scsi {
 	struct virtio_dev vdev; /* first: container of vd */
 	struct scsi_target *targets[VIRTIO_SCSI_TARGETS];
@@ -54,6 +78,15 @@ struct virtio_scsi {
 	uint32_t cfg_reset_gen; /* vd->reset_gen when they were last written */
 	bool logged_short, logged_hdr, logged_ctrl; /* log-once flags for broken drivers */
 	struct vdq_dev dq; /* the request loop, the disk_aio, the pop scratch (also for the control queue) */
+	/* events: the control thread (medium change) adds, the I/O thread delivers; under ev_lock,
+	 * never held across I/O */
+	pthread_mutex_t ev_lock;
+	struct vscsi_event ev[VSCSI_EVENTS];
+	unsigned nev;
+	bool ev_missed; /* an event was dropped: the next one delivered says so */
+	bool logged_event;
+	struct vscsi_an_sub an[VSCSI_AN_SUBS]; /* the driver's AN subscriptions (media class only) */
+	unsigned nan;
 };
 
 static inline struct virtio_scsi *vscsi_of(struct virtio_dev *vd) { return (struct virtio_scsi *)vd; }
@@ -67,6 +100,15 @@ void vscsi_drain(struct virtio_scsi *s);
 bool vscsi_task_inflight(struct virtio_scsi *s, unsigned target, unsigned lun, uint64_t tag, bool any_tag);
 void vscsi_handle_ctrl(struct virtio_scsi *s, struct virtq *vq);
 void vscsi_log_once(struct virtio_scsi *s, bool *flag, const char *what);
+
+/* scsi_event.c: the event queue and asynchronous-notification subscriptions */
+void vscsi_handle_events(struct virtio_scsi *s, struct virtq *vq);
+/* The classes of event_requested the LUN supports (media, on a CD-ROM); with subscribe they are
+ * recorded for it. */
+uint32_t vscsi_an_request(struct virtio_scsi *s, unsigned target, unsigned lun, uint32_t requested, bool subscribe);
+void vscsi_events_reset(struct virtio_scsi *s);
+void vscsi_events_save(struct virtio_scsi *s, struct state_writer *w);
+int vscsi_events_load(struct virtio_scsi *s, struct state_reader *r, int apply);
 
 void vscsi_config_read(struct virtio_dev *vd, unsigned off, void *data, unsigned size);
 void vscsi_config_write(struct virtio_dev *vd, unsigned off, const void *data, unsigned size);

@@ -161,8 +161,10 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 	}
 	if (!bad && (conflict = spec_conflict(out)))
 		bad = "";
+	/* none,media=cdrom: a CD-ROM drive without a medium (as --cdrom none) */
+	out->empty = !bad && out->media == DISK_MEDIA_CDROM && !strcmp(out->path, "none");
 	const char *why = NULL;
-	int uri = bad ? 0 : disk_nbd_uri(out->path, &why);
+	int uri = bad || out->empty ? 0 : disk_nbd_uri(out->path, &why);
 	if (conflict)
 		snprintf(err, errlen, "--disk %s: %s", s, conflict);
 	else if (bad)

@@ -36,9 +36,9 @@ int subopt_value(const char *v, const char *const *names);
  *     [,if=virtio|scsi|ide][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N][,lun=M]
  *     [,bus=N][,unit=M];
  * PATH may be nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH (raw only, cache ignored).
- * media=cdrom needs if=scsi or if=ide and is read-only; target (0..7) and lun (0..16383) need
- * if=scsi, bus and unit (0..1) if=ide; NAME
- * is 1..31 of [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
+ * media=cdrom needs if=scsi or if=ide and is read-only (PATH "none": an empty drive); target
+ * (0..7) and lun (0..16383) need if=scsi, bus and unit (0..1) if=ide; NAME is 1..31 of
+ * [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
 /* --cdrom FILE|none: a read-only CD-ROM, IDE secondary master as on QEMU's pc ("none": empty). */
 int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);

@@ -100,6 +100,14 @@ void mqmp_watch(struct machine *m, int ep);
 /* 1 if fd was the control socket's (and it was served) */
 int mqmp_handle(struct machine *m, int fd);
 void mqmp_event(struct machine *m, const char *name, json_object *data);
+/* A command of the machine's table (NULL-name terminated lists). */
+struct mqmp_command {
+	const char *name;
+	const struct qmp_arg *args;
+	qmp_handler fn;
+};
+/* machine_qmp_block.c: query-block and the CD-ROM medium changes */
+extern const struct mqmp_command mqmp_block_commands[];
 /* The host stops the VM (a signal, Ctrl-A x, QMP quit): SHUTDOWN {guest: false, reason: cause}. */
 void machine_host_quit(struct machine *m, const char *cause);
 /* Called by the main loop on every turn: sends the events of what happened (a guest poweroff or

@@ -366,11 +366,7 @@ static const struct qmp_arg set_action_args[] = {
 	{ NULL, 0, 0 },
 };
 
-static const struct {
-	const char *name;
-	const struct qmp_arg *args;
-	qmp_handler fn;
-} commands[] = {
+static const struct mqmp_command commands[] = {
 	{ "query-status", NULL, cmd_query_status },
 	{ "query-name", NULL, cmd_query_name },
 	{ "stop", NULL, cmd_stop },
@@ -396,6 +392,8 @@ int mqmp_open(struct machine *m)
 	int ret = qmp_commands_init(&m->cmds, &ver);
 	for (size_t i = 0; !ret && i < sizeof(commands) / sizeof(commands[0]); i++)
 		ret = qmp_register(&m->cmds, commands[i].name, commands[i].args, commands[i].fn, m);
+	for (const struct mqmp_command *c = mqmp_block_commands; !ret && c->name; c++)
+		ret = qmp_register(&m->cmds, c->name, c->args, c->fn, m);
 	if (ret) {
 		kv_err(ret, "QMP commands");
 		qmp_commands_free(&m->cmds);

@@ -3,7 +3,10 @@
 #include "machine_scsi.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -63,6 +66,14 @@ static int add_drive(struct machine_scsi *ms, const struct disk_spec *s, const c
 	if (s->transport == VDEV_MMIO)
 		ms->transport = VDEV_MMIO;
 	ms->nluns++;
+	if (ms->ndrv < MSCSI_MAX_DRIVES) {
+		struct mscsi_drive *dv = &ms->drv[ms->ndrv++];
+		*dv = (struct mscsi_drive){ .spec = s, .target = id, .lun = lun, .opts = s->opts };
+		if (d)
+			snprintf(dv->format, sizeof(dv->format), "%s", d->format), dv->size = d->size;
+		if (!s->empty && !(dv->file = strdup(s->path)))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -128,9 +139,79 @@ unsigned machine_scsi_disks(struct machine_scsi *ms, struct disk **out, unsigned
 	return n;
 }
 
+/* An eject -EBUSY refused (a read in flight on the drive) is retried for up to ~50 ms: the main
+ * loop waits, no vCPU does. */
+static int eject_retry(struct scsi_target *t, unsigned lun, bool force, struct disk **old)
+{
+	int r = scsi_lun_eject(t, lun, force, old);
+	for (int i = 0; r == -EBUSY && i < 50; i++) {
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		r = scsi_lun_eject(t, lun, force, old);
+	}
+	return r;
+}
+
+static void changed(struct machine_scsi *ms, const struct mscsi_drive *d)
+{
+	if (ms->dev)
+		virtio_scsi_medium_changed(ms->dev, d->target, d->lun);
+}
+
+int machine_scsi_tray(struct machine_scsi *ms, struct mscsi_drive *d, bool open, bool force)
+{
+	int r = scsi_lun_tray(ms->t[d->target], d->lun, open, force);
+	if (!r)
+		changed(ms, d);
+	return r;
+}
+
+int machine_scsi_eject(struct machine_scsi *ms, struct mscsi_drive *d, bool force)
+{
+	struct disk *old = NULL;
+	int r = eject_retry(ms->t[d->target], d->lun, force, &old);
+	if (r)
+		return r;
+	disk_close(old);
+	free(d->file);
+	d->file = NULL;
+	changed(ms, d);
+	return 0;
+}
+
+int machine_scsi_change(struct machine_scsi *ms, struct mscsi_drive *d, const char *path, const struct disk_opts *o,
+			bool force, const char **why)
+{
+	if (scsi_lun_type_of(ms->t[d->target], d->lun) != SCSI_LUN_CDROM)
+		return -ENOTTY;
+	char *file = strdup(path);
+	if (!file)
+		return -ENOMEM;
+	struct disk *nd;
+	int r = disk_open(&nd, path, o, why);
+	if (r) {
+		free(file);
+		return r;
+	}
+	/* the old medium goes only once the new one opened: a bad file name changes nothing */
+	if ((r = machine_scsi_eject(ms, d, force)) || (r = scsi_lun_insert(ms->t[d->target], d->lun, nd))) {
+		disk_close(nd);
+		free(file);
+		return r;
+	}
+	d->file = file;
+	d->opts = *o;
+	snprintf(d->format, sizeof(d->format), "%s", nd->format);
+	d->size = nd->size;
+	changed(ms, d);
+	return 0;
+}
+
 void machine_scsi_close(struct machine_scsi *ms)
 {
 	machine_scsi_remove(ms);
+	for (unsigned i = 0; i < ms->ndrv; i++)
+		free(ms->drv[i].file);
+	ms->ndrv = 0;
 	for (unsigned i = 0; i < VIRTIO_SCSI_TARGETS; i++) {
 		scsi_target_destroy(ms->t[i]);
 		ms->t[i] = NULL;

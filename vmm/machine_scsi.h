@@ -8,8 +8,22 @@
 #include "machine_disk.h"
 #include "virtio/scsi.h"
 
+#define MSCSI_MAX_DRIVES 17 /* every --disk and --cdrom */
+
+/* One drive and its medium, as QMP's query-block and medium changes see it. */
+struct mscsi_drive {
+	const struct disk_spec *spec; /* its command-line spec (id=, media=) */
+	unsigned target, lun;
+	char *file;                   /* the medium's image, NULL when empty */
+	struct disk_opts opts;        /* how it was opened */
+	char format[8];               /* of the medium: "raw", "qcow2" */
+	uint64_t size;                /* its virtual size in bytes */
+};
+
 struct machine_scsi {
 	struct scsi_target *t[VIRTIO_SCSI_TARGETS];
+	struct mscsi_drive drv[MSCSI_MAX_DRIVES];
+	unsigned ndrv;
 	unsigned nluns;
 	enum vdev_transport transport; /* mmio if any drive asked for it */
 	struct virtio_scsi *dev;       /* this incarnation's controller */
@@ -28,6 +42,15 @@ void machine_scsi_remove(struct machine_scsi *ms);
 /* The images of every LUN with a medium, at most max into out (in target, LUN order): their
  * number. The targets keep them. */
 unsigned machine_scsi_disks(struct machine_scsi *ms, struct disk **out, unsigned max);
+/* Host-side medium changes on a CD-ROM drive (QMP; main loop): the target's tray and medium
+ * change, the guest gets the unit attention and the controller's events. -EPERM locked by the
+ * guest and !force (the guest was asked to let go), -ENOTTY not a CD-ROM, -EBUSY requests in flight
+ * stayed in flight (a few ms are waited for), -EEXIST insert with a medium present; change: the
+ * new image's disk_open error with why set. */
+int machine_scsi_tray(struct machine_scsi *ms, struct mscsi_drive *d, bool open, bool force);
+int machine_scsi_eject(struct machine_scsi *ms, struct mscsi_drive *d, bool force);
+int machine_scsi_change(struct machine_scsi *ms, struct mscsi_drive *d, const char *path, const struct disk_opts *o,
+			bool force, const char **why);
 /* Frees the targets, closing their images. */
 void machine_scsi_close(struct machine_scsi *ms);
 

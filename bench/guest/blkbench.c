@@ -10,13 +10,16 @@
  * Parameters come from the kernel command line (unknown key=value parameters reach init as
  * environment variables): kvblk_devs (default vda; a comma list of names under /dev),
  * kvblk_seq_mib (default 8), kvblk_rand (reads at depth 1, default 128), kvblk_qd (default 32),
- * kvblk_rand_qd (reads at that depth, all threads together, default 256). Output, one line each:
+ * kvblk_rand_qd (reads at that depth, all threads together, default 256), kvblk_randw (4 KiB writes
+ * at random offsets at depth 1, then one flush; default 0: none). Output, one line each:
  *   KVBLK: dev=D size=BYTES
  *   KVBLK: dev=D seq-write mib=N ns=T        KVBLK: dev=D seq-read mib=N ns=T
  *   KVBLK: dev=D rand-read qd=Q n=N ns=T     KVBLK: error WHAT: MESSAGE
+ *   KVBLK: dev=D rand-write qd=1 n=N ns=T
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -60,6 +63,7 @@ struct rand_job {
 	long n;
 	struct start *go; /* NULL: run at once */
 	int err;
+	bool write;
 };
 
 static uint64_t xorshift(uint64_t *x)
@@ -78,9 +82,12 @@ static void *rand_reads(void *arg)
 	}
 	if (j->go)
 		start_wait(j->go);
-	for (long i = 0; i < j->n && !j->err; i++)
-		if (pread(j->fd, buf, BLK, (off_t)(xorshift(&j->seed) % j->blocks) * BLK) != BLK)
+	memset(buf, 0x5a, BLK); /* non-zero, for the writes */
+	for (long i = 0; i < j->n && !j->err; i++) {
+		off_t off = (off_t)(xorshift(&j->seed) % j->blocks) * BLK;
+		if ((j->write ? pwrite(j->fd, buf, BLK, off) : pread(j->fd, buf, BLK, off)) != BLK)
 			j->err = errno ? errno : EIO;
+	}
 	free(buf);
 	return NULL;
 }
@@ -95,7 +102,7 @@ static int rand_run(const char *name, int fd, uint64_t blocks, long qd, long n)
 	uint64_t t;
 	for (long k = 0; k < qd; k++)
 		jobs[k] = (struct rand_job){ fd, blocks, 0x9e3779b97f4a7c15u * (uint64_t)(k + 1), n / qd + (k < n % qd),
-					     qd > 1 ? &go : NULL, 0 };
+					     qd > 1 ? &go : NULL, 0, false };
 	if (qd == 1) {
 		t = now_ns();
 		rand_reads(&jobs[0]);
@@ -163,6 +170,20 @@ static void run(const char *name, unsigned char *buf)
 	uint64_t blocks = (uint64_t)mib * (MIB / BLK);
 	if (rand_run(name, fd, blocks, 1, nrand) == 0 && qd > 1)
 		rand_run(name, fd, blocks, qd, nqd);
+	long nw = env_num("kvblk_randw", 0);
+	if (nw > 0) {
+		struct rand_job w = { fd, blocks, 0x2545f4914f6cdd1du, nw, NULL, 0, true };
+		t = now_ns();
+		rand_reads(&w);
+		if (!w.err && fsync(fd))
+			w.err = errno;
+		t = now_ns() - t;
+		errno = w.err;
+		if (w.err)
+			fail("pwrite 4k");
+		else
+			printf("KVBLK: dev=%s rand-write qd=1 n=%ld ns=%llu\n", name, nw, (unsigned long long)t);
+	}
 	close(fd);
 }
 

@@ -158,9 +158,16 @@ void scsi_lun_reset(struct scsi_target *t, unsigned lun);
  * attention MEDIUM MAY HAVE CHANGED, a NewMedia event); eject takes the medium out and hands the
  * disk back in *old (NULL if none) for the caller to close. -ENODEV no such LUN, -ENOTTY not a
  * CD-ROM, -EBUSY requests in flight on it, -EPERM the guest locked it (PREVENT) and !force,
- * -EEXIST insert with a medium present (eject first). */
+ * -EEXIST insert with a medium present (eject first). A refused eject of a locked medium also
+ * tells the guest (an EJECT REQUEST media event), as a real drive's eject button does. */
 int scsi_lun_insert(struct scsi_target *t, unsigned lun, struct disk *d);
 int scsi_lun_eject(struct scsi_target *t, unsigned lun, bool force, struct disk **old);
+/* Opens or closes a CD-ROM's tray, the medium staying where it is (QMP blockdev-open-tray /
+ * -close-tray): opening a locked tray needs force (-EPERM, the guest is asked as by eject);
+ * closing it over a medium is a medium change (unit attention, NewMedia). */
+int scsi_lun_tray(struct scsi_target *t, unsigned lun, bool open, bool force);
+/* The LUN's enum scsi_lun_type, or -ENODEV. */
+int scsi_lun_type_of(struct scsi_target *t, unsigned lun);
 /* What the guest sees: medium present, tray open, medium locked. -ENODEV without the LUN. */
 int scsi_lun_medium(struct scsi_target *t, unsigned lun, bool *present, bool *tray_open, bool *locked);
 

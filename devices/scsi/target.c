@@ -191,8 +191,10 @@ int scsi_lun_eject(struct scsi_target *t, unsigned lun, bool force, struct disk 
 	int e = cdrom_of(t, lun, &l);
 	if (!e && l->inflight)
 		e = -EBUSY;
-	if (!e && l->locked && !force)
+	if (!e && l->locked && !force) {
+		l->media_event = MEV_EJECT_REQUEST; /* the guest is asked to let go */
 		e = -EPERM;
+	}
 	if (!e) {
 		*old = l->disk;
 		if (l->disk)
@@ -203,6 +205,41 @@ int scsi_lun_eject(struct scsi_target *t, unsigned lun, bool force, struct disk 
 	}
 	pthread_mutex_unlock(&t->lock);
 	return e;
+}
+
+int scsi_lun_tray(struct scsi_target *t, unsigned lun, bool open, bool force)
+{
+	struct scsi_lun *l;
+	pthread_mutex_lock(&t->lock);
+	int e = cdrom_of(t, lun, &l);
+	if (!e && open && !l->tray_open) {
+		if (l->locked && !force) {
+			l->media_event = MEV_EJECT_REQUEST;
+			e = -EPERM;
+		} else {
+			l->tray_open = true;
+			l->locked = false;
+			if (l->disk)
+				l->media_event = MEV_MEDIA_REMOVAL;
+		}
+	} else if (!e && !open && l->tray_open) {
+		l->tray_open = false;
+		if (l->disk) {
+			l->media_event = MEV_NEW_MEDIA;
+			l->ua |= UA_MEDIUM_CHANGE;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return e;
+}
+
+int scsi_lun_type_of(struct scsi_target *t, unsigned lun)
+{
+	pthread_mutex_lock(&t->lock);
+	struct scsi_lun *l = find_lun(t, lun);
+	int type = l ? (int)l->type : -ENODEV;
+	pthread_mutex_unlock(&t->lock);
+	return type;
 }
 
 int scsi_lun_medium(struct scsi_target *t, unsigned lun, bool *present, bool *tray_open, bool *locked)

@@ -191,6 +191,25 @@ def options():
     put("fuzz_options", "one-scsi", b"d.qcow2,if=scsi,media=disk,readonly=on,target=7,lun=16383,id=x.y-z_1")
 
 
+def qemu_args():
+    """fuzz_qemu_args: qemu-system-x86_64's argv, NUL-separated."""
+    for name, argv in [
+        ("seed1", ["-enable-kvm", "-name", "ubuntutest", "-m", "2048", "-hda", "ubuntutest.img", "-cdrom",
+                   "ubuntu.iso", "-boot", "d", "-vnc", ":19"]),
+        ("seed2", ["-enable-kvm", "-m", "2048", "-net", "nic,model=virtio", "-net",
+                   "tap,ifname=tap0,script=no,downscript=no", "-kernel", "k"]),
+        ("typo", ["-enable-kvm", "-nettap,ifname=tap0,script=no,downscript=no"]),
+        ("kit", ["-enable-kvm", "-m", "256", "-smp", "cores=2,threads=1", "-kernel", "vmlinux", "-initrd", "i.cpio",
+                 "-append", "console=ttyS0", "-nographic", "-no-reboot", "-M", "q35,accel=kvm", "-cpu", "host"]),
+        ("devices", ["-kernel", "k", "-device", "virtio-scsi-pci,id=s0", "-drive", "if=none,id=d,file=a,,b,format=qcow2",
+                     "-device", "scsi-hd,drive=d,scsi-id=1,lun=2", "-device", "scsi-cd", "-drive",
+                     "file=v.img,if=virtio,cache=none,discard=on,readonly=on", "-netdev",
+                     "tap,id=n,ifname=t0,script=no,downscript=no,vhost=off", "-device", "virtio-net-pci,netdev=n,mac=52:54:00:00:00:01",
+                     "-qmp", "unix:/tmp/q,server=on,wait=off", "-serial", "file:/tmp/s", "-display", "none"]),
+    ]:
+        put("fuzz_qemu_args", name, b"\0".join(a.encode() for a in argv))
+
+
 def state_kvm():
     """fuzz_state_kvm: selector byte, then a "cpu" or "vm" payload (layout: vmm/state_kvm.h)."""
     def piece(body):
@@ -426,6 +445,7 @@ if __name__ == "__main__":
     qcow2(kvmini)
     linux()
     options()
+    qemu_args()
     state_kvm()
     snapshot()
     scsi()

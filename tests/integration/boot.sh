@@ -11,7 +11,9 @@
 #    comes from BLKGETSIZE64 and its I/O is O_DIRECT); the guest's pattern must reach the file.
 #    With nbdkit installed, a fifth disk is an NBD export (a file served on a Unix socket): the guest
 #    writes and reads back a pattern, the host finds it in the served file.
-#  - bzImage with 1 vCPU: one CPU online, reboot with --no-reboot exits.
+#  - bzImage with 1 vCPU, started through the QEMU front end (kvmini qemu -enable-kvm -m 256
+#    -kernel ... -nographic -no-reboot, a virtio-scsi-pci + scsi-hd disk): one CPU online, the
+#    guest's pattern on the SCSI disk, reboot with -no-reboot exits.
 . "$(dirname "$0")/lib.bash"
 need_kvm "Linux boot"
 VMLINUX=$(guest_file vmlinux) || { not_ok "test kit: vmlinux not built (make kit)"; exit 1; }
@@ -122,12 +124,21 @@ else
 	skip "nbd disk: nbdkit is not installed (tools/install-deps)"
 fi
 
+# the 1-vCPU boot goes through the QEMU front end: qemu-system-x86_64's options, as typed
 truncate -s 16M "$TMP/scsi.img"
-boot up1 300 --kernel "$BZIMAGE" --initrd "$INITRD" --mem 256M --cpus 1 --no-reboot \
-	--disk "$TMP/scsi.img,format=raw,if=scsi" --append "console=ttyS0 kvtest=cpus,blkwrite:/dev/sda:3:65536,reboot"
+t0=$SECONDS
+rc=0
+timeout --kill-after=5 300 "$KVMINI" qemu -enable-kvm -m 256 -smp 1 -no-reboot -nographic \
+	-kernel "$BZIMAGE" -initrd "$INITRD" -append "console=ttyS0 kvtest=cpus,blkwrite:/dev/sda:3:65536,reboot" \
+	-device virtio-scsi-pci,id=scsi0 -drive "if=none,id=s0,file=$TMP/scsi.img,format=raw" \
+	-device scsi-hd,drive=s0,bus=scsi0.0 </dev/null >"$TMP/up1.out" 2>&1 || rc=$?
+sed -i 's/\r$//' "$TMP/up1.out"
+echo "# up1 (kvmini qemu): exit $rc after $((SECONDS - t0)) s"
+check "kvmini qemu -enable-kvm -m 256 -kernel -initrd -append -nographic: the kit booted to init" \
+	grep -q 'KVMINI-INIT: start' "$TMP/up1.out"
 check "bzImage, 1 vCPU: one CPU online" grep -q 'KVMINI-INIT: cpus-online 0$' "$TMP/up1.out"
 check "virtio-scsi: the image holds the guest's pattern (sda on the controller)" "$PAT" 3 65536 "$TMP/scsi.img"
-check "bzImage: reboot with --no-reboot exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "bzImage: reboot with -no-reboot exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "bzImage: the guest really rebooted (kernel said so)" grep -q 'reboot: Restarting system' "$TMP/up1.out"
 
 echo "# --- smp2: KVMINI-INIT and kvmini lines"

@@ -258,6 +258,36 @@ START_TEST(host_medium_change)
 }
 END_TEST
 
+/* QMP's tray commands: a tray the guest locked asks the guest (EJECT REQUEST) unless forced;
+ * the medium stays in an open tray, and closing the tray over it is a medium change */
+START_TEST(host_tray)
+{
+	uint8_t b[64], prevent[6] = { 0x1e, 0, 0, 0, 1, 0 };
+	ck_assert_int_eq(cd(prevent, 6, NULL, 0), 0);
+	ck_assert_int_eq(scsi_lun_tray(st.t, CD, true, false), -EPERM);
+	gesn(b, 1, 0x02); /* eject request, medium present */
+	struct disk *old = (struct disk *)1;
+	ck_assert_int_eq(scsi_lun_eject(st.t, CD, false, &old), -EPERM);
+	gesn(b, 1, 0x02); /* asked again by a refused eject */
+	ck_assert_int_eq(scsi_lun_tray(st.t, CD, true, true), 0);
+	gesn(b, 3, 0x01);
+	bool present, open, locked;
+	ck_assert_int_eq(scsi_lun_medium(st.t, CD, &present, &open, &locked), 0);
+	ck_assert(!present && open && !locked);
+	tur_is(SCSI_SK_NOT_READY, 0x3a, 0x02);
+	ck_assert_int_eq(scsi_lun_tray(st.t, CD, true, false), 0); /* already open */
+	ck_assert_int_eq(scsi_lun_tray(st.t, CD, false, false), 0);
+	gesn(b, 2, 0x02);
+	tur_is(SCSI_SK_UNIT_ATTENTION, 0x28, 0x00);
+	tur_is(0, 0, 0);
+	ck_assert_int_eq(scsi_lun_tray(st.t, 0, true, true), -ENOTTY);
+	ck_assert_int_eq(scsi_lun_tray(st.t, 9, true, true), -ENODEV);
+	ck_assert_int_eq(scsi_lun_type_of(st.t, CD), SCSI_LUN_CDROM);
+	ck_assert_int_eq(scsi_lun_type_of(st.t, 0), SCSI_LUN_DISK);
+	ck_assert_int_eq(scsi_lun_type_of(st.t, 9), -ENODEV);
+}
+END_TEST
+
 /* a request in flight holds the medium: the host cannot eject under it */
 START_TEST(eject_busy_while_in_flight)
 {
@@ -343,6 +373,7 @@ Suite *make_suite(void)
 	tcase_add_test(t, get_configuration);
 	tcase_add_test(t, eject_load_lock);
 	tcase_add_test(t, host_medium_change);
+	tcase_add_test(t, host_tray);
 	tcase_add_test(t, eject_busy_while_in_flight);
 	tcase_add_test(t, empty_drive);
 	tcase_add_test(t, mode_page_2a);

@@ -3,9 +3,11 @@
  * on raw images: config space, INQUIRY/READ/WRITE with the data checked in the image, several
  * targets and LUNs, BAD_TARGET for every malformed LUN field, task management, hostile chains
  * (short headers, no room for the response, both data directions, cdb_size/sense_size as the
- * driver set them), many requests in flight on two queues, and a save -> restore round trip. */
+ * driver set them), many requests in flight on two queues, the event queue (medium-change events,
+ * AN subscriptions, events kept and missed) and save -> restore round trips. */
 #include "vscsi_test.h"
 #include "state_test.h"
+#include "virtio/scsi_priv.h"
 
 static const uint8_t inquiry[6] = { 0x12, 0, 0, 0, 96, 0 };
 static const uint8_t tur[6] = { 0 };
@@ -424,7 +426,7 @@ START_TEST(state_round_trip)
 	/* another set of targets (the payload's last byte), and every truncation: refused */
 	uint8_t *bad = malloc(n);
 	memcpy(bad, p, n);
-	bad[n - 1] ^= 0x02;
+	bad[n - 4] ^= 0x02; /* before the counts of subscriptions and events and the missed flag */
 	ck_assert_int_eq(st_load(&virtio_state_ops, virtio_scsi_dev(b.s), bad, n), -EINVAL);
 	free(bad);
 	ck_assert_int_eq(virtio_dev_pause(virtio_scsi_dev(b.s)), 0);
@@ -432,6 +434,124 @@ START_TEST(state_round_trip)
 	free(p);
 	vs_free_device(&b);
 	vs_free(&a);
+}
+END_TEST
+
+#define EVBUF 0x400000ULL
+
+/* Offers n event buffers of len bytes (16 apart) on the event queue at descriptors first... */
+static void ev_offer(struct vctx *c, unsigned first, unsigned n, uint32_t len)
+{
+	for (unsigned i = 0; i < n; i++) {
+		memset(c->ram.buf + EVBUF + 16 * (first + i), 0xee, 16);
+		tdesc(&c->q[1], first + i, EVBUF + 16 * (first + i), len, VIRTQ_DESC_F_WRITE, 0);
+		tavail_stage(&c->q[1], (uint16_t)(first + i));
+	}
+	tavail_publish(&c->q[1]);
+	mdrv_kick(&c->bus, VS_BASE, 1);
+}
+
+/* The event in buffer i: type, LUN bytes 1 and 3, reason. */
+static void ev_is(struct vctx *c, unsigned i, uint32_t type, unsigned target, unsigned lun, uint32_t reason)
+{
+	const uint8_t *e = c->ram.buf + EVBUF + 16 * i;
+	ck_assert_uint_eq(le_get32(e, 0), type);
+	ck_assert_uint_eq(e[0 + 4], 1);
+	ck_assert_uint_eq(e[1 + 4], target);
+	ck_assert_uint_eq(e[3 + 4], lun);
+	ck_assert_uint_eq(le_get32(e, 12), reason);
+}
+
+static uint32_t an(struct vctx *c, uint32_t type, unsigned target, unsigned lun, uint32_t classes)
+{
+	uint8_t *p = c->ram.buf + VS_HDR;
+	le_put32(p, 0, type);
+	vs_lun(p + 4, target, lun);
+	le_put32(p, 12, classes);
+	ck_assert_uint_eq(vs_ctrl(c, 16, 5), 5);
+	ck_assert_uint_eq(c->ram.buf[VS_RESP + 4], VIRTIO_SCSI_S_OK);
+	return le_get32(c->ram.buf + VS_RESP, 0);
+}
+
+static void change(struct vctx *c)
+{
+	struct disk *old;
+	ck_assert_int_eq(scsi_lun_eject(c->t[3], 0, true, &old), 0);
+	disk_close(old);
+	virtio_scsi_medium_changed(c->s, 3, 0);
+	ck_assert_int_eq(scsi_lun_insert(c->t[3], 0, dt_open(c->cd, DISK_FMT_RAW, true)), 0);
+	virtio_scsi_medium_changed(c->s, 3, 0);
+}
+
+START_TEST(events)
+{
+	static struct vctx c;
+	vs_setup(&c, 0);
+	/* AN: the CD-ROM has the media class, a disk none; a subscription is remembered */
+	ck_assert_uint_eq(an(&c, VIRTIO_SCSI_T_AN_QUERY, 3, 0, 0x7e), 0x10);
+	ck_assert_uint_eq(an(&c, VIRTIO_SCSI_T_AN_QUERY, 0, 0, 0x7e), 0);
+	ck_assert_uint_eq(an(&c, VIRTIO_SCSI_T_AN_SUBSCRIBE, 0, 2, 0x10), 0);
+	ck_assert_uint_eq(an(&c, VIRTIO_SCSI_T_AN_SUBSCRIBE, 3, 0, 0x12), 0x10);
+	/* a medium change with no event buffer: kept; a buffer too short: handed back empty */
+	struct disk *old;
+	ck_assert_int_eq(scsi_lun_eject(c.t[3], 0, true, &old), 0);
+	disk_close(old);
+	virtio_scsi_medium_changed(c.s, 3, 0);
+	ck_assert_uint_eq(tused_idx(&c.q[1]), 0);
+	ev_offer(&c, 0, 1, 8);
+	vs_wait(&c, 1, 1);
+	ck_assert_uint_eq(tused_len(&c.q[1], 0), 0);
+	ev_offer(&c, 1, 3, 16);
+	vs_wait(&c, 1, 2); /* two events, the third buffer stays */
+	ck_assert_uint_eq(tused_len(&c.q[1], 1), 16);
+	ev_is(&c, 1, VIRTIO_SCSI_T_PARAM_CHANGE, 3, 0, 0x28);
+	ev_is(&c, 2, VIRTIO_SCSI_T_ASYNC_NOTIFY, 3, 0, 0x10);
+	/* the guest sees the medium gone: NOT READY, MEDIUM NOT PRESENT */
+	ck_assert_uint_eq(vs_cmd(&c, 3, 0, tur, 6, 0, 0, 0), VIRTIO_SCSI_S_OK);
+	ck_assert_uint_eq(c.sense[2] & 0xf, SCSI_SK_UNIT_ATTENTION); /* the power-on one first */
+	ck_assert_uint_eq(vs_cmd(&c, 3, 0, tur, 6, 0, 0, 0), VIRTIO_SCSI_S_OK);
+	ck_assert_uint_eq(c.sense[2] & 0xf, SCSI_SK_NOT_READY);
+	ck_assert_uint_eq(c.sense[12], 0x3a);
+	/* the insertion takes the buffer left over; then the unit attention */
+	ck_assert_int_eq(scsi_lun_insert(c.t[3], 0, dt_open(c.cd, DISK_FMT_RAW, true)), 0);
+	virtio_scsi_medium_changed(c.s, 3, 0);
+	vs_wait(&c, 1, 1);
+	ev_is(&c, 3, VIRTIO_SCSI_T_PARAM_CHANGE, 3, 0, 0x28);
+	ck_assert_uint_eq(vs_cmd(&c, 3, 0, tur, 6, 0, 0, 0), VIRTIO_SCSI_S_OK);
+	ck_assert_uint_eq(c.sense[2] & 0xf, SCSI_SK_UNIT_ATTENTION);
+	ck_assert_uint_eq(c.sense[12], 0x28);
+	/* more events than are kept: 16 arrive, the first says some were missed, none is left */
+	for (int i = 0; i < 9; i++)
+		change(&c);
+	ev_offer(&c, 4, 17, 16);
+	vs_wait(&c, 1, 16);
+	ev_is(&c, 4, VIRTIO_SCSI_T_ASYNC_NOTIFY | VIRTIO_SCSI_T_EVENTS_MISSED, 3, 0, 0x10);
+	ev_is(&c, 5, VIRTIO_SCSI_T_PARAM_CHANGE, 3, 0, 0x28);
+	ev_is(&c, 19, VIRTIO_SCSI_T_PARAM_CHANGE, 3, 0, 0x28); /* the 16th kept; the rest were dropped */
+	ck_assert_uint_eq(c.ram.buf[EVBUF + 16 * 20], 0xee); /* the 17th buffer waits */
+	/* a pending event and the subscription survive a save -> restore */
+	change(&c); /* four events: one into the waiting buffer, three kept */
+	vs_wait(&c, 1, 1);
+	ck_assert_int_eq(virtio_dev_pause(virtio_scsi_dev(c.s)), 0);
+	size_t n;
+	uint8_t *p = st_save(&virtio_state_ops, virtio_scsi_dev(c.s), &n);
+	change(&c); /* paused: nothing delivered, more kept */
+	ck_assert_int_eq(st_load(&virtio_state_ops, virtio_scsi_dev(c.s), p, n), 0);
+	virtio_dev_resume(virtio_scsi_dev(c.s));
+	ev_offer(&c, 21, 2, 16);
+	vs_wait(&c, 1, 2); /* the saved ones, in order */
+	ev_is(&c, 21, VIRTIO_SCSI_T_ASYNC_NOTIFY, 3, 0, 0x10);
+	ev_is(&c, 22, VIRTIO_SCSI_T_PARAM_CHANGE, 3, 0, 0x28);
+	ck_assert_uint_eq(an(&c, VIRTIO_SCSI_T_AN_QUERY, 3, 0, 0x10), 0x10);
+	/* a device reset forgets both */
+	change(&c);
+	mw32(&c.bus, VS_BASE + 0x70, 0);
+	ck_assert_uint_eq(c.s->nev + c.s->nan, 0);
+	/* a damaged count is refused */
+	p[n - 35] = 200; /* the event count: before three events of 11 bytes and the missed flag */
+	ck_assert_int_ne(st_load(&virtio_state_ops, virtio_scsi_dev(c.s), p, n), 0);
+	free(p);
+	vs_free(&c);
 }
 END_TEST
 
@@ -449,6 +569,7 @@ Suite *make_suite(void)
 	tcase_add_test(t, task_management);
 	tcase_add_test(t, many_in_flight);
 	tcase_add_test(t, state_round_trip);
+	tcase_add_test(t, events);
 	suite_add_tcase(s, t);
 	return s;
 }

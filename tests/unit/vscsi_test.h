@@ -71,7 +71,7 @@ static inline void vs_device(struct vctx *c, int iothread)
 				  .no_iothread = !iothread };
 	ck_assert_int_eq(virtio_mmio_create(virtio_scsi_dev(c->s), &c->bus, VS_BASE, VS_GSI, &env), 0);
 	uint64_t f = mdrv_device_features(&c->bus, VS_BASE);
-	ck_assert_uint_eq(f & 0xffffff, 0); /* no INOUT, HOTPLUG, CHANGE, T10_PI */
+	ck_assert_uint_eq(f & 0xffffff, 1u << VIRTIO_SCSI_F_CHANGE); /* no INOUT, HOTPLUG, T10_PI */
 	ck_assert(mdrv_negotiate(&c->bus, VS_BASE, f) & VIRTIO_STATUS_FEATURES_OK);
 	for (unsigned i = 0; i < VS_NQ; i++) {
 		tring_init(&c->q[i], &c->ram, 0x10000 * (i + 1), VS_QS);
