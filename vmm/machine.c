@@ -113,6 +113,7 @@ static void machine_teardown(struct machine *m)
 		m->blks[i] = NULL;
 	}
 	machine_scsi_remove(&m->scsi);
+	machine_ahci_remove(&m->ahci);
 	machine_nets_remove(&m->nets);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
@@ -222,7 +223,8 @@ static int machine_build(struct machine *m)
 			return -1;
 		}
 	}
-	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place))
+	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place) ||
+	    machine_ahci_add(&m->ahci, m->pci, &vm->mem, &vm->hooks, vm))
 		return -1;
 	if ((ret = msnap_register(m)))
 		return fail_step("state registry", ret, NULL);
@@ -327,8 +329,8 @@ static int machine_prepare(struct machine *m)
 	}
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const char *why = NULL;
-		if (m->dspec[i].iface == DISK_IF_SCSI) {
-			m->ndisks++; /* opened by machine_scsi_open */
+		if (m->dspec[i].iface != DISK_IF_VIRTIO) {
+			m->ndisks++; /* opened by machine_scsi_open / machine_ahci_open */
 			continue;
 		}
 		int ret = disk_open(&m->disks[i], m->dspec[i].path, &m->dspec[i].opts, &why);
@@ -340,6 +342,8 @@ static int machine_prepare(struct machine *m)
 	}
 	int sr = machine_scsi_open(&m->scsi, m->dspec, o->ndisks, o->cdrom);
 	if (sr)
+		return sr == -EINVAL ? 2 : 1;
+	if ((sr = machine_ahci_open(&m->ahci, m->dspec, o->ndisks)))
 		return sr == -EINVAL ? 2 : 1;
 	int nr = machine_nets_open(&m->nets, o);
 	if (nr)
@@ -447,6 +451,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	for (unsigned i = 0; i < m->ndisks; i++)
 		disk_close(m->disks[i]);
 	machine_scsi_close(&m->scsi);
+	machine_ahci_close(&m->ahci);
 	machine_nets_close(&m->nets);
 	free_files(m);
 	free(m);

@@ -60,8 +60,10 @@ static bool id_ok(const char *v)
 /* Sub-options that do not go together; NULL when they do. */
 static const char *spec_conflict(struct disk_spec *d)
 {
-	if (d->iface != DISK_IF_SCSI && d->media == DISK_MEDIA_CDROM)
-		return "media=cdrom needs if=scsi (there is no virtio-blk CD-ROM)";
+	if (d->iface == DISK_IF_VIRTIO && d->media == DISK_MEDIA_CDROM)
+		return "media=cdrom needs if=scsi or if=sata (there is no virtio-blk CD-ROM)";
+	if (d->iface != DISK_IF_SATA && d->bus >= 0)
+		return "bus= needs if=sata";
 	if (d->iface != DISK_IF_SCSI && (d->target >= 0 || d->lun >= 0))
 		return "target= and lun= need if=scsi";
 	if (d->media == DISK_MEDIA_CDROM)
@@ -72,7 +74,7 @@ static const char *spec_conflict(struct disk_spec *d)
 int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	out->target = out->lun = -1;
+	out->target = out->lun = out->bus = -1;
 	size_t n = strlen(s);
 	if (!n || n >= sizeof(out->path)) {
 		snprintf(err, errlen, "--cdrom %s: expected FILE or none", s);
@@ -90,15 +92,15 @@ int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t err
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
 {
 	const char *conflict = NULL;
-	enum { READONLY, FORMAT, CACHE, TRANSPORT, IFACE, MEDIA, DISCARD, ID, TARGET, LUN };
+	enum { READONLY, FORMAT, CACHE, TRANSPORT, IFACE, MEDIA, DISCARD, ID, TARGET, LUN, BUS };
 	static char *const keys[] = { "readonly", "format", "cache", "transport", "if", "media",
-				      "discard", "id", "target", "lun", NULL };
+				      "discard", "id", "target", "lun", "bus", NULL };
 	static const char *const caches[] = { "writeback", "none", "unsafe", NULL },
-			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", NULL },
+			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", "sata", NULL },
 			  *const medias[] = { "disk", "cdrom", NULL }, *const discards[] = { "unmap", "ignore", NULL };
 	static const enum disk_cache cache_of[] = { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE, DISK_CACHE_UNSAFE };
 	memset(out, 0, sizeof(*out));
-	out->target = out->lun = -1;
+	out->target = out->lun = out->bus = -1;
 	char *opts, *copy = subopts_split(s, &opts);
 	if (!copy)
 		return -ENOMEM;
@@ -123,7 +125,7 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 		else if (k == TRANSPORT && (v = subopt_value(val, transports)) >= 0)
 			out->transport = v ? VDEV_MMIO : VDEV_PCI;
 		else if (k == IFACE && (v = subopt_value(val, ifaces)) >= 0)
-			out->iface = v ? DISK_IF_SCSI : DISK_IF_VIRTIO;
+			out->iface = v == 2 ? DISK_IF_SATA : v ? DISK_IF_SCSI : DISK_IF_VIRTIO;
 		else if (k == MEDIA && (v = subopt_value(val, medias)) >= 0)
 			out->media = v ? DISK_MEDIA_CDROM : DISK_MEDIA_DISK;
 		else if (k == DISCARD && (v = subopt_value(val, discards)) >= 0)
@@ -132,6 +134,8 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 			strcpy(out->id, val);
 		else if ((k == TARGET || k == LUN) && (v = small_number(val, k == TARGET ? 7 : 16383)) >= 0)
 			*(k == TARGET ? &out->target : &out->lun) = v;
+		else if (k == BUS && (v = small_number(val, 5)) >= 0)
+			out->bus = v;
 		else
 			bad = opt;
 	}

@@ -10,7 +10,7 @@
 
 enum vdev_transport { VDEV_PCI, VDEV_MMIO };
 
-enum disk_iface { DISK_IF_VIRTIO, DISK_IF_SCSI };
+enum disk_iface { DISK_IF_VIRTIO, DISK_IF_SCSI, DISK_IF_SATA };
 enum disk_media { DISK_MEDIA_DISK, DISK_MEDIA_CDROM };
 
 struct disk_spec {
@@ -23,6 +23,7 @@ struct disk_spec {
 	bool empty;      /* a CD-ROM drive without a medium (--cdrom none): path is unused */
 	char id[32];     /* id=: a name for the drive (QMP), "" if none */
 	int target, lun; /* if=scsi: target=, lun=; -1: chosen by the machine */
+	int bus;         /* if=sata: bus= (the AHCI port); -1: the next free one */
 };
 
 /* Sub-option helpers for the --disk/--net grammars (getsubopt(3) does the splitting): a copy of s
@@ -32,9 +33,10 @@ char *subopts_split(const char *s, char **opts);
 int subopt_value(const char *v, const char *const *names);
 
 /* PATH[,format=raw|qcow2|auto][,readonly[=on]][,cache=writeback|none|unsafe][,transport=pci|mmio]
- *     [,if=virtio|scsi][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N][,lun=M];
+ *     [,if=virtio|scsi|sata][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N][,lun=M][,bus=N];
  * PATH may be nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH (raw only, cache ignored).
- * media=cdrom needs if=scsi and is read-only; target (0..7) and lun (0..16383) need if=scsi; NAME
+ * media=cdrom needs if=scsi or sata and is read-only; target (0..7) and lun (0..16383) need if=scsi,
+ * bus (0..5, the AHCI port) if=sata; NAME
  * is 1..31 of [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
 /* --cdrom FILE|none: a read-only CD-ROM on the virtio-scsi controller ("none": an empty drive). */

@@ -12,6 +12,7 @@
 #include "devices/serial.h"
 #include "kvm.h"
 #include "machine.h"
+#include "machine_ahci.h"
 #include "machine_console.h"
 #include "machine_disk.h"
 #include "machine_net.h"
@@ -41,6 +42,7 @@ struct machine {
 	struct disk *disks[OPT_MAX_DEVS]; /* virtio-blk ones; NULL for if=scsi */
 	unsigned ndisks;
 	struct machine_scsi scsi; /* if=scsi and --cdrom drives, their controller per incarnation */
+	struct machine_ahci ahci; /* if=sata drives, their controller per incarnation */
 	struct machine_console console;
 	int sig_fd;
 	int exit_signal;

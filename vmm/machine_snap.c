@@ -218,6 +218,10 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		snprintf(why, whylen, "a VM with virtio-scsi drives (--disk if=scsi, --cdrom) cannot be saved yet");
 		return -EOPNOTSUPP;
 	}
+	if (m->ahci.ndevs) { /* the controller saves (ahci_state_ops); the board does not record the drives yet */
+		snprintf(why, whylen, "a VM with AHCI drives (--disk if=sata) cannot be saved yet");
+		return -EOPNOTSUPP;
+	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "%s: not an absolute path of a directory", dir);
 		return -EINVAL;
