@@ -181,6 +181,13 @@ void ahci_resume(struct ahci *h)
 	iothread_bell_ring(h->bell);
 }
 
+void ahci_poll(struct ahci *h)
+{
+	iothread_bell_drain(h->bell);
+	ahci_run(h);
+	drain(h);
+}
+
 unsigned ahci_peak_inflight(struct ahci *h)
 {
 	pthread_mutex_lock(&h->lock);

@@ -48,6 +48,9 @@ struct pci_dev *ahci_pci(struct ahci *h);
  * written); resume starts it again and picks up what the guest issued meanwhile. */
 void ahci_pause(struct ahci *h);
 void ahci_resume(struct ahci *h);
+/* While paused: runs the engine once on the calling thread (takes what the guest issued) and
+ * completes everything it started (fuzzing and tests: deterministic, no thread). */
+void ahci_poll(struct ahci *h);
 /* Most commands the controller had with the ATA core at once (tests, --stats). */
 unsigned ahci_peak_inflight(struct ahci *h);
 

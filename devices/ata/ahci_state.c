@@ -59,11 +59,11 @@ int ahci_state_save(const struct ahci *ch, struct state_writer *w)
 		struct state_writer sub;
 		state_writer_init(&sub);
 		state_begin(&sub, "ata-dev", i, 1); /* a scratch section: only its payload is kept */
+		size_t head = sub.len;
 		int e = ata_dev_state_save(h->port[i].dev, &sub);
 		state_end(&sub);
 		size_t len = 0;
 		const uint8_t *all = state_writer_data(&sub, &len);
-		size_t head = 1 + strlen("ata-dev") + 4 + 4 + 8;
 		if (!e && !(e = state_writer_err(&sub)) && len >= head) {
 			state_put_u32(w, (uint32_t)(len - head));
 			state_put_bytes(w, all + head, len - head);
