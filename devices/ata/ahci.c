@@ -30,7 +30,7 @@ void ahci_irq_update(struct ahci *h, bool notify)
 			h->is |= 1u << i;
 	bool level = (h->ghc & GHC_IE) && h->is;
 	bool msi = msi_enabled(&h->msi);
-	bool line = level && !msi && !(h->pci.cfg[0x05] & PCI_CMD_INTX_DISABLE);
+	bool line = level && !msi && !h->intx_disabled;
 	if (line != h->intx_level) {
 		h->intx_level = line;
 		irq_set(&h->pci.intx, line);
@@ -44,6 +44,7 @@ static void cfg_written(struct pci_dev *d, unsigned off, unsigned size)
 	struct ahci *h = d->opaque;
 	msi_cfg_written(&h->msi, d, off, size);
 	pthread_mutex_lock(&h->lock);
+	h->intx_disabled = d->cfg[0x05] & PCI_CMD_INTX_DISABLE; /* config space is the host's: a copy */
 	ahci_irq_update(h, true); /* MSI on with something pending, INTx disabled or back */
 	pthread_mutex_unlock(&h->lock);
 }

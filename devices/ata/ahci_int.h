@@ -111,7 +111,7 @@ struct ahci {
 	const struct gmem *mem;
 	char name[32];
 	uint32_t ghc, is, idp_index;
-	bool intx_level;
+	bool intx_level, intx_disabled;
 	bool logged; /* one line per controller for hostile input */
 	struct ahci_port port[AHCI_PORTS];
 	struct iothread *io;

@@ -152,6 +152,7 @@ int ahci_state_load(struct ahci *h, struct state_reader *r, uint32_t version)
 		p->ncq_tags = 0;
 	}
 	h->intx_level = false;
+	h->intx_disabled = h->pci.cfg[0x05] & 0x04;
 	ahci_irq_update(h, true); /* a load re-drives the interrupt */
 	pthread_mutex_unlock(&h->lock);
 	*r = chk; /* consumed */

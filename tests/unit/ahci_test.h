@@ -188,8 +188,10 @@ static inline uint32_t ah_prdbc(unsigned p, unsigned s) { return le_get32(ah_ram
 static inline uint32_t ah_wait(unsigned p, uint32_t mask)
 {
 	for (int i = 0; i < 5000; i++) {
+		/* CI/SACT first: the result's IS bits are set together with their clearing */
+		bool done = !((ah_rd(AH_PORT(p, 0x38)) | ah_rd(AH_PORT(p, 0x34))) & mask);
 		uint32_t is = ah_rd(AH_PORT(p, 0x10));
-		if (!((ah_rd(AH_PORT(p, 0x38)) | ah_rd(AH_PORT(p, 0x34))) & mask) || (is & (1u << 30)))
+		if (done || (is & (1u << 30)))
 			return is;
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
