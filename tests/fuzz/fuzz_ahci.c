@@ -11,7 +11,6 @@
 #include "fuzz.h"
 
 #include "devices/ata/ahci.h"
-#include "vmm/state.h"
 
 #define RAM_SIZE 0x10000u
 #define DISK_BYTES (1u << 20)
@@ -64,35 +63,9 @@ static void run(void)
 static void round_trip(void)
 {
 	ahci_pause(the.h); /* as a save does: what waits behind a failed command goes back to CI */
-	struct state_writer w;
-	state_writer_init(&w);
-	state_begin(&w, "ahci", 0, 1);
-	if (ahci_state_save(the.h, &w))
+	if (fz_state_round_trip(&ahci_state_ops, the.h))
 		fz_die("state: a drained controller refused to save");
-	state_end(&w);
-	if (state_writer_finish(&w))
-		fz_die("state: writer failed");
-	size_t n, n2;
-	const uint8_t *b = state_writer_data(&w, &n);
-	struct state_stream s;
-	struct state_section sec;
-	if (state_open(&s, b, n, NULL, 0) || state_next(&s, &sec) != 1)
-		fz_die("state: own stream refused");
-	if (ahci_state_load(the.h, &sec.r, 1))
-		fz_die("state: own payload refused");
 	ahci_poll(the.h); /* a load rings the doorbell for what was issued */
-	struct state_writer w2;
-	state_writer_init(&w2);
-	state_begin(&w2, "ahci", 0, 1);
-	if (ahci_state_save(the.h, &w2))
-		fz_die("state: save after load failed");
-	state_end(&w2);
-	state_writer_finish(&w2);
-	const uint8_t *b2 = state_writer_data(&w2, &n2);
-	if (n2 != n || memcmp(b, b2, n))
-		fz_die("state: save/load/save changed the payload");
-	state_writer_free(&w2);
-	state_writer_free(&w);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -30,7 +30,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-say() { echo "KVAHCI: \$*"; }
+say() { echo "KVAHCI: \$* [uptime \$(cut -d" " -f1 /proc/uptime)]"; }
 dmesg | grep -E 'ahci|NCQ|ata[0-9]' | sed 's/^/KVAHCI: dmesg: /'
 grep ahci /proc/interrupts | sed 's/^/KVAHCI: irq: /'
 for blk in /sys/block/sd*; do
@@ -68,7 +68,7 @@ head -c 64M /dev/urandom >"$TMP/raw.img"
 blocks_before=$(stat -c %b "$TMP/raw.img")
 out=$TMP/ahci.out
 rc=0
-run_vm 900 "$out" --kernel "$KERNEL" --initrd "$TMP/ahci.cpio" --mem 256M --append "console=ttyS0 quiet panic=-1" \
+run_vm ${AHCI_TIMEOUT:-1200} "$out" --kernel "$KERNEL" --initrd "$TMP/ahci.cpio" --mem 256M --append "console=ttyS0 quiet panic=-1" \
 	--disk "$TMP/raw.img,format=raw,if=sata" --disk "$TMP/q.qcow2,format=qcow2,if=sata,bus=3" \
 	--disk "$TMP/cd.iso,if=sata,media=cdrom" || rc=$?
 check "guest powered off (exit $rc)" [ "$rc" -eq 0 ]
