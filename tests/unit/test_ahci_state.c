@@ -83,6 +83,30 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* a queued command the device failed: CI clear, SACT and the engine's mark kept (found by fuzz_ahci) */
+START_TEST(failed_ncq)
+{
+	ah_start(0);
+	uint8_t f[20];
+	ah_fis(f, 0x60, AH_SECTORS - 1, 8);
+	f[12] = 2 << 3;
+	ah_slot(0, 2, f, 5, 0, AH_DATA, 4096, 1);
+	ah_wr(AH_PORT(0, 0x34), 1u << 2);
+	ah_wr(AH_PORT(0, 0x38), 1u << 2);
+	ck_assert_uint_eq(ah_wait(0, 1u << 2) & (1u << 30), 1u << 30);
+	ck_assert_uint_eq(ah_rd(AH_PORT(0, 0x34)), 1u << 2);
+	ahci_pause(ah.h);
+	size_t n;
+	uint8_t *p = st_save(&ahci_state_ops, ah.h, &n);
+	ah_unplug();
+	ah_plug();
+	ck_assert_int_eq(st_load(&ahci_state_ops, ah.h, p, n), 0);
+	st_assert_same(&ahci_state_ops, ah.h, p, n, 0, "a load", 0);
+	ck_assert_uint_eq(ah_rd(AH_PORT(0, 0x34)), 1u << 2);
+	free(p);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("ahci_state");
@@ -90,6 +114,7 @@ Suite *make_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, round_trip);
+	tcase_add_test(t, failed_ncq);
 	suite_add_tcase(s, t);
 	return s;
 }
