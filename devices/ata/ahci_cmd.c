@@ -97,13 +97,13 @@ static void result_locked(struct ahci_port *p, struct ahci_slot *s)
 	bool err = c->tf.status & ATA_ST_ERR;
 	if (s->ncq) {
 		p->ncq_tags &= ~bit;
+		p->started &= ~bit; /* its CI bit is gone already: it cannot run again */
 		if (err) {
 			fis_sdb_locked(p, 0, c->tf.status, c->tf.error);
 			p->is |= PIS_TFES | PIS_SDBS;
 			p->halted = true;
 		} else {
 			p->sact &= ~bit;
-			p->started &= ~bit;
 			fis_sdb_locked(p, bit, c->tf.status, c->tf.error);
 			p->is |= PIS_SDBS;
 		}

@@ -3,7 +3,7 @@
  *
  * Payload, version 1: the function's config space (pci.h), u32 GHC, u32 IS, u32 index register;
  * per port (six): u64 CLB, u64 FB, u32 IS, IE, CMD, TFD, SIG, SSTS, SCTL, SERR, SACT, CI, u32 the
- * slots the engine has taken (a failed command's: in CI, or SACT if queued), bool halted, bool SRST pending, bool device
+ * slots the engine has taken (a failed command's, still in CI), bool halted, bool SRST pending, bool device
  * present, then for a device u32 n + n bytes of its ata-dev payload (ata.h). */
 #include <errno.h>
 #include <string.h>
@@ -85,7 +85,7 @@ static bool port_ok(const struct port_regs *s, bool has_dev)
 	if ((cmd & (CMD_SUD | CMD_POD)) != (CMD_SUD | CMD_POD) || !(cmd & CMD_FR) != !(cmd & CMD_FRE) ||
 	    (cmd & CMD_CLO) || ((cmd & CMD_ST) && !(cmd & CMD_CR)))
 		return false;
-	if ((r[6] & ~0xfffu) || (s->started & ~(r[8] | r[9])) || (!(cmd & CMD_ST) && (r[8] || r[9])))
+	if ((r[6] & ~0xfffu) || (s->started & ~r[9]) || (!(cmd & CMD_ST) && (r[8] || r[9])))
 		return false;
 	return !s->halted || (cmd & CMD_ST);
 }

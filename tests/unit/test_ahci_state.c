@@ -83,7 +83,7 @@ START_TEST(round_trip)
 }
 END_TEST
 
-/* a queued command the device failed: CI clear, SACT and the engine's mark kept (found by fuzz_ahci) */
+/* a queued command the device failed: CI clear, SACT kept, the port halted (found by fuzz_ahci) */
 START_TEST(failed_ncq)
 {
 	ah_start(0);
