@@ -23,7 +23,7 @@ ISO_MD5=$(md5sum <"$TMP/iso/kvmini/file.bin" | cut -d' ' -f1)
 xorriso -as mkisofs -quiet -V KVMINI_AHCI -o "$TMP/cd.iso" "$TMP/iso" 2>/dev/null ||
 	{ not_ok "ahci: xorriso cannot make the ISO image"; exit 1; }
 
-# disks told apart by size: raw 64M (ext4 + TRIM, pattern at 60M), qcow2 80M (pattern at 1M)
+# disks told apart by size: raw 48M (ext4 + TRIM, pattern at 40M), qcow2 80M (pattern at 1M)
 cat >"$TMP/init" <<INIT
 #!/bin/busybox sh
 export PATH=/bin
@@ -33,20 +33,6 @@ mount -t devtmpfs devtmpfs /dev
 say() { echo "KVAHCI: \$* [uptime \$(cut -d" " -f1 /proc/uptime)]"; }
 dmesg | grep -E 'ahci|NCQ|ata[0-9]' | sed 's/^/KVAHCI: dmesg: /'
 grep ahci /proc/interrupts | sed 's/^/KVAHCI: irq: /'
-for blk in /sys/block/sd*; do
-	dev=/dev/\${blk##*/}
-	mb=\$((\$(cat \$blk/size) / 2048))
-	say "disk \${blk##*/} \${mb}M driver \$(basename \$(readlink \$blk/device/../../../../driver 2>/dev/null))"
-	case \$mb in
-	80) dd if=/bin/blob of=\$dev bs=4096 seek=256 conv=fsync 2>/dev/null && say "80M: pattern written"
-	    say "80M: read back \$(dd if=\$dev bs=4096 skip=256 count=64 2>/dev/null | md5sum | cut -d' ' -f1)" ;;
-	64) dd if=/bin/blob of=\$dev bs=4096 seek=15360 conv=fsync 2>/dev/null && say "64M: pattern written"
-	    /bin/mkfs.ext4 -F -q -E nodiscard \$dev 48M >/tmp/mkfs.log 2>&1 && say "64M: mkfs.ext4 ok"
-	    mkdir -p /mnt/d && mount -t ext4 \$dev /mnt/d && say "64M: mounted"
-	    say "64M: fstrim: \$(fstrim -v /mnt/d 2>&1)"
-	    umount /mnt/d && sync && say "64M: unmounted" ;;
-	esac
-done
 mkdir -p /mnt/cd
 if mount -t iso9660 -o ro /dev/sr0 /mnt/cd; then
 	say "cd: mounted \$(cat /sys/block/sr0/device/model 2>/dev/null)"
@@ -55,6 +41,20 @@ if mount -t iso9660 -o ro /dev/sr0 /mnt/cd; then
 else
 	say "cd: mount failed"
 fi
+for blk in /sys/block/sd*; do
+	dev=/dev/\${blk##*/}
+	mb=\$((\$(cat \$blk/size) / 2048))
+	say "disk \${blk##*/} \${mb}M driver \$(basename \$(readlink \$blk/device/../../../../driver 2>/dev/null))"
+	case \$mb in
+	80) dd if=/bin/blob of=\$dev bs=4096 seek=256 conv=fsync 2>/dev/null && say "80M: pattern written"
+	    say "80M: read back \$(dd if=\$dev bs=4096 skip=256 count=64 2>/dev/null | md5sum | cut -d' ' -f1)" ;;
+	48) dd if=/bin/blob of=\$dev bs=4096 seek=10240 conv=fsync 2>/dev/null && say "48M: pattern written"
+	    /bin/mkfs.ext4 -F -q -E nodiscard \$dev 32M >/tmp/mkfs.log 2>&1 && say "48M: mkfs.ext4 ok"
+	    mkdir -p /mnt/d && mount -t ext4 \$dev /mnt/d && say "48M: mounted"
+	    say "48M: fstrim: \$(fstrim -v /mnt/d 2>&1)"
+	    umount /mnt/d && sync && say "48M: unmounted" ;;
+	esac
+done
 say poweroff
 poweroff -f
 INIT
@@ -63,7 +63,7 @@ BUSYBOX_APPLETS="mount umount cut grep cat md5sum dd head mkdir sync poweroff sl
 	"file:$TMP/blob:/bin/blob" || { not_ok "ahci: cannot build the busybox initramfs"; exit 1; }
 
 # the raw disk starts full of data (so TRIM has blocks to give back), the qcow2 one empty
-head -c 64M /dev/urandom >"$TMP/raw.img"
+head -c 48M /dev/urandom >"$TMP/raw.img"
 "$KVMINI" img create -f qcow2 "$TMP/q.qcow2" 80M >/dev/null
 blocks_before=$(stat -c %b "$TMP/raw.img")
 out=$TMP/ahci.out
@@ -81,13 +81,13 @@ check "the interrupt is MSI" grep -q "KVAHCI: irq: .*PCI-MSI.*ahci" "$out"
 check "both disks are driven by ahci" [ "$(grep -c 'KVAHCI: disk sd[a-z] .* driver ahci' "$out")" -eq 2 ]
 check "the guest read its pattern back from the qcow2 disk" grep -q "KVAHCI: 80M: read back $BLOB_MD5" "$out"
 check "host: the pattern is in the raw image" \
-	[ "$(dd if="$TMP/raw.img" bs=4096 skip=15360 count=64 2>/dev/null | md5sum | cut -d' ' -f1)" = "$BLOB_MD5" ]
+	[ "$(dd if="$TMP/raw.img" bs=4096 skip=10240 count=64 2>/dev/null | md5sum | cut -d' ' -f1)" = "$BLOB_MD5" ]
 check "host: qemu-img check passes on the qcow2 image" qemu-img check -q "$TMP/q.qcow2"
 qemu-img convert -O raw "$TMP/q.qcow2" "$TMP/q.raw"
 check "host: the pattern is in the qcow2 image" \
 	[ "$(dd if="$TMP/q.raw" bs=4096 skip=256 count=64 2>/dev/null | md5sum | cut -d' ' -f1)" = "$BLOB_MD5" ]
-check "mkfs.ext4 over AHCI" grep -q "KVAHCI: 64M: mkfs.ext4 ok" "$out"
-check "fstrim trimmed the filesystem" grep -q "KVAHCI: 64M: fstrim: .*trimmed" "$out"
+check "mkfs.ext4 over AHCI" grep -q "KVAHCI: 48M: mkfs.ext4 ok" "$out"
+check "fstrim trimmed the filesystem" grep -q "KVAHCI: 48M: fstrim: .*trimmed" "$out"
 blocks_after=$(stat -c %b "$TMP/raw.img")
 check "host: TRIM gave blocks back in the raw image ($((blocks_before / 2)) KiB -> $((blocks_after / 2)) KiB)" \
 	[ "$blocks_after" -lt $((blocks_before * 3 / 4)) ]
