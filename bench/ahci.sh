@@ -38,7 +38,7 @@ kvmini_blk_run() {
 		--mem $MEM --cpus 1 --serial stdio --no-reboot --disk "$TMP/d.raw,format=raw,cache=none"
 }
 qemu_ahci_run() {
-	run_serial "$1" "$QEMU" -M q35 -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 -nographic -no-reboot \
+	run_serial "$1" "$QEMU" -M q35 -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 -nographic -no-reboot -nic none \
 		-kernel "$VMLINUX" -initrd "$INITRD" -append "$(args sda)${PVM:+ $PVM}" \
 		-drive "if=none,id=d0,file=$TMP/d.raw,format=raw,cache=none,aio=io_uring" -device ide-hd,drive=d0,bus=ide.0
 }
