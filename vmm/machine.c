@@ -114,6 +114,7 @@ static void machine_teardown(struct machine *m)
 		m->blks[i] = NULL;
 	}
 	machine_scsi_remove(&m->scsi);
+	machine_ahci_remove(&m->ahci);
 	machine_nets_remove(&m->nets);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
@@ -182,7 +183,7 @@ static int machine_wants_pci(const struct machine *m)
 	for (unsigned i = 0; i < m->o->ndisks; i++)
 		if (m->dspec[i].iface == DISK_IF_VIRTIO && m->dspec[i].transport == VDEV_PCI)
 			return 1;
-	if (m->ide.n) /* the PIIX3 functions live on the PCI bus */
+	if (m->ide.n || m->ahci.ndevs) /* the PIIX3 functions and the AHCI controller live on the PCI bus */
 		return 1;
 	if (m->scsi.nluns && m->scsi.transport == VDEV_PCI)
 		return 1;
@@ -259,7 +260,8 @@ static int machine_build(struct machine *m)
 			return -1;
 		}
 	}
-	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place))
+	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place) ||
+	    machine_ahci_add(&m->ahci, m->pci, &vm->mem, &vm->hooks, vm))
 		return -1;
 	if ((ret = msnap_register(m)))
 		return fail_step("state registry", ret, NULL);
@@ -366,7 +368,7 @@ static int machine_prepare(struct machine *m)
 	for (unsigned i = 0; i < o->ndisks; i++) {
 		const char *why = NULL;
 		if (m->dspec[i].iface != DISK_IF_VIRTIO) {
-			m->ndisks++; /* opened by machine_scsi_open or machine_ide_open */
+			m->ndisks++; /* opened by machine_scsi_open, machine_ide_open or machine_ahci_open */
 			continue;
 		}
 		int ret = disk_open(&m->disks[i], m->dspec[i].path, &m->dspec[i].opts, &why);
@@ -380,6 +382,8 @@ static int machine_prepare(struct machine *m)
 	if (!sr)
 		sr = machine_ide_open(&m->ide, o, m->dspec, o->ndisks);
 	if (sr)
+		return sr == -EINVAL ? 2 : 1;
+	if ((sr = machine_ahci_open(&m->ahci, m->dspec, o->ndisks)))
 		return sr == -EINVAL ? 2 : 1;
 	int nr = machine_nets_open(&m->nets, o);
 	if (nr)
@@ -488,6 +492,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 		disk_close(m->disks[i]);
 	machine_scsi_close(&m->scsi);
 	machine_ide_close(&m->ide);
+	machine_ahci_close(&m->ahci);
 	machine_nets_close(&m->nets);
 	free_files(m);
 	free(m);

@@ -61,11 +61,15 @@ static bool id_ok(const char *v)
 static const char *spec_conflict(struct disk_spec *d)
 {
 	if (d->iface == DISK_IF_VIRTIO && d->media == DISK_MEDIA_CDROM)
-		return "media=cdrom needs if=scsi or if=ide (there is no virtio-blk CD-ROM)";
+		return "media=cdrom needs if=scsi, if=ide or if=sata (there is no virtio-blk CD-ROM)";
 	if (d->iface != DISK_IF_SCSI && (d->target >= 0 || d->lun >= 0))
 		return "target= and lun= need if=scsi";
-	if (d->iface != DISK_IF_IDE && (d->bus >= 0 || d->unit >= 0))
-		return "bus= and unit= need if=ide";
+	if (d->iface == DISK_IF_SATA && d->unit >= 0)
+		return "unit= needs if=ide (an AHCI port has one drive: bus=)";
+	if (d->iface == DISK_IF_IDE && d->bus > 1)
+		return "bus= is 0..1 with if=ide";
+	if (d->iface != DISK_IF_IDE && d->iface != DISK_IF_SATA && (d->bus >= 0 || d->unit >= 0))
+		return "bus= and unit= need if=ide (bus= also if=sata)";
 	if (d->media == DISK_MEDIA_CDROM)
 		d->opts.read_only = true; /* always */
 	return NULL;
@@ -115,7 +119,7 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 	static char *const keys[] = { "readonly", "format", "cache", "transport", "if", "media",
 				      "discard", "id", "target", "lun", "bus", "unit", NULL };
 	static const char *const caches[] = { "writeback", "none", "unsafe", NULL },
-			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", "ide", NULL },
+			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", "ide", "sata", NULL },
 			  *const medias[] = { "disk", "cdrom", NULL }, *const discards[] = { "unmap", "ignore", NULL };
 	static const enum disk_cache cache_of[] = { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE, DISK_CACHE_UNSAFE };
 	memset(out, 0, sizeof(*out));
@@ -145,7 +149,7 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 		else if (k == TRANSPORT && (v = subopt_value(val, transports)) >= 0)
 			out->transport = v ? VDEV_MMIO : VDEV_PCI;
 		else if (k == IFACE && (v = subopt_value(val, ifaces)) >= 0)
-			out->iface = v == 2 ? DISK_IF_IDE : v ? DISK_IF_SCSI : DISK_IF_VIRTIO;
+			out->iface = v == 3 ? DISK_IF_SATA : v == 2 ? DISK_IF_IDE : v ? DISK_IF_SCSI : DISK_IF_VIRTIO;
 		else if (k == MEDIA && (v = subopt_value(val, medias)) >= 0)
 			out->media = v ? DISK_MEDIA_CDROM : DISK_MEDIA_DISK;
 		else if (k == DISCARD && (v = subopt_value(val, discards)) >= 0)
@@ -154,8 +158,10 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 			strcpy(out->id, val);
 		else if ((k == TARGET || k == LUN) && (v = small_number(val, k == TARGET ? 7 : 16383)) >= 0)
 			*(k == TARGET ? &out->target : &out->lun) = v;
-		else if ((k == BUS || k == UNIT) && (v = small_number(val, 1)) >= 0)
-			*(k == BUS ? &out->bus : &out->unit) = v;
+		else if (k == BUS && (v = small_number(val, 5)) >= 0)
+			out->bus = v; /* IDE: 0..1, checked in spec_conflict */
+		else if (k == UNIT && (v = small_number(val, 1)) >= 0)
+			out->unit = v;
 		else
 			bad = opt;
 	}

@@ -10,7 +10,7 @@
 
 enum vdev_transport { VDEV_PCI, VDEV_MMIO };
 
-enum disk_iface { DISK_IF_VIRTIO, DISK_IF_SCSI, DISK_IF_IDE };
+enum disk_iface { DISK_IF_VIRTIO, DISK_IF_SCSI, DISK_IF_IDE, DISK_IF_SATA };
 enum disk_media { DISK_MEDIA_DISK, DISK_MEDIA_CDROM };
 
 struct disk_spec {
@@ -23,7 +23,8 @@ struct disk_spec {
 	bool empty;      /* a CD-ROM drive without a medium (--cdrom none): path is unused */
 	char id[32];     /* id=: a name for the drive (QMP), "" if none */
 	int target, lun; /* if=scsi: target=, lun=; -1: chosen by the machine */
-	int bus, unit;   /* if=ide: bus= (channel), unit= (0 master, 1 slave); -1: chosen by the machine */
+	int bus, unit;   /* if=ide: bus= (channel), unit= (0 master, 1 slave); if=sata: bus= (the AHCI
+			  * port); -1: chosen by the machine */
 };
 
 /* Sub-option helpers for the --disk/--net grammars (getsubopt(3) does the splitting): a copy of s
@@ -33,12 +34,12 @@ char *subopts_split(const char *s, char **opts);
 int subopt_value(const char *v, const char *const *names);
 
 /* PATH[,format=raw|qcow2|auto][,readonly[=on]][,cache=writeback|none|unsafe][,transport=pci|mmio]
- *     [,if=virtio|scsi|ide][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N][,lun=M]
- *     [,bus=N][,unit=M];
+ *     [,if=virtio|scsi|ide|sata][,media=disk|cdrom][,discard=unmap|ignore][,id=NAME][,target=N]
+ *     [,lun=M][,bus=N][,unit=M];
  * PATH may be nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH (raw only, cache ignored).
- * media=cdrom needs if=scsi or if=ide and is read-only (PATH "none": an empty drive); target
- * (0..7) and lun (0..16383) need if=scsi, bus and unit (0..1) if=ide; NAME is 1..31 of
- * [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
+ * media=cdrom needs if=scsi, ide or sata and is read-only (PATH "none": an empty drive); target
+ * (0..7) and lun (0..16383) need if=scsi, bus and unit (0..1) if=ide, bus (0..5, the AHCI port)
+ * if=sata; NAME is 1..31 of [A-Za-z0-9_.-]. -EINVAL with a reason in err on bad syntax. */
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);
 /* --cdrom FILE|none: a read-only CD-ROM, IDE secondary master as on QEMU's pc ("none": empty). */
 int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen);

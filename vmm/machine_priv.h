@@ -13,6 +13,7 @@
 #include "devices/serial.h"
 #include "kvm.h"
 #include "machine.h"
+#include "machine_ahci.h"
 #include "machine_console.h"
 #include "machine_disk.h"
 #include "machine_ide.h"
@@ -45,6 +46,7 @@ struct machine {
 	unsigned ndisks;
 	struct machine_scsi scsi; /* if=scsi drives, their controller per incarnation */
 	struct machine_ide ide;   /* if=ide, --hdX and --cdrom drives, the PIIX3 per incarnation */
+	struct machine_ahci ahci; /* if=sata drives, their controller per incarnation */
 	struct machine_console console;
 	int sig_fd;
 	int exit_signal;

@@ -350,6 +350,10 @@ int msnap_save_internal(struct machine *m, const char *dir, int resume, const ch
 		snprintf(why, whylen, "a VM run with --snapshot (throw-away disks) cannot be saved");
 		return -EOPNOTSUPP;
 	}
+	if (m->ahci.ndevs) { /* the controller saves (ahci_state_ops); the board does not record the drives yet */
+		snprintf(why, whylen, "a VM with AHCI drives (--disk if=sata) cannot be saved yet");
+		return -EOPNOTSUPP;
+	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "%s: not an absolute path of a directory", dir);
 		return -EINVAL;

@@ -437,6 +437,53 @@ def trace():
     put("fuzz_trace", "empty", hdr + chunk(2, 0, 0) + struct.pack("<QQQQQ", 0, 0, 0, 0, 7))
 
 
+def ahci():
+    """fuzz_ahci: operation bytes (low nibble): 0 RAM write (u16 offset, u16 length, bytes), 1 port
+    start (port, u16 CLB, u16 FB), 2 issue (port, u32 SACT, u32 CI), 3 ABAR write (u16 offset, u32),
+    4 ABAR read, 5 engine run, 6 state round trip, 7 HBA reset, 8 COMRESET (port), 9 port stop."""
+    CLB, FB, TBL, DATA = 0x1000, 0x1400, 0x2000, 0x8000
+    def ram(off, b):
+        return bytes([0]) + struct.pack("<HH", off, len(b)) + b
+    def start(port):
+        return bytes([1, port]) + struct.pack("<HH", CLB + port * 0x800, FB + port * 0x800)
+    def issue(port, ci, sact=0):
+        return bytes([2, port]) + struct.pack("<II", sact, ci)
+    def fis(op, lba=0, n=0, feat=0, dev=0x40, c=0x80, ctl=0):
+        return bytes([0x27, c, op, feat, lba & 0xff, lba >> 8 & 0xff, lba >> 16 & 0xff, dev, 0, 0, 0, 0,
+                      n & 0xff, n >> 8, 0, ctl, 0, 0, 0, 0])
+    def slot(port, s, f, prds, flags=0, cfl=5, packet=b""):
+        tbl = TBL + port * 0x2000 + s * 0x100
+        hdr = struct.pack("<IIQ", cfl | flags | len(prds) << 16, 0, tbl) + bytes(16)
+        t = f + bytes(0x40 - len(f)) + packet + bytes(0x40 - len(packet))
+        for a, n in prds:
+            t += struct.pack("<QII", a, 0, n - 1)
+        return ram(CLB + port * 0x800 + 32 * s, hdr) + ram(tbl, t)
+    ops = start(0) + slot(0, 0, fis(0xec), [(DATA, 512)]) + issue(0, 1)
+    ops += slot(0, 1, fis(0x35, 8, 4), [(DATA, 1024), (DATA + 1024, 1024)], 0x40) + issue(0, 2)
+    ops += slot(0, 2, fis(0x25, 8, 4), [(DATA, 2048)]) + issue(0, 4) + bytes([6])
+    put("fuzz_ahci", "identify-dma", ops)
+    ncq = start(0)
+    for s in range(4):
+        f = bytearray(fis(0x60 + (s & 1), s * 8, 0, 8))
+        f[12] = s << 3
+        ncq += slot(0, s, bytes(f), [(DATA + s * 4096, 4096)], 0x40 if s & 1 else 0)
+    ncq += issue(0, 0xf, 0xf) + bytes([6])
+    bad = bytearray(fis(0x61, 0, 0, 1))
+    bad[12] = 2 << 3  # tag 2 in slot 5
+    ncq += slot(0, 5, bytes(bad), [(DATA, 512)], 0x40) + issue(0, 1 << 5, 1 << 5) + bytes([6, 9, 0]) + start(0)
+    put("fuzz_ahci", "ncq", ncq)
+    read10 = bytes([0x28, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0])
+    cd = start(1) + slot(1, 0, fis(0xa0), [], 0x20, packet=bytes(12)) + issue(1, 1) + bytes([9, 1]) + start(1)
+    cd += slot(1, 0, fis(0xa0, feat=1), [(DATA, 4096)], 0x20, packet=read10) + issue(1, 1)
+    cd += slot(1, 1, fis(0xa1), [(DATA, 512)]) + issue(1, 2) + bytes([6])
+    put("fuzz_ahci", "atapi", cd)
+    hostile = start(0) + slot(0, 0, fis(0x25, 0, 1), [(0xfff0, 512)]) + issue(0, 1) + bytes([9, 0]) + start(0)
+    hostile += slot(0, 0, fis(0x25, 0, 1), [(DATA, 512)], cfl=2) + issue(0, 1) + bytes([8, 0]) + start(0)
+    hostile += slot(0, 0, fis(0, c=0, ctl=4), []) + issue(0, 1) + slot(0, 0, fis(0, c=0), []) + issue(0, 1)
+    hostile += bytes([3]) + struct.pack("<HI", 0x100 + 0x2c, 1) + bytes([7, 6])
+    put("fuzz_ahci", "hostile", hostile)
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -455,3 +502,4 @@ if __name__ == "__main__":
     ata()
     ide()
     trace()
+    ahci()

@@ -241,6 +241,29 @@ START_TEST(disk_specs)
 }
 END_TEST
 
+/* if=sata: AHCI drives, bus= is the port */
+START_TEST(disk_specs_sata)
+{
+	struct disk_spec d;
+	char err[256];
+	ck_assert_int_eq(disk_spec_parse("a.img,if=sata", &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.iface, DISK_IF_SATA);
+	ck_assert_int_eq(d.bus, -1);
+	ck_assert(!d.opts.read_only);
+	ck_assert_int_eq(disk_spec_parse("c.iso,if=sata,media=cdrom,bus=5", &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.media, DISK_MEDIA_CDROM);
+	ck_assert(d.opts.read_only);
+	ck_assert_int_eq(d.bus, 5);
+	static const char *const bad[] = { "a,bus=1", "a,if=scsi,bus=0", "a,if=sata,bus=6", "a,if=sata,bus=",
+					   "a,if=sata,bus=x", "a,if=sata,target=0" };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		ck_assert_msg(disk_spec_parse(bad[i], &d, err, sizeof(err)) == -EINVAL, "accepted '%s'", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "--disk"));
+	}
+}
+END_TEST
+
 /* found by fuzz_options: a call that returned inside "-hk" left getopt in that argv */
 START_TEST(reparse_after_stop_in_cluster)
 {
@@ -360,6 +383,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, named_and_detached);
 	tcase_add_test(tc, console_escapes);
 	tcase_add_test(tc, disk_specs);
+	tcase_add_test(tc, disk_specs_sata);
 	tcase_add_test(tc, net_subnets);
 	tcase_add_test(tc, reparse_after_stop_in_cluster);
 	tcase_add_test(tc, restore_opts);
