@@ -62,6 +62,8 @@ static int add_drive(struct machine_scsi *ms, const struct disk_spec *s, const c
 	}
 	if (s->transport == VDEV_MMIO)
 		ms->transport = VDEV_MMIO;
+	if (ms->ndrives < MACHINE_SCSI_DRIVES)
+		ms->drive[ms->ndrives++] = (struct machine_scsi_drive){ s, id, lun, cd };
 	ms->nluns++;
 	return 0;
 }

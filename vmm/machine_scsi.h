@@ -8,8 +8,19 @@
 #include "machine_disk.h"
 #include "virtio/scsi.h"
 
+#define MACHINE_SCSI_DRIVES 17 /* every --disk and the --cdrom */
+
+/* where a drive went, for the firmware's boot order */
+struct machine_scsi_drive {
+	const struct disk_spec *spec; /* the --disk spec it came from (the --cdrom: a spec of its own) */
+	unsigned target, lun;
+	bool cdrom;
+};
+
 struct machine_scsi {
 	struct scsi_target *t[VIRTIO_SCSI_TARGETS];
+	struct machine_scsi_drive drive[MACHINE_SCSI_DRIVES];
+	unsigned ndrives;
 	unsigned nluns;
 	enum vdev_transport transport; /* mmio if any drive asked for it */
 	struct virtio_scsi *dev;       /* this incarnation's controller */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "firmware/bootorder.h"
 #include "vm.h"
 
 #define OPT_MAX_DEVS 16
@@ -38,6 +39,10 @@ struct run_opts {
 	const char *cdrom; /* --cdrom FILE|none (virtio-scsi), NULL without */
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
+	/* firmware boot (no --kernel): SeaBIOS, the boot order, its debug log */
+	const char *bios; /* --bios FILE; NULL: Debian's SeaBIOS */
+	struct boot_order boot; /* --boot */
+	const char *bios_log; /* --bios-log FILE: what SeaBIOS writes to port 0x402 */
 	const char *restore; /* --restore DIR: a snapshot's directory */
 	const struct snap_image *snap; /* its loaded state (set by the caller before run_vm) */
 	int help;
