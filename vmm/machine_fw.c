@@ -111,7 +111,7 @@ static int add_acpi(struct machine *m)
 	if (!area)
 		return -ENOMEM;
 	struct gmem scratch = { 0 };
-	struct acpi_cfg ac = { .ncpus = m->o->cpus };
+	struct acpi_cfg ac = { .ncpus = m->o->cpus, .pci_mmio_end = LAYOUT_IOAPIC };
 	uint64_t rsdp;
 	struct acpi_loader l;
 	int ret = gmem_add(&scratch, LAYOUT_ACPI, len, area);
