@@ -160,7 +160,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	/* 0, not 1: glibc then also forgets a short-option cluster an earlier call stopped inside
 	 * (e.g. "-hk" returns at h); with 1 the next call would resume in that freed argv */
 	optind = 0;
-	int c, serial_given = 0;
+	int c, serial_given = 0, boot_given = 0;
 	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
 	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:h", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -280,6 +280,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			board = board ? board : "--boot";
 			if (boot_order_parse(optarg, &o->boot, err, errlen))
 				return -EINVAL;
+			boot_given = 1;
 			break;
 		case O_BIOS_LOG:
 			if (!optarg[0])
@@ -302,8 +303,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	if (!o->kernel && !o->restore && (o->initrd || o->append))
 		return fail(err, errlen, "%s: needs --kernel (without one the firmware boots the disks)",
 			    o->initrd ? "--initrd" : "--append");
-	if (o->kernel && o->bios)
-		return fail(err, errlen, "--bios: not with --kernel (a kernel boots directly, without firmware)");
+	if (o->kernel && (o->bios || boot_given || o->bios_log))
+		return fail(err, errlen, "%s: not with --kernel (a kernel boots directly, without firmware)",
+			    o->bios ? "--bios" : boot_given ? "--boot" : "--bios-log");
 	if (o->daemonize && !o->named)
 		return fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
 	if (o->definition && !o->named)

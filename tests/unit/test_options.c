@@ -132,6 +132,8 @@ START_TEST(bad_input)
 	ck_assert_ptr_nonnull(strstr(err, "needs --kernel"));
 	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--bios", "b.bin", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "--bios: not with --kernel"));
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--boot", "d", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--boot: not with --kernel"));
 	ck_assert_int_eq(parse(&o, err, "run", "--boot", "order=q", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "--boot order=q"));
 	ck_assert_int_eq(parse(&o, err, "run", "--boot", "order=dc,menu=on", "--bios-log", "l", "--cdrom", "x.iso", NULL), 0);
