@@ -123,6 +123,8 @@ struct pci_host {
 	int nio;
 	int registered; /* bit 0 CONF_ADDR, 1 CONF_DATA, 2 I/O window */
 	struct pci_dev bridge;
+	pci_pam_fn pam_fn;
+	void *pam_opaque;
 };
 
 static uint32_t cfg32(const struct pci_dev *d, unsigned off)
@@ -367,6 +369,26 @@ static void addr_write(void *o, uint64_t off, const void *data, unsigned size)
 static const struct bus_ops addr_ops = { addr_read, addr_write };
 static const struct bus_ops data_ops = { data_read, data_write };
 
+/* ---- the i440FX's PAM registers ---- */
+
+/* called under h->lock after a guest write to the bridge's config space */
+static void bridge_written(struct pci_dev *d, unsigned off, unsigned size)
+{
+	struct pci_host *h = d->opaque;
+	if (h->pam_fn && off < PCI_PAM_REG + PCI_PAM_COUNT && off + size > PCI_PAM_REG)
+		h->pam_fn(h->pam_opaque, d->cfg + PCI_PAM_REG);
+}
+
+void pci_host_set_pam_hook(struct pci_host *h, pci_pam_fn fn, void *opaque)
+{
+	pthread_mutex_lock(&h->lock);
+	h->pam_fn = fn;
+	h->pam_opaque = opaque;
+	if (fn)
+		fn(opaque, h->bridge.cfg + PCI_PAM_REG);
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* ---- plugging devices ---- */
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -476,6 +498,11 @@ int pci_host_create(struct pci_host **out, struct bus *pio, struct bus *mmio, co
 	pthread_rwlock_init(&h->io_lock, NULL);
 	/* i440FX host bridge: what Linux's type-1 sanity check expects to find at 00:00.0 */
 	pci_dev_init(&h->bridge, "host bridge", 0x8086, 0x1237, 0x060000, 0x1af4, 0x1100);
+	/* PAM0 holds only the 0xF0000 segment (bits 5:4); PAM1-6 two 16 KiB segments each */
+	h->bridge.wmask[PCI_PAM_REG] = 0x30;
+	memset(h->bridge.wmask + PCI_PAM_REG + 1, 0x33, PCI_PAM_COUNT - 1);
+	h->bridge.cfg_written = bridge_written;
+	h->bridge.opaque = h;
 	pthread_mutex_lock(&h->lock);
 	host_add_locked(h, &h->bridge, 0);
 	pthread_mutex_unlock(&h->lock);
@@ -584,6 +611,8 @@ int pci_host_state_load(struct pci_host *h, struct state_reader *r, uint32_t ver
 	pthread_mutex_lock(&h->lock);
 	h->addr = addr;
 	h->rcr = rcr;
+	if (h->pam_fn) /* the shadow RAM as the saved PAM registers had it */
+		h->pam_fn(h->pam_opaque, h->bridge.cfg + PCI_PAM_REG);
 	pthread_mutex_unlock(&h->lock);
 	return 0;
 }

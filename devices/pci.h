@@ -76,6 +76,17 @@ int pci_dev_set_bar(struct pci_dev *d, int idx, uint64_t size, int is_io, int is
  * returns its config-space offset, or -ENOSPC. wmask bytes for it start read-only. */
 int pci_dev_add_cap(struct pci_dev *d, const void *cap, unsigned len);
 
+/* The host bridge is an i440FX (8086:1237, subsystem 1af4:1100 as QEMU's, which SeaBIOS checks):
+ * its PAM registers 0x59..0x5F decide, per segment of 0xC0000..0xFFFFF, whether reads and writes go
+ * to RAM or to the BIOS ROM / PCI (bit 0 of a nibble: reads from RAM, bit 1: writes to RAM; PAM0
+ * bits 5:4 is the 0xF0000 segment, then two 16 KiB segments per register from 0xC0000 on). fn runs
+ * with the seven bytes whenever the guest writes one of them, when set, and after a state load
+ * (under the host's lock: it must not access config space through the host). */
+#define PCI_PAM_REG 0x59
+#define PCI_PAM_COUNT 7
+typedef void (*pci_pam_fn)(void *opaque, const uint8_t pam[PCI_PAM_COUNT]);
+void pci_host_set_pam_hook(struct pci_host *h, pci_pam_fn fn, void *opaque);
+
 /* ---- saved state (vmm/state.h) ---- */
 struct state_writer;
 struct state_reader;

@@ -258,6 +258,16 @@ void rtc_set_memory(struct rtc *r, uint64_t below_4g, uint64_t above_4g)
 	pthread_mutex_unlock(&r->lock);
 }
 
+int rtc_set_cmos(struct rtc *r, unsigned idx, uint8_t v)
+{
+	if (idx < 0x0e || idx > 0x7f)
+		return -EINVAL; /* the clock and status registers are the RTC's own */
+	pthread_mutex_lock(&r->lock);
+	r->cmos[idx] = v;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
 int rtc_create(struct rtc **out, struct bus *pio)
 {
 	struct rtc *r = calloc(1, sizeof(*r));

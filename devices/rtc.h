@@ -16,6 +16,9 @@ void rtc_destroy(struct rtc *r);
 /* Fills the memory-size bytes (0x15-0x18, 0x30/0x31, 0x34/0x35, 0x5b-0x5d) as SeaBIOS/QEMU do:
  * below_4g and above_4g are RAM byte counts. */
 void rtc_set_memory(struct rtc *r, uint64_t below_4g, uint64_t above_4g);
+/* One byte of CMOS memory (0x0e..0x7f) the firmware reads, e.g. SeaBIOS's boot-device bytes 0x38
+ * and 0x3d and its CPU count 0x5f. -EINVAL for the clock's registers. */
+int rtc_set_cmos(struct rtc *r, unsigned idx, uint8_t v);
 
 /* Saved state (vmm/state.h): the index register, CMOS RAM, the guest's offset from host UTC (so
  * the guest's clock goes on from the target's wall clock, as a battery-backed RTC would) and the

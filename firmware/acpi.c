@@ -137,8 +137,9 @@ static void build_madt(uint8_t *t, unsigned ncpus)
 	table_checksum(t);
 }
 
-static void dsdt_pci0(struct aml *a)
+static void dsdt_pci0(struct aml *a, const struct acpi_cfg *cfg)
 {
+	uint64_t end = cfg->pci_mmio_end ? cfg->pci_mmio_end : LAYOUT_PCI_MMIO + LAYOUT_PCI_MMIO_SIZE;
 	uint8_t crs[128];
 	struct aml r;
 	aml_init(&r, crs, sizeof(crs));
@@ -146,8 +147,7 @@ static void dsdt_pci0(struct aml *a)
 	aml_res_io(&r, LAYOUT_PCI_CONF, 8);
 	aml_res_word_io(&r, 0x0000, LAYOUT_PCI_CONF - 1);
 	aml_res_word_io(&r, 0x0d00, 0xffff);
-	aml_res_dword_mem(&r, (uint32_t)LAYOUT_PCI_MMIO,
-			  (uint32_t)(LAYOUT_PCI_MMIO + LAYOUT_PCI_MMIO_SIZE - 1));
+	aml_res_dword_mem(&r, (uint32_t)LAYOUT_PCI_MMIO, (uint32_t)(end - 1));
 	aml_res_end(&r);
 	int n = aml_finish(&r);
 	if (n < 0) {
@@ -224,7 +224,7 @@ static int build_dsdt_body(uint8_t *p, size_t cap, const struct acpi_cfg *cfg)
 	aml_end(&a);
 	aml_scope_begin(&a, "\\_SB");
 	if (!cfg->no_pci)
-		dsdt_pci0(&a);
+		dsdt_pci0(&a, cfg);
 	for (unsigned i = 0; i < cfg->nmmio; i++)
 		dsdt_mmio(&a, i, &cfg->mmio[i]);
 	aml_end(&a);
@@ -236,6 +236,8 @@ static int check_cfg(const struct acpi_cfg *cfg)
 	if (!cfg->ncpus || cfg->ncpus > ACPI_MAX_CPUS || cfg->nmmio > ACPI_MAX_MMIO)
 		return -EINVAL;
 	if (cfg->nmmio && !cfg->mmio)
+		return -EINVAL;
+	if (cfg->pci_mmio_end && (cfg->pci_mmio_end <= LAYOUT_PCI_MMIO || cfg->pci_mmio_end > LAYOUT_4G))
 		return -EINVAL;
 	for (unsigned i = 0; i < cfg->nmmio; i++) {
 		const struct acpi_mmio_dev *d = &cfg->mmio[i];

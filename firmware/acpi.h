@@ -25,6 +25,10 @@ struct acpi_cfg {
 	const struct acpi_mmio_dev *mmio; /* may be NULL when nmmio is 0 */
 	unsigned nmmio;
 	int no_pci; /* the board has no PCI host bridge: no PCI0 in the DSDT */
+	/* end of the PCI host's 32-bit memory window from LAYOUT_PCI_MMIO on; 0: LAYOUT_PCI_MMIO_SIZE
+	 * (where kvmini places BARs). A firmware boot gives LAYOUT_IOAPIC: SeaBIOS places BARs
+	 * downwards from there. */
+	uint64_t pci_mmio_end;
 };
 
 /* PCI INTx routing the DSDT's _PRT (and, for INTA, the MP table) advertises. */

@@ -18,6 +18,9 @@
 #define LAYOUT_ACPI 0xe0000ULL /* RSDP (BIOS search area) and the tables after it */
 #define LAYOUT_ACPI_END 0x100000ULL
 #define LAYOUT_HIMEM 0x100000ULL /* where a bzImage's protected-mode kernel goes */
+/* firmware boot: the VGA window, then the option ROM / BIOS shadow area up to 1 MiB */
+#define LAYOUT_VGA 0xa0000ULL
+#define LAYOUT_SHADOW 0xc0000ULL
 
 /* the 32-bit hole: RAM that would overlap it is placed above 4 GiB instead */
 #define LAYOUT_PCI_HOLE 0xc0000000ULL

@@ -23,7 +23,7 @@
 #include "size.h"
 #include "snapshot.h"
 
-static int read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
+int machine_read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -69,8 +69,10 @@ static void free_files(struct machine *m)
 
 static int load_files(struct machine *m)
 {
-	if (read_file("--kernel", m->o->kernel, &m->kernel, &m->kernel_len) ||
-	    (m->o->initrd && read_file("--initrd", m->o->initrd, &m->initrd, &m->initrd_len))) {
+	if (!m->o->kernel)
+		return 0; /* firmware boot: the BIOS file is read by machine_fw */
+	if (machine_read_file("--kernel", m->o->kernel, &m->kernel, &m->kernel_len) ||
+	    (m->o->initrd && machine_read_file("--initrd", m->o->initrd, &m->initrd, &m->initrd_len))) {
 		free_files(m);
 		return -1;
 	}
@@ -116,6 +118,7 @@ static void machine_teardown(struct machine *m)
 	machine_scsi_remove(&m->scsi);
 	machine_ahci_remove(&m->ahci);
 	machine_nets_remove(&m->nets);
+	mfw_teardown(m);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
 	debug_exit_destroy(m->dbgexit);
@@ -178,7 +181,7 @@ static int machine_build_restored(struct machine *m)
  * has none either. Every PCI device kind counts here (a new kind adds its line). */
 static int machine_wants_pci(const struct machine *m)
 {
-	if (m->o->pci_on)
+	if (m->o->pci_on || m->fw.on) /* SeaBIOS expects the i440FX and the PIIX3 */
 		return 1;
 	for (unsigned i = 0; i < m->o->ndisks; i++)
 		if (m->dspec[i].iface == DISK_IF_VIRTIO && m->dspec[i].transport == VDEV_PCI)
@@ -200,7 +203,7 @@ static int machine_build(struct machine *m)
 	const char *why = NULL;
 	if (!m->restoring && !m->kernel && load_files(m))
 		return -1;
-	struct vm_mem_cfg mc = { .size = o->mem, .ksm = o->ksm, .hugepages = o->hugepages };
+	struct vm_mem_cfg mc = { .size = o->mem, .ksm = o->ksm, .hugepages = o->hugepages, .firmware = m->fw.on };
 	if (m->restoring)
 		mc.ram_file = o->snap->memory_path;
 	int ret = vm_create(&m->vm, &m->kvm, &mc, &why);
@@ -267,6 +270,8 @@ static int machine_build(struct machine *m)
 		return fail_step("state registry", ret, NULL);
 	if (m->restoring)
 		return machine_build_restored(m);
+	if (m->fw.on) /* SeaBIOS from the reset vector; the APs wait for its INIT/SIPI */
+		return mfw_build(m) || machine_vcpus(m) ? -1 : 0;
 
 	struct acpi_cfg ac = { .ncpus = o->cpus, .no_pci = !m->pci };
 	uint64_t rsdp = 0;
@@ -312,6 +317,7 @@ static enum loop_next machine_loop(struct machine *m)
 	epoll_ctl(ep, EPOLL_CTL_ADD, m->sig_fd, &ev);
 	mconsole_loop_begin(&m->console, ep);
 	mqmp_watch(m, ep);
+	mfw_watch(m, ep);
 	enum loop_next next;
 	while ((next = machine_next(m)) == LOOP_CONTINUE) {
 		struct epoll_event evs[8];
@@ -329,6 +335,8 @@ static enum loop_next machine_loop(struct machine *m)
 				if (read(fd, &v, sizeof(v)) < 0) {
 					/* EAGAIN: another event already took it */
 				}
+			} else if (mfw_handle(m, fd)) {
+				/* the firmware's log went to its file */
 			} else if (mqmp_handle(m, fd)) {
 				/* commands ran */
 			} else if (mconsole_event(&m->console, fd, evs[i].events)) {
@@ -397,7 +405,7 @@ static int machine_prepare(struct machine *m)
 			kv_log("%s: %s: %s", o->kvm_path, why, strerror(-ret));
 		return 1;
 	}
-	if ((ret = check_host_limits(m)) || (ret = build_cmdline(m)))
+	if ((ret = check_host_limits(m)) || (ret = build_cmdline(m)) || (ret = mfw_prepare(m)))
 		return ret;
 	sigset_t set;
 	sigemptyset(&set);
@@ -438,7 +446,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 		if (machine_build(m)) {
 			status = 1;
 		} else {
-			if (first && m->kvm.is_pvm && !o->no_host_workarounds && !o->snap) {
+			if (first && m->kvm.is_pvm && !o->no_host_workarounds && !o->snap && o->kernel) {
 				/* said once the kernel is known to load, so a bad kernel still gets a single line */
 				kv_log("PVM host: added guest kernel parameters (--no-host-workarounds drops them): %s",
 				       cpuid_pvm_cmdline());
@@ -484,6 +492,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 		break;
 	}
 	mqmp_close(m);
+	mfw_close(m);
 	mconsole_close(&m->console);
 	if (m->sig_fd >= 0)
 		close(m->sig_fd);

@@ -17,6 +17,7 @@
 #include "machine_console.h"
 #include "machine_disk.h"
 #include "machine_ide.h"
+#include "machine_fw.h"
 #include "machine_net.h"
 #include "machine_prof.h"
 #include "machine_scsi.h"
@@ -76,7 +77,11 @@ struct machine {
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
 	struct machine_prof prof; /* the exit profiler (--stats, --trace, ...) */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
+	struct machine_fw fw; /* no --kernel: SeaBIOS boots the disks */
 };
+
+/* Reads a whole regular file into *buf (malloc'd); -1 after one line naming what and path. */
+int machine_read_file(const char *what, const char *path, uint8_t **buf, size_t *len);
 
 
 /* machine_snap.c: the registry of this incarnation's parts (after its devices are built), a

@@ -40,6 +40,9 @@ enum {
 	O_SNAPSHOT,
 	O_EXIT_DEVICE,
 	O_PCI,
+	O_BIOS,
+	O_BOOT,
+	O_BIOS_LOG,
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +74,9 @@ static const struct option long_opts[] = {
 	{ "snapshot", no_argument, NULL, O_SNAPSHOT },
 	{ "exit-device", optional_argument, NULL, O_EXIT_DEVICE },
 	{ "pci", required_argument, NULL, O_PCI },
+	{ "bios", required_argument, NULL, O_BIOS },
+	{ "boot", required_argument, NULL, O_BOOT },
+	{ "bios-log", required_argument, NULL, O_BIOS_LOG },
 	{ "help", no_argument, NULL, O_HELP },
 	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
@@ -79,8 +85,10 @@ static const struct option long_opts[] = {
 void run_opts_usage(FILE *f)
 {
 	fputs("Usage: kvmini run --kernel FILE [options]\n"
+	      "       kvmini run [--bios FILE] [--boot order=dc] --disk ...|--cdrom ISO [options]\n"
 	      "       kvmini run --restore DIR [--name N --daemonize --serial ...]\n"
-	      "Boot a Linux kernel (bzImage or ELF vmlinux) directly on /dev/kvm.\n"
+	      "Boot a Linux kernel (bzImage or ELF vmlinux) directly on /dev/kvm, or, without --kernel,\n"
+	      "boot the disks and CD-ROMs through SeaBIOS.\n"
 	      "\n"
 	      "  -k, --kernel FILE        kernel: bzImage (64-bit entry) or uncompressed ELF vmlinux\n"
 	      "  -i, --initrd FILE        initramfs (an uncompressed cpio unpacks fastest)\n"
@@ -118,6 +126,11 @@ void run_opts_usage(FILE *f)
 	      "                           for root, else $XDG_RUNTIME_DIR/kvmini); MACs derive from it\n"
 	      "      --definition FILE    the VM's definition, kept as <rundir>/NAME.xml while it runs\n"
 	      "      --daemonize          detach once the VM runs (needs --name; serial default pty)\n"
+	      "      --bios FILE          the firmware for a boot without --kernel (default Debian's SeaBIOS,\n"
+	      "                           /usr/share/seabios/bios-256k.bin, else bios.bin)\n"
+	      "      --boot [order=]c|d|cd|dc[,menu=on|off]  what the firmware boots first: c the first\n"
+	      "                           hard disk, d the first CD-ROM (default cd)\n"
+	      "      --bios-log FILE      what the firmware writes to its debug port 0x402\n"
 	      "      --no-reboot          exit when the guest reboots instead of restarting it\n"
 	      PROF_USAGE
 	      "      --no-host-workarounds  do not add the kernel parameters a PVM host needs\n"
@@ -244,11 +257,12 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	o->cpus = 1;
 	o->kvm_path = "/dev/kvm";
 	o->name = "kvmini";
+	boot_order_default(&o->boot);
 	opterr = 0;
 	/* 0, not 1: glibc then also forgets a short-option cluster an earlier call stopped inside
 	 * (e.g. "-hk" returns at h); with 1 the next call would resume in that freed argv */
 	optind = 0;
-	int c, serial_given = 0;
+	int c, serial_given = 0, boot_given = 0;
 	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
 	int li = -1, before = 1;
 	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:ho:", long_opts, &li)) != -1) {
@@ -398,6 +412,23 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			o->exit_device = optarg ? optarg : "";
 			break;
 		}
+		case O_BIOS:
+			board = board ? board : "--bios";
+			if (!optarg[0])
+				return fail(err, errlen, "--bios: needs a file name");
+			o->bios = optarg;
+			break;
+		case O_BOOT:
+			board = board ? board : "--boot";
+			if (boot_order_parse(optarg, &o->boot, err, errlen))
+				return -EINVAL;
+			boot_given = 1;
+			break;
+		case O_BIOS_LOG:
+			if (!optarg[0])
+				return fail(err, errlen, "--bios-log: needs a file name");
+			o->bios_log = optarg;
+			break;
 		case O_HELP:
 			o->help = 1;
 			return 0;
@@ -421,8 +452,12 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		o->stats = 1; /* -o FILE: the table too */
 	if (!o->prof.trace_max)
 		o->prof.trace_max = 1ull << 30;
-	if (!o->kernel && !o->restore)
-		return fail(err, errlen, "--kernel: a kernel is required (try 'kvmini run --help')");
+	if (!o->kernel && !o->restore && (o->initrd || o->append))
+		return fail(err, errlen, "%s: needs --kernel (without one the firmware boots the disks)",
+			    o->initrd ? "--initrd" : "--append");
+	if (o->kernel && (o->bios || boot_given || o->bios_log))
+		return fail(err, errlen, "%s: not with --kernel (a kernel boots directly, without firmware)",
+			    o->bios ? "--bios" : boot_given ? "--boot" : "--bios-log");
 	if (o->daemonize && !o->named)
 		return fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
 	if (o->definition && !o->named)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "options_prof.h"
+#include "firmware/bootorder.h"
 #include "vm.h"
 
 #define OPT_MAX_DEVS 16
@@ -52,6 +53,10 @@ struct run_opts {
 	const char *hd[4]; /* --hda..--hdd FILE: the IDE positions, NULL where not given */
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
+	/* firmware boot (no --kernel): SeaBIOS, the boot order, its debug log */
+	const char *bios; /* --bios FILE; NULL: Debian's SeaBIOS */
+	struct boot_order boot; /* --boot */
+	const char *bios_log; /* --bios-log FILE: what SeaBIOS writes to port 0x402 */
 	const char *restore; /* --restore DIR: a snapshot's directory */
 	int paused; /* --paused: the vCPUs wait for QMP cont (QEMU's -S) */
 	int snapshot; /* --snapshot: writes go to temporary overlays, the images are never written */

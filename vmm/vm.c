@@ -80,9 +80,24 @@ static int vm_map_ram(struct vm *vm, const struct vm_mem_cfg *mc, const char **w
 			.memory_size = vm->mem.r[i].size,
 			.userspace_addr = (uintptr_t)vm->mem.r[i].hva,
 		};
+		int split = mc->firmware && r.guest_phys_addr == 0 && r.memory_size > LAYOUT_HIMEM;
+		if (split)
+			r.memory_size = LAYOUT_VGA; /* the rest from 1 MiB on, below */
 		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
 			*why = "KVM_SET_USER_MEMORY_REGION failed";
 			return -errno;
+		}
+		if (split) {
+			r = (struct kvm_userspace_memory_region){
+				.slot = VM_SLOT_HIMEM,
+				.guest_phys_addr = LAYOUT_HIMEM,
+				.memory_size = vm->mem.r[i].size - LAYOUT_HIMEM,
+				.userspace_addr = (uintptr_t)vm->mem.r[i].hva + LAYOUT_HIMEM,
+			};
+			if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+				*why = "KVM_SET_USER_MEMORY_REGION failed";
+				return -errno;
+			}
 		}
 	}
 	return 0;

@@ -22,7 +22,15 @@ struct vm_mem_cfg {
 	/* a snapshot's memory file (vmm/snapshot.h): RAM is a private mapping of it, pages load on first
 	 * touch and writes never reach the file; NULL: anonymous RAM */
 	const char *ram_file;
+	/* firmware boot (vmm/bios.h): the KVM slots of low RAM leave 0xA0000-0xFFFFF out (the VGA
+	 * window, the BIOS and its shadow RAM); the guest's RAM (gmem) still spans it */
+	int firmware;
 };
+
+/* KVM memory slots: RAM regions use 0..GMEM_MAX_REGIONS-1; with firmware, low RAM from 1 MiB on
+ * has VM_SLOT_HIMEM, the BIOS VM_SLOT_BIOS and its shadow segments the slots after it */
+#define VM_SLOT_HIMEM 8
+#define VM_SLOT_BIOS 9
 
 #define VM_MAX_ROUTES 1024
 

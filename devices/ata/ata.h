@@ -165,6 +165,8 @@ struct ata_dev_opts {
 /* A disk needs d; a CD-ROM may start empty. The device owns d (closed on destroy); after a
  * failure (-EINVAL, -ENOMEM) the caller still does. */
 int ata_dev_create(struct ata_dev **out, struct disk *d, const struct ata_dev_opts *o);
+/* What the device is (fixed at creation): a disk or an ATAPI CD-ROM. */
+enum ata_kind ata_dev_kind(const struct ata_dev *d);
 /* No command may be in flight. */
 void ata_dev_destroy(struct ata_dev *d);
 /* The CD-ROM's SCSI target (medium changes go there: scsi_lun_insert/eject on LUN 0); NULL on a disk. */

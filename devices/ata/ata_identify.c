@@ -248,3 +248,8 @@ void ata_dev_set_hooks(struct ata_dev *d, const struct ata_hooks *hooks, void *o
 	d->irq_line = false;
 	pthread_mutex_unlock(&d->lock);
 }
+
+enum ata_kind ata_dev_kind(const struct ata_dev *d)
+{
+	return d->kind;
+}

@@ -484,6 +484,22 @@ def ahci():
     put("fuzz_ahci", "hostile", hostile)
 
 
+def fw_cfg():
+    """fuzz_fw_cfg: steps (kind, off, size, arg, cb, 16-byte control block), then RAM."""
+    def step(kind, off=0, size=0, arg=0, cb=0, blk=b""):
+        return struct.pack("<BBBHH", kind, off, size, arg, cb) + blk.ljust(16, b"\0")
+    def blk(ctl, ln, addr):
+        return struct.pack(">IIQ", ctl, ln, addr)
+    # select the directory, read it by DMA into 0x2000, read the e820 file, skip, then ports
+    s = [step(2, cb=0x1000, blk=blk((0x19 << 16) | 0x0a, 4 + 3 * 64, 0x2000)),
+         step(2, cb=0x1000, blk=blk((0x20 << 16) | 0x0a, 20, 0x3000)),
+         step(2, cb=0x1000, blk=blk(0x04, 8, 0)),
+         step(0, arg=0x21), step(1, arg=40), step(5), step(4), step(3, off=4, size=2)]
+    put("fuzz_fw_cfg", "dma-dir", bytes([len(s)]) + b"".join(s) + bytes(64))
+    s = [step(0, arg=0x8000), step(1, arg=4), step(2, cb=0xfff8, blk=blk(0x02, 100, 0xfff0)), step(4)]
+    put("fuzz_fw_cfg", "edges", bytes([len(s)]) + b"".join(s))
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -503,3 +519,4 @@ if __name__ == "__main__":
     ide()
     trace()
     ahci()
+    fw_cfg()

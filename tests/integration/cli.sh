@@ -55,7 +55,7 @@ expect_error "qemu: an unknown option" 2 '^kvmini: -usb: unknown option$' qemu -
 expect_error "qemu: a translated line reaches kvmini run's checks" 2 '^kvmini: --mem 1M: a guest needs at least 16M' qemu -kernel "$TMP/garbage" -m 1
 expect_error "unknown option" 2 '--frobnicate: unknown option' run --kernel "$TMP/garbage" --frobnicate
 expect_error "option without its value" 2 '--kernel: needs a value' run --kernel
-expect_error "no kernel" 2 'kernel is required' run --mem 512M
+expect_error "--append without --kernel" 2 '--append: needs --kernel' run --mem 512M --append console=ttyS0
 expect_error "--mem 0" 2 '--mem 0: .*at least' run --kernel "$TMP/garbage" --mem 0
 expect_error "--mem 99T" 2 '--mem 99.*more than this host' run --kernel "$TMP/garbage" --mem 99T
 expect_error "--mem garbage" 2 '--mem lots: expected a size' run --kernel "$TMP/garbage" --mem lots

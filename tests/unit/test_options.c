@@ -135,8 +135,22 @@ START_TEST(bad_input)
 		ck_assert_int_eq(run_opts_parse(&o, argc, argv, err, sizeof(err)), -EINVAL);
 		ck_assert_msg(strstr(err, cases[i].needle), "case %u: '%s' lacks '%s'", i, err, cases[i].needle);
 	}
-	ck_assert_int_eq(parse(&o, err, "run", "--mem", "1G", NULL), -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "--kernel"));
+	/* without --kernel the firmware boots the disks; what only a kernel takes needs one */
+	ck_assert_int_eq(parse(&o, err, "run", "--mem", "1G", NULL), 0);
+	ck_assert_ptr_null(o.kernel);
+	ck_assert_str_eq(o.boot.order, "cd");
+	ck_assert_int_eq(parse(&o, err, "run", "--append", "x", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "needs --kernel"));
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--bios", "b.bin", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--bios: not with --kernel"));
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--boot", "d", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--boot: not with --kernel"));
+	ck_assert_int_eq(parse(&o, err, "run", "--boot", "order=q", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--boot order=q"));
+	ck_assert_int_eq(parse(&o, err, "run", "--boot", "order=dc,menu=on", "--bios-log", "l", "--cdrom", "x.iso", NULL), 0);
+	ck_assert_str_eq(o.boot.order, "dc");
+	ck_assert_int_eq(o.boot.menu, 1);
+	ck_assert_str_eq(o.bios_log, "l");
 }
 END_TEST
 
