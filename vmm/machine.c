@@ -101,6 +101,7 @@ static int check_host_limits(struct machine *m)
 
 static void machine_teardown(struct machine *m)
 {
+	mdisplay_stop(&m->display); /* the VNC thread lets go of the display first */
 	vcpus_destroy(&m->vcpus);
 	state_registry_free(&m->reg);
 	state_registry_init(&m->reg);
@@ -114,6 +115,7 @@ static void machine_teardown(struct machine *m)
 	}
 	machine_scsi_remove(&m->scsi);
 	machine_nets_remove(&m->nets);
+	mdisplay_remove(&m->display);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
 	if (m->rtc)
@@ -222,7 +224,8 @@ static int machine_build(struct machine *m)
 			return -1;
 		}
 	}
-	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place))
+	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place) ||
+	    mdisplay_add(&m->display, &place, m->i8042, LAYOUT_I8042_AUX_IRQ))
 		return -1;
 	if ((ret = msnap_register(m)))
 		return fail_step("state registry", ret, NULL);
@@ -344,6 +347,8 @@ static int machine_prepare(struct machine *m)
 	int nr = machine_nets_open(&m->nets, o);
 	if (nr)
 		return nr == -EINVAL ? 2 : 1;
+	if ((nr = mdisplay_open(&m->display, o)))
+		return nr;
 	const char *why = NULL;
 	int ret = kvm_open(&m->kvm, o->kvm_path, &why);
 	if (ret) {
@@ -401,7 +406,9 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			if (m->start_paused)
 				vcpus_pause(&m->vcpus); /* before the threads exist: they park before the first KVM_RUN */
 			m->state = m->start_paused ? RS_PAUSED : RS_RUNNING;
-			if (vcpus_start(&m->vcpus)) {
+			if (mdisplay_start(&m->display)) {
+				status = 1;
+			} else if (vcpus_start(&m->vcpus)) {
 				kv_log("cannot start vCPU threads");
 				status = 1;
 			} else {
@@ -448,6 +455,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 		disk_close(m->disks[i]);
 	machine_scsi_close(&m->scsi);
 	machine_nets_close(&m->nets);
+	mdisplay_close(&m->display);
 	free_files(m);
 	free(m);
 	return status;

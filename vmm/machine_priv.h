@@ -14,6 +14,7 @@
 #include "machine.h"
 #include "machine_console.h"
 #include "machine_disk.h"
+#include "machine_display.h"
 #include "machine_net.h"
 #include "machine_scsi.h"
 #include "qmp.h"
@@ -66,6 +67,7 @@ struct machine {
 	struct pci_host *pci;
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
+	struct machine_display display; /* the VNC server for the run, display and input per incarnation */
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
 };

@@ -334,6 +334,8 @@ int mqmp_open(struct machine *m)
 	int ret = qmp_commands_init(&m->cmds, &ver);
 	for (size_t i = 0; !ret && i < sizeof(commands) / sizeof(commands[0]); i++)
 		ret = qmp_register(&m->cmds, commands[i].name, commands[i].args, commands[i].fn, m);
+	if (!ret)
+		ret = mdisplay_qmp_register(&m->display, &m->cmds);
 	if (ret) {
 		kv_err(ret, "QMP commands");
 		qmp_commands_free(&m->cmds);

@@ -19,7 +19,7 @@
 #include "state_kvm.h"
 #include "virtio/net.h"
 
-/* Every virtio device of this incarnation, in registration order: disks, then NICs. */
+/* Every virtio device of this incarnation, in registration order: disks, NICs, the tablet. */
 static unsigned vdevs(struct machine *m, struct virtio_dev **out)
 {
 	unsigned n = 0;
@@ -29,6 +29,8 @@ static unsigned vdevs(struct machine *m, struct virtio_dev **out)
 	for (unsigned i = 0; i < m->nets.n; i++)
 		if (m->nets.dev[i])
 			out[n++] = virtio_net_dev(m->nets.dev[i]);
+	if (mdisplay_tablet(&m->display))
+		out[n++] = mdisplay_tablet(&m->display);
 	return n;
 }
 
@@ -46,7 +48,9 @@ int msnap_register(struct machine *m)
 		ret = state_registry_add(g, &acpi_pm_state_ops, 0, m->pm);
 	if (!ret)
 		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	if (!ret)
+		ret = mdisplay_register(&m->display, g);
+	struct virtio_dev *vd[2 * OPT_MAX_DEVS + 1];
 	unsigned n = vdevs(m, vd);
 	for (unsigned i = 0; !ret && i < n; i++)
 		ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
@@ -233,7 +237,7 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		m->state = RS_PAUSED;
 		mqmp_event(m, "STOP", NULL);
 	}
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	struct virtio_dev *vd[2 * OPT_MAX_DEVS + 1];
 	unsigned n = vdevs(m, vd), paused = 0;
 	int ret = 0;
 	for (; paused < n && !ret; paused++) {
@@ -265,7 +269,7 @@ int msnap_restore(struct machine *m, char *why, size_t whylen)
 	const struct snap_image *img = m->o->snap;
 	struct state_stream s = img->s;
 	struct vcpu_host *h = calloc(1, sizeof(*h));
-	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
+	struct virtio_dev *vd[2 * OPT_MAX_DEVS + 1];
 	unsigned n = vdevs(m, vd);
 	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
 	int ret = 0;

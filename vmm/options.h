@@ -38,6 +38,8 @@ struct run_opts {
 	const char *cdrom; /* --cdrom FILE|none (virtio-scsi), NULL without */
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
+	int display; /* --display: 0 none, 1 bochs-display (with its keyboard, mouse and tablet) */
+	const char *vnc; /* --vnc SPEC (checked by vnc_cfg_parse), NULL without */
 	const char *restore; /* --restore DIR: a snapshot's directory */
 	const struct snap_image *snap; /* its loaded state (set by the caller before run_vm) */
 	int help;
