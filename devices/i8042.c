@@ -182,7 +182,6 @@ static int data(struct i8042 *k, uint8_t v)
 		/* a byte for the keyboard; without one, NAK so the PS/2 layer gives up quickly */
 		k->ctr &= (uint8_t)~CTR_KBDDIS;
 		if (k->has_input) {
-			k->obf = 0; /* the answer follows the command, whatever was unread */
 			ps2_kbd_write(&k->kbd, v);
 		} else {
 			put(k, 0xfe, 0);

@@ -151,11 +151,13 @@ void ps2_mouse_write(struct ps2_mouse *m, uint8_t v)
 
 void ps2_mouse_event(struct ps2_mouse *m, int dx, int dy, int dz, unsigned buttons)
 {
+	m->buttons = (uint8_t)(buttons & 7);
+	if (!m->remote && (!m->enabled || m->wrap))
+		return; /* a disabled mouse in stream mode reports nothing later either */
 	m->dx = clamp(m->dx + clamp(dx, MOTION_LIMIT), MOTION_LIMIT);
 	m->dy = clamp(m->dy + clamp(dy, MOTION_LIMIT), MOTION_LIMIT);
 	m->dz = clamp(m->dz + clamp(dz, MOTION_LIMIT), MOTION_LIMIT);
-	m->buttons = (uint8_t)(buttons & 7);
-	if (!m->enabled || m->remote || m->wrap)
+	if (m->remote)
 		return;
 	/* a packet even without motion carries a button change; then as many as the motion needs */
 	if (send_packet(m))

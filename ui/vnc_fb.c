@@ -105,7 +105,7 @@ int vnc_fb_refresh(struct vnc_fb *f, struct bochs_display *d, vnc_fb_mark_fn mar
 	const uint8_t *fb = bochs_display_fb(d);
 	unsigned bpx = (s.bpp + 7) / 8;
 	uint32_t line[DISPI_MAX_XRES];
-	int bx0 = -1, bx1 = 0, by0 = 0;
+	int bx0 = -1, bx1 = 0, by0 = 0, by1 = 0;
 	for (unsigned y = 0; y < h; y++) {
 		uint64_t off = s.offset + (uint64_t)y * s.stride;
 		if (all || page_dirty(dirty, off, (uint64_t)w * bpx)) {
@@ -125,11 +125,12 @@ int vnc_fb_refresh(struct vnc_fb *f, struct bochs_display *d, vnc_fb_mark_fn mar
 				}
 				bx0 = (int)x0 < bx0 ? (int)x0 : bx0;
 				bx1 = (int)x1 > bx1 ? (int)x1 : bx1;
+				by1 = (int)y + 1;
 			}
 		}
 		/* close the band at its last row, or at the end */
 		if (bx0 >= 0 && ((y + 1) % BAND == 0 || y + 1 == h)) {
-			mark(opaque, bx0, by0, bx1, (int)y + 1);
+			mark(opaque, bx0, by0, bx1, by1);
 			rects++;
 			bx0 = -1;
 		}
