@@ -122,7 +122,7 @@ check "Escape through VNC powers the tiny guest off (status $rc)" [ "$rc" -eq 0 
 # ---- authentication and a Unix socket ----
 echo "secret1" >"$TMP/pw"
 "$KVMINI" run --kernel "$FBW" --mem 64M --name disp --serial "file:$TMP/auth.serial" \
-	--vnc "unix:$TMP/vnc.sock,password-file=$TMP/pw" </dev/null >"$TMP/auth.out" 2>&1 &
+	--vnc "unix:$TMP/vnc.sock,password-file=$TMP/pw,pointer=ps2" </dev/null >"$TMP/auth.out" 2>&1 &
 APID=$!
 PIDS+=($APID)
 wait_for "$TMP/auth.serial" 'TINY: drawn' 20
@@ -147,7 +147,7 @@ check "the Unix socket is gone at exit" [ ! -e "$TMP/vnc.sock" ]
 # a password file for vncsnapshot, written by libvncserver's own vncpasswd routine
 python3 "$RFB" mkpasswd secret1 "$TMP/vncpasswd"
 D=$(free_display 51)
-"$KVMINI" run --kernel "$FBW" --mem 64M --serial "file:$TMP/auth2.serial" --vnc ":$D,password-file=$TMP/pw" </dev/null >/dev/null 2>&1 &
+"$KVMINI" run --kernel "$FBW" --mem 64M --serial "file:$TMP/auth2.serial" --vnc ":$D,password-file=$TMP/pw,pointer=ps2" </dev/null >/dev/null 2>&1 &
 BPID=$!
 PIDS+=($BPID)
 wait_for "$TMP/auth2.serial" 'TINY: drawn' 20

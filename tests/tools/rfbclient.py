@@ -164,12 +164,12 @@ def cycles(addr, n, password):
     for i in range(n):
         step = i % 5
         try:
-            c = RFB(addr, password, init=(step == 4))
-            if step >= 1:
+            c = RFB(addr, password, init=(step == 4), timeout=5)
+            if 1 <= step <= 3:
                 c.recv(12)
-            if step >= 2:
+            if 2 <= step <= 3:
                 c.send(b"RFB 003.008\n")
-            if step >= 3:
+            if step == 3:
                 c.recv(1)
             c.close()
         except (OSError, EOFError):
