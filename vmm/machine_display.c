@@ -127,6 +127,15 @@ struct virtio_dev *mdisplay_tablet(struct machine_display *md)
 	return md->tablet ? virtio_input_dev(md->tablet) : NULL;
 }
 
+int mdisplay_option_rom(const struct machine_display *md, const char **fwcfg_name, const char **path)
+{
+	if (!md->enabled)
+		return 0;
+	*fwcfg_name = "vgaroms/vgabios-bochs-display.bin";
+	*path = "/usr/share/seabios/vgabios-bochs-display.bin";
+	return 1;
+}
+
 static void set_pw(struct machine_display *md, json_object *args, struct qmp_result *r)
 {
 	json_object *v;
