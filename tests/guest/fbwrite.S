@@ -6,6 +6,12 @@
  * ("TINY: key XXXXXXXX"); the first one repaints the whole screen green ("TINY: drawn green"),
  * a scan code 0x81 (Escape released, set 1) powers off. tests/integration/display.sh drives it. */
 	.include "tests/guest/common.inc"
+	/* FILL N, VALUE: N dwords of VALUE from %rdi on */
+	.macro FILL n, value
+	mov $\n, %ecx
+	mov $\value, %eax
+	rep stosl
+	.endm
 	.code64
 	.globl _start
 _start:
@@ -16,18 +22,8 @@ _start:
 	movw $32, 6(%rbx)
 	movw $0x41, 8(%rbx) /* ENABLED | LFB */
 	mov $0xc0000000, %rdi
-	mov $(320 * 100), %ecx
-	mov $0x00ff0000, %eax
-1:	movl %eax, (%rdi)
-	add $4, %rdi
-	dec %ecx
-	jnz 1b
-	mov $(320 * 100), %ecx
-	mov $0x000000ff, %eax
-2:	movl %eax, (%rdi)
-	add $4, %rdi
-	dec %ecx
-	jnz 2b
+	FILL (320 * 100), 0x00ff0000
+	FILL (320 * 100), 0x000000ff
 	PUTS drawn
 	xor %r12d, %r12d /* keys seen */
 wait:	in $0x64, %al
@@ -43,12 +39,7 @@ wait:	in $0x64, %al
 	test %r12d, %r12d
 	jnz next
 	mov $0xc0000000, %rdi
-	mov $(320 * 200), %ecx
-	mov $0x0000ff00, %eax
-3:	movl %eax, (%rdi)
-	add $4, %rdi
-	dec %ecx
-	jnz 3b
+	FILL (320 * 200), 0x0000ff00
 	PUTS green
 next:	inc %r12d
 	jmp wait

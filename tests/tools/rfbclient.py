@@ -204,17 +204,21 @@ HOSTILE = {
 }
 
 
+def send_and_wait(c, msg):
+    """Sends msg, reads whatever comes back for up to 2 s, hangs up."""
+    c.send(msg)
+    c.s.settimeout(2.0)
+    try:
+        c.s.recv(65536)
+    except (socket.timeout, OSError):
+        pass
+    c.close()
+
+
 def hostile(addr, password):
     for name, msg in HOSTILE.items():
         try:
-            c = RFB(addr, password)
-            c.send(msg)
-            c.s.settimeout(2.0)
-            try:
-                c.s.recv(65536)
-            except (socket.timeout, OSError):
-                pass
-            c.close()
+            send_and_wait(RFB(addr, password), msg)
         except (OSError, EOFError, RuntimeError) as e:
             print("# %s: %s" % (name, e))
     # a hostile version string and a wrong security type
@@ -222,13 +226,7 @@ def hostile(addr, password):
         try:
             c = RFB(addr, password, init=False)
             c.recv(12)
-            c.send(greet)
-            c.s.settimeout(2.0)
-            try:
-                c.s.recv(65536)
-            except (socket.timeout, OSError):
-                pass
-            c.close()
+            send_and_wait(c, greet)
         except (OSError, EOFError):
             pass
 
