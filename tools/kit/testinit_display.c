@@ -9,7 +9,8 @@
  *     blue (bottom left), white (bottom right), a 64x64 yellow square in
  *     the middle. Through KMS (/dev/dri/card0: a dumb buffer in the
  *     connector's preferred mode on the first CRTC, as a display server
- *     does; says "kms WxH") or, failing that, /dev/fb0 ("fb0 WxH BPP");
+ *     does, the yellow square drawn only after the mode is set; says
+ *     "kms WxH") or, failing that, /dev/fb0 ("fb0 WxH BPP");
  *     then "display-drawn"
  *   - then reports input until Escape is released or SECONDS pass:
  *     "key CODE VALUE" (press 1, release 0), "abs X Y" once per report
@@ -124,9 +125,13 @@ static int draw_kms(void)
 		sys(SYS_close, fd, 0, 0);
 		return -1;
 	}
+	/* the picture but its yellow square before the mode is set, the square after: what the
+	 * viewer gets of it came through the dirty log alone */
 	for (unsigned y = 0; y < h; y++)
-		for (unsigned x = 0; x < w; x++)
-			*(unsigned *)(px + (u64)y * dumb.pitch + x * 4) = picture(x, y, w, h);
+		for (unsigned x = 0; x < w; x++) {
+			unsigned c = picture(x, y, w, h);
+			*(unsigned *)(px + (u64)y * dumb.pitch + x * 4) = c == 0xffff00 ? 0 : c;
+		}
 	struct drm_crtc_ cr = { .conns = (u64)&c.id, .nconns = 1, .crtc = crtcs[0], .fb = fbc.fb_id, .mode_valid = 1,
 				.mode = *m };
 	r = sys(SYS_ioctl, fd, DRM_IOWR_(0xa2, sizeof(cr)), &cr);
@@ -135,6 +140,12 @@ static int draw_kms(void)
 		sys(SYS_close, fd, 0, 0);
 		return -1;
 	}
+	i64 ts[2] = { 0, 300000000 };
+	sys(SYS_nanosleep, ts, 0, 0);
+	for (unsigned y = 0; y < h; y++)
+		for (unsigned x = 0; x < w; x++)
+			if (picture(x, y, w, h) == 0xffff00)
+				*(unsigned *)(px + (u64)y * dumb.pitch + x * 4) = 0xffff00;
 	/* the fd stays open: closing it would take the framebuffer (and the picture) away */
 	begin("kms ");
 	putu(w, 10);
