@@ -162,10 +162,10 @@ D=$(free_display 61)
 A=127.0.0.1:$((5900 + D))
 t0=$SECONDS
 "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --serial "file:$TMP/linux.serial" --vnc ":$D" \
-	--append "console=ttyS0 kvtest=display:400,poweroff" </dev/null >"$TMP/linux.out" 2>&1 &
+	--append "console=ttyS0 kvtest=display:900,poweroff" </dev/null >"$TMP/linux.out" 2>&1 &
 LPID=$!
 PIDS+=($LPID)
-wait_for "$TMP/linux.serial" 'KVMINI-INIT: display-drawn\|KVMINI-INIT: end' 400
+wait_for "$TMP/linux.serial" 'KVMINI-INIT: display-drawn\|KVMINI-INIT: end' 600
 echo "# Linux: drawn after $((SECONDS - t0)) s"
 L=$TMP/linux.serial
 sed -i 's/\r$//' "$L"
