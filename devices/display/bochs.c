@@ -125,11 +125,10 @@ static void mmio_write(void *o, uint64_t off, const void *data, unsigned size)
 	pthread_mutex_lock(&b->lock);
 	if (off >= BOCHS_DISPI_OFF && off < BOCHS_DISPI_OFF + 2 * DISPI_NUM_REGS && !(off & 1) && size >= 2) {
 		unsigned idx = (unsigned)(off - BOCHS_DISPI_OFF) / 2;
-		if (dispi_write(&b->dispi, idx, le_get16(v, 0))) {
-			/* a mode set clears the screen: fresh zero pages, nothing to copy */
-			if (madvise(b->fb, BOCHS_FB_SIZE, MADV_DONTNEED) < 0)
-				memset(b->fb, 0, BOCHS_FB_SIZE);
-		}
+		/* A mode set keeps the framebuffer, as QEMU's bochs-display does (it has no VGA memory to
+		 * clear): Linux's bochs driver enables without NOCLEARMEM after the buffer it scans out
+		 * was filled, and a clear would wipe it. */
+		dispi_write(&b->dispi, idx, le_get16(v, 0));
 		b->all_dirty = 1;
 	} else if (off == BOCHS_QEXT_OFF + 4 && size == 4) {
 		uint32_t e = le_get32(v, 0);

@@ -48,8 +48,8 @@ struct dispi_scanout {
 /* Power-on values (disabled, 640x480x32 preset as QEMU leaves them). */
 void dispi_init(struct dispi *d, uint32_t fb_size);
 uint16_t dispi_read(const struct dispi *d, unsigned index);
-/* A guest write. Returns 1 when the framebuffer must be cleared (a mode set without NOCLEARMEM),
- * else 0. Out-of-range indexes are ignored. */
+/* A guest write. Returns 1 for a mode set without NOCLEARMEM (where VGA clears its memory; the
+ * caller decides), else 0. Out-of-range indexes are ignored. */
 int dispi_write(struct dispi *d, unsigned index, uint16_t v);
 void dispi_scanout(const struct dispi *d, struct dispi_scanout *s);
 /* 0 if every register holds a value dispi_write could have left (a saved state's check). */
