@@ -4,13 +4,13 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
-DEPS    := liburing json-c zlib libxml-2.0 libnbd
+DEPS    := liburing json-c zlib libxml-2.0 libnbd libvncserver
 PKGCFLAGS := $(shell pkg-config --cflags $(DEPS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(DEPS) 2>/dev/null) -lpthread -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(PKGCFLAGS) -I. -MMD -MP
 
-SRCS    := $(filter-out tools/main.c,$(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c virtio/*.c firmware/*.c tools/*.c)))
+SRCS    := $(filter-out tools/main.c,$(sort $(wildcard vmm/*.c devices/*.c devices/*/*.c virtio/*.c firmware/*.c ui/*.c tools/*.c)))
 OBJS    := $(SRCS:%.c=build/obj/%.o)
 AOBJS   := $(SRCS:%.c=build/asan/%.o)
 UNIT    := $(sort $(wildcard tests/unit/test_*.c))

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "devices/ps2.h"
 #include "firmware/layout.h"
 #include "vmm/state.h"
 
@@ -22,6 +23,7 @@
 
 /* command byte (CTR) */
 #define CTR_KBDINT 0x01
+#define CTR_AUXINT 0x02
 #define CTR_SYS 0x04
 #define CTR_KBDDIS 0x10
 #define CTR_AUXDIS 0x20
@@ -29,10 +31,13 @@
 
 #define OUTPORT_RESET 0x01 /* 0 asserts the CPU reset line */
 
+struct i8042;
+static void put(struct i8042 *k, uint8_t v, int aux);
+
 struct i8042 {
 	pthread_mutex_t lock;
 	struct bus *pio;
-	struct irq_line irq;
+	struct irq_line irq, aux_irq;
 	const struct vm_hooks *hooks;
 	void *hooks_opaque;
 	uint8_t status_cmd; /* STR_CMD as last set */
@@ -40,7 +45,11 @@ struct i8042 {
 	uint8_t pending; /* controller command waiting for its data byte, 0 if none */
 	uint8_t obyte;
 	int obf, oaux;
-	int irq_level;
+	int irq_level, aux_level;
+	int xlate_break; /* translation saw F0: the next byte is a break code */
+	int has_input;
+	struct ps2_kbd kbd;
+	struct ps2_mouse mouse;
 };
 
 static void update_irq(struct i8042 *k)
@@ -50,7 +59,34 @@ static void update_irq(struct i8042 *k)
 		k->irq_level = level;
 		irq_set(&k->irq, level);
 	}
+	int aux = k->obf && k->oaux && (k->ctr & CTR_AUXINT);
+	if (aux != k->aux_level) {
+		k->aux_level = aux;
+		irq_set(&k->aux_irq, aux);
+	}
 }
+
+/* Moves the devices' next byte into an empty output buffer: the keyboard's (translated to set 1
+ * while XLATE is set; an F0 prefix only marks the next byte as a break code), else the mouse's. */
+static void refill(struct i8042 *k)
+{
+	if (!k->has_input)
+		return;
+	uint8_t v;
+	while (!k->obf && !(k->ctr & CTR_KBDDIS) && ps2_queue_get(&k->kbd.q, &v)) {
+		if (!(k->ctr & CTR_XLATE)) {
+			put(k, v, 0);
+		} else if (v == 0xf0) {
+			k->xlate_break = 1;
+		} else {
+			put(k, (uint8_t)(ps2_set2_to_set1(v) | (k->xlate_break ? 0x80 : 0)), 0);
+			k->xlate_break = 0;
+		}
+	}
+	if (!k->obf && !(k->ctr & CTR_AUXDIS) && ps2_queue_get(&k->mouse.q, &v))
+		put(k, v, 1);
+}
+
 
 static void put(struct i8042 *k, uint8_t v, int aux)
 {
@@ -75,8 +111,8 @@ static int command(struct i8042 *k, uint8_t cmd)
 	case 0xa8:
 		k->ctr &= (uint8_t)~CTR_AUXDIS;
 		break;
-	case 0xa9: /* AUX interface test: "clock line stuck low", i.e. nothing there */
-		put(k, 0x01, 0);
+	case 0xa9: /* AUX interface test: fine with a mouse, else "clock line stuck low" */
+		put(k, k->has_input ? 0x00 : 0x01, 0);
 		break;
 	case 0xaa: /* controller self-test */
 		k->ctr |= CTR_SYS;
@@ -132,16 +168,26 @@ static int data(struct i8042 *k, uint8_t v)
 		put(k, v, 0);
 		return 0;
 	case 0xd3:
-		/* AUX loopback: echoed without the AUX flag, which Linux takes as "no AUX port" at once
-		 * instead of waiting for a mouse interrupt that never comes */
-		put(k, v, 0);
+		/* AUX loopback: without a mouse echoed without the AUX flag, which Linux takes as "no AUX
+		 * port" at once instead of waiting for a mouse interrupt that never comes */
+		put(k, v, k->has_input);
+		return 0;
+	case 0xd4: /* to the mouse */
+		if (k->has_input) {
+			k->ctr &= (uint8_t)~CTR_AUXDIS;
+			ps2_mouse_write(&k->mouse, v);
+		}
 		return 0;
 	case 0:
-		/* a byte for the keyboard: there is none, NAK so the PS/2 layer gives up quickly */
+		/* a byte for the keyboard; without one, NAK so the PS/2 layer gives up quickly */
 		k->ctr &= (uint8_t)~CTR_KBDDIS;
-		put(k, 0xfe, 0);
+		if (k->has_input) {
+			ps2_kbd_write(&k->kbd, v);
+		} else {
+			put(k, 0xfe, 0);
+		}
 		return 0;
-	default: /* 0xd4 (to the absent mouse), RAM writes */
+	default: /* RAM writes */
 		return 0;
 	}
 }
@@ -159,10 +205,12 @@ static void i8042_access(struct i8042 *k, int is_cmd, uint8_t *p, uint8_t v)
 		p[0] = k->obyte;
 		k->obf = 0;
 		k->oaux = 0;
+		update_irq(k); /* the line drops before the next byte raises it: an edge per byte */
 	} else {
 		p[0] = (uint8_t)(STR_KEYLOCK | k->status_cmd | ((k->ctr & CTR_SYS) ? STR_SYS : 0) |
 				 (k->obf ? STR_OBF : 0) | (k->obf && k->oaux ? STR_AUXDATA : 0));
 	}
+	refill(k);
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
 	if (reset && k->hooks && k->hooks->request_stop)
@@ -229,7 +277,42 @@ void i8042_destroy(struct i8042 *k)
 	free(k);
 }
 
-/* ---- saved state: status_cmd ctr outport pending obyte obf oaux (u8 each) ---- */
+int i8042_attach_input(struct i8042 *k, const struct irq_line *aux_irq)
+{
+	pthread_mutex_lock(&k->lock);
+	k->has_input = 1;
+	if (aux_irq)
+		k->aux_irq = *aux_irq;
+	ps2_kbd_init(&k->kbd, 0);
+	ps2_mouse_init(&k->mouse, 0);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+void i8042_key(struct i8042 *k, unsigned xt, int down)
+{
+	pthread_mutex_lock(&k->lock);
+	if (k->has_input) {
+		ps2_kbd_key(&k->kbd, xt, down);
+		refill(k);
+		update_irq(k);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
+void i8042_mouse(struct i8042 *k, int dx, int dy, int dz, unsigned buttons)
+{
+	pthread_mutex_lock(&k->lock);
+	if (k->has_input) {
+		ps2_mouse_event(&k->mouse, dx, dy, dz, buttons);
+		refill(k);
+		update_irq(k);
+	}
+	pthread_mutex_unlock(&k->lock);
+}
+
+/* ---- saved state: status_cmd ctr outport pending obyte obf oaux (u8 each); version 2 adds
+ * xlate_break, has_input (u8 each) and with input the keyboard's and the mouse's state ---- */
 
 int i8042_state_save(const struct i8042 *ck, struct state_writer *w)
 {
@@ -237,8 +320,14 @@ int i8042_state_save(const struct i8042 *ck, struct state_writer *w)
 	pthread_mutex_lock(&k->lock);
 	const uint8_t b[7] = { k->status_cmd, k->ctr, k->outport, k->pending, k->obyte, (uint8_t)k->obf,
 			       (uint8_t)k->oaux };
-	pthread_mutex_unlock(&k->lock);
 	state_put_bytes(w, b, sizeof(b));
+	state_put_u8(w, (uint8_t)k->xlate_break);
+	state_put_u8(w, (uint8_t)k->has_input);
+	if (k->has_input) {
+		ps2_kbd_state_save(&k->kbd, w);
+		ps2_mouse_state_save(&k->mouse, w);
+	}
+	pthread_mutex_unlock(&k->lock);
 	return state_writer_err(w);
 }
 
@@ -252,12 +341,29 @@ int i8042_state_load(struct i8042 *k, struct state_reader *r, uint32_t version)
 {
 	uint8_t b[7];
 	state_get_bytes(r, b, sizeof(b));
+	uint8_t xbreak = 0, input = 0;
+	struct ps2_kbd kbd;
+	struct ps2_mouse mouse;
+	if (version >= 2) {
+		xbreak = state_get_u8(r);
+		input = state_get_u8(r);
+		if (input == 1 && !r->err) {
+			ps2_kbd_state_load(&kbd, r);
+			ps2_mouse_state_load(&mouse, r);
+		}
+	}
 	int e = state_reader_done(r);
 	if (e)
 		return e;
-	if ((b[0] != 0 && b[0] != STR_CMD) || !pending_ok(b[3]) || b[5] > 1 || b[6] > 1 || (b[6] && !b[5]))
+	if ((b[0] != 0 && b[0] != STR_CMD) || !pending_ok(b[3]) || b[5] > 1 || b[6] > 1 || (b[6] && !b[5]) ||
+	    xbreak > 1 || input != k->has_input)
 		return -EINVAL;
 	pthread_mutex_lock(&k->lock);
+	k->xlate_break = xbreak;
+	if (input) {
+		k->kbd = kbd;
+		k->mouse = mouse;
+	}
 	k->status_cmd = b[0];
 	k->ctr = b[1];
 	k->outport = b[2];
@@ -265,7 +371,8 @@ int i8042_state_load(struct i8042 *k, struct state_reader *r, uint32_t version)
 	k->obyte = b[4];
 	k->obf = b[5];
 	k->oaux = b[6];
-	k->irq_level = -1; /* drive the line whatever it was */
+	k->irq_level = -1; /* drive the lines whatever they were */
+	k->aux_level = -1;
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
 	return 0;
@@ -273,4 +380,4 @@ int i8042_state_load(struct i8042 *k, struct state_reader *r, uint32_t version)
 
 static int save_op(const void *o, struct state_writer *w) { return i8042_state_save(o, w); }
 static int load_op(void *o, struct state_reader *r, uint32_t v) { return i8042_state_load(o, r, v); }
-const struct state_ops i8042_state_ops = { "i8042", 1, 1, save_op, load_op };
+const struct state_ops i8042_state_ops = { "i8042", 2, 1, save_op, load_op };

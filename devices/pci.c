@@ -202,6 +202,12 @@ static void io_unmap(struct pci_host *h, const struct pci_bar *b)
 
 /* ---- BARs ---- */
 
+void pci_dev_set_bar_on_map(struct pci_dev *d, int idx, void (*on_map)(void *opaque, uint64_t addr, int mapped))
+{
+	if (idx >= 0 && idx < PCI_NUM_BARS && !d->bar[idx].is_io)
+		d->bar[idx].on_map = on_map;
+}
+
 static uint64_t bar_addr(const struct pci_dev *d, int i)
 {
 	const struct pci_bar *b = &d->bar[i];
@@ -236,6 +242,8 @@ static void bar_unmap(struct pci_host *h, struct pci_bar *b)
 	else
 		bus_unregister(h->mmio, b->addr, b->opaque);
 	b->mapped = 0;
+	if (b->on_map)
+		b->on_map(b->opaque, b->addr, 0);
 }
 
 /* Brings BAR i's mapping in line with its register and the command register; with unmap_only, only
@@ -257,6 +265,8 @@ static int bar_sync(struct pci_host *h, struct pci_dev *d, int i, int unmap_only
 		return 0;
 	int ret = b->is_io ? io_map(h, b) : bus_register(h->mmio, addr, b->size, b->ops, b->opaque, d->name);
 	b->mapped = ret >= 0;
+	if (b->mapped && b->on_map)
+		b->on_map(b->opaque, addr, 1);
 	return ret < 0 ? ret : 0;
 }
 

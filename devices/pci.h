@@ -21,6 +21,9 @@ struct pci_bar {
 	int mapped;
 	const struct bus_ops *ops;
 	void *opaque;
+	/* optional (memory BARs): told after the BAR was mapped at addr (mapped 1) or unmapped (0),
+	 * under the host's lock, e.g. to put device memory there as a KVM memory slot */
+	void (*on_map)(void *opaque, uint64_t addr, int mapped);
 };
 
 struct pci_dev {
@@ -72,6 +75,8 @@ void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor, uint16_t
  * (memory BARs: 16 bytes to 2 GiB, or 4 EiB if is64; I/O BARs: 4..256 bytes). */
 int pci_dev_set_bar(struct pci_dev *d, int idx, uint64_t size, int is_io, int is64, const struct bus_ops *ops,
 		    void *opaque);
+/* Sets BAR idx's on_map (after pci_dev_set_bar, before pci_host_add). */
+void pci_dev_set_bar_on_map(struct pci_dev *d, int idx, void (*on_map)(void *opaque, uint64_t addr, int mapped));
 /* Appends a capability (bytes from cap[0] = id; cap[1] is overwritten with the next pointer) and
  * returns its config-space offset, or -ENOSPC. wmask bytes for it start read-only. */
 int pci_dev_add_cap(struct pci_dev *d, const void *cap, unsigned len);

@@ -44,6 +44,7 @@
 #define LAYOUT_RESET_PORT 0xcf9 /* also the FADT reset register */
 #define LAYOUT_COM1 0x3f8
 #define LAYOUT_COM1_IRQ 4
+#define LAYOUT_I8042_AUX_IRQ 12 /* PS/2 mouse (ISA IRQ 12) */
 #define LAYOUT_I8042 0x60 /* data 0x60, status/command 0x64 */
 #define LAYOUT_RTC 0x70
 #define LAYOUT_RTC_IRQ 8

@@ -20,7 +20,18 @@ struct vm_hooks {
 			 int assign);
 	/* the guest asked to power off (reason VM_STOP_POWEROFF) or reset (VM_STOP_RESET) */
 	void (*request_stop)(void *opaque, int reason);
+	/* Device memory the guest reaches without exits (a framebuffer BAR): maps size bytes of host
+	 * memory at hva (page-aligned) as guest-physical [gpa, gpa + size). handle < 0 takes a new
+	 * slot, else moves that one; size 0 removes it. VM_RAM_LOG_DIRTY keeps a dirty page log.
+	 * Returns the handle (>= 0) or -errno. */
+	int (*map_ram)(void *opaque, int handle, uint64_t gpa, uint64_t size, void *hva, unsigned flags);
+	/* ORs the pages written since the last call into bitmap (bit i: page i of the slot, 4 KiB
+	 * pages, 64-bit words) and starts a new log. -ENOENT for a slot without a log. */
+	int (*get_dirty)(void *opaque, int handle, uint64_t *bitmap);
 };
+
+#define VM_RAM_LOG_DIRTY 1u
+#define VM_PAGE_SIZE 4096u
 
 enum vm_stop_reason {
 	VM_STOP_NONE = 0,

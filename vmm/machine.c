@@ -103,6 +103,7 @@ static int check_host_limits(struct machine *m)
 
 static void machine_teardown(struct machine *m)
 {
+	mdisplay_stop(&m->display); /* the VNC thread lets go of the display first */
 	vcpus_destroy(&m->vcpus);
 	state_registry_free(&m->reg);
 	state_registry_init(&m->reg);
@@ -119,6 +120,7 @@ static void machine_teardown(struct machine *m)
 	machine_ahci_remove(&m->ahci);
 	machine_nets_remove(&m->nets);
 	mfw_teardown(m);
+	mdisplay_remove(&m->display);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
 	debug_exit_destroy(m->dbgexit);
@@ -181,7 +183,7 @@ static int machine_build_restored(struct machine *m)
  * has none either. Every PCI device kind counts here (a new kind adds its line). */
 static int machine_wants_pci(const struct machine *m)
 {
-	if (m->o->pci_on || m->fw.on) /* SeaBIOS expects the i440FX and the PIIX3 */
+	if (m->o->pci_on || m->fw.on || m->o->display) /* SeaBIOS expects the i440FX and the PIIX3; bochs-display is PCI */
 		return 1;
 	for (unsigned i = 0; i < m->o->ndisks; i++)
 		if (m->dspec[i].iface == DISK_IF_VIRTIO && m->dspec[i].transport == VDEV_PCI)
@@ -264,7 +266,8 @@ static int machine_build(struct machine *m)
 		}
 	}
 	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place) ||
-	    machine_ahci_add(&m->ahci, m->pci, &vm->mem, &vm->hooks, vm))
+	    machine_ahci_add(&m->ahci, m->pci, &vm->mem, &vm->hooks, vm) ||
+	    mdisplay_add(&m->display, &place, m->i8042, LAYOUT_I8042_AUX_IRQ))
 		return -1;
 	if ((ret = msnap_register(m)))
 		return fail_step("state registry", ret, NULL);
@@ -396,6 +399,8 @@ static int machine_prepare(struct machine *m)
 	int nr = machine_nets_open(&m->nets, o);
 	if (nr)
 		return nr == -EINVAL ? 2 : 1;
+	if ((nr = mdisplay_open(&m->display, o)))
+		return nr;
 	const char *why = NULL;
 	int ret = kvm_open(&m->kvm, o->kvm_path, &why);
 	if (ret) {
@@ -455,7 +460,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			if (m->start_paused)
 				vcpus_pause(&m->vcpus); /* before the threads exist: they park before the first KVM_RUN */
 			m->state = m->start_paused ? RS_PAUSED : RS_RUNNING;
-			if (mprof_start(&m->prof, &m->vm)) {
+			if (mprof_start(&m->prof, &m->vm) || mdisplay_start(&m->display)) {
 				status = 1;
 			} else if (vcpus_start(&m->vcpus)) {
 				kv_log("cannot start vCPU threads");
@@ -503,6 +508,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	machine_ide_close(&m->ide);
 	machine_ahci_close(&m->ahci);
 	machine_nets_close(&m->nets);
+	mdisplay_close(&m->display);
 	free_files(m);
 	free(m);
 	return status;

@@ -204,6 +204,19 @@ static int fill_fw_cfg(struct machine *m)
 	struct fw_cfg *fc = m->fw.fc;
 	unsigned cpus = m->o->cpus;
 	int ret;
+	const char *rom_name, *rom_path;
+	if (mdisplay_option_rom(&m->display, &rom_name, &rom_path)) {
+		/* SeaBIOS runs the display's VGA BIOS, so BIOS and boot-loader screens show on it */
+		uint8_t *rom;
+		size_t rom_len;
+		if (machine_read_file("the display's VGA BIOS", rom_path, &rom, &rom_len))
+			return -EIO;
+		ret = fw_cfg_add_file(fc, rom_name, rom, rom_len);
+		free(rom);
+		if (ret)
+			return ret;
+		m->fw.has_display = 1;
+	}
 	if ((ret = fw_cfg_add_u16(fc, FW_CFG_NB_CPUS, (uint16_t)cpus)) ||
 	    (ret = fw_cfg_add_u16(fc, FW_CFG_MAX_CPUS, (uint16_t)cpus)) ||
 	    (ret = fw_cfg_add_u64(fc, FW_CFG_RAM_SIZE, m->vm.mem.ram_size)) ||

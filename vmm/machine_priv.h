@@ -18,6 +18,7 @@
 #include "machine_disk.h"
 #include "machine_ide.h"
 #include "machine_fw.h"
+#include "machine_display.h"
 #include "machine_net.h"
 #include "machine_prof.h"
 #include "machine_scsi.h"
@@ -74,6 +75,7 @@ struct machine {
 	struct pci_host *pci;
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
+	struct machine_display display; /* the VNC server for the run, display and input per incarnation */
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
 	struct machine_prof prof; /* the exit profiler (--stats, --trace, ...) */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */

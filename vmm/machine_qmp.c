@@ -394,6 +394,8 @@ int mqmp_open(struct machine *m)
 		ret = qmp_register(&m->cmds, commands[i].name, commands[i].args, commands[i].fn, m);
 	for (const struct mqmp_command *c = mqmp_block_commands; !ret && c->name; c++)
 		ret = qmp_register(&m->cmds, c->name, c->args, c->fn, m);
+	if (!ret)
+		ret = mdisplay_qmp_register(&m->display, &m->cmds);
 	if (ret) {
 		kv_err(ret, "QMP commands");
 		qmp_commands_free(&m->cmds);

@@ -21,7 +21,7 @@
 #include "virtio/net.h"
 #include "virtio/scsi.h"
 
-#define MAX_VDEVS (2 * OPT_MAX_DEVS + 1)
+#define MAX_VDEVS (2 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet */
 #define MAX_HOST_DISKS (OPT_MAX_DEVS + 1)
 
 /* Every virtio device of this incarnation, in registration order: virtio-blk disks, the
@@ -37,6 +37,8 @@ static unsigned vdevs(struct machine *m, struct virtio_dev **out)
 	for (unsigned i = 0; i < m->nets.n; i++)
 		if (m->nets.dev[i])
 			out[n++] = virtio_net_dev(m->nets.dev[i]);
+	if (mdisplay_tablet(&m->display))
+		out[n++] = mdisplay_tablet(&m->display);
 	return n;
 }
 
@@ -54,6 +56,8 @@ int msnap_register(struct machine *m)
 		ret = state_registry_add(g, &acpi_pm_state_ops, 0, m->pm);
 	if (!ret && m->pci) /* none when no device needs PCI */
 		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
+	if (!ret)
+		ret = mdisplay_register(&m->display, g);
 	struct virtio_dev *vd[MAX_VDEVS];
 	unsigned n = vdevs(m, vd);
 	for (unsigned i = 0; !ret && i < n; i++) {

@@ -11,6 +11,7 @@
 #include "options_prof.h"
 #include "paths.h"
 #include "size.h"
+#include "ui/vnc_cfg.h"
 
 enum {
 	O_KERNEL = 'k',
@@ -43,6 +44,8 @@ enum {
 	O_BIOS,
 	O_BOOT,
 	O_BIOS_LOG,
+	O_DISPLAY,
+	O_VNC,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +80,8 @@ static const struct option long_opts[] = {
 	{ "bios", required_argument, NULL, O_BIOS },
 	{ "boot", required_argument, NULL, O_BOOT },
 	{ "bios-log", required_argument, NULL, O_BIOS_LOG },
+	{ "display", required_argument, NULL, O_DISPLAY },
+	{ "vnc", required_argument, NULL, O_VNC },
 	{ "help", no_argument, NULL, O_HELP },
 	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
@@ -120,6 +125,17 @@ void run_opts_usage(FILE *f)
 	      "                           empty drive: IDE secondary master (bus 1 unit 0), as on QEMU's pc\n"
 	      "      --net tap[,ifname=NAME][,mac=MAC][,bridge=BR][,transport=pci|mmio][,queues=N]\n"
 	      "                           a virtio-net NIC on a tap device (repeatable)\n"
+	      "      --display bochs|none a display: bochs-display (PCI, 16 MiB framebuffer) with a PS/2\n"
+	      "                           keyboard and mouse and a virtio tablet; default none (no device\n"
+	      "                           at all), bochs with --vnc\n"
+	      "      --vnc :N|HOST:N|[IPV6]:N|unix:PATH[,password=on][,password-file=FILE][,pointer=tablet|ps2]\n"
+	      "                           a VNC server for the display on TCP port 5900+N (QEMU's numbers)\n"
+	      "                           or a Unix socket. HOST defaults to 127.0.0.1, not QEMU's every\n"
+	      "                           interface: an open VNC port is a console anyone on the network\n"
+	      "                           can type into. password=on asks for the VNC password (from FILE,\n"
+	      "                           or QMP change-vnc-password; none set: nobody gets in); VNC's DES\n"
+	      "                           challenge is weak, keep it on trusted networks or tunnels.\n"
+	      "                           pointer=ps2 moves the PS/2 mouse instead of the virtio tablet\n"
 	      "      --name NAME          a named VM: one at a time per name, with a QMP control socket\n"
 	      "                           <rundir>/NAME.qmp and NAME.pid, NAME.console (a copy of the\n"
 	      "                           serial output), NAME.log when detached (rundir: /run/kvmini\n"
@@ -263,6 +279,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	 * (e.g. "-hk" returns at h); with 1 the next call would resume in that freed argv */
 	optind = 0;
 	int c, serial_given = 0, boot_given = 0;
+	int display = -1; /* --display not given */
 	const char *board = NULL; /* the first option a snapshot's board overrides (refused with --restore) */
 	int li = -1, before = 1;
 	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:ho:", long_opts, &li)) != -1) {
@@ -370,6 +387,19 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 				return fail(err, errlen, "--cdrom: expected FILE or none");
 			o->cdrom = optarg;
 			break;
+		case O_DISPLAY:
+			board = board ? board : "--display";
+			if (strcmp(optarg, "bochs") && strcmp(optarg, "none"))
+				return fail(err, errlen, "--display: expected bochs or none, not '%s'", optarg);
+			display = !strcmp(optarg, "bochs");
+			break;
+		case O_VNC: {
+			struct vnc_cfg vc;
+			if (vnc_cfg_parse(&vc, optarg, err, errlen))
+				return -EINVAL;
+			o->vnc = optarg;
+			break;
+		}
 		case O_NET:
 			board = board ? board : "--net";
 			if (o->nnets >= OPT_MAX_DEVS)
@@ -446,6 +476,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	}
 	if (optind < argc)
 		return fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
+	if (display == 0 && o->vnc)
+		return fail(err, errlen, "--vnc: needs a display (not --display none)");
+	o->display = display == 1 || (display < 0 && o->vnc);
 	if (o->restore && board)
 		return fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
 	if (o->prof.nout && !o->stats)

@@ -57,6 +57,8 @@ struct run_opts {
 	const char *bios; /* --bios FILE; NULL: Debian's SeaBIOS */
 	struct boot_order boot; /* --boot */
 	const char *bios_log; /* --bios-log FILE: what SeaBIOS writes to port 0x402 */
+	int display; /* --display: 0 none, 1 bochs-display (with its keyboard, mouse and tablet) */
+	const char *vnc; /* --vnc SPEC (checked by vnc_cfg_parse), NULL without */
 	const char *restore; /* --restore DIR: a snapshot's directory */
 	int paused; /* --paused: the vCPUs wait for QMP cont (QEMU's -S) */
 	int snapshot; /* --snapshot: writes go to temporary overlays, the images are never written */

@@ -256,7 +256,10 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_mem_cfg *mc, const
 		.msi_unroute = hook_msi_unroute,
 		.ioeventfd = hook_ioeventfd,
 		.request_stop = hook_request_stop,
+		.map_ram = vm_map_dev_ram,
+		.get_dirty = vm_get_dirty,
 	};
+	pthread_mutex_init(&vm->slot_lock, NULL);
 	int ret;
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vm->routes = calloc(1, sizeof(*vm->routes) + VM_MAX_ROUTES * sizeof(vm->routes->entries[0]));
@@ -311,6 +314,7 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
 	pthread_mutex_destroy(&vm->route_lock);
+	pthread_mutex_destroy(&vm->slot_lock);
 	vm->fd = -1;
 	vm->ram = NULL;
 	vm->stop_efd = -1;

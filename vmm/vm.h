@@ -33,6 +33,14 @@ struct vm_mem_cfg {
 #define VM_SLOT_BIOS 9
 
 #define VM_MAX_ROUTES 1024
+#define VM_MAX_DEV_SLOTS 8 /* KVM memory slots for device memory (map_ram), after the RAM slots */
+#define VM_DEV_SLOT_BASE 16
+
+struct vm_dev_slot {
+	uint64_t gpa, size; /* size 0: free */
+	void *hva;
+	unsigned flags;
+};
 
 struct vm {
 	struct kvm *kvm;
@@ -47,6 +55,9 @@ struct vm {
 	struct kvm_irq_routing *routes; /* room for VM_MAX_ROUTES entries */
 	uint32_t next_gsi;
 
+	pthread_mutex_t slot_lock;
+	struct vm_dev_slot dev_slots[VM_MAX_DEV_SLOTS]; /* handle i is KVM slot VM_DEV_SLOT_BASE + i */
+
 	atomic_int stop_reason; /* first enum vm_stop_reason wins */
 	int stop_efd; /* written when a stop is requested, wakes the main loop */
 	void (*on_stop)(void *opaque); /* kicks the vCPUs (set by the vCPU layer) */
@@ -55,6 +66,9 @@ struct vm {
 
 int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_mem_cfg *mc, const char **why);
 void vm_destroy(struct vm *vm);
+/* vm_hooks.map_ram and .get_dirty (vmm/vm_ramslot.c) */
+int vm_map_dev_ram(void *opaque, int handle, uint64_t gpa, uint64_t size, void *hva, unsigned flags);
+int vm_get_dirty(void *opaque, int handle, uint64_t *bitmap);
 /* First caller's reason sticks; later requests are ignored. */
 void vm_request_stop(struct vm *vm, int reason);
 

@@ -500,6 +500,29 @@ def fw_cfg():
     put("fuzz_fw_cfg", "edges", bytes([len(s)]) + b"".join(s))
 
 
+def display():
+    """fuzz_display: bochs-display register/framebuffer writes, i8042 keyboard and mouse bytes, keys."""
+    reg = lambda idx, v: bytes([0]) + struct.pack("<HBI", 0x500 + 2 * idx, 1, v)
+    fbw = lambda off, v: bytes([2]) + struct.pack("<IBI", off, 2, v)
+    mode = reg(4, 0) + reg(1, 640) + reg(2, 480) + reg(3, 32) + reg(4, 0x41)
+    put("fuzz_display", "mode-and-pixels", mode + fbw(0, 0xff0000) + fbw(640 * 4 * 100, 0xff) + b"\x03" +
+        reg(9, 480) + b"\x03" + reg(3, 16) + b"\x03" + b"\x0a")
+    put("fuzz_display", "getcaps-edid", reg(4, 2) + bytes([1]) + struct.pack("<HB", 0x502, 1) +
+        bytes([1]) + struct.pack("<HB", 0, 2) + bytes([1]) + struct.pack("<HB", 0x600, 2))
+    kbd = lambda v: bytes([4, v])
+    cmd = lambda v: bytes([5, v])
+    rd = lambda: bytes([6, 0, 6, 1])
+    put("fuzz_display", "atkbd", kbd(0xf2) + rd() * 3 + kbd(0xff) + rd() * 2 + kbd(0xed) + kbd(2) + rd() * 2 +
+        kbd(0xf0) + kbd(0) + rd() * 3 + bytes([7, 0x1e, 1, 7, 0x9d, 0]) + rd() * 4 + cmd(0x60) + kbd(0x07) +
+        bytes([7, 0x1e, 0]) + rd() * 3 + b"\x0a")
+    put("fuzz_display", "psmouse", cmd(0xd4) + kbd(0xf3) + cmd(0xd4) + kbd(200) + cmd(0xd4) + kbd(0xf3) +
+        cmd(0xd4) + kbd(100) + cmd(0xd4) + kbd(0xf3) + cmd(0xd4) + kbd(80) + cmd(0xd4) + kbd(0xf2) + rd() * 8 +
+        cmd(0xd4) + kbd(0xf4) + bytes([8, 10, 0xf0, 1, 1]) + rd() * 6 + b"\x0a")
+    put("fuzz_display", "keysyms", bytes([9]) + struct.pack("<II", 0x61, 0) + bytes([9]) +
+        struct.pack("<II", 0xffe4, 0xe01d) + rd() * 4)
+    put("fuzz_display", "vnc-spec", bytes([11]) + b"[::1]:5,password=on,password-file=/tmp/x,pointer=ps2")
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -520,3 +543,4 @@ if __name__ == "__main__":
     trace()
     ahci()
     fw_cfg()
+    display()

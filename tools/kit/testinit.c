@@ -16,6 +16,9 @@
  * the PCI and MMIO transports probe them in. Result lines print it as
  * "@64M=/dev/vdb".
  *
+ * The display action (framebuffer picture, keys and pointer reports) lives
+ * in testinit_display.c, included below.
+ *
  * Block pattern (for host-side checks): 64-bit little-endian words from
  * xorshift64 (x ^= x<<13; x ^= x>>7; x ^= x<<17; emit x) starting at SEED
  * (0 means 0x9e3779b97f4a7c15). Checksum: FNV-1a over 64-bit words,
@@ -414,11 +417,14 @@ static void act_powerbutton(char *arg)
 	}
 }
 
+#include "testinit_display.c"
+
 static const struct {
 	const char *name;
 	void (*fn)(char *arg);
 } actions[] = {
 	{ "powerbutton", act_powerbutton },
+	{ "display", act_display },
 	{ "cpus", act_cpus },		{ "echo", act_echo },
 	{ "uname", act_uname },		{ "cmdline", act_cmdline },
 	{ "poweroff", act_poweroff },	{ "reboot", act_reboot },
