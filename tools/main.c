@@ -9,6 +9,7 @@
 #include "vmm/log.h"
 #include "tools/net.h"
 #include "tools/pool.h"
+#include "tools/migrate.h"
 #include "tools/snapshot.h"
 #include "vmm/snapshot.h"
 #include "tools/virsh.h"
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 	      "  img       create and inspect disk images: raw, qcow2 (kvmini img --help)\n"
 	      "  net       host bridge, forwarding and NAT for guests (kvmini net --help)\n"
 	      "  snapshot  save a running named VM into a directory (run --restore continues it)\n"
+	      "  migrate   move a running named VM to another kvmini (run --incoming there)\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "Domains, as virsh manages them (kvmini VERB --help):\n",
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
 		return img_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "snapshot"))
 		return snapshot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "migrate"))
+		return migrate_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
 	if (pool_is_verb(cmd))

@@ -24,7 +24,7 @@
 #define CMDLINE_MAX 4096
 
 /* QEMU's run states that kvmini has (query-status) */
-enum run_state { RS_RUNNING, RS_PAUSED, RS_SHUTDOWN };
+enum run_state { RS_RUNNING, RS_PAUSED, RS_SHUTDOWN, RS_INMIGRATE };
 enum host_req { HOST_NONE, HOST_RESET, HOST_QUIT };
 /* what the main loop does next */
 enum loop_next { LOOP_CONTINUE = -1, LOOP_EXIT, LOOP_REBUILD };
@@ -68,6 +68,8 @@ struct machine {
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
+	int incoming; /* the next build waits for a migration instead of booting the kernel */
+	struct machine_mig *mig; /* machine_migrate.c's */
 };
 
 
@@ -77,6 +79,31 @@ struct machine {
 int msnap_register(struct machine *m);
 int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t whylen);
 int msnap_restore(struct machine *m, char *why, size_t whylen);
+/* The same for any checked image (a migration's), clock_mode an enum vm_clock_mode. */
+struct snap_image;
+int msnap_restore_image(struct machine *m, const struct snap_image *img, int clock_mode, char *why, size_t whylen);
+/* Every virtio device of this incarnation, in registration order (disks, then NICs): how many. */
+unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out);
+/* The "machine" section's payload; the whole state stream (vCPUs stopped, devices paused) as a
+ * malloc'd buffer. 0 or -errno (with why). */
+int msnap_board(struct machine *m, struct state_writer *w);
+int msnap_state(struct machine *m, uint8_t **buf, size_t *len, char *why, size_t whylen);
+
+/* machine_migrate.c: live migration, both ends (vmm/migrate.h). open: at start (binds
+ * --incoming's socket); register: its QMP commands; watch/handle: its eventfd on the main loop;
+ * start_incoming: once the target's board runs (paused); teardown: before an incarnation goes (a
+ * migration in flight fails); close: at the end. busy: the guest is stopped for a migration's
+ * last step (cont must not run it). */
+int mmig_open(struct machine *m);
+int mmig_register(struct machine *m);
+void mmig_watch(struct machine *m, int ep);
+int mmig_handle(struct machine *m, int fd);
+int mmig_start_incoming(struct machine *m);
+void mmig_teardown(struct machine *m);
+void mmig_close(struct machine *m);
+int mmig_busy(struct machine *m);
+/* cont (1) or stop (0) while inmigrate: whether the guest runs once it has arrived */
+void mmig_autostart(struct machine *m, int run);
 
 /* machine_qmp.c: the control socket and its commands (no-ops for an anonymous VM) */
 int mqmp_open(struct machine *m);

@@ -90,7 +90,7 @@ enum loop_next machine_next(struct machine *m)
 
 static const char *state_name(enum run_state s)
 {
-	return s == RS_RUNNING ? "running" : s == RS_PAUSED ? "paused" : "shutdown";
+	return s == RS_RUNNING ? "running" : s == RS_PAUSED ? "paused" : s == RS_INMIGRATE ? "inmigrate" : "shutdown";
 }
 
 static void cmd_query_status(void *opaque, json_object *args, struct qmp_result *r)
@@ -114,6 +114,8 @@ static void cmd_query_name(void *opaque, json_object *args, struct qmp_result *r
 static void cmd_stop(void *opaque, json_object *args, struct qmp_result *r)
 {
 	struct machine *m = opaque;
+	if (m->state == RS_INMIGRATE)
+		mmig_autostart(m, 0);
 	if (m->state != RS_RUNNING)
 		return; /* as QEMU: stopping a stopped VM succeeds quietly */
 	vcpus_pause(&m->vcpus);
@@ -132,6 +134,14 @@ static void cmd_cont(void *opaque, json_object *args, struct qmp_result *r)
 	}
 	if (m->state == RS_SHUTDOWN) {
 		qmp_error(r, QMP_ERR_GENERIC, "Resetting the Virtual Machine is required");
+		return;
+	}
+	if (mmig_busy(m)) {
+		qmp_error(r, QMP_ERR_GENERIC, "a migration is completing: the guest goes on where it ends");
+		return;
+	}
+	if (m->state == RS_INMIGRATE) {
+		mmig_autostart(m, 1); /* as QEMU: the guest runs once it has arrived */
 		return;
 	}
 	if (m->state == RS_RUNNING)
@@ -334,6 +344,8 @@ int mqmp_open(struct machine *m)
 	int ret = qmp_commands_init(&m->cmds, &ver);
 	for (size_t i = 0; !ret && i < sizeof(commands) / sizeof(commands[0]); i++)
 		ret = qmp_register(&m->cmds, commands[i].name, commands[i].args, commands[i].fn, m);
+	if (!ret)
+		ret = mmig_register(m);
 	if (ret) {
 		kv_err(ret, "QMP commands");
 		qmp_commands_free(&m->cmds);

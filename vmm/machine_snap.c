@@ -19,8 +19,7 @@
 #include "state_kvm.h"
 #include "virtio/net.h"
 
-/* Every virtio device of this incarnation, in registration order: disks, then NICs. */
-static unsigned vdevs(struct machine *m, struct virtio_dev **out)
+unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->ndisks; i++)
@@ -47,7 +46,7 @@ int msnap_register(struct machine *m)
 	if (!ret)
 		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
 	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
-	unsigned n = vdevs(m, vd);
+	unsigned n = msnap_vdevs(m, vd);
 	for (unsigned i = 0; !ret && i < n; i++)
 		ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
 	return ret;
@@ -145,6 +144,33 @@ out:
 	return ret;
 }
 
+int msnap_board(struct machine *m, struct state_writer *w)
+{
+	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + 2 * OPT_MAX_DEVS, sizeof(*bufs));
+	if (!bufs)
+		return -ENOMEM;
+	struct snap_board b;
+	board_of(m, &b, bufs);
+	snap_board_put(w, &b);
+	free(bufs);
+	return state_writer_err(w);
+}
+
+int msnap_state(struct machine *m, uint8_t **buf, size_t *len, char *why, size_t whylen)
+{
+	struct state_writer w;
+	state_writer_init(&w);
+	int ret = build_stream(m, &w, why, whylen);
+	const uint8_t *p = state_writer_data(&w, len);
+	*buf = ret ? NULL : malloc(*len);
+	if (!ret && !*buf)
+		ret = -ENOMEM, snprintf(why, whylen, "out of memory");
+	if (!ret)
+		memcpy(*buf, p, *len);
+	state_writer_free(&w);
+	return ret;
+}
+
 /* dir/name.tmp written by the caller, renamed to dir/name. */
 static int commit_file(const char *dir, const char *name, char *why, size_t whylen)
 {
@@ -234,7 +260,7 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 		mqmp_event(m, "STOP", NULL);
 	}
 	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
-	unsigned n = vdevs(m, vd), paused = 0;
+	unsigned n = msnap_vdevs(m, vd), paused = 0;
 	int ret = 0;
 	for (; paused < n && !ret; paused++) {
 		if ((ret = virtio_dev_pause(vd[paused]))) {
@@ -262,11 +288,15 @@ int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t
 
 int msnap_restore(struct machine *m, char *why, size_t whylen)
 {
-	const struct snap_image *img = m->o->snap;
+	return msnap_restore_image(m, m->o->snap, VM_CLOCK_CONTINUE, why, whylen);
+}
+
+int msnap_restore_image(struct machine *m, const struct snap_image *img, int clock_mode, char *why, size_t whylen)
+{
 	struct state_stream s = img->s;
 	struct vcpu_host *h = calloc(1, sizeof(*h));
 	struct virtio_dev *vd[2 * OPT_MAX_DEVS];
-	unsigned n = vdevs(m, vd);
+	unsigned n = msnap_vdevs(m, vd);
 	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
 	int ret = 0;
 	if (!h)
@@ -289,7 +319,7 @@ int msnap_restore(struct machine *m, char *why, size_t whylen)
 	if (!ret) {
 		for (unsigned i = 0; i < n; i++)
 			virtio_dev_resume(vd[i]);
-		ret = vm_state_restore_clock(&m->vm, img->vm, VM_CLOCK_CONTINUE, why, whylen);
+		ret = vm_state_restore_clock(&m->vm, img->vm, (enum vm_clock_mode)clock_mode, why, whylen);
 	}
 	free(h);
 	return ret;

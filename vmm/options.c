@@ -32,6 +32,7 @@ enum {
 	O_DEFINITION,
 	O_DAEMONIZE,
 	O_RESTORE,
+	O_INCOMING,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "definition", required_argument, NULL, O_DEFINITION },
 	{ "daemonize", no_argument, NULL, O_DAEMONIZE },
 	{ "restore", required_argument, NULL, O_RESTORE },
+	{ "incoming", required_argument, NULL, O_INCOMING },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -251,6 +253,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_DAEMONIZE:
 			o->daemonize = 1;
 			break;
+		case O_INCOMING:
+			o->incoming = optarg;
+			break;
 		case O_RESTORE:
 			if (!optarg[0])
 				return fail(err, errlen, "--restore: needs a directory");
@@ -267,6 +272,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	}
 	if (optind < argc)
 		return fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
+	if (o->restore && o->incoming)
+		return fail(err, errlen, "--incoming: not with --restore");
 	if (o->restore && board)
 		return fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
 	if (!o->kernel && !o->restore)

@@ -39,6 +39,7 @@ struct run_opts {
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
 	const char *restore; /* --restore DIR: a snapshot's directory */
+	const char *incoming; /* --incoming tcp:HOST:PORT | defer: wait for a migration */
 	const struct snap_image *snap; /* its loaded state (set by the caller before run_vm) */
 	int help;
 };
