@@ -8,6 +8,7 @@
 
 struct machine_mig {
 	int efd; /* the threads wake the main loop */
+	int tfd; /* the source exits when it fires (after "completed") */
 	uint64_t downtime_ms, bandwidth; /* migrate-set-parameters */
 	struct mig_src src;
 	char uri[300];

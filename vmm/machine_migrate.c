@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -52,7 +53,8 @@ int mmig_open(struct machine *m)
 	g->bandwidth = MIG_DEFAULT_BANDWIDTH;
 	g->dst.lfd = g->dst.sock = -1;
 	g->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (g->efd < 0)
+	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (g->efd < 0 || g->tfd < 0)
 		return -errno;
 	const char *uri = m->o->incoming;
 	if (!uri)
@@ -74,6 +76,8 @@ void mmig_watch(struct machine *m, int ep)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = m->mig->efd };
 	epoll_ctl(ep, EPOLL_CTL_ADD, m->mig->efd, &ev);
+	ev.data.fd = m->mig->tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, m->mig->tfd, &ev);
 }
 
 int mmig_busy(struct machine *m)
@@ -222,7 +226,11 @@ static void src_finish(struct machine *m)
 		kv_log("migration to %s completed: %llu MiB sent in %llu ms, downtime %llu ms; this VM exits", g->uri,
 		       (unsigned long long)(st.transferred >> 20), (unsigned long long)st.total_time_ms,
 		       (unsigned long long)st.downtime_ms);
-		machine_host_quit(m, "host-qmp-quit");
+		/* "postmigrate" for a moment, so that a client polling query-migrate sees the end */
+		m->state = RS_POSTMIGRATE;
+		struct itimerspec its = { .it_value = { 1, 0 } };
+		if (timerfd_settime(g->tfd, 0, &its, NULL) < 0)
+			machine_host_quit(m, "host-qmp-quit");
 		return;
 	}
 	if (g->stopped) {
@@ -245,6 +253,12 @@ static void src_finish(struct machine *m)
 int mmig_handle(struct machine *m, int fd)
 {
 	struct machine_mig *g = m->mig;
+	if (g && fd == g->tfd) {
+		uint64_t n;
+		if (read(fd, &n, sizeof(n)) == sizeof(n))
+			machine_host_quit(m, "host-qmp-quit"); /* the guest runs on the target */
+		return 1;
+	}
 	if (!g || fd != g->efd)
 		return 0;
 	uint64_t v;
@@ -294,6 +308,8 @@ void mmig_close(struct machine *m)
 		close(g->lfd);
 	if (g->efd >= 0)
 		close(g->efd);
+	if (g->tfd >= 0)
+		close(g->tfd);
 	free(g);
 	m->mig = NULL;
 }

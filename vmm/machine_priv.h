@@ -24,7 +24,7 @@
 #define CMDLINE_MAX 4096
 
 /* QEMU's run states that kvmini has (query-status) */
-enum run_state { RS_RUNNING, RS_PAUSED, RS_SHUTDOWN, RS_INMIGRATE };
+enum run_state { RS_RUNNING, RS_PAUSED, RS_SHUTDOWN, RS_INMIGRATE, RS_POSTMIGRATE };
 enum host_req { HOST_NONE, HOST_RESET, HOST_QUIT };
 /* what the main loop does next */
 enum loop_next { LOOP_CONTINUE = -1, LOOP_EXIT, LOOP_REBUILD };

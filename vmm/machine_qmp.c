@@ -90,7 +90,8 @@ enum loop_next machine_next(struct machine *m)
 
 static const char *state_name(enum run_state s)
 {
-	return s == RS_RUNNING ? "running" : s == RS_PAUSED ? "paused" : s == RS_INMIGRATE ? "inmigrate" : "shutdown";
+	return s == RS_RUNNING ? "running" : s == RS_PAUSED ? "paused" : s == RS_INMIGRATE ? "inmigrate"
+	       : s == RS_POSTMIGRATE ? "postmigrate" : "shutdown";
 }
 
 static void cmd_query_status(void *opaque, json_object *args, struct qmp_result *r)
@@ -136,7 +137,7 @@ static void cmd_cont(void *opaque, json_object *args, struct qmp_result *r)
 		qmp_error(r, QMP_ERR_GENERIC, "Resetting the Virtual Machine is required");
 		return;
 	}
-	if (mmig_busy(m)) {
+	if (mmig_busy(m) || m->state == RS_POSTMIGRATE) {
 		qmp_error(r, QMP_ERR_GENERIC, "a migration is completing: the guest goes on where it ends");
 		return;
 	}
