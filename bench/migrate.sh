@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Live migration of a 256 MiB Linux guest (test kernel + initramfs-test.cpio), kvmini vs two
-# qemu-system-x86_64 processes (-cpu host,-arch-capabilities, -incoming tcp:, QMP migrate), on
-# loopback, the same guest and kernel command line for both: the guest maps 160 MiB and writes
-# every page (kvtest=dirty), then either idles or keeps writing one word in each of DIRTY_RATE MiB
-# (default 32) worth of its pages a second. Both peers get the same limits: downtime-limit 300 ms,
-# max-bandwidth unlimited. Printed per case: total time, downtime (as each VMM's query-migrate
-# reports it), bytes sent, and the ratios.
+# Live migration of a 256 MiB Linux guest (test kernel + initramfs-test.cpio), kvmini vs
+# qemu-system-x86_64 (-cpu host,-arch-capabilities, -incoming tcp:, QMP migrate), on loopback,
+# the same guest and kernel command line for both. One boot per VMM: the guest maps 160 MiB and
+# writes every page, idles (kvtest=dirty:160:0:IDLE) while it migrates to a second process, then
+# on the target writes every page again and keeps writing one word in each of DIRTY_RATE MiB
+# (default 32) worth of pages a second while it migrates to a third. Both VMMs get the same
+# limits: downtime-limit 300 ms, max-bandwidth unlimited. Printed per case: total time, downtime
+# (each VMM's query-migrate), MiB sent, and the ratios.
 set -uo pipefail
 BENCH_NAME=migrate
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
@@ -22,74 +23,86 @@ PVM=$(bench_pvm_params)
 RATE=${DIRTY_RATE:-32}
 PORT=$((43000 + $$ % 1000))
 BOOT_WAIT=${BOOT_WAIT:-400}
+IDLE=60 # guest seconds of the idle phase: the first migration happens in it
+APPEND="console=ttyS0 quiet kvtest=dirty:160:0:$IDLE,dirty:160:$RATE:3600${PVM:+ $PVM}"
 
-# wait_line FILE PATTERN SECONDS
-wait_line() {
-	for _ in $(seq $(($3 * 5))); do grep -aq "$2" "$1" 2>/dev/null && return 0; sleep 0.2; done
+# wait_n FILE PATTERN N SECONDS: until FILE has N lines matching PATTERN
+wait_n() {
+	for _ in $(seq $(($4 * 5))); do [ "$(grep -ac "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0; sleep 0.2; done
 	return 1
 }
-# qmp_json SOCKET CMD [ARGS]: the answer's JSON
 qmp_json() { python3 "$QC" "$@" 2>/dev/null; }
-# stats JSON: "total downtime bytes"
 stats() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); r=d.get("ram",{}); print(d.get("total-time",""), d.get("downtime",""), r.get("transferred",""))' "$1"; }
-
-append() { echo "console=ttyS0 quiet kvtest=dirty:160:$1:3600${PVM:+ $PVM}"; }
-
-# kvmini_case RATE: "total downtime bytes" of one migration
-kvmini_case() {
-	local rate=$1 out
-	rm -rf "$TMP/run"
-	"$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --name src --daemonize --serial none \
-		--no-host-workarounds --append "$(append "$rate")" </dev/null >/dev/null 2>&1 || return 1
-	PIDS+=("$(cat "$TMP/run/src.pid")")
-	wait_line "$TMP/run/src.console" dirty-ready "$BOOT_WAIT" || return 1
-	"$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --name dst --daemonize --serial none \
-		--no-host-workarounds --append "$(append "$rate")" --incoming "tcp:127.0.0.1:$PORT" </dev/null >/dev/null 2>&1 || return 1
-	PIDS+=("$(cat "$TMP/run/dst.pid")")
-	qmp_json "$TMP/run/src.qmp" migrate-set-parameters '{"downtime-limit": 300, "max-bandwidth": 0}' >/dev/null
-	qmp_json "$TMP/run/src.qmp" migrate "{\"uri\": \"tcp:127.0.0.1:$PORT\"}" >/dev/null || return 1
-	for _ in $(seq 1200); do
-		out=$(qmp_json "$TMP/run/src.qmp" query-migrate) || break
-		case "$out" in *'"completed"'*) stats "$out"; break ;; *'"failed"'* | *'"cancelled"'*) return 1 ;; esac
+# migrate SOCKET PORT: runs one migration from the VMM at SOCKET; prints "total downtime bytes"
+migrate() {
+	local out
+	qmp_json "$1" migrate-set-parameters '{"downtime-limit": 300, "max-bandwidth": 0}' >/dev/null
+	qmp_json "$1" migrate "{\"uri\": \"tcp:127.0.0.1:$2\"}" >/dev/null || return 1
+	for _ in $(seq 2400); do
+		out=$(qmp_json "$1" query-migrate) || return 1
+		case "$out" in *'"completed"'*) stats "$out"; return 0 ;; *'"failed"'* | *'"cancelled"'*) return 1 ;; esac
 		sleep 0.05
 	done
-	python3 "$QC" "$TMP/run/dst.qmp" quit >/dev/null 2>&1
-	sleep 1
+	return 1
 }
 
-qemu_case() {
-	local rate=$1 out
-	local q=("$QEMU" -M pc -enable-kvm -cpu "$QEMU_CPU" -m 256 -smp 1 -display none -serial "file:$TMP/q.console"
-		-kernel "$VMLINUX" -initrd "$INITRD" -append "$(append "$rate")")
-	rm -f "$TMP/q.console" "$TMP/qs.qmp" "$TMP/qd.qmp"
-	"${q[@]}" -qmp "unix:$TMP/qs.qmp,server=on,wait=off" </dev/null >/dev/null 2>&1 &
-	PIDS+=($!)
-	wait_line "$TMP/q.console" dirty-ready "$BOOT_WAIT" || return 1
-	"${q[@]}" -serial null -qmp "unix:$TMP/qd.qmp,server=on,wait=off" -incoming "tcp:127.0.0.1:$PORT" \
+# kvmini_vm NAME [ARGS]
+kvmini_vm() {
+	local n=$1
+	shift
+	"$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --name "$n" --daemonize --serial none \
+		--no-host-workarounds --append "$APPEND" "$@" </dev/null >/dev/null 2>&1 || return 1
+	PIDS+=("$(cat "$TMP/run/$n.pid")")
+}
+# qemu_vm NAME [ARGS]: console in $TMP/NAME.console, QMP at $TMP/NAME.qmp
+qemu_vm() {
+	local n=$1
+	shift
+	"$QEMU" -M pc -enable-kvm -cpu "$QEMU_CPU" -m 256 -smp 1 -display none -serial "file:$TMP/$n.console" \
+		-kernel "$VMLINUX" -initrd "$INITRD" -append "$APPEND" -qmp "unix:$TMP/$n.qmp,server=on,wait=off" "$@" \
 		</dev/null >/dev/null 2>&1 &
 	PIDS+=($!)
-	sleep 2
-	qmp_json "$TMP/qs.qmp" migrate-set-parameters '{"downtime-limit": 300, "max-bandwidth": 0}' >/dev/null
-	qmp_json "$TMP/qs.qmp" migrate "{\"uri\": \"tcp:127.0.0.1:$PORT\"}" >/dev/null || return 1
-	for _ in $(seq 1200); do
-		out=$(qmp_json "$TMP/qs.qmp" query-migrate) || break
-		case "$out" in *'"completed"'*) stats "$out"; break ;; *'"failed"'* | *'"cancelled"'*) return 1 ;; esac
-		sleep 0.05
-	done
-	qmp_json "$TMP/qs.qmp" quit >/dev/null
-	qmp_json "$TMP/qd.qmp" quit >/dev/null
-	sleep 1
+	for _ in $(seq 50); do [ -S "$TMP/$n.qmp" ] && return 0; sleep 0.1; done
+	return 1
 }
 
-for rate in 0 "$RATE"; do
-	k=$(kvmini_case "$rate") || k=
-	q=
-	[ "$HAVE_QEMU" = 1 ] && { q=$(qemu_case "$rate") || q=; }
-	read -r kt kd kb <<<"$k"
-	read -r qt qd qb <<<"$q"
-	table_begin "live migration, 256 MiB guest, $([ "$rate" = 0 ] && echo idle || echo "dirtying $rate MiB/s")" qemu
+# run_kvmini: sets K_IDLE and K_DIRTY ("total downtime bytes")
+run_kvmini() {
+	K_IDLE= K_DIRTY=
+	kvmini_vm k1 && wait_n "$TMP/run/k1.console" dirty-ready 1 "$BOOT_WAIT" || return 1
+	kvmini_vm k2 --incoming "tcp:127.0.0.1:$PORT" || return 1
+	K_IDLE=$(migrate "$TMP/run/k1.qmp" "$PORT") || return 1
+	wait_n "$TMP/run/k2.console" dirty-ready 1 $((IDLE + 120)) || return 1
+	kvmini_vm k3 --incoming "tcp:127.0.0.1:$((PORT + 1))" || return 1
+	sleep 3 # the dirtying is under way
+	K_DIRTY=$(migrate "$TMP/run/k2.qmp" $((PORT + 1)))
+	qmp_json "$TMP/run/k3.qmp" quit >/dev/null
+}
+run_qemu() {
+	Q_IDLE= Q_DIRTY=
+	qemu_vm q1 && wait_n "$TMP/q1.console" dirty-ready 1 "$BOOT_WAIT" || return 1
+	qemu_vm q2 -incoming "tcp:127.0.0.1:$((PORT + 2))" || return 1
+	Q_IDLE=$(migrate "$TMP/q1.qmp" $((PORT + 2))) || return 1
+	qmp_json "$TMP/q1.qmp" quit >/dev/null
+	# the target's console file starts empty: its guest says dirty-ready once more in phase 2
+	wait_n "$TMP/q2.console" dirty-ready 1 $((IDLE + 120)) || return 1
+	qemu_vm q3 -incoming "tcp:127.0.0.1:$((PORT + 3))" || return 1
+	sleep 3
+	Q_DIRTY=$(migrate "$TMP/q2.qmp" $((PORT + 3)))
+	qmp_json "$TMP/q2.qmp" quit >/dev/null
+	qmp_json "$TMP/q3.qmp" quit >/dev/null
+}
+
+run_kvmini || bench_note "a kvmini migration failed"
+[ "$HAVE_QEMU" = 1 ] && { run_qemu || bench_note "a qemu migration failed"; }
+mib() { [ -n "${1:-}" ] && echo "$1 / 1048576" | bc -l; }
+for c in IDLE DIRTY; do
+	k=K_$c q=Q_$c
+	read -r kt kd kb <<<"${!k:-}"
+	read -r qt qd qb <<<"${!q:-}"
+	table_begin "live migration, 256 MiB guest, $([ $c = IDLE ] && echo "idle (160 MiB written once)" || echo "dirtying $RATE MiB/s")" qemu
 	table_row "total time (ms)" "${kt:-}" "${qt:-}" lower %.0f
 	table_row "downtime (ms)" "${kd:-}" "${qd:-}" lower %.0f
-	table_row "sent (MiB)" "$([ -n "${kb:-}" ] && echo "$kb / 1048576" | bc -l)" "$([ -n "${qb:-}" ] && echo "$qb / 1048576" | bc -l)" lower
+	table_row "sent (MiB)" "$(mib "${kb:-}")" "$(mib "${qb:-}")" lower
 	table_end
 done

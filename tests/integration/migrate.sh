@@ -5,7 +5,7 @@
 # tick and the source exits; a target with no source waits in "inmigrate" and says so when
 # stopped; a source aimed at a dead port says why in one line and runs on; a truncated or corrupt
 # stream (a relay damages it) is one line on the target, which starts nothing, and the source runs
-# on; a board that differs is refused. Then one Linux guest in two network namespaces joined by a
+# on; a board that differs is refused; `--incoming defer` waits for QMP migrate-incoming. Then one Linux guest in two network namespaces joined by a
 # veth, its disk an NBD export (nbdkit) both ends open: it counts on its console and writes a disk
 # block a second; a cancel mid-way (low bandwidth) leaves it running, a live migration moves it
 # (same boot id, the count goes on, the clock never goes back), a cold migration (--offline) brings
@@ -100,7 +100,9 @@ check "... the target runs" wait_ticks b 3
 first=$(ticks b | head -1)
 last=$(ticks a | tail -1)
 check "... and counts on from the source's last tick ($last -> $first)" [ "$first" -eq $((last + 1)) ]
-start_tiny c --incoming "tcp:127.0.0.1:$P1"
+start_tiny c --incoming defer
+python3 "$QC" "$RUN/c.qmp" migrate-incoming "{\"uri\": \"tcp:127.0.0.1:$P1\"}" >"$TMP/defer.out" 2>&1
+check "--incoming defer, then QMP migrate-incoming ($(cat "$TMP/defer.out"))" wait_listen "$P1"
 rc=0
 timeout 60 "$KVMINI" migrate b "tcp:127.0.0.1:$P1" --offline >"$TMP/off.out" 2>&1 || rc=$?
 check "offline migration back: exit 0 ($(tail -1 "$TMP/off.out"))" [ "$rc" -eq 0 ]

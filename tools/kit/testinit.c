@@ -224,24 +224,29 @@ static void act_bootid(char *arg) { show_file("boot-id", "/proc/sys/kernel/rando
 
 /* count:N prints "count i up UPTIME" once a second, N times: a guest that shows it keeps running
  * (and from where) across a pause, a snapshot or a migration. */
-static void act_count(char *arg)
+/* One line "WHAT i up UPTIME", then a second's sleep. */
+static void count_line(const char *what, u64 i)
 {
 	static char up[128];
+	if (readfile("/proc/uptime", up, sizeof(up)) < 0)
+		up[0] = 0;
+	for (char *c = up; *c; c++)
+		if (*c == ' ')
+			*c = 0;
+	begin(what);
+	putu(i, 10);
+	put(" up ");
+	put(up);
+	end();
+	i64 ts[2] = { 1, 0 };
+	sys(SYS_nanosleep, ts, 0, 0);
+}
+
+static void act_count(char *arg)
+{
 	u64 n = number(&arg);
-	for (u64 i = 0; i < n; i++) {
-		if (readfile("/proc/uptime", up, sizeof(up)) < 0)
-			up[0] = 0;
-		for (char *c = up; *c; c++)
-			if (*c == ' ')
-				*c = 0;
-		begin("count ");
-		putu(i, 10);
-		put(" up ");
-		put(up);
-		end();
-		i64 ts[2] = { 1, 0 };
-		sys(SYS_nanosleep, ts, 0, 0);
-	}
+	for (u64 i = 0; i < n; i++)
+		count_line("count ", i);
 }
 
 /* Block I/O in 64 KiB chunks from an aligned buffer so O_DIRECT works. */
@@ -420,7 +425,6 @@ static void act_powerbutton(char *arg)
  * and disk writes can be followed across a migration, and checked on the host afterwards. */
 static void act_diskcount(char *arg)
 {
-	static char up[128];
 	char *spec = field(&arg), *path = disk_path(spec);
 	u64 n = number(&arg);
 	i64 fd = path ? sys(SYS_open, path, O_RDWR | O_DIRECT, 0) : -19;
@@ -445,25 +449,15 @@ static void act_diskcount(char *arg)
 			blkfail("diskcount", spec, path, r);
 			break;
 		}
-		if (readfile("/proc/uptime", up, sizeof(up)) < 0)
-			up[0] = 0;
-		for (char *c = up; *c; c++)
-			if (*c == ' ')
-				*c = 0;
-		begin("diskcount ");
-		putu(i, 10);
-		put(" up ");
-		put(up);
-		end();
-		i64 ts[2] = { 1, 0 };
-		sys(SYS_nanosleep, ts, 0, 0);
+		count_line("diskcount ", i);
 	}
 	sys(SYS_close, fd, 0, 0);
 }
 
-/* dirty:MIB:RATE:SECS: maps MIB MiB, writes every page, says "dirty-ready", then for SECS seconds
- * writes one word in RATE MiB worth of its pages a second (100 steps a second, cycling): memory
- * dirtied at a fixed rate, for the migration benchmark (RATE 0: idle). */
+/* dirty:MIB:RATE:SECS: maps MIB MiB (once a boot: a later dirty action reuses the mapping), writes
+ * every page, says "dirty-ready", then for SECS seconds writes one word in RATE MiB worth of its
+ * pages a second (100 steps a second, cycling) and says "dirty-done": memory dirtied at a fixed
+ * rate, for the migration benchmark (RATE 0: idle). */
 static void act_dirty(char *arg)
 {
 	u64 mib = number(&arg);
@@ -471,11 +465,17 @@ static void act_dirty(char *arg)
 	u64 rate = number(&arg);
 	field(&arg);
 	u64 secs = number(&arg), pages = mib * 256, next = 0;
-	i64 p = sys6(SYS_mmap, 0, (long)(mib << 20), 3 /* RW */, 0x22 /* PRIVATE|ANON */, -1, 0);
-	if (p < 0 && p > -4096) {
-		fail("dirty", p);
-		return;
+	static i64 p; /* one mapping for every dirty action of the boot (the first one's size) */
+	static u64 mapped;
+	if (!mapped) {
+		p = sys6(SYS_mmap, 0, (long)(mib << 20), 3 /* RW */, 0x22 /* PRIVATE|ANON */, -1, 0);
+		if (p < 0 && p > -4096) {
+			fail("dirty", p);
+			return;
+		}
+		mapped = pages;
 	}
+	pages = pages < mapped ? pages : mapped;
 	volatile u64 *m = (volatile u64 *)p;
 	for (u64 i = 0; i < pages; i++)
 		m[i * 512] = i + 1;
