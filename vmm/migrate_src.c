@@ -421,7 +421,7 @@ static void *thread_main(void *arg)
 	} else if (ret == -ECANCELED) {
 		s->st.status = MIG_CANCELLED;
 		if (!s->st.error[0])
-			snprintf(s->st.error, sizeof(s->st.error), "cancelled");
+			snprintf(s->st.error, sizeof(s->st.error), "by migrate_cancel");
 	} else {
 		s->st.status = MIG_FAILED;
 	}

@@ -28,6 +28,7 @@ ip netns add "$NA" && ip netns add "$NB" &&
 }
 truncate -s 16M "$TMP/export.raw"
 ip netns exec "$NA" nbdkit -f -i "$IPA" -p 10809 file "$TMP/export.raw" 2>"$TMP/nbdkit.err" &
+disown # killed with the namespace, quietly
 for _ in $(seq 50); do ip netns exec "$NA" ss -Hltn "sport = :10809" | grep -q . && break; sleep 0.1; done
 COUNTS=40
 linux() { # NS NAME [ARGS...]
