@@ -23,7 +23,7 @@ PVM=$(bench_pvm_params)
 RATE=${DIRTY_RATE:-8}
 PORT=$((43000 + $$ % 1000))
 BOOT_WAIT=${BOOT_WAIT:-1200} # a loaded PVM host boots Linux in minutes
-IDLE=60 # guest seconds of the idle phase: the first migration happens in it
+IDLE=${IDLE_SECS:-180} # guest seconds of the idle phase: both idle migrations happen in it, after both boots
 FILL=${DIRTY_FILL:-32} # MiB the guest maps and writes (page faults are slow in an emulated guest kernel)
 APPEND="console=ttyS0 quiet kvtest=dirty:$FILL:0:$IDLE,dirty:$FILL:$RATE:3600${PVM:+ $PVM}"
 
