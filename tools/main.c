@@ -10,6 +10,7 @@
 #include "tools/net.h"
 #include "tools/pool.h"
 #include "tools/qemu_args.h"
+#include "tools/migrate.h"
 #include "tools/snapshot.h"
 #include "tools/stats.h"
 #include "tools/trace.h"
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 	      "  stats     a running named VM's exit statistics, live (kvmini stats --help)\n"
 	      "  trace     read an exit trace from run --trace: summary, CSV, Chrome JSON, plot\n"
 	      "  bench     guest microbenchmarks of exit costs (kvmini bench exits)\n"
+	      "  migrate   move a running named VM to another kvmini (run --incoming there)\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "Domains, as virsh manages them (kvmini VERB --help):\n",
@@ -113,6 +115,8 @@ int main(int argc, char **argv)
 		return stats_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return bench_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "migrate"))
+		return migrate_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "net"))
 		return net_main(argc - 1, argv + 1);
 	if (pool_is_verb(cmd))

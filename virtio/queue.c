@@ -177,7 +177,9 @@ static int chain_walk(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 		}
 		if (!d.len)
 			return virtq_fail(vq, "zero-length descriptor");
-		void *p = gmem_ptr(m, d.addr, d.len);
+		/* only buffers the device writes are dirtied for a migration (vmm/gmem.h) */
+		void *p = d.flags & VIRTQ_DESC_F_WRITE ? gmem_ptr(m, d.addr, d.len)
+						       : (void *)gmem_ptr_ro(m, d.addr, d.len);
 		if (!p)
 			return virtq_fail(vq, "buffer outside guest RAM");
 		total += d.len;

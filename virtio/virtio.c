@@ -322,6 +322,17 @@ void virtio_dev_resume(struct virtio_dev *vd)
 	pthread_mutex_unlock(&vd->lock);
 }
 
+void virtio_dev_mark_rings(struct virtio_dev *vd)
+{
+	pthread_mutex_lock(&vd->lock);
+	for (unsigned q = 0; q < vd->num_queues; q++) {
+		const struct virtq *vq = &vd->vq[q];
+		if (vq->live) /* flags, idx, the elements, avail_event */
+			gmem_mark(vd->env.mem, vq->used_gpa, 6 + 8ULL * vq->ring_size + 2);
+	}
+	pthread_mutex_unlock(&vd->lock);
+}
+
 #define STATUS_BITS                                                                              \
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | \
 	 VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)

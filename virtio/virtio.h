@@ -214,6 +214,9 @@ void virtio_dev_destroy(struct virtio_dev *vd);
  * into a device that was in use resets it first (after the payload passed every check). */
 int virtio_dev_pause(struct virtio_dev *vd);
 void virtio_dev_resume(struct virtio_dev *vd);
+/* Marks every live queue's used ring dirty in guest RAM's migration bitmap (vmm/gmem.h): the
+ * rings are mapped once, so their writes are not marked one by one. Paused devices only. */
+void virtio_dev_mark_rings(struct virtio_dev *vd);
 /* -EBUSY unless paused. Payload: ids and sizes, features, status, config generation, each queue
  * (virtq_state_save), the transport's part, the device model's part. */
 int virtio_dev_state_save(const struct virtio_dev *vd, struct state_writer *w);

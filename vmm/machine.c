@@ -104,6 +104,7 @@ static int check_host_limits(struct machine *m)
 static void machine_teardown(struct machine *m)
 {
 	mdisplay_stop(&m->display); /* the VNC thread lets go of the display first */
+	mmig_teardown(m); /* a migration in flight reads this RAM: it fails first */
 	vcpus_destroy(&m->vcpus);
 	state_registry_free(&m->reg);
 	state_registry_init(&m->reg);
@@ -273,6 +274,8 @@ static int machine_build(struct machine *m)
 		return fail_step("state registry", ret, NULL);
 	if (m->restoring)
 		return machine_build_restored(m);
+	if (m->incoming)
+		return machine_vcpus(m); /* RAM and state come from the source */
 	if (m->fw.on) /* SeaBIOS from the reset vector; the APs wait for its INIT/SIPI */
 		return mfw_build(m) || machine_vcpus(m) ? -1 : 0;
 
@@ -321,6 +324,7 @@ static enum loop_next machine_loop(struct machine *m)
 	mconsole_loop_begin(&m->console, ep);
 	mqmp_watch(m, ep);
 	mfw_watch(m, ep);
+	mmig_watch(m, ep);
 	enum loop_next next;
 	while ((next = machine_next(m)) == LOOP_CONTINUE) {
 		struct epoll_event evs[8];
@@ -340,7 +344,7 @@ static enum loop_next machine_loop(struct machine *m)
 				}
 			} else if (mfw_handle(m, fd)) {
 				/* the firmware's log went to its file */
-			} else if (mqmp_handle(m, fd)) {
+			} else if (mqmp_handle(m, fd) || mmig_handle(m, fd)) {
 				/* commands ran */
 			} else if (mconsole_event(&m->console, fd, evs[i].events)) {
 				machine_host_quit(m, "host-ui"); /* Ctrl-A x */
@@ -423,7 +427,7 @@ static int machine_prepare(struct machine *m)
 	signal(SIGPIPE, SIG_IGN);
 	if (m->sig_fd < 0)
 		return 1;
-	if (mconsole_open(&m->console, o, m->env ? m->env->console_path : NULL))
+	if (mconsole_open(&m->console, o, m->env ? m->env->console_path : NULL) || mmig_open(m))
 		return 1;
 	return mqmp_open(m) ? 1 : 0;
 }
@@ -451,19 +455,21 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 		if (machine_build(m)) {
 			status = 1;
 		} else {
-			if (first && m->kvm.is_pvm && !o->no_host_workarounds && !o->snap && o->kernel) {
+			if (first && m->kvm.is_pvm && !o->no_host_workarounds && !o->snap && o->kernel && !m->incoming) {
 				/* said once the kernel is known to load, so a bad kernel still gets a single line */
 				kv_log("PVM host: added guest kernel parameters (--no-host-workarounds drops them): %s",
 				       cpuid_pvm_cmdline());
 			}
 			first = 0;
-			if (m->start_paused)
+			if (m->start_paused || m->incoming)
 				vcpus_pause(&m->vcpus); /* before the threads exist: they park before the first KVM_RUN */
-			m->state = m->start_paused ? RS_PAUSED : RS_RUNNING;
+			m->state = m->incoming ? RS_INMIGRATE : m->start_paused ? RS_PAUSED : RS_RUNNING;
 			if (mprof_start(&m->prof, &m->vm) || mdisplay_start(&m->display)) {
 				status = 1;
 			} else if (vcpus_start(&m->vcpus)) {
 				kv_log("cannot start vCPU threads");
+				status = 1;
+			} else if (mmig_start_incoming(m)) {
 				status = 1;
 			} else {
 				if (env && env->daemon)
@@ -498,6 +504,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 	}
 	mqmp_close(m);
 	mfw_close(m);
+	mmig_close(m);
 	mconsole_close(&m->console);
 	if (m->sig_fd >= 0)
 		close(m->sig_fd);

@@ -30,7 +30,7 @@
 #define CMDLINE_MAX 4096
 
 /* QEMU's run states that kvmini has (query-status) */
-enum run_state { RS_RUNNING, RS_PAUSED, RS_SHUTDOWN };
+enum run_state { RS_RUNNING, RS_PAUSED, RS_SHUTDOWN, RS_INMIGRATE, RS_POSTMIGRATE };
 enum host_req { HOST_NONE, HOST_RESET, HOST_QUIT };
 /* what the main loop does next */
 enum loop_next { LOOP_CONTINUE = -1, LOOP_EXIT, LOOP_REBUILD };
@@ -80,6 +80,8 @@ struct machine {
 	struct machine_prof prof; /* the exit profiler (--stats, --trace, ...) */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
 	struct machine_fw fw; /* no --kernel: SeaBIOS boots the disks */
+	int incoming; /* the next build waits for a migration instead of booting the kernel */
+	struct machine_mig *mig; /* machine_migrate.c's */
 };
 
 /* Reads a whole regular file into *buf (malloc'd); -1 after one line naming what and path. */
@@ -101,6 +103,32 @@ int msnap_save_internal(struct machine *m, const char *dir, int resume, const ch
  * meanwhile); their paths go into done. */
 int msnap_disk_snapshot_delete(struct machine *m, const char *name, json_object *done, char *why, size_t whylen);
 int msnap_restore(struct machine *m, char *why, size_t whylen);
+/* The same for any checked image (a migration's), clock_mode an enum vm_clock_mode. */
+struct snap_image;
+int msnap_restore_image(struct machine *m, const struct snap_image *img, int clock_mode, char *why, size_t whylen);
+/* Every virtio device of this incarnation, in registration order (disks, then NICs): how many. */
+#define MSNAP_MAX_VDEVS (2 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet */
+unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out);
+/* The "machine" section's payload; the whole state stream (vCPUs stopped, devices paused) as a
+ * malloc'd buffer. 0 or -errno (with why). */
+int msnap_board(struct machine *m, struct state_writer *w);
+int msnap_state(struct machine *m, uint8_t **buf, size_t *len, char *why, size_t whylen);
+
+/* machine_migrate.c: live migration, both ends (vmm/migrate.h). open: at start (binds
+ * --incoming's socket); register: its QMP commands; watch/handle: its eventfd on the main loop;
+ * start_incoming: once the target's board runs (paused); teardown: before an incarnation goes (a
+ * migration in flight fails); close: at the end. busy: the guest is stopped for a migration's
+ * last step (cont must not run it). */
+int mmig_open(struct machine *m);
+int mmig_register(struct machine *m);
+void mmig_watch(struct machine *m, int ep);
+int mmig_handle(struct machine *m, int fd);
+int mmig_start_incoming(struct machine *m);
+void mmig_teardown(struct machine *m);
+void mmig_close(struct machine *m);
+int mmig_busy(struct machine *m);
+/* cont (1) or stop (0) while inmigrate: whether the guest runs once it has arrived */
+void mmig_autostart(struct machine *m, int run);
 
 /* machine_qmp.c: the control socket and its commands (no-ops for an anonymous VM) */
 int mqmp_open(struct machine *m);

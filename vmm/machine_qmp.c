@@ -93,7 +93,8 @@ enum loop_next machine_next(struct machine *m)
 
 static const char *state_name(enum run_state s)
 {
-	return s == RS_RUNNING ? "running" : s == RS_PAUSED ? "paused" : "shutdown";
+	return s == RS_RUNNING ? "running" : s == RS_PAUSED ? "paused" : s == RS_INMIGRATE ? "inmigrate"
+	       : s == RS_POSTMIGRATE ? "postmigrate" : "shutdown";
 }
 
 static void cmd_query_status(void *opaque, json_object *args, struct qmp_result *r)
@@ -117,6 +118,8 @@ static void cmd_query_name(void *opaque, json_object *args, struct qmp_result *r
 static void cmd_stop(void *opaque, json_object *args, struct qmp_result *r)
 {
 	struct machine *m = opaque;
+	if (m->state == RS_INMIGRATE)
+		mmig_autostart(m, 0);
 	if (m->state != RS_RUNNING)
 		return; /* as QEMU: stopping a stopped VM succeeds quietly */
 	vcpus_pause(&m->vcpus);
@@ -135,6 +138,14 @@ static void cmd_cont(void *opaque, json_object *args, struct qmp_result *r)
 	}
 	if (m->state == RS_SHUTDOWN) {
 		qmp_error(r, QMP_ERR_GENERIC, "Resetting the Virtual Machine is required");
+		return;
+	}
+	if (mmig_busy(m) || m->state == RS_POSTMIGRATE) {
+		qmp_error(r, QMP_ERR_GENERIC, "a migration is completing: the guest goes on where it ends");
+		return;
+	}
+	if (m->state == RS_INMIGRATE) {
+		mmig_autostart(m, 1); /* as QEMU: the guest runs once it has arrived */
 		return;
 	}
 	if (m->state == RS_RUNNING)
@@ -396,6 +407,8 @@ int mqmp_open(struct machine *m)
 		ret = qmp_register(&m->cmds, c->name, c->args, c->fn, m);
 	if (!ret)
 		ret = mdisplay_qmp_register(&m->display, &m->cmds);
+	if (!ret)
+		ret = mmig_register(m);
 	if (ret) {
 		kv_err(ret, "QMP commands");
 		qmp_commands_free(&m->cmds);

@@ -21,12 +21,12 @@
 #include "virtio/net.h"
 #include "virtio/scsi.h"
 
-#define MAX_VDEVS (2 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet */
+#define MAX_VDEVS MSNAP_MAX_VDEVS
 #define MAX_HOST_DISKS (OPT_MAX_DEVS + 1)
 
 /* Every virtio device of this incarnation, in registration order: virtio-blk disks, the
- * virtio-scsi controller, then NICs. */
-static unsigned vdevs(struct machine *m, struct virtio_dev **out)
+ * virtio-scsi controller, NICs, then the tablet. */
+unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->ndisks; i++)
@@ -59,7 +59,7 @@ int msnap_register(struct machine *m)
 	if (!ret)
 		ret = mdisplay_register(&m->display, g);
 	struct virtio_dev *vd[MAX_VDEVS];
-	unsigned n = vdevs(m, vd);
+	unsigned n = msnap_vdevs(m, vd);
 	for (unsigned i = 0; !ret && i < n; i++) {
 		if (m->scsi.dev && vd[i] == virtio_scsi_dev(m->scsi.dev))
 			ret = virtio_scsi_state_register(m->scsi.dev, g, i); /* with its targets */
@@ -176,6 +176,33 @@ out:
 	free(h);
 	free(st);
 	free(vst);
+	return ret;
+}
+
+int msnap_board(struct machine *m, struct state_writer *w)
+{
+	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + 2 * OPT_MAX_DEVS, sizeof(*bufs));
+	if (!bufs)
+		return -ENOMEM;
+	struct snap_board b;
+	board_of(m, &b, bufs);
+	snap_board_put(w, &b);
+	free(bufs);
+	return state_writer_err(w);
+}
+
+int msnap_state(struct machine *m, uint8_t **buf, size_t *len, char *why, size_t whylen)
+{
+	struct state_writer w;
+	state_writer_init(&w);
+	int ret = build_stream(m, &w, why, whylen);
+	const uint8_t *p = state_writer_data(&w, len);
+	*buf = ret ? NULL : malloc(*len);
+	if (!ret && !*buf)
+		ret = -ENOMEM, snprintf(why, whylen, "out of memory");
+	if (!ret)
+		memcpy(*buf, p, *len);
+	state_writer_free(&w);
 	return ret;
 }
 
@@ -306,7 +333,7 @@ static int internal_create(struct machine *m, const char *name, json_object *don
 /* Pauses every virtio device (drained): how many were, so that resume_devs undoes it. */
 static int pause_devs(struct machine *m, struct virtio_dev **vd, unsigned *paused, char *why, size_t whylen)
 {
-	unsigned n = vdevs(m, vd);
+	unsigned n = msnap_vdevs(m, vd);
 	int ret = 0;
 	for (*paused = 0; *paused < n; (*paused)++) {
 		if ((ret = virtio_dev_pause(vd[*paused]))) {
@@ -406,11 +433,15 @@ int msnap_save_internal(struct machine *m, const char *dir, int resume, const ch
 
 int msnap_restore(struct machine *m, char *why, size_t whylen)
 {
-	const struct snap_image *img = m->o->snap;
+	return msnap_restore_image(m, m->o->snap, VM_CLOCK_CONTINUE, why, whylen);
+}
+
+int msnap_restore_image(struct machine *m, const struct snap_image *img, int clock_mode, char *why, size_t whylen)
+{
 	struct state_stream s = img->s;
 	struct vcpu_host *h = calloc(1, sizeof(*h));
 	struct virtio_dev *vd[MAX_VDEVS];
-	unsigned n = vdevs(m, vd);
+	unsigned n = msnap_vdevs(m, vd);
 	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
 	int ret = 0;
 	if (!h)
@@ -433,7 +464,7 @@ int msnap_restore(struct machine *m, char *why, size_t whylen)
 	if (!ret) {
 		for (unsigned i = 0; i < n; i++)
 			virtio_dev_resume(vd[i]);
-		ret = vm_state_restore_clock(&m->vm, img->vm, VM_CLOCK_CONTINUE, why, whylen);
+		ret = vm_state_restore_clock(&m->vm, img->vm, (enum vm_clock_mode)clock_mode, why, whylen);
 	}
 	free(h);
 	return ret;

@@ -46,6 +46,7 @@ enum {
 	O_BIOS_LOG,
 	O_DISPLAY,
 	O_VNC,
+	O_INCOMING,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +83,7 @@ static const struct option long_opts[] = {
 	{ "bios-log", required_argument, NULL, O_BIOS_LOG },
 	{ "display", required_argument, NULL, O_DISPLAY },
 	{ "vnc", required_argument, NULL, O_VNC },
+	{ "incoming", required_argument, NULL, O_INCOMING },
 	{ "help", no_argument, NULL, O_HELP },
 	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
@@ -422,6 +424,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_DAEMONIZE:
 			o->daemonize = 1;
 			break;
+		case O_INCOMING:
+			o->incoming = optarg;
+			break;
 		case O_RESTORE:
 			if (!optarg[0])
 				return fail(err, errlen, "--restore: needs a directory");
@@ -479,6 +484,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	if (display == 0 && o->vnc)
 		return fail(err, errlen, "--vnc: needs a display (not --display none)");
 	o->display = display == 1 || (display < 0 && o->vnc);
+	if (o->restore && o->incoming)
+		return fail(err, errlen, "--incoming: not with --restore");
 	if (o->restore && board)
 		return fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
 	if (o->prof.nout && !o->stats)

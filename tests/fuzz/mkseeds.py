@@ -247,6 +247,26 @@ def snapshot():
     put("fuzz_snapshot", "bare", body + struct.pack("<I", zlib.crc32(body)))
 
 
+def migration():
+    """fuzz_migration: a chunk-size byte, then a migration stream (vmm/migrate_stream.h)."""
+    import zlib
+    def sec(sid, inst, ver, payload):
+        return bytes([len(sid)]) + sid + struct.pack("<IIQ", inst, ver, len(payload)) + payload
+    def s(t):
+        return struct.pack("<I", len(t)) + t
+    head = sec(b"migration", 0, 1, struct.pack("<QII", 64 * 4096, 4096, 1))
+    board = sec(b"machine", 0, 1, struct.pack("<QIII", 16 << 20, 4096, 1, 0) + s(b"/k") + s(b"") + s(b"") + bytes(8))
+    r0 = sec(b"ram", 0, 1, struct.pack("<I", 2) + struct.pack("<QI", 1, 1) + bytes([0x11]) * 4096 +
+             struct.pack("<QI", 63, 1) + bytes([0x3f]) * 4096)
+    r1 = sec(b"ram", 1, 1, struct.pack("<I", 1) + struct.pack("<QI", 1, 0))
+    inner = b"KVMSTATE" + struct.pack("<II", 1, 0) + b"\0"
+    inner += struct.pack("<I", zlib.crc32(inner))
+    body = b"KVMSTATE" + struct.pack("<II", 1, 0) + head + board + r0 + r1 + sec(b"state", 0, 1, inner) + b"\0"
+    put("fuzz_migration", "rounds", b"\x61" + body + struct.pack("<I", zlib.crc32(body)))
+    body = b"KVMSTATE" + struct.pack("<II", 1, 0) + head + board + sec(b"state", 0, 1, inner) + b"\0"
+    put("fuzz_migration", "bare", b"\0" + body + struct.pack("<I", zlib.crc32(body)))
+
+
 def scsi():
     """fuzz_scsi_cdb: per command sel (LUN, medium op), CDB length + bytes, data-in and data-out
     sizes (3 bytes each), has-in, has-out, the iovec splits (2+2 bytes each), data-out bytes."""
@@ -534,6 +554,7 @@ if __name__ == "__main__":
     qemu_args()
     state_kvm()
     snapshot()
+    migration()
     scsi()
     pool_xml()
     snapshot_xml()

@@ -330,6 +330,11 @@ START_TEST(restore_opts)
 	}
 	ck_assert_int_eq(parse(&o, err, "run", "--restore", "", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "--restore: needs a directory"));
+	/* --incoming: the same board options as the source, not with --restore */
+	ck_assert_int_eq(parse(&o, err, "run", "--kernel", "k", "--incoming", "tcp:10.0.0.2:4444", NULL), 0);
+	ck_assert_str_eq(o.incoming, "tcp:10.0.0.2:4444");
+	ck_assert_int_eq(parse(&o, err, "run", "--restore", "/s", "--incoming", "defer", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--incoming: not with --restore");
 }
 END_TEST
 

@@ -32,7 +32,7 @@ enum {
 	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_poll = 7, SYS_lseek = 8,
 	SYS_dup2 = 33, SYS_nanosleep = 35, SYS_uname = 63, SYS_fcntl = 72,
 	SYS_fsync = 74, SYS_mkdir = 83, SYS_sync = 162, SYS_mount = 165,
-	SYS_reboot = 169,
+	SYS_reboot = 169, SYS_mmap = 9,
 };
 #define O_RDONLY 0
 #define O_RDWR 2
@@ -227,24 +227,29 @@ static void act_bootid(char *arg) { show_file("boot-id", "/proc/sys/kernel/rando
 
 /* count:N prints "count i up UPTIME" once a second, N times: a guest that shows it keeps running
  * (and from where) across a pause, a snapshot or a migration. */
-static void act_count(char *arg)
+/* One line "WHAT i up UPTIME", then a second's sleep. */
+static void count_line(const char *what, u64 i)
 {
 	static char up[128];
+	if (readfile("/proc/uptime", up, sizeof(up)) < 0)
+		up[0] = 0;
+	for (char *c = up; *c; c++)
+		if (*c == ' ')
+			*c = 0;
+	begin(what);
+	putu(i, 10);
+	put(" up ");
+	put(up);
+	end();
+	i64 ts[2] = { 1, 0 };
+	sys(SYS_nanosleep, ts, 0, 0);
+}
+
+static void act_count(char *arg)
+{
 	u64 n = number(&arg);
-	for (u64 i = 0; i < n; i++) {
-		if (readfile("/proc/uptime", up, sizeof(up)) < 0)
-			up[0] = 0;
-		for (char *c = up; *c; c++)
-			if (*c == ' ')
-				*c = 0;
-		begin("count ");
-		putu(i, 10);
-		put(" up ");
-		put(up);
-		end();
-		i64 ts[2] = { 1, 0 };
-		sys(SYS_nanosleep, ts, 0, 0);
-	}
+	for (u64 i = 0; i < n; i++)
+		count_line("count ", i);
 }
 
 /* Block I/O in 64 KiB chunks from an aligned buffer so O_DIRECT works. */
@@ -419,6 +424,78 @@ static void act_powerbutton(char *arg)
 
 #include "testinit_display.c"
 
+/* diskcount:DEV:N: once a second, N times, writes 4 KiB block i of DEV (the block pattern with
+ * SEED i + 1, O_DIRECT, fsync) and prints "diskcount i up UPTIME": a guest whose counter, clock
+ * and disk writes can be followed across a migration, and checked on the host afterwards. */
+static void act_diskcount(char *arg)
+{
+	char *spec = field(&arg), *path = disk_path(spec);
+	u64 n = number(&arg);
+	i64 fd = path ? sys(SYS_open, path, O_RDWR | O_DIRECT, 0) : -19;
+	if (fd < 0) {
+		blkfail("diskcount", spec, path, fd);
+		return;
+	}
+	for (u64 i = 0; i < n; i++) {
+		u64 x = i + 1, *w = (u64 *)iobuf;
+		for (u64 k = 0; k < 512; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			w[k] = x;
+		}
+		i64 r = sys(SYS_lseek, fd, (long)(i * 4096), 0);
+		if (r >= 0)
+			r = sys(SYS_write, fd, iobuf, 4096);
+		if (r == 4096)
+			r = sys(SYS_fsync, fd, 0, 0);
+		if (r < 0) {
+			blkfail("diskcount", spec, path, r);
+			break;
+		}
+		count_line("diskcount ", i);
+	}
+	sys(SYS_close, fd, 0, 0);
+}
+
+/* dirty:MIB:RATE:SECS: maps MIB MiB (once a boot: a later dirty action reuses the mapping), writes
+ * every page, says "dirty-ready", then for SECS seconds writes one word in RATE MiB worth of its
+ * pages a second (100 steps a second, cycling) and says "dirty-done": memory dirtied at a fixed
+ * rate, for the migration benchmark (RATE 0: idle). */
+static void act_dirty(char *arg)
+{
+	u64 mib = number(&arg);
+	field(&arg);
+	u64 rate = number(&arg);
+	field(&arg);
+	u64 secs = number(&arg), pages = mib * 256, next = 0;
+	static i64 p; /* one mapping for every dirty action of the boot (the first one's size) */
+	static u64 mapped;
+	if (!mapped) {
+		p = sys6(SYS_mmap, 0, (long)(mib << 20), 3 /* RW */, 0x22 /* PRIVATE|ANON */, -1, 0);
+		if (p < 0 && p > -4096) {
+			fail("dirty", p);
+			return;
+		}
+		mapped = pages;
+	}
+	pages = pages < mapped ? pages : mapped;
+	volatile u64 *m = (volatile u64 *)p;
+	for (u64 i = 0; i < pages; i++)
+		m[i * 512] = i + 1;
+	say("dirty-ready", 0);
+	u64 per_step = rate * 256 / 100, gen = 1;
+	for (u64 s = 0; s < secs * 100; s++) {
+		for (u64 k = 0; k < per_step && pages; k++) {
+			m[next * 512] = ++gen;
+			next = next + 1 == pages ? 0 : next + 1;
+		}
+		i64 ts[2] = { 0, 10000000 };
+		sys(SYS_nanosleep, ts, 0, 0);
+	}
+	say("dirty-done", 0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(char *arg);
@@ -431,6 +508,7 @@ static const struct {
 	{ "halt", act_halt },		{ "sleep", act_sleep },
 	{ "blkwrite", act_blkwrite },	{ "blkread", act_blkread },
 	{ "bootid", act_bootid },	{ "count", act_count },
+	{ "diskcount", act_diskcount },	{ "dirty", act_dirty },
 };
 
 static void run(char *act)
