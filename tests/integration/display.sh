@@ -170,7 +170,7 @@ PIDS+=($LPID)
 wait_for "$TMP/linux.serial" 'KVMINI-INIT: display-drawn\|KVMINI-INIT: end' 600
 echo "# Linux: drawn after $((SECONDS - t0)) s"
 L=$TMP/linux.serial
-sed -i 's/\r$//' "$L"
+# (no sed -i on L: kvmini keeps writing the file, a new inode would hide the rest from the checks)
 check "the bochs DRM driver found the device and its EDID" grep -q 'Found EDID data blob' "$L"
 check "the PS/2 keyboard was found (translated set 2)" grep -q 'input: AT Translated Set 2 keyboard' "$L"
 check "the virtio tablet was found" grep -q 'input: kvmini tablet' "$L"

@@ -68,6 +68,8 @@ err=$(dd if=/dev/sr1 of=/dev/null bs=2048 count=1 2>&1 >/dev/null | head -n 1)
 say "empty: read: $err"
 say "empty: size=$(cat /sys/block/sr1/size)"
 say "ready for the medium change"
+# the mount keeps the tray locked while the host's QMP checks run (query-block, the refused eject)
+sleep 20
 # the host swaps the disc: remount until the new one is there
 i=0
 while [ $i -lt 240 ]; do
@@ -185,18 +187,19 @@ check "/proc/partitions: the two disks and the CD-ROM with its medium" \
 	bash -c "grep -q 'KVSCSI: partition sda 65536' '$out' && grep -q 'KVSCSI: partition sdb 81920' '$out' && grep -q 'KVSCSI: partition sr0 ' '$out'"
 check "sysfs: the disks at 0:0:0:0 and 0:0:0:1, discard on" \
 	bash -c "grep -q 'KVSCSI: dev sda 0:0:0:0 size=131072 discard_max=[1-9]' '$out' && grep -q 'KVSCSI: dev sdb 0:0:0:1 size=163840 discard_max=[1-9]' '$out'"
-check "sysfs: the CD-ROMs at 0:0:1:0 (read-only) and 0:0:2:0 (size 0)" \
-	bash -c "grep -q 'KVSCSI: dev sr0 0:0:1:0 size=[1-9].* ro=1' '$out' && grep -q 'KVSCSI: dev sr1 0:0:2:0 size=0 ' '$out'"
+# an sr drive whose READ CAPACITY fails (no medium) gets Linux's stand-in capacity, 0x1fffff sectors
+check "sysfs: the CD-ROMs at 0:0:1:0 (read-only) and 0:0:2:0 (no capacity: Linux's 2097151)" \
+	bash -c "grep -q 'KVSCSI: dev sr0 0:0:1:0 size=[1-9].* ro=1' '$out' && grep -q 'KVSCSI: dev sr1 0:0:2:0 size=2097151 ' '$out'"
 check "raw: the image holds the guest's pattern" cmp -s -n 65536 -i 0:$((PAT_OFF * MB)) "$BB" "$TMP/raw.img"
 qemu-img convert -O raw "$TMP/q.qcow2" "$TMP/q.raw"
 check "qcow2: the image holds the guest's pattern" cmp -s -n 65536 -i 0:$((PAT_OFF * MB)) "$BB" "$TMP/q.raw"
-check "mkfs.ext4 and an 8 MiB file on both disks" [ "$(grep -c 'KVSCSI: [68]0*M: mkfs.ext4 ok\|KVSCSI: [68]0*M: filled' "$out")" -eq 4 ]
+check "mkfs.ext4 and an 8 MiB file on both disks" [ "$(grep -c 'KVSCSI: \(64\|80\)M: \(mkfs.ext4 ok\|filled\)' "$out")" -eq 4 ]
 check "the ISO's volume label" grep -q 'KVSCSI: cd: label KVCD1' "$out"
 check "the ISO's file checksum matches the host's" grep -q "KVSCSI: cd: first.bin $SUM1" "$out"
 check "the empty drive: no medium" grep -q 'KVSCSI: empty: read: .*No medium found' "$out"
 check "the guest saw the medium change (second ISO mounted)" grep -q 'KVSCSI: cd: changed after' "$out"
 check "the second ISO's file checksum matches the host's" grep -q "KVSCSI: cd: second.bin $SUM2" "$out"
-check "fstrim trimmed both filesystems" [ "$(grep -c 'KVSCSI: [68]0*M: fstrim: .*trimmed' "$out")" -eq 2 ]
+check "fstrim trimmed both filesystems" [ "$(grep -c 'KVSCSI: \(64\|80\)M: fstrim: .*trimmed' "$out")" -eq 2 ]
 raw_after=$(stat -c %b "$TMP/raw.img")
 qcow_after=$(qcow_data)
 # shrunk BEFORE AFTER BY: AFTER is at least BY below BEFORE (both measured)
