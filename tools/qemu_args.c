@@ -23,11 +23,11 @@ static const struct {
 	bool have;
 	const char *why;
 } features[] = {
-	{ "ide", false, "IDE disks and CD-ROMs come with the IDE controller: --disk FILE,if=ide" },
-	{ "ahci", false, "the AHCI controller comes with the IDE/AHCI work" },
-	{ "vnc", false, "the VNC display comes with the display work: --vnc" },
-	{ "firmware", false, "booting a disk or CD-ROM needs the SeaBIOS firmware boot; give -kernel" },
-	{ "snapshot", false, "kvmini run has no --snapshot yet" },
+	{ "ide", true, "--disk FILE,if=ide" },
+	{ "ahci", true, "--disk FILE,if=sata" },
+	{ "vnc", true, "--vnc" },
+	{ "firmware", true, "SeaBIOS" },
+	{ "snapshot", true, "--snapshot" },
 	{ "qmp", false, "kvmini run has no --qmp PATH; -name NAME gives the QMP socket <rundir>/NAME.qmp" },
 	{ "pidfile", false, "kvmini run has no --pidfile; -name NAME writes <rundir>/NAME.pid" },
 };
@@ -295,6 +295,27 @@ static int o_qmp(struct qemu_xlate *x, const char *opt, const char *v)
 	return r;
 }
 
+/* -boot for the firmware (no -kernel): order= (or once=) as kvmini's --boot order, c and d only */
+static int boot_arg(struct qemu_xlate *x)
+{
+	struct qkv o;
+	int r = qkv_parse(x, &o, "-boot", x->boot_opt, "order");
+	const char *order = r ? NULL : qkv_get(&o, "once");
+	if (!r && !order)
+		order = qkv_get(&o, "order");
+	char cd[3] = "";
+	for (unsigned i = 0, n = 0; order && order[i] && n < 2; i++)
+		if ((order[i] == 'c' || order[i] == 'd') && !strchr(cd, order[i]))
+			cd[n++] = order[i];
+	if (!r && order && !cd[0])
+		r = qx_fail(x, "-boot %s: kvmini's firmware boots c (disk) and d (CD-ROM) only", x->boot_opt);
+	const char *menu = r ? NULL : qkv_get(&o, "menu");
+	if (!r && cd[0])
+		r = qx_emitf(x, "--boot", "order=%s%s", cd, menu && qkv_bool(menu) == 1 ? ",menu=on" : "");
+	qkv_free(&o);
+	return r;
+}
+
 static int o_boot(struct qemu_xlate *x, const char *opt, const char *v)
 {
 	static const char *const keys[] = { "order", "once", "menu", "splash", "splash-time", "reboot-timeout",
@@ -452,6 +473,8 @@ int qemu_args_translate(struct qemu_xlate *x, int argc, char **argv, char *err, 
 		r = qx_finish_devices(x);
 	if (!r && !x->have_kernel)
 		r = qx_need(x, "firmware", "booting without -kernel");
+	if (!r && !x->have_kernel && x->boot_opt)
+		r = boot_arg(x);
 	if (!r && x->nographic && x->daemonize)
 		r = qx_fail(x, "-nographic cannot be used with -daemonize");
 	/* -display none alone leaves QEMU's serial port on a console nobody sees */

@@ -101,7 +101,8 @@ static int emit_drive(struct qemu_xlate *x, const char *opt, struct qx_drive *d)
 	case QX_IF_IDE:
 		if (ide_slot(x, opt, d->index, d) || qx_need(x, "ide", opt))
 			return -EINVAL;
-		return disk_arg(x, opt, d, "ide", d->id, NULL);
+		snprintf(extra, sizeof(extra), ",bus=%d,unit=%d", d->index / 2, d->index % 2); /* index 2: hdc */
+		return disk_arg(x, opt, d, "ide", d->id, extra);
 	default:
 		return 0; /* if=none: waits for a -device */
 	}
@@ -263,9 +264,19 @@ static int device_storage(struct qemu_xlate *x, const char *shown, const struct 
 	d->cdrom = cd;
 	if (!id)
 		id = d->id;
+	if (!scsi && bus && !strncmp(bus, "ahci", 4)) {
+		/* bus=ahci0.N: AHCI port N, kvmini's --disk ...,if=sata,bus=N */
+		const char *dot = strchr(bus, '.');
+		char *e = NULL;
+		long port = dot ? strtol(dot + 1, &e, 10) : 0;
+		if (dot && (!dot[1] || *e || port < 0 || port > 5))
+			return qx_fail(x, "%s: bus=%s: an AHCI port is ahci0.0 .. ahci0.5", shown, bus);
+		char extra[16];
+		snprintf(extra, sizeof(extra), ",bus=%ld", port);
+		return qx_need(x, "ahci", shown) ? -EINVAL : disk_arg(x, shown, d, "sata", id, extra);
+	}
 	if (!scsi)
-		return qx_need(x, bus && !strncmp(bus, "ahci", 4) ? "ahci" : "ide", shown) ? -EINVAL
-											  : disk_arg(x, shown, d, "ide", id, NULL);
+		return qx_need(x, "ide", shown) ? -EINVAL : disk_arg(x, shown, d, "ide", id, NULL);
 	x->scsi_devices = true;
 	const char *tgt = qkv_get(o, "scsi-id"), *lun = qkv_get(o, "lun"), *ch = qkv_get(o, "channel");
 	char extra[48] = "";
@@ -320,7 +331,7 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 			r = device_storage(x, shown, &o, drv);
 	} else if (!strcmp(drv, "ahci")) {
 		if (!(r = qkv_only(x, &o, shown, ahci_keys)))
-			r = qx_need(x, "ahci", shown);
+			r = qx_need(x, "ahci", shown); /* the controller comes with its first drive */
 	} else if (!strcmp(drv, "virtio-net-pci") || !strcmp(drv, "virtio-net")) {
 		const char *nd = qkv_get(&o, "netdev");
 		if (!(r = qkv_only(x, &o, shown, net_keys)) && !nd)
