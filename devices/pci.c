@@ -224,8 +224,8 @@ static uint32_t bar_filter(const struct pci_dev *d, int i, uint32_t v)
 {
 	const struct pci_bar *b = &d->bar[i];
 	if (b->size) {
-		if (b->is_io)
-			return (v & (uint32_t)~(b->size - 1) & 0xfffcu) | 0x1;
+		if (b->is_io) /* all 32 bits sized, as QEMU's: SeaBIOS reads 0xFFFF.... as a 64 KiB+ BAR */
+			return (v & (uint32_t)~(b->size - 1) & ~0x3u) | 0x1;
 		return (v & (uint32_t)~(b->size - 1) & ~0xfu) | (b->is64 ? 0x4 : 0x0);
 	}
 	if (i > 0 && d->bar[i - 1].is64) /* upper half of a 64-bit BAR */

@@ -180,7 +180,7 @@ check "run --restore with --mem: usage error ($(cat "$TMP/m.err"))" [ "$rc" -eq 
 "$KVMINI" img create -f qcow2 "$TMP/v2.qcow2" 16M >/dev/null
 truncate -s 4M "$TMP/ro.raw"
 rc=0
-timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name vs --daemonize --serial none --cdrom none \
+timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name vs --daemonize --serial none --disk none,if=scsi,media=cdrom \
 	--disk "$TMP/v1.qcow2" --disk "$TMP/v2.qcow2,if=scsi" --disk "$TMP/ro.raw,format=raw,readonly" \
 	</dev/null >"$TMP/vs.out" 2>&1 || rc=$?
 check "virsh: the domain starts (rc $rc: $(head -1 "$TMP/vs.out"))" [ "$rc" -eq 0 ]
@@ -258,7 +258,7 @@ VMLINUX=$(guest_file vmlinux 2>/dev/null) && INITRD=$(guest_file initramfs-test.
 "$KVMINI" img create -f qcow2 "$TMP/ls.qcow2" 32M >/dev/null
 rc=0
 timeout 30 "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --name lx --daemonize \
-	--serial none --disk "$TMP/lx.qcow2" --disk "$TMP/ls.qcow2,if=scsi" --cdrom none </dev/null >"$TMP/lx.out" 2>"$TMP/lx.err" \
+	--serial none --disk "$TMP/lx.qcow2" --disk "$TMP/ls.qcow2,if=scsi" --disk none,if=scsi,media=cdrom </dev/null >"$TMP/lx.out" 2>"$TMP/lx.err" \
 	--append "console=ttyS0 kvtest=bootid,blkwrite:@16M:7:1M,blkwrite:/dev/sda:5:1M,count:25,bootid,blkread:@16M:1M,blkread:/dev/sda:1M,blkwrite:@16M:9:1M,blkwrite:/dev/sda:11:1M,blkread:@16M:1M,blkread:/dev/sda:1M,poweroff" ||
 	rc=$?
 check "Linux: the VM starts (rc $rc)" [ "$rc" -eq 0 ]
