@@ -182,7 +182,8 @@ START_TEST(bar_sizing)
 	ck_assert_uint_eq(cfg_read(&f, 0, 1, 0, 0x24, 4), 0);
 	cfg_write(&f, 2, 0x04, 0, 2);
 	cfg_write(&f, 2, 0x10, 0xffffffffu, 4);
-	ck_assert_uint_eq(cfg_read(&f, 0, 2, 0, 0x10, 4), 0xffe1u);
+	/* an I/O BAR sizes in all 32 bits (QEMU does; SeaBIOS takes 0x0000ffe1 for a 4 GiB BAR) */
+	ck_assert_uint_eq(cfg_read(&f, 0, 2, 0, 0x10, 4), 0xffffffe1u);
 	/* nothing landed on the buses while decoding was off */
 	uint32_t v;
 	ck_assert_int_lt(bus_access(&f.mmio, 0xfffff000u, &v, 4, 0), 0);
