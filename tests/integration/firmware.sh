@@ -71,7 +71,7 @@ fcheck disk "SeaBIOS was handed the disk first in its bootorder file" \
 	grep -q 'Searching bootorder for: /pci@i0cf8/\*@[0-9a-f]*$' "$TMP/disk.bios"
 
 fw iso 900 --cpus 2 --mem 256M --disk "$DISK,readonly" --cdrom "$ISO" --boot order=dc
-fcheck iso "--boot order=dc: the ISO's GRUB (virtio-scsi CD-ROM, El Torito) boots Linux to the test init" \
+fcheck iso "--boot order=dc: the ISO's GRUB (--cdrom: the IDE CD-ROM, El Torito) boots Linux to the test init" \
 	sh -c "grep -q 'KVMINI-GRUB: iso' '$TMP/iso.out' && grep -q 'KVMINI-INIT: echo firmware-iso' '$TMP/iso.out'"
 fcheck iso "firmware-booted guest: 2 CPUs (kvmini's MADT through the table loader), poweroff through ACPI exits 0" \
 	sh -c "grep -q 'KVMINI-INIT: cpus-online 0-1' '$TMP/iso.out' && [ $rc -eq 0 ]"
