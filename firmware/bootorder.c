@@ -2,22 +2,14 @@
 /* --boot: parsing, the firmware paths of boot devices, the bootorder file, the CMOS bytes. */
 #include "bootorder.h"
 
+#include "vmm/log.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #define PCI_ROOT "/pci@i0cf8"
-
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 void boot_order_default(struct boot_order *o)
 {
@@ -28,19 +20,19 @@ void boot_order_default(struct boot_order *o)
 static int parse_letters(const char *v, size_t n, struct boot_order *o, char *err, size_t errlen)
 {
 	if (!n)
-		return fail(err, errlen, "--boot: order= needs letters (c: hard disk, d: CD-ROM)");
+		return kv_fail(err, errlen, "--boot: order= needs letters (c: hard disk, d: CD-ROM)");
 	if (n > BOOT_ORDER_MAX)
-		return fail(err, errlen, "--boot order=%.*s: at most %d letters (c: hard disk, d: CD-ROM)", (int)n, v,
+		return kv_fail(err, errlen, "--boot order=%.*s: at most %d letters (c: hard disk, d: CD-ROM)", (int)n, v,
 			    BOOT_ORDER_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] == 'a' || v[i] == 'b' || v[i] == 'n' || (v[i] >= 'p' && v[i] <= 's'))
-			return fail(err, errlen, "--boot order=%.*s: '%c' is not a device kvmini has (c: hard disk, "
+			return kv_fail(err, errlen, "--boot order=%.*s: '%c' is not a device kvmini has (c: hard disk, "
 				    "d: CD-ROM)", (int)n, v, v[i]);
 		if (v[i] != 'c' && v[i] != 'd')
-			return fail(err, errlen, "--boot order=%.*s: '%c': expected c (hard disk) or d (CD-ROM)",
+			return kv_fail(err, errlen, "--boot order=%.*s: '%c': expected c (hard disk) or d (CD-ROM)",
 				    (int)n, v, v[i]);
 		if (memchr(v, v[i], i))
-			return fail(err, errlen, "--boot order=%.*s: '%c' given twice", (int)n, v, v[i]);
+			return kv_fail(err, errlen, "--boot order=%.*s: '%c' given twice", (int)n, v, v[i]);
 	}
 	memcpy(o->order, v, n);
 	o->order[n] = 0;
@@ -51,7 +43,7 @@ int boot_order_parse(const char *s, struct boot_order *o, char *err, size_t errl
 {
 	boot_order_default(o);
 	if (!s || !*s)
-		return fail(err, errlen, "--boot: expected order=LETTERS[,menu=on|off]");
+		return kv_fail(err, errlen, "--boot: expected order=LETTERS[,menu=on|off]");
 	if (!strchr(s, '='))
 		return parse_letters(s, strlen(s), o, err, errlen);
 	const char *p = s;
@@ -68,12 +60,12 @@ int boot_order_parse(const char *s, struct boot_order *o, char *err, size_t errl
 		} else if (n == 8 && !strncmp(p, "menu=off", 8)) {
 			o->menu = 0;
 		} else {
-			return fail(err, errlen, "--boot %s: unknown '%.*s' (expected order=LETTERS, menu=on|off)", s,
+			return kv_fail(err, errlen, "--boot %s: unknown '%.*s' (expected order=LETTERS, menu=on|off)", s,
 				    (int)n, p);
 		}
 		p += n;
 		if (*p == ',' && !*++p)
-			return fail(err, errlen, "--boot %s: empty option after ','", s);
+			return kv_fail(err, errlen, "--boot %s: empty option after ','", s);
 	}
 	return 0;
 }

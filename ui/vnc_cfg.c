@@ -2,27 +2,19 @@
 /* --vnc parsing: the address part up to the first comma, then key=value options. */
 #include "vnc_cfg.h"
 
+#include "vmm/log.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_addr(struct vnc_cfg *c, const char *a, size_t n, char *err, size_t errlen)
 {
 	if (n >= 5 && !strncmp(a, "unix:", 5)) {
 		if (n == 5 || n - 5 >= VNC_PATH_MAX)
-			return fail(err, errlen, "--vnc: unix:PATH needs a path of 1..%d bytes", VNC_PATH_MAX - 1);
+			return kv_fail(err, errlen, "--vnc: unix:PATH needs a path of 1..%d bytes", VNC_PATH_MAX - 1);
 		c->kind = VNC_UNIX;
 		memcpy(c->path, a + 5, n - 5);
 		c->path[n - 5] = 0;
@@ -33,7 +25,7 @@ static int parse_addr(struct vnc_cfg *c, const char *a, size_t n, char *err, siz
 	if (n && a[0] == '[') {
 		const char *close = memchr(a, ']', n);
 		if (!close || close + 1 >= a + n || close[1] != ':')
-			return fail(err, errlen, "--vnc: expected [IPV6]:N");
+			return kv_fail(err, errlen, "--vnc: expected [IPV6]:N");
 		h = a + 1;
 		he = close;
 		colon = close + 1;
@@ -42,25 +34,25 @@ static int parse_addr(struct vnc_cfg *c, const char *a, size_t n, char *err, siz
 			if (*p == ':')
 				colon = p;
 		if (!colon)
-			return fail(err, errlen, "--vnc: expected :N, HOST:N or unix:PATH");
+			return kv_fail(err, errlen, "--vnc: expected :N, HOST:N or unix:PATH");
 		he = colon;
 		if (memchr(a, ':', (size_t)(colon - a)))
-			return fail(err, errlen, "--vnc: an IPv6 address goes in brackets: [ADDR]:N");
+			return kv_fail(err, errlen, "--vnc: an IPv6 address goes in brackets: [ADDR]:N");
 	}
 	const char *num = colon + 1, *end = a + n;
 	unsigned long d = 0;
 	if (num == end || end - num > 5)
-		return fail(err, errlen, "--vnc: the display number after ':' is missing or too long");
+		return kv_fail(err, errlen, "--vnc: the display number after ':' is missing or too long");
 	for (const char *p = num; p < end; p++) {
 		if (*p < '0' || *p > '9')
-			return fail(err, errlen, "--vnc: display number '%.*s' is not a number", (int)(end - num), num);
+			return kv_fail(err, errlen, "--vnc: display number '%.*s' is not a number", (int)(end - num), num);
 		d = d * 10 + (unsigned long)(*p - '0');
 	}
 	if (d > 65535 - VNC_PORT_BASE)
-		return fail(err, errlen, "--vnc: display %lu: the port 5900+N must be at most 65535", d);
+		return kv_fail(err, errlen, "--vnc: display %lu: the port 5900+N must be at most 65535", d);
 	size_t hl = (size_t)(he - h);
 	if (hl >= VNC_HOST_MAX)
-		return fail(err, errlen, "--vnc: host name too long");
+		return kv_fail(err, errlen, "--vnc: host name too long");
 	c->kind = VNC_TCP;
 	c->display = (unsigned)d;
 	if (hl) {
@@ -99,7 +91,7 @@ int vnc_cfg_parse(struct vnc_cfg *c, const char *spec, char *err, size_t errlen)
 		} else if (IS("pointer") && (VAL("tablet") || VAL("ps2"))) {
 			c->pointer_ps2 = VAL("ps2");
 		} else {
-			return fail(err, errlen, "--vnc: unknown option '%.*s' (password=on|off, password-file=FILE, "
+			return kv_fail(err, errlen, "--vnc: unknown option '%.*s' (password=on|off, password-file=FILE, "
 				    "pointer=tablet|ps2)", (int)(len > 64 ? 64 : len), opt);
 		}
 #undef IS

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "options.h"
 
+#include "vmm/log.h"
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -172,16 +173,6 @@ void run_opts_usage(FILE *f)
 	      f);
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int run_opt_is_device(const char *name)
 {
 	/* the IDE drives' QEMU names are here ahead of their parser (an unknown option never gets
@@ -212,7 +203,7 @@ int run_opts_restore_argv(const struct run_opts *o, int argc, char **argv, char 
 		const char *name = o->devargs[i].opt;
 		unsigned saved = count_named(NULL, opt, n, name), given = count_named(o, NULL, 0, name);
 		if (saved != given)
-			return fail(err, errlen, "--%s: the snapshot has %u, %u given (one for each, in order)", name,
+			return kv_fail(err, errlen, "--%s: the snapshot has %u, %u given (one for each, in order)", name,
 				    saved, given);
 	}
 	/* one block: the pointer array, then the "--opt=val" strings */
@@ -264,7 +255,7 @@ static int parse_serial(struct run_opts *o, const char *arg, char *err, size_t e
 		o->serial = SERIAL_FILE;
 		o->serial_path = arg + 5;
 	} else
-		return fail(err, errlen, "--serial %s: expected stdio, pty, none or file:PATH", arg);
+		return kv_fail(err, errlen, "--serial %s: expected stdio, pty, none or file:PATH", arg);
 	return 0;
 }
 
@@ -287,7 +278,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:ho:", long_opts, &li)) != -1) {
 		if (li >= 0 && c != ':' && c != '?' && run_opt_is_device(long_opts[li].name)) {
 			if (o->ndevargs >= OPT_MAX_DEVARGS)
-				return fail(err, errlen, "--%s: too many device options", long_opts[li].name);
+				return kv_fail(err, errlen, "--%s: too many device options", long_opts[li].name);
 			o->devargs[o->ndevargs++] =
 				(struct run_devarg){ long_opts[li].name, optarg, before, optind - before };
 		}
@@ -310,10 +301,10 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			board = board ? board : "--mem";
 			int r = parse_size(optarg, &o->mem);
 			if (r)
-				return fail(err, errlen, "--mem %s: %s", optarg,
+				return kv_fail(err, errlen, "--mem %s: %s", optarg,
 					    r == -ERANGE ? "too large" : "expected a size like 512M or 2G");
 			if (o->mem < (16ULL << 20))
-				return fail(err, errlen, "--mem %s: a guest needs at least 16M", optarg);
+				return kv_fail(err, errlen, "--mem %s: a guest needs at least 16M", optarg);
 			break;
 		}
 		case O_CPUS: {
@@ -322,7 +313,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			errno = 0;
 			unsigned long n = strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-' || n == 0 || n > 1024)
-				return fail(err, errlen, "--cpus %s: expected a number from 1 up", optarg);
+				return kv_fail(err, errlen, "--cpus %s: expected a number from 1 up", optarg);
 			o->cpus = (unsigned)n;
 			break;
 		}
@@ -331,7 +322,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			if (!strcmp(optarg, "host"))
 				o->cpu_host = 1;
 			else if (strcmp(optarg, "default"))
-				return fail(err, errlen, "--cpu %s: expected default or host", optarg);
+				return kv_fail(err, errlen, "--cpu %s: expected default or host", optarg);
 			break;
 		case O_KSM:
 			o->ksm = 1;
@@ -342,7 +333,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			else if (!strcmp(optarg, "hugetlb"))
 				o->hugepages = HUGEPAGES_HUGETLB;
 			else
-				return fail(err, errlen, "--hugepages=%s: expected thp or hugetlb", optarg);
+				return kv_fail(err, errlen, "--hugepages=%s: expected thp or hugetlb", optarg);
 			break;
 		case O_SERIAL:
 			if (parse_serial(o, optarg, err, errlen))
@@ -358,7 +349,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		case O_PCI:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "on"))
-				return fail(err, errlen, "--pci %s: expected auto or on", optarg);
+				return kv_fail(err, errlen, "--pci %s: expected auto or on", optarg);
 			o->pci_on = !strcmp(optarg, "on");
 			break;
 		case O_NO_HOST_WORKAROUNDS:
@@ -369,30 +360,30 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		case O_DISK: /* with --restore: the snapshot's disks at other paths */
 			if (o->ndisks >= OPT_MAX_DEVS)
-				return fail(err, errlen, "--disk: at most %d disks", OPT_MAX_DEVS);
+				return kv_fail(err, errlen, "--disk: at most %d disks", OPT_MAX_DEVS);
 			o->disks[o->ndisks++] = optarg;
 			break;
 		case O_HDA: case O_HDA + 1: case O_HDA + 2: case O_HDD: {
 			static const char *const hd_names[] = { "--hda", "--hdb", "--hdc", "--hdd" };
 			board = board ? board : hd_names[c - O_HDA];
 			if (o->hd[c - O_HDA])
-				return fail(err, errlen, "--hd%c: given twice", 'a' + (c - O_HDA));
+				return kv_fail(err, errlen, "--hd%c: given twice", 'a' + (c - O_HDA));
 			if (!*optarg)
-				return fail(err, errlen, "--hd%c: expected FILE", 'a' + (c - O_HDA));
+				return kv_fail(err, errlen, "--hd%c: expected FILE", 'a' + (c - O_HDA));
 			o->hd[c - O_HDA] = optarg;
 			break;
 		}
 		case O_CDROM:
 			if (o->cdrom)
-				return fail(err, errlen, "--cdrom: given twice (add more with --disk FILE,if=ide,media=cdrom)");
+				return kv_fail(err, errlen, "--cdrom: given twice (add more with --disk FILE,if=ide,media=cdrom)");
 			if (!*optarg)
-				return fail(err, errlen, "--cdrom: expected FILE or none");
+				return kv_fail(err, errlen, "--cdrom: expected FILE or none");
 			o->cdrom = optarg;
 			break;
 		case O_DISPLAY:
 			board = board ? board : "--display";
 			if (strcmp(optarg, "bochs") && strcmp(optarg, "none"))
-				return fail(err, errlen, "--display: expected bochs or none, not '%s'", optarg);
+				return kv_fail(err, errlen, "--display: expected bochs or none, not '%s'", optarg);
 			display = !strcmp(optarg, "bochs");
 			break;
 		case O_VNC: {
@@ -405,20 +396,20 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_NET:
 			board = board ? board : "--net";
 			if (o->nnets >= OPT_MAX_DEVS)
-				return fail(err, errlen, "--net: at most %d NICs", OPT_MAX_DEVS);
+				return kv_fail(err, errlen, "--net: at most %d NICs", OPT_MAX_DEVS);
 			o->nets[o->nnets++] = optarg;
 			break;
 		case O_NAME: {
 			const char *why = NULL;
 			if (kv_name_check(optarg, &why))
-				return fail(err, errlen, "--name %s: %s", optarg, why);
+				return kv_fail(err, errlen, "--name %s: %s", optarg, why);
 			o->name = optarg;
 			o->named = 1;
 			break;
 		}
 		case O_DEFINITION:
 			if (!optarg[0])
-				return fail(err, errlen, "--definition: needs a file name");
+				return kv_fail(err, errlen, "--definition: needs a file name");
 			o->definition = optarg;
 			break;
 		case O_DAEMONIZE:
@@ -429,7 +420,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		case O_RESTORE:
 			if (!optarg[0])
-				return fail(err, errlen, "--restore: needs a directory");
+				return kv_fail(err, errlen, "--restore: needs a directory");
 			o->restore = optarg;
 			break;
 		case O_PAUSED:
@@ -442,7 +433,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			uint16_t port;
 			unsigned iosize;
 			if (debug_exit_parse(optarg, &port, &iosize))
-				return fail(err, errlen, "--exit-device=%s: expected PORT (0..0xffff) and/or iosize=1..4",
+				return kv_fail(err, errlen, "--exit-device=%s: expected PORT (0..0xffff) and/or iosize=1..4",
 					    optarg);
 			o->exit_device = optarg ? optarg : "";
 			break;
@@ -450,7 +441,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_BIOS:
 			board = board ? board : "--bios";
 			if (!optarg[0])
-				return fail(err, errlen, "--bios: needs a file name");
+				return kv_fail(err, errlen, "--bios: needs a file name");
 			o->bios = optarg;
 			break;
 		case O_BOOT:
@@ -461,53 +452,53 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			break;
 		case O_BIOS_LOG:
 			if (!optarg[0])
-				return fail(err, errlen, "--bios-log: needs a file name");
+				return kv_fail(err, errlen, "--bios-log: needs a file name");
 			o->bios_log = optarg;
 			break;
 		case O_HELP:
 			o->help = 1;
 			return 0;
 		case ':':
-			return fail(err, errlen, "%s: needs a value (try 'kvmini run --help')", argv[optind - 1]);
+			return kv_fail(err, errlen, "%s: needs a value (try 'kvmini run --help')", argv[optind - 1]);
 		default: {
 			int pr = prof_opt_parse(&o->prof, c, optarg, err, errlen);
 			if (pr < 0)
 				return pr;
 			if (pr)
 				break;
-			return fail(err, errlen, "%s: unknown option (try 'kvmini run --help')", argv[optind - 1]);
+			return kv_fail(err, errlen, "%s: unknown option (try 'kvmini run --help')", argv[optind - 1]);
 		}
 		}
 	}
 	if (optind < argc)
-		return fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
+		return kv_fail(err, errlen, "%s: unexpected argument (try 'kvmini run --help')", argv[optind]);
 	if (display == 0 && o->vnc)
-		return fail(err, errlen, "--vnc: needs a display (not --display none)");
+		return kv_fail(err, errlen, "--vnc: needs a display (not --display none)");
 	o->display = display == 1 || (display < 0 && o->vnc);
 	if (o->restore && o->incoming)
-		return fail(err, errlen, "--incoming: not with --restore");
+		return kv_fail(err, errlen, "--incoming: not with --restore");
 	if (o->restore && board)
-		return fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
+		return kv_fail(err, errlen, "%s: not with --restore (the snapshot says what the guest has)", board);
 	if (o->prof.nout && !o->stats)
 		o->stats = 1; /* -o FILE: the table too */
 	if (!o->prof.trace_max)
 		o->prof.trace_max = 1ull << 30;
 	if (!o->kernel && !o->restore && (o->initrd || o->append))
-		return fail(err, errlen, "%s: needs --kernel (without one the firmware boots the disks)",
+		return kv_fail(err, errlen, "%s: needs --kernel (without one the firmware boots the disks)",
 			    o->initrd ? "--initrd" : "--append");
 	if (o->kernel && (o->bios || boot_given || o->bios_log))
-		return fail(err, errlen, "%s: not with --kernel (a kernel boots directly, without firmware)",
+		return kv_fail(err, errlen, "%s: not with --kernel (a kernel boots directly, without firmware)",
 			    o->bios ? "--bios" : boot_given ? "--boot" : "--bios-log");
 	if (o->daemonize && !o->named)
-		return fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
+		return kv_fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
 	if (o->definition && !o->named)
-		return fail(err, errlen, "--definition: needs --name");
+		return kv_fail(err, errlen, "--definition: needs --name");
 	if (o->paused && !o->named)
-		return fail(err, errlen, "--paused: needs --name (cont comes over its control socket)");
+		return kv_fail(err, errlen, "--paused: needs --name (cont comes over its control socket)");
 	if (o->snapshot && o->restore)
-		return fail(err, errlen, "--snapshot: not with --restore (the snapshot's disks must be its own)");
+		return kv_fail(err, errlen, "--snapshot: not with --restore (the snapshot's disks must be its own)");
 	if (o->daemonize && serial_given && o->serial == SERIAL_STDIO)
-		return fail(err, errlen, "--serial stdio: not possible with --daemonize (use pty, file:PATH or none)");
+		return kv_fail(err, errlen, "--serial stdio: not possible with --daemonize (use pty, file:PATH or none)");
 	if (o->daemonize && !serial_given)
 		o->serial = SERIAL_PTY;
 	return 0;
