@@ -6,10 +6,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define ARGV_MAX (2 * (DOM_MAX_DISKS + DOM_MAX_NETS) + 24)
 
@@ -60,31 +63,33 @@ static void add_mem(struct args *a, uint64_t bytes)
 		add(a, "%lluK", (unsigned long long)(bytes >> 10));
 }
 
-static const char *const bus_names[] = { "virtio", "scsi", "ide", "sata" };
 static const char *const action_names[] = { "destroy", "restart", "preserve", "rename-restart" };
+
+/* <os><boot dev=...> as run's --boot order= letters (hd: c, cdrom: d; others cannot boot here) */
+static int boot_order(const struct domain *d, char *out, size_t len, char *err, size_t errlen)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < d->nboot && i < DOM_MAX_BOOT && n + 1 < len; i++) {
+		if (d->boot[i] == DOM_BOOT_NETWORK || d->boot[i] == DOM_BOOT_FD)
+			return unsupported(err, errlen, d, "booting from %s", d->boot[i] == DOM_BOOT_FD ? "a floppy" : "the network");
+		char c = d->boot[i] == DOM_BOOT_CDROM ? 'd' : 'c';
+		if (!memchr(out, c, n))
+			out[n++] = c;
+	}
+	if (!n) /* libvirt's default: the first hard disk */
+		out[n++] = 'c';
+	out[n] = 0;
+	return 0;
+}
 
 /* what run cannot do yet, before anything is resolved */
 static int check_supported(const struct domain *d, char *err, size_t errlen)
 {
 	/* the parser takes x86_64 and i686 only: kvmini's x86-64 vCPU runs both, and run's kernel
 	 * loader refuses a kernel without a 64-bit entry with its own message */
-	if (!d->kernel)
-		return unsupported(err, errlen, d, "booting from %s through firmware (no <os><kernel>)",
-				   d->nboot && d->boot[0] == DOM_BOOT_CDROM ? "a cdrom" : d->nboot && d->boot[0] == DOM_BOOT_NETWORK ? "the network" : "a disk");
-	for (unsigned i = 0; i < d->ndisks; i++) {
-		const struct dom_disk *k = &d->disks[i];
-		if (k->device == DOM_DEV_CDROM)
-			return unsupported(err, errlen, d, "cdrom %s", k->target ? k->target : "");
-		if (k->bus != DOM_BUS_VIRTIO)
-			return unsupported(err, errlen, d, "disk %s on bus %s", k->target ? k->target : "", bus_names[k->bus % 4]);
-	}
-	if (d->virtio_scsi)
-		return unsupported(err, errlen, d, "the virtio-scsi controller");
 	for (unsigned i = 0; i < d->nnets; i++)
 		if (d->nets[i].model && strcmp(d->nets[i].model, "virtio"))
 			return unsupported(err, errlen, d, "NIC model %s", d->nets[i].model);
-	if (d->graphics_vnc)
-		return unsupported(err, errlen, d, "VNC graphics");
 	if (d->on_poweroff != DOM_ACT_DESTROY)
 		return unsupported(err, errlen, d, "on_poweroff %s", action_names[d->on_poweroff % 4]);
 	if (d->on_reboot != DOM_ACT_RESTART && d->on_reboot != DOM_ACT_DESTROY)
@@ -92,11 +97,70 @@ static int check_supported(const struct domain *d, char *err, size_t errlen)
 	return 0;
 }
 
+/* the bus position libvirt's target name gives: hda..hdd are IDE bus/unit (0/0, 0/1, 1/0, 1/1), sdX
+ * the SATA port or SCSI target X; run places virtio disks in order */
+static int disk_place(const struct domain *d, const struct dom_disk *k, char *out, size_t len, char *err, size_t errlen)
+{
+	static const char *const bus_names[] = { "virtio", "scsi", "ide", "sata" };
+	static const char prefix[][3] = { "vd", "sd", "hd", "sd" };
+	static const int count[] = { 26, 8, 4, 6 }; /* SCSI targets 0..7, IDE 2x2, AHCI ports 0..5 */
+	const char *t = k->target ? k->target : "";
+	unsigned b = k->bus % 4;
+	int idx = strlen(t) == 3 && !strncmp(t, prefix[b], 2) ? t[2] - 'a' : -1;
+	if (idx < 0 || idx >= count[b])
+		return unsupported(err, errlen, d, "disk %s on bus %s (kvmini's places are %s%c..%s%c)", t, bus_names[b],
+				   prefix[b], 'a', prefix[b], 'a' + count[b] - 1);
+	const char *media = k->device == DOM_DEV_CDROM ? ",media=cdrom" : "";
+	if (k->bus == DOM_BUS_VIRTIO)
+		snprintf(out, len, "%s", k->device == DOM_DEV_CDROM ? ",media=cdrom" : "");
+	else if (k->bus == DOM_BUS_IDE)
+		snprintf(out, len, ",if=ide,bus=%d,unit=%d%s", idx / 2, idx % 2, media);
+	else if (k->bus == DOM_BUS_SATA)
+		snprintf(out, len, ",if=sata,bus=%d%s", idx, media);
+	else
+		snprintf(out, len, ",if=scsi,target=%d%s", idx, media);
+	if (k->bus == DOM_BUS_VIRTIO && k->device == DOM_DEV_CDROM) /* as run: no virtio-blk CD-ROM */
+		return unsupported(err, errlen, d, "cdrom %s on bus virtio", t);
+	return 0;
+}
+
+/* <graphics type='vnc'> as run's --vnc HOST:N; autoport takes the first display whose port is free
+ * now, as libvirt does (5900 + N) */
+static int add_vnc(struct args *a, const struct domain *d, char *err, size_t errlen)
+{
+	const char *host = d->vnc_listen ? d->vnc_listen : "127.0.0.1";
+	int v6 = strchr(host, ':') != NULL, disp = d->vnc_port - 5900;
+	if (d->vnc_port >= 0 && (disp < 0 || disp > 59635))
+		return unsupported(err, errlen, d, "VNC port %d (below 5900)", d->vnc_port);
+	for (int n = 0; d->vnc_port < 0 && n < 100; n++) {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
+		char port[8];
+		snprintf(port, sizeof(port), "%d", 5900 + n);
+		if (getaddrinfo(host, port, &hints, &ai))
+			break; /* run names the bad address */
+		int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+		int free_port = fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) &&
+				!bind(fd, ai->ai_addr, ai->ai_addrlen);
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		if (free_port) {
+			disp = n;
+			break;
+		}
+	}
+	if (disp < 0)
+		return snprintf(err, errlen, "%s: no free VNC port in 5900..5999 on %s", d->name, host), -EADDRINUSE;
+	add(a, "--vnc");
+	add(a, v6 ? "[%s]:%d" : "%s:%d", host, disp);
+	return 0;
+}
+
 static int add_disk(struct args *a, const struct domain *d, const struct dom_disk *k, dom_vol_resolve_fn resolve,
 		    void *opaque, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
-	const char *p = k->source;
+	const char *p = k->source ? k->source : k->device == DOM_DEV_CDROM && k->type != DOM_DISK_VOLUME ? "none" : NULL;
 	if (k->type == DOM_DISK_VOLUME) {
 		if (!resolve)
 			return unsupported(err, errlen, d, "disk %s from pool volume %s/%s here", k->target, k->pool, k->volume);
@@ -114,9 +178,13 @@ static int add_disk(struct args *a, const struct domain *d, const struct dom_dis
 			 p && p[0] ? "a path with ',' cannot be given to kvmini run" : "no source");
 		return -EINVAL;
 	}
+	char place[64];
+	int r = disk_place(d, k, place, sizeof(place), err, errlen);
+	if (r)
+		return r;
 	add(a, "--disk");
-	add(a, "%s%s%s", p, k->fmt == DOM_FMT_RAW ? ",format=raw" : k->fmt == DOM_FMT_QCOW2 ? ",format=qcow2" : "",
-	    k->readonly ? ",readonly" : "");
+	add(a, "%s%s%s%s", p, k->fmt == DOM_FMT_RAW ? ",format=raw" : k->fmt == DOM_FMT_QCOW2 ? ",format=qcow2" : "",
+	    k->readonly && k->device != DOM_DEV_CDROM ? ",readonly" : "", place);
 	return 0;
 }
 
@@ -158,8 +226,16 @@ int domain_argv(const struct domain *d, char ***argv, dom_vol_resolve_fn resolve
 		add(&a, "--cpu");
 		add(&a, "host");
 	}
-	add(&a, "--kernel");
-	add(&a, "%s", d->kernel);
+	if (d->kernel) {
+		add(&a, "--kernel");
+		add(&a, "%s", d->kernel);
+	} else { /* firmware boot through SeaBIOS */
+		char order[DOM_MAX_BOOT + 2] = "";
+		if ((r = boot_order(d, order, sizeof(order), err, errlen)))
+			goto out;
+		add(&a, "--boot");
+		add(&a, "order=%s", order);
+	}
 	if (d->initrd) {
 		add(&a, "--initrd");
 		add(&a, "%s", d->initrd);
@@ -180,6 +256,9 @@ int domain_argv(const struct domain *d, char ***argv, dom_vol_resolve_fn resolve
 		r = add_disk(&a, d, &d->disks[i], resolve, opaque, err, errlen);
 	for (unsigned i = 0; !r && i < d->nnets && i < DOM_MAX_NETS; i++)
 		add_net(&a, &d->nets[i]);
+	if (!r && d->graphics_vnc)
+		r = add_vnc(&a, d, err, errlen);
+out:
 	if (!r && a.oom)
 		r = -ENOMEM, snprintf(err, errlen, "out of memory");
 	if (r) {

@@ -63,12 +63,15 @@ if vi --name ubuntutest --memory 2048 --vcpus 2 --disk "path=$TMP/disk.qcow2,for
 	fi
 	check "domxml: the seed's definition round-trips (format, parse, format: the same text)" \
 		"$TOOL" roundtrip "$TMP/seed.xml"
-	# what run cannot do yet is an error naming it, not a VM without its cdrom or display
-	if ! "$TOOL" argv "$TMP/seed.xml" first >/dev/null 2>"$TMP/argv.err" &&
-		grep -q "ubuntutest: booting from a cdrom through firmware (no <os><kernel>) is not supported yet" "$TMP/argv.err"; then
-		ok "domxml: run arguments for the seed's install pass are refused: $(cat "$TMP/argv.err")"
+	# the install pass as run's arguments: firmware boot from the CD-ROM first, the ISO on the IDE
+	# place virt-install chose (hda: bus 0, unit 0), VNC on display 19 (port 5919) on loopback
+	if "$TOOL" argv "$TMP/seed.xml" first >"$TMP/argv1" 2>"$TMP/argv.err" && "$TOOL" argv "$TMP/seed.xml" >"$TMP/argv2" 2>>"$TMP/argv.err"; then
+		check "domxml: the install pass runs as kvmini run --boot order=dc, the ISO an IDE CD-ROM, --vnc :19" has "$TMP/argv1" \
+			"order=dc" "$TMP/install.iso,if=ide,bus=0,unit=0,media=cdrom" "$TMP/disk.qcow2" "127.0.0.1:19" "--no-reboot"
+		check "domxml: the final pass boots the disk with the CD-ROM drive empty" has "$TMP/argv2" \
+			"order=c" "none,if=ide,bus=0,unit=0,media=cdrom" "127.0.0.1:19"
 	else
-		not_ok "domxml: run arguments for the seed's install pass: $(cat "$TMP/argv.err")"
+		not_ok "domxml: run arguments for the seed's definition: $(cat "$TMP/argv.err")"
 	fi
 else
 	not_ok "domxml: virt-install --print-xml failed: $(head -c 300 "$TMP/vi.err")"
