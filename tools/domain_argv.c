@@ -133,11 +133,16 @@ static int add_vnc(struct args *a, const struct domain *d, char *err, size_t err
 	if (d->vnc_port >= 0 && (disp < 0 || disp > 59635))
 		return unsupported(err, errlen, d, "VNC port %d (below 5900)", d->vnc_port);
 	for (int n = 0; d->vnc_port < 0 && n < 100; n++) {
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai = NULL;
+		/* numeric only (no name lookups here); a host name is probed on the wildcard address, whose
+		 * bind fails when any address holds the port */
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST }, *ai = NULL;
 		char port[8];
 		snprintf(port, sizeof(port), "%d", 5900 + n);
-		if (getaddrinfo(host, port, &hints, &ai))
-			break; /* run names the bad address */
+		if (getaddrinfo(host, port, &hints, &ai)) {
+			hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+			if (getaddrinfo(NULL, port, &hints, &ai))
+				break;
+		}
 		int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 		int free_port = fd >= 0 && !setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) &&
 				!bind(fd, ai->ai_addr, ai->ai_addrlen);
