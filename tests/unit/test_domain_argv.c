@@ -32,26 +32,34 @@ static const char kernel_xml[] = "<domain type='kvm'><name>kb</name><memory unit
 				 "<interface type='ethernet'><target dev='tap9'/></interface>"
 				 "<serial type='pty'/><video><model type='none'/></video></devices></domain>";
 
-START_TEST(run_arguments)
+/* domain_argv of XML must be exactly want[0..nwant), then run's option parser must take it into *o */
+static char **argv_is(const char *xml, const char *const *want, int nwant, struct run_opts *o, struct domain **dp)
 {
-	struct domain *d = parse_ok(kernel_xml, NULL);
+	struct domain *d = parse_ok(xml, NULL);
 	char **av;
 	int n = domain_argv(d, &av, resolve, "/pool/p", err, sizeof(err));
 	ck_assert_msg(n > 0, "%s", err);
+	ck_assert_int_eq(n, nwant);
+	for (int i = 0; i < n; i++)
+		ck_assert_str_eq(av[i], want[i]);
+	ck_assert_ptr_null(av[n]);
+	char *run[64] = { "run" };
+	memcpy(run + 1, av, sizeof(char *) * (size_t)n);
+	ck_assert_msg(run_opts_parse(o, n + 1, run, err, sizeof(err)) == 0, "%s", err);
+	*dp = d;
+	return av;
+}
+
+START_TEST(run_arguments)
+{
 	static const char *const want[] = { "--name", "kb", "--mem", "768M", "--cpus", "2", "--cpu", "host", "--kernel",
 					    "/k/bzImage", "--initrd", "/k/initrd", "--append", "console=ttyS0 quiet",
 					    "--hugepages", "--no-reboot", "--serial", "pty", "--disk", "/d/a.qcow2,format=qcow2",
 					    "--disk", "/pool/p/v.img,format=raw,readonly", "--disk", "/dev/loop3", "--net",
 					    "tap,mac=52:54:00:aa:bb:cc,bridge=br0", "--net", "tap,ifname=tap9" };
-	ck_assert_int_eq(n, (int)(sizeof(want) / sizeof(want[0])));
-	for (int i = 0; i < n; i++)
-		ck_assert_str_eq(av[i], want[i]);
-	ck_assert_ptr_null(av[n]);
-	/* run's own parsers take every argument */
-	char *run[64] = { "run" };
-	memcpy(run + 1, av, sizeof(char *) * (size_t)n);
 	struct run_opts o;
-	ck_assert_msg(run_opts_parse(&o, n + 1, run, err, sizeof(err)) == 0, "%s", err);
+	struct domain *d;
+	char **av = argv_is(kernel_xml, want, (int)(sizeof(want) / sizeof(want[0])), &o, &d);
 	ck_assert(o.mem == 768ULL << 20 && o.cpus == 2 && o.cpu_host && o.no_reboot && o.hugepages && o.serial == SERIAL_PTY);
 	ck_assert_uint_eq(o.ndisks, 3);
 	ck_assert_uint_eq(o.nnets, 2);
@@ -123,22 +131,14 @@ static const char install_xml[] = "<domain type='kvm'><name>ubuntutest</name><me
 
 START_TEST(run_firmware_install)
 {
-	struct domain *d = parse_ok(install_xml, NULL);
-	char **av;
-	int n = domain_argv(d, &av, resolve, "/pool/p", err, sizeof(err));
-	ck_assert_msg(n > 0, "%s", err);
 	static const char *const want[] = { "--name", "ubuntutest", "--mem", "2G", "--cpus", "1", "--boot", "order=dc",
 					    "--disk", "/d/u.qcow2,format=qcow2,if=sata,bus=1",
 					    "--disk", "/d/u.iso,format=raw,if=ide,bus=1,unit=0,media=cdrom",
 					    "--disk", "none,if=ide,bus=1,unit=1,media=cdrom",
 					    "--disk", "/d/s.img,format=raw,if=scsi,target=2", "--vnc", "127.0.0.1:19" };
-	ck_assert_int_eq(n, (int)(sizeof(want) / sizeof(want[0])));
-	for (int i = 0; i < n; i++)
-		ck_assert_str_eq(av[i], want[i]);
-	char *run[64] = { "run" };
-	memcpy(run + 1, av, sizeof(char *) * (size_t)n);
 	struct run_opts o;
-	ck_assert_msg(run_opts_parse(&o, n + 1, run, err, sizeof(err)) == 0, "%s", err);
+	struct domain *d;
+	char **av = argv_is(install_xml, want, (int)(sizeof(want) / sizeof(want[0])), &o, &d);
 	ck_assert_str_eq(o.vnc, "127.0.0.1:19");
 	struct disk_spec s;
 	ck_assert_msg(disk_spec_parse(o.disks[1], &s, err, sizeof(err)) == 0, "%s", err);
