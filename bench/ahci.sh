@@ -46,20 +46,12 @@ qemu_ahci_run() {
 declare -A V=() # V[config,metric]: space-separated per-run values
 KVMINI_FAILED=0
 one_run() { # CONFIG DEV
-	local cfg=$1 dev=$2 log="$TMP/$1-$i.log" v ok=1
+	local cfg=$1 dev=$2 log="$TMP/$1-$i.log" ok=1
 	bench_new_image raw "$TMP/d.raw" ${SIZE}M
 	"${cfg}_run" "$log"
-	v=$(sed -n "s/^KVBLK: dev=$dev seq-write mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }')
-	if [ -n "$v" ]; then V[$cfg,wr]+=" $v"; else ok=0; fi
-	v=$(sed -n "s/^KVBLK: dev=$dev seq-read mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }')
-	if [ -n "$v" ]; then V[$cfg,rd]+=" $v"; else ok=0; fi
-	for q in 1 "$QD"; do
-		v=$(sed -n "s/^KVBLK: dev=$dev rand-read qd=$q n=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.1f", $1 / $2 * 1e9 }')
-		if [ -n "$v" ]; then V[$cfg,qd$q]+=" $v"; else ok=0; fi
-	done
+	blkbench_collect "$log" "$dev" "$cfg" wr rd qd1 "qd$QD" || ok=0
 	if [ "$RUN_RC" != 0 ] || [ $ok = 0 ]; then
-		echo "  $cfg run $i: FAILED ($(run_status)); last output:"
-		{ grep 'KVBLK: error' "$log"; tail -n 4 "$log"; tail -n 4 "$log.err"; } | sed 's/^/    | /'
+		blkbench_failed "$cfg" "$log"
 		[ "$cfg" = qemu_ahci ] || KVMINI_FAILED=1
 	fi
 	return 0

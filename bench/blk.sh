@@ -87,19 +87,10 @@ one_run() {
 		$((NBD_SIZE << 20))) fmt=nbd ;;
 		*) ok=0; continue ;;
 		esac
-		# MB/s = bytes / ns * 1000; IOPS = n / ns * 1e9
-		v=$(sed -n "s/^KVBLK: dev=$dev seq-write mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }')
-		[ -z "$v" ] || V[$cfg,$fmt,wr]+=" $v"
-		v=$(sed -n "s/^KVBLK: dev=$dev seq-read mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }')
-		[ -z "$v" ] || V[$cfg,$fmt,rd]+=" $v"
-		for q in 1 "$QD"; do
-			v=$(sed -n "s/^KVBLK: dev=$dev rand-read qd=$q n=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.1f", $1 / $2 * 1e9 }')
-			if [ -n "$v" ]; then V[$cfg,$fmt,qd$q]+=" $v"; else ok=0; fi
-		done
+		blkbench_collect "$log" "$dev" "$cfg,$fmt" wr rd qd1 "qd$QD" || ok=0
 	done
 	if [ "$RUN_RC" != 0 ] || [ $ok = 0 ]; then
-		echo "  $cfg run $i: FAILED ($(run_status)); last output:"
-		{ grep 'KVBLK: error' "$log"; tail -n 4 "$log"; tail -n 4 "$log.err"; } | sed 's/^/    | /'
+		blkbench_failed "$cfg" "$log"
 		[ "$vmm" = qemu ] || KVMINI_FAILED=1
 	fi
 	return 0

@@ -49,21 +49,13 @@ qemu_ide_run() { # LOG
 declare -A V=() # V[config,metric]: space-separated per-run values
 KVMINI_FAILED=0
 one_run() { # CONFIG (kvmini_ide, qemu_ide, kvmini_virtio)
-	local cfg=$1 log="$TMP/$1-$i.log" v ok=1 q
+	local cfg=$1 log="$TMP/$1-$i.log" dev=sda ok=1
+	[ "$cfg" = kvmini_virtio ] && dev=vda
 	bench_new_image raw "$TMP/d.raw" ${SIZE}M
 	"${cfg}_run" "$log"
-	# MB/s = bytes / ns * 1000; IOPS = n / ns * 1e9
-	v=$(sed -n "s/^KVBLK: dev=[sv]da seq-write mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }')
-	if [ -n "$v" ]; then V[$cfg,wr]+=" $v"; else ok=0; fi
-	v=$(sed -n "s/^KVBLK: dev=[sv]da seq-read mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }')
-	if [ -n "$v" ]; then V[$cfg,rd]+=" $v"; else ok=0; fi
-	for q in 1 "$QD"; do
-		v=$(sed -n "s/^KVBLK: dev=[sv]da rand-read qd=$q n=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | awk '{ printf "%.1f", $1 / $2 * 1e9 }')
-		if [ -n "$v" ]; then V[$cfg,qd$q]+=" $v"; else ok=0; fi
-	done
+	blkbench_collect "$log" $dev "$cfg" wr rd qd1 "qd$QD" || ok=0
 	if [ "$RUN_RC" != 0 ] || [ $ok = 0 ]; then
-		echo "  $cfg run $i: FAILED ($(run_status)); last output:"
-		{ grep 'KVBLK: error' "$log"; tail -n 4 "$log"; tail -n 4 "$log.err"; } | sed 's/^/    | /'
+		blkbench_failed "$cfg" "$log"
 		[ "$cfg" = qemu_ide ] || KVMINI_FAILED=1
 	fi
 	return 0

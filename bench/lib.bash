@@ -178,3 +178,29 @@ bench_new_image() {
 	rm -f "$2"
 	"$KVMINI" img create -f "$1" "$2" "$3" >/dev/null || bench_die "kvmini img create -f $1 failed"
 }
+
+# blkbench_collect LOG DEV KEY METRICS...: bench/guest/blkbench.c's KVBLK lines for DEV in LOG into
+# V[KEY,METRIC] (space-separated per-run values: MB/s for wr/rd, IOPS for qd1, qdN (rand-read at
+# depth N), rw (rand-write at depth 1)); returns 1 when one of METRICS is missing
+blkbench_collect() {
+	local log=$1 dev=$2 key=$3 m v pat ok=0
+	shift 3
+	for m in "$@"; do
+		case $m in
+		wr) pat="seq-write mib" ;;
+		rd) pat="seq-read mib" ;;
+		rw) pat="rand-write qd=1 n" ;;
+		qd*) pat="rand-read qd=${m#qd} n" ;;
+		esac
+		v=$(sed -n "s/^KVBLK: dev=$dev $pat=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" |
+			if [[ $m == wr || $m == rd ]]; then awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }'; else awk '{ printf "%.1f", $1 / $2 * 1e9 }'; fi)
+		if [ -n "$v" ]; then V[$key,$m]+=" $v"; else ok=1; fi
+	done
+	return $ok
+}
+
+# blkbench_failed NAME LOG: the report of a failed or incomplete run (its KVBLK errors and last lines)
+blkbench_failed() {
+	echo "  $1 run $i: FAILED ($(run_status)); last output:"
+	{ grep 'KVBLK: error' "$2"; tail -n 4 "$2"; tail -n 4 "$2.err"; } | sed 's/^/    | /'
+}

@@ -50,25 +50,13 @@ qscsi_run() {
 
 declare -A V=() # V[config,metric]: space-separated per-run values
 KVMINI_FAILED=0
-mbs() { awk '{ printf "%.2f", $1 * 1048576 / $2 * 1000 }'; } # MiB ns -> MB/s
-iops() { awk '{ printf "%.1f", $1 / $2 * 1e9 }'; }           # n ns -> IOPS
 one_run() { # CONFIG DEV
-	local cfg=$1 dev=$2 log="$TMP/$1-$i.log" v ok=1
+	local cfg=$1 dev=$2 log="$TMP/$1-$i.log" ok=1
 	bench_new_image raw "$TMP/d.raw" ${SIZE}M
 	"${cfg}_run" "$log"
-	v=$(sed -n "s/^KVBLK: dev=$dev seq-write mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | mbs)
-	if [ -n "$v" ]; then V[$cfg,wr]+=" $v"; else ok=0; fi
-	v=$(sed -n "s/^KVBLK: dev=$dev seq-read mib=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | mbs)
-	if [ -n "$v" ]; then V[$cfg,rd]+=" $v"; else ok=0; fi
-	for q in 1 "$QD"; do
-		v=$(sed -n "s/^KVBLK: dev=$dev rand-read qd=$q n=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | iops)
-		if [ -n "$v" ]; then V[$cfg,qd$q]+=" $v"; else ok=0; fi
-	done
-	v=$(sed -n "s/^KVBLK: dev=$dev rand-write qd=1 n=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p" "$log" | iops)
-	if [ -n "$v" ]; then V[$cfg,rw]+=" $v"; else ok=0; fi
+	blkbench_collect "$log" "$dev" "$cfg" wr rd qd1 "qd$QD" rw || ok=0
 	if [ "$RUN_RC" != 0 ] || [ $ok = 0 ]; then
-		echo "  $cfg run $i: FAILED ($(run_status)); last output:"
-		{ grep 'KVBLK: error' "$log"; tail -n 4 "$log"; tail -n 4 "$log.err"; } | sed 's/^/    | /'
+		blkbench_failed "$cfg" "$log"
 		[ "$cfg" = qscsi ] || KVMINI_FAILED=1
 	fi
 	return 0
