@@ -45,6 +45,7 @@ static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_
 	b->mem = o->mem;
 	b->cpus = o->cpus;
 	b->cpu_host = (uint32_t)o->cpu_host;
+	b->display = o->display != 0;
 	if (o->kernel) {
 		abs_path(o->kernel, bufs[k], sizeof(bufs[k]));
 		b->kernel = bufs[k++];

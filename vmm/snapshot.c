@@ -25,7 +25,7 @@ void snap_board_put(struct state_writer *w, const struct snap_board *b)
 	state_put_u64(w, b->mem);
 	state_put_u32(w, SNAP_PAGE);
 	state_put_u32(w, b->cpus);
-	state_put_u32(w, b->cpu_host ? 1 : 0);
+	state_put_u32(w, (b->cpu_host ? 1u : 0u) | (b->display ? 2u : 0u));
 	put_str(w, b->kernel);
 	put_str(w, b->initrd);
 	put_str(w, b->append);
@@ -108,6 +108,7 @@ int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t versio
 	b->cpus = state_get_u32(r);
 	uint32_t flags = state_get_u32(r);
 	b->cpu_host = flags & 1;
+	b->display = (flags >> 1) & 1;
 	b->kernel = get_str(r, 1, &bad); /* NULL: a firmware boot (version 3) */
 	b->initrd = get_str(r, 1, &bad);
 	b->append = get_str(r, 1, &bad);
@@ -143,7 +144,7 @@ int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t versio
 	const char *what = "machine section: bad framing";
 	if (!ret && bad)
 		ret = -ENOMEM, what = "machine section: out of memory";
-	if (!ret && (page != SNAP_PAGE || flags > 1 || b->mem < (16ULL << 20) || (b->mem & (SNAP_PAGE - 1)) ||
+	if (!ret && (page != SNAP_PAGE || flags > (version >= 3 ? 3u : 1u) || b->mem < (16ULL << 20) || (b->mem & (SNAP_PAGE - 1)) ||
 		     b->cpus == 0 || b->cpus > 1024 || !firmware_ok(b)))
 		ret = -EINVAL, what = "machine section: values out of range";
 	if (ret == -EINVAL && r->err)
@@ -318,6 +319,8 @@ int snap_image_opts(const struct snap_image *img, struct run_opts *o, char *why,
 	o->mem = b->mem;
 	o->cpus = b->cpus;
 	o->cpu_host = (int)b->cpu_host;
+	if (b->display) /* the bochs-display (and its input devices) again; --vnc may serve it */
+		o->display = 1;
 	o->kernel = b->kernel;
 	o->bios = b->bios; /* firmware boot: the same ROM, and fw_cfg as the boot had it */
 	if (b->boot && boot_order_parse(b->boot, &o->boot, why, whylen))

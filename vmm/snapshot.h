@@ -14,7 +14,7 @@
  * a complete snapshot.
  *
  * "machine" section, version 3 (instance 0), strings as u32 length + bytes (no NUL, < 4096):
- *   u64 RAM size, u32 page size (4096), u32 vCPUs, u32 flags (bit 0: --cpu host),
+ *   u64 RAM size, u32 page size (4096), u32 vCPUs, u32 flags (bit 0: --cpu host, bit 1: a display),
  *   string kernel ("" for a firmware boot), string initrd ("" for none), string the user's
  *     --append ("" for none; both "" without a kernel),
  *   u32 device options n <= OPT_MAX_DEVARGS, n pairs of strings: the option's long name and its
@@ -25,7 +25,7 @@
  *   string the BIOS file (absolute; "" exactly when there is a kernel), string its --boot order
  *     ("order=LETTERS[,menu=on]"; "" with a kernel): a restore maps the same ROM again and fills
  *     fw_cfg as the boot did (the shadow RAM is in the memory file)
- * Version 2 (read only) ended after the NICs and always had a kernel. Version 1 (read only) had u32 disks n <= OPT_MAX_DEVS, n --disk specs where version 2 has the
+ * Version 2 (read only) ended after the NICs, always had a kernel and no flag but bit 0. Version 1 (read only) had u32 disks n <= OPT_MAX_DEVS, n --disk specs where version 2 has the
  * device options.
  */
 #ifndef KVMINI_SNAPSHOT_H
@@ -49,6 +49,7 @@ struct snap_board {
 	uint64_t mem;
 	uint32_t cpus;
 	uint32_t cpu_host;
+	uint32_t display; /* --display bochs (or --vnc): the bochs-display and its input devices */
 	char *kernel, *initrd, *append; /* initrd, append: NULL for none */
 	unsigned ndevs, nnets;
 	char *dev_opt[OPT_MAX_DEVARGS], *dev_val[OPT_MAX_DEVARGS]; /* "disk", "/abs/a.img,if=scsi" */

@@ -141,6 +141,7 @@ START_TEST(board_firmware)
 	b.kernel = b.initrd = b.append = NULL;
 	b.bios = bios;
 	b.boot = boot;
+	b.display = 1;
 	size_t n;
 	uint8_t *p = payload_of(&b, &n);
 	struct state_reader r;
@@ -149,6 +150,7 @@ START_TEST(board_firmware)
 	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), 0);
 	ck_assert_ptr_null(c.kernel);
 	ck_assert_ptr_null(c.initrd);
+	ck_assert_uint_eq(c.display, 1);
 	ck_assert_str_eq(c.bios, bios);
 	ck_assert_str_eq(c.boot, boot);
 	ck_assert_uint_eq(c.ndevs, 3);
@@ -159,6 +161,7 @@ START_TEST(board_firmware)
 	memset(&o, 0, sizeof(o));
 	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), 0);
 	ck_assert_ptr_null(o.kernel);
+	ck_assert_int_eq(o.display, 1);
 	ck_assert_str_eq(o.bios, bios);
 	ck_assert_str_eq(o.boot.order, "dc");
 	ck_assert_int_eq(o.boot.menu, 1);
