@@ -276,8 +276,9 @@ static int machine_build(struct machine *m)
 		return -1;
 	if (m->restoring)
 		return machine_build_restored(m);
-	if (m->incoming || m->fw.on) /* RAM and state come from the source; SeaBIOS from the reset
-				      * vector, the APs wait for its INIT/SIPI */
+	/* incoming: RAM and state come from the source; firmware: SeaBIOS runs from the reset vector,
+	 * the APs wait for its INIT/SIPI */
+	if (m->incoming || m->fw.on)
 		return machine_vcpus(m);
 
 	struct acpi_cfg ac = { .ncpus = o->cpus, .no_pci = !m->pci };

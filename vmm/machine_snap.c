@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Snapshot and restore of the running machine (vmm/snapshot.h has the directory's layout; the
- * registry of the board's saved parts is vmm/machine_snap_devs.c's): the save the QMP command runs on the main loop (pause,
- * drain, flush, state and memory to temp files renamed into place, resume), and the restore into
- * a freshly built board whose vCPUs have never run. */
+ * registry of the board's saved parts is vmm/machine_snap_devs.c's): the save the QMP command
+ * runs on the main loop (pause, drain, flush, state and memory to temp files renamed into place,
+ * resume), and the restore into a freshly built board whose vCPUs have never run. */
 #include "machine_priv.h"
 
 #include <errno.h>
@@ -33,10 +33,10 @@ static void abs_path(const char *p, char *out, size_t len)
 		snprintf(out, len, "%s", p);
 }
 
-/* The board as `kvmini run` options, for the machine section (strings in bufs). */
 /* strings board_of may make: kernel or BIOS and boot order, initrd, device options, NICs */
 #define BOARD_BUFS (3 + OPT_MAX_DEVARGS + OPT_MAX_DEVS)
 
+/* The board as `kvmini run` options, for the machine section (strings in bufs). */
 static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_STR_MAX + 1])
 {
 	const struct run_opts *o = m->o;
