@@ -132,6 +132,19 @@ START_TEST(board_round_trip)
 }
 END_TEST
 
+/* b written and read back into c: snap_board_get's result */
+static int board_trip(const struct snap_board *b, struct snap_board *c)
+{
+	size_t n;
+	uint8_t *p = payload_of(b, &n);
+	struct state_reader r;
+	char why[200];
+	state_reader_init(&r, p, n);
+	int ret = snap_board_get(c, &r, SNAP_MACHINE_VERSION, why, sizeof(why));
+	free(p);
+	return ret;
+}
+
 /* a firmware boot's board: no kernel, the BIOS file and its boot order; they come back, and the
  * run options a restore gets name the same ROM and order */
 START_TEST(board_firmware)
@@ -142,12 +155,7 @@ START_TEST(board_firmware)
 	b.bios = bios;
 	b.boot = boot;
 	b.display = 1;
-	size_t n;
-	uint8_t *p = payload_of(&b, &n);
-	struct state_reader r;
-	char why[200];
-	state_reader_init(&r, p, n);
-	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), 0);
+	ck_assert_int_eq(board_trip(&b, &c), 0);
 	ck_assert_ptr_null(c.kernel);
 	ck_assert_ptr_null(c.initrd);
 	ck_assert_uint_eq(c.display, 1);
@@ -159,6 +167,7 @@ START_TEST(board_firmware)
 	img.board = c;
 	struct run_opts o;
 	memset(&o, 0, sizeof(o));
+	char why[200];
 	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), 0);
 	ck_assert_ptr_null(o.kernel);
 	ck_assert_int_eq(o.display, 1);
@@ -166,7 +175,6 @@ START_TEST(board_firmware)
 	ck_assert_str_eq(o.boot.order, "dc");
 	ck_assert_int_eq(o.boot.menu, 1);
 	snap_board_free(&c);
-	free(p);
 	/* refused: a BIOS beside a kernel, an initrd without a kernel, neither, a bad boot order */
 	static char bad_boot[] = "order=x";
 	for (int k = 0; k < 4; k++) {
@@ -176,11 +184,8 @@ START_TEST(board_firmware)
 		b.append = NULL;
 		b.bios = k == 2 ? NULL : bios;
 		b.boot = k == 3 ? bad_boot : boot;
-		p = payload_of(&b, &n);
-		state_reader_init(&r, p, n);
-		ck_assert_msg(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)) == -EINVAL, "case %d", k);
+		ck_assert_msg(board_trip(&b, &c) == -EINVAL, "case %d", k);
 		ck_assert_ptr_null(c.bios);
-		free(p);
 	}
 }
 END_TEST
