@@ -98,6 +98,24 @@ wait_gone "$pid"
 check "a restored guest powers off on system_powerdown" grep -aq '^TINY: power button' "$RUN/c3.console"
 check "... and its VMM exits" sh -c "! kill -0 $pid 2>/dev/null"
 
+# a display (bochs-display with its PS/2 and virtio-tablet input devices) is part of the board: the
+# restore builds it again without being told, and the guest counts on from the snapshot
+rc=0
+timeout 30 "$KVMINI" run --kernel "$TICKER" --mem 64M --name dp --daemonize --serial none --display bochs \
+	</dev/null >"$TMP/dp.out" 2>&1 || rc=$?
+check "a VM with --display bochs starts (rc $rc: $(head -1 "$TMP/dp.out"))" wait_ticks dp 3
+"$KVMINI" snapshot dp "$TMP/dps" --pause >/dev/null 2>"$TMP/dps.err"
+check "snapshot --pause of a VM with a display ($(cat "$TMP/dps.err"))" [ -f "$TMP/dps/state" ]
+sleep 0.3
+at=$(last_tick dp)
+kill_vm dp
+restore dr "$TMP/dps"
+check "run --restore of it, no --display given: exit 0 (rc $rc: $(head -1 "$TMP/dr.err"))" [ "$rc" -eq 0 ]
+wait_ticks dr 2
+first=$(first_tick dr)
+check "... it ticks on right after the snapshot ($at -> $first)" [ "$first" = $((at + 1)) ]
+kill_vm dr
+
 # broken snapshots: one line, exit 1, nothing started
 bad() { # bad NAME: copy of k1 with its state file made bad by the caller
 	rm -rf "$TMP/$1"
