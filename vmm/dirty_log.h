@@ -17,15 +17,18 @@ struct dirty_log {
 	int manual; /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 enabled */
 	int nslots;
 	struct {
+		uint32_t slot; /* KVM's */
 		uint64_t gpa, size, hva, page0, npages;
-	} s[GMEM_MAX_REGIONS];
+	} s[GMEM_MAX_REGIONS + 1];
 	uint64_t npages;
 	uint64_t *tmp; /* one slot's bitmap as KVM returns it */
 };
 
-/* Turns logging on for every slot of mem (slot i = region i, as vm.c registers them): every page
- * counts as clean from now on. 0, or -errno with why. */
-int dirty_log_start(struct dirty_log *d, int vm_fd, const struct gmem *mem, const char **why);
+/* Turns logging on for every slot of mem (slot i = region i, as vm.c registers them; firmware:
+ * low RAM as vm.c maps it for a BIOS, slot 0 below 0xA0000 and VM_SLOT_HIMEM from 1 MiB, the pages
+ * between are not logged: their BIOS slots change with the PAM registers, the caller marks them):
+ * every page counts as clean from now on. 0, or -errno with why. */
+int dirty_log_start(struct dirty_log *d, int vm_fd, const struct gmem *mem, int firmware, const char **why);
 /* ORs the pages written since the last fetch into bitmap (npages bits). 0 or -errno. */
 int dirty_log_fetch(struct dirty_log *d, uint64_t *bitmap);
 /* Re-protects the pages set in words [word, word + nwords) of bitmap (manual mode; a no-op

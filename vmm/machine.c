@@ -272,12 +272,14 @@ static int machine_build(struct machine *m)
 		return -1;
 	if ((ret = msnap_register(m)))
 		return fail_step("state registry", ret, NULL);
+	if (m->fw.on && mfw_build(m)) /* the ROM, its PAM hook and fw_cfg: a restore's too */
+		return -1;
 	if (m->restoring)
 		return machine_build_restored(m);
-	if (m->incoming)
-		return machine_vcpus(m); /* RAM and state come from the source */
-	if (m->fw.on) /* SeaBIOS from the reset vector; the APs wait for its INIT/SIPI */
-		return mfw_build(m) || machine_vcpus(m) ? -1 : 0;
+	/* incoming: RAM and state come from the source; firmware: SeaBIOS runs from the reset vector,
+	 * the APs wait for its INIT/SIPI */
+	if (m->incoming || m->fw.on)
+		return machine_vcpus(m);
 
 	struct acpi_cfg ac = { .ncpus = o->cpus, .no_pci = !m->pci };
 	uint64_t rsdp = 0;

@@ -43,7 +43,7 @@ int mfw_prepare(struct machine *m)
 	const struct run_opts *o = m->o;
 	struct machine_fw *f = &m->fw;
 	f->log_fd = -1;
-	f->on = !o->kernel && !m->restoring;
+	f->on = !o->kernel; /* a restore of a firmware boot too: the same ROM again (o->bios) */
 	if (!f->on)
 		return 0;
 	m->ide.bridge = true; /* SeaBIOS routes PCI interrupts through the PIIX3 ISA bridge */

@@ -14,6 +14,7 @@ struct machine_mig {
 	char uri[300];
 	enum mig_status said; /* the last MIGRATION event */
 	int stopped; /* the source's devices are paused for the last step */
+	struct msnap_paused paused; /* which */
 	int was_running;
 	/* target */
 	int lfd;

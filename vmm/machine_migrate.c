@@ -16,6 +16,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "firmware/layout.h"
 #include "log.h"
 #include "machine_mig.h"
 #include "migrate_stream.h"
@@ -106,6 +107,8 @@ static int board_ok(void *opaque, const struct snap_board *b, char *why, size_t 
 		what = "NICs", there = b->nnets, here = o->nnets;
 	else if (b->cpu_host != (uint32_t)o->cpu_host)
 		what = "--cpu host", there = b->cpu_host, here = (unsigned)o->cpu_host;
+	else if (!b->kernel != !o->kernel)
+		what = "firmware boots (no --kernel)", there = !b->kernel, here = !o->kernel;
 	if (!what)
 		return 0;
 	snprintf(why, whylen, "the source's board differs: %s %u there, %u here (the target needs the source's options)",
@@ -199,17 +202,14 @@ int mmig_src_stop(void *opaque, uint8_t **state, size_t *len, char *why, size_t 
 		mqmp_event(m, "STOP", NULL);
 	}
 	g->stopped = 1;
-	struct virtio_dev *vd[MSNAP_MAX_VDEVS];
-	unsigned n = msnap_vdevs(m, vd);
-	int ret = 0;
-	for (unsigned i = 0; i < n && !ret; i++)
-		if ((ret = virtio_dev_pause(vd[i])))
-			snprintf(why, whylen, "a virtio device could not drain its requests: %s", strerror(-ret));
-	for (unsigned i = 0; !ret && i < m->ndisks; i++)
-		if ((ret = disk_flush(m->disks[i])))
-			snprintf(why, whylen, "--disk %s: flush: %s", m->dspec[i].path, strerror(-ret));
-	for (unsigned i = 0; !ret && i < n; i++)
-		virtio_dev_mark_rings(vd[i]);
+	struct msnap_paused *p = &g->paused;
+	int ret = msnap_pause(m, p, why, whylen); /* virtio, IDE and AHCI drained: nothing lands later */
+	if (!ret)
+		ret = msnap_flush(m, why, whylen);
+	for (unsigned i = 0; !ret && i < p->nvd; i++)
+		virtio_dev_mark_rings(p->vd[i]);
+	if (!ret && m->fw.on) /* the shadow RAM: its BIOS slots are not in KVM's dirty log */
+		gmem_mark(&m->vm.mem, LAYOUT_SHADOW, LAYOUT_HIMEM - LAYOUT_SHADOW);
 	if (!ret)
 		ret = msnap_state(m, state, len, why, whylen);
 	return ret; /* a failure is undone by src_finish, with the rest */
@@ -234,10 +234,7 @@ static void src_finish(struct machine *m)
 		return;
 	}
 	if (g->stopped) {
-		struct virtio_dev *vd[MSNAP_MAX_VDEVS];
-		unsigned n = msnap_vdevs(m, vd);
-		for (unsigned i = 0; i < n; i++)
-			virtio_dev_resume(vd[i]);
+		msnap_resume(m, &g->paused);
 		if (g->was_running) {
 			vcpus_resume(&m->vcpus);
 			m->state = RS_RUNNING;

@@ -36,16 +36,10 @@ static void cmd_migrate(void *opaque, json_object *args, struct qmp_result *r)
 		qmp_error(r, QMP_ERR_GENERIC, "the guest is %s", m->state == RS_INMIGRATE ? "still coming in" : "stopping");
 		return;
 	}
-	if (m->scsi.nluns || m->ide.n || m->ahci.ndevs || m->fw.on) {
-		/* their in-flight I/O is not drained by the final stop, or their restore is missing */
-		qmp_error(r, QMP_ERR_GENERIC, "a VM with %s cannot be migrated yet",
-			  m->scsi.nluns ? "virtio-scsi drives" : m->ide.n ? "IDE drives" : m->ahci.ndevs ? "AHCI drives" :
-			  "firmware boot (no --kernel)");
-		return;
-	}
 	struct mig_src_cfg cfg = {
 		.vm_fd = m->vm.fd,
 		.mem = &m->vm.mem,
+		.firmware = m->fw.on,
 		.offline = offline || m->state != RS_RUNNING,
 		.run_on_target = offline || m->state == RS_RUNNING,
 		.downtime_ms = g->downtime_ms,

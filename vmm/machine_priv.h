@@ -88,10 +88,9 @@ struct machine {
 int machine_read_file(const char *what, const char *path, uint8_t **buf, size_t *len);
 
 
-/* machine_snap.c: the registry of this incarnation's parts (after its devices are built), a
- * snapshot into the existing directory dir (absolute; QMP's command), and the restore of o->snap
- * into a board just built, before its vCPUs start. 0, or -errno with one line in why. */
-int msnap_register(struct machine *m);
+/* machine_snap.c: a snapshot into the existing directory dir (absolute; QMP's command), and the
+ * restore of o->snap into a board just built, before its vCPUs start. 0, or -errno with one line
+ * in why. */
 int msnap_save(struct machine *m, const char *dir, int resume, char *why, size_t whylen);
 /* msnap_save that also gives each writable image the internal qcow2 snapshot called internal
  * (NULL: none), taken while the devices are paused and after the images were flushed; every
@@ -106,9 +105,28 @@ int msnap_restore(struct machine *m, char *why, size_t whylen);
 /* The same for any checked image (a migration's), clock_mode an enum vm_clock_mode. */
 struct snap_image;
 int msnap_restore_image(struct machine *m, const struct snap_image *img, int clock_mode, char *why, size_t whylen);
+
+/* machine_snap_devs.c: the registry of this incarnation's parts (after its devices are built). */
+int msnap_register(struct machine *m);
 /* Every virtio device of this incarnation, in registration order (disks, then NICs): how many. */
 #define MSNAP_MAX_VDEVS (2 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet */
 unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out);
+/* Every image the guest's drives have open (virtio-blk, the SCSI LUNs, IDE, then AHCI drives;
+ * CD-ROMs with a medium): how many, at most MSNAP_MAX_DISKS. */
+#define MSNAP_MAX_DISKS (OPT_MAX_DEVS + 5) /* --disk, --cdrom, --hda..--hdd */
+unsigned msnap_host_disks(struct machine *m, struct disk **out);
+/* disk_flush on each of them: 0, or -errno with the image named in why. */
+int msnap_flush(struct machine *m, char *why, size_t whylen);
+/* Every device with an I/O thread paused and drained (virtio, IDE, AHCI), so nothing completes into
+ * guest memory or the images until msnap_resume; p records what was, msnap_resume undoes exactly
+ * that (also after a failed pause). 0, or -errno with why. */
+struct msnap_paused {
+	struct virtio_dev *vd[MSNAP_MAX_VDEVS];
+	unsigned nvd;
+	bool ide, ahci;
+};
+int msnap_pause(struct machine *m, struct msnap_paused *p, char *why, size_t whylen);
+void msnap_resume(struct machine *m, struct msnap_paused *p);
 /* The "machine" section's payload; the whole state stream (vCPUs stopped, devices paused) as a
  * malloc'd buffer. 0 or -errno (with why). */
 int msnap_board(struct machine *m, struct state_writer *w);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Snapshot and restore of the running machine (vmm/snapshot.h has the directory's layout): the
- * registry of the board's saved parts, the save the QMP command runs on the main loop (pause,
- * drain, flush, state and memory to temp files renamed into place, resume), and the restore into
- * a freshly built board whose vCPUs have never run. */
+/* Snapshot and restore of the running machine (vmm/snapshot.h has the directory's layout; the
+ * registry of the board's saved parts is vmm/machine_snap_devs.c's): the save the QMP command
+ * runs on the main loop (pause, drain, flush, state and memory to temp files renamed into place,
+ * resume), and the restore into a freshly built board whose vCPUs have never run. */
 #include "machine_priv.h"
 
 #include <errno.h>
@@ -18,67 +18,8 @@
 #include "devices/disk/qcow2.h"
 #include "snapshot.h"
 #include "state_kvm.h"
-#include "virtio/net.h"
-#include "virtio/scsi.h"
 
-#define MAX_VDEVS MSNAP_MAX_VDEVS
-#define MAX_HOST_DISKS (OPT_MAX_DEVS + 1)
-
-/* Every virtio device of this incarnation, in registration order: virtio-blk disks, the
- * virtio-scsi controller, NICs, then the tablet. */
-unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < m->ndisks; i++)
-		if (m->blks[i])
-			out[n++] = virtio_blk_dev(m->blks[i]);
-	if (m->scsi.dev)
-		out[n++] = virtio_scsi_dev(m->scsi.dev);
-	for (unsigned i = 0; i < m->nets.n; i++)
-		if (m->nets.dev[i])
-			out[n++] = virtio_net_dev(m->nets.dev[i]);
-	if (mdisplay_tablet(&m->display))
-		out[n++] = mdisplay_tablet(&m->display);
-	return n;
-}
-
-int msnap_register(struct machine *m)
-{
-	struct state_registry *g = &m->reg;
-	state_registry_free(g);
-	state_registry_init(g);
-	int ret = state_registry_add(g, &serial_state_ops, 0, m->serial);
-	if (!ret)
-		ret = state_registry_add(g, &i8042_state_ops, 0, m->i8042);
-	if (!ret)
-		ret = state_registry_add(g, &rtc_state_ops, 0, m->rtc);
-	if (!ret)
-		ret = state_registry_add(g, &acpi_pm_state_ops, 0, m->pm);
-	if (!ret && m->pci) /* none when no device needs PCI */
-		ret = state_registry_add(g, &pci_host_state_ops, 0, m->pci);
-	if (!ret)
-		ret = mdisplay_register(&m->display, g);
-	struct virtio_dev *vd[MAX_VDEVS];
-	unsigned n = msnap_vdevs(m, vd);
-	for (unsigned i = 0; !ret && i < n; i++) {
-		if (m->scsi.dev && vd[i] == virtio_scsi_dev(m->scsi.dev))
-			ret = virtio_scsi_state_register(m->scsi.dev, g, i); /* with its targets */
-		else
-			ret = state_registry_add(g, &virtio_state_ops, i, vd[i]);
-	}
-	return ret;
-}
-
-/* Every image the guest's drives have open (virtio-blk, then the SCSI LUNs with a medium), with
- * the option spec naming it for messages. */
-static unsigned host_disks(struct machine *m, struct disk **out)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < m->ndisks; i++)
-		if (m->disks[i])
-			out[n++] = m->disks[i];
-	return n + machine_scsi_disks(&m->scsi, out + n, MAX_HOST_DISKS - n);
-}
+#define MAX_HOST_DISKS MSNAP_MAX_DISKS
 
 /* ---- save ---- */
 
@@ -92,6 +33,9 @@ static void abs_path(const char *p, char *out, size_t len)
 		snprintf(out, len, "%s", p);
 }
 
+/* strings board_of may make: kernel or BIOS and boot order, initrd, device options, NICs */
+#define BOARD_BUFS (3 + OPT_MAX_DEVARGS + OPT_MAX_DEVS)
+
 /* The board as `kvmini run` options, for the machine section (strings in bufs). */
 static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_STR_MAX + 1])
 {
@@ -101,8 +45,16 @@ static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_
 	b->mem = o->mem;
 	b->cpus = o->cpus;
 	b->cpu_host = (uint32_t)o->cpu_host;
-	abs_path(o->kernel, bufs[k], sizeof(bufs[k]));
-	b->kernel = bufs[k++];
+	b->display = o->display != 0;
+	if (o->kernel) {
+		abs_path(o->kernel, bufs[k], sizeof(bufs[k]));
+		b->kernel = bufs[k++];
+	} else { /* firmware boot: the ROM the restore maps again, the order fw_cfg gave it */
+		abs_path(m->fw.path, bufs[k], sizeof(bufs[k]));
+		b->bios = bufs[k++];
+		snprintf(bufs[k], sizeof(bufs[k]), "order=%s%s", o->boot.order, o->boot.menu ? ",menu=on" : "");
+		b->boot = bufs[k++];
+	}
 	if (o->initrd) {
 		abs_path(o->initrd, bufs[k], sizeof(bufs[k]));
 		b->initrd = bufs[k++];
@@ -136,7 +88,7 @@ static void board_of(struct machine *m, struct snap_board *b, char (*bufs)[SNAP_
 /* The stream: machine, vm, the vCPUs, then the registry. vCPUs stopped, devices paused. */
 static int build_stream(struct machine *m, struct state_writer *w, char *why, size_t whylen)
 {
-	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + OPT_MAX_DEVARGS + OPT_MAX_DEVS, sizeof(*bufs));
+	char(*bufs)[SNAP_STR_MAX + 1] = calloc(BOARD_BUFS, sizeof(*bufs));
 	struct vcpu_host *h = calloc(1, sizeof(*h));
 	struct vcpu_state *st = calloc(1, sizeof(*st));
 	struct vm_state *vst = calloc(1, sizeof(*vst));
@@ -181,7 +133,7 @@ out:
 
 int msnap_board(struct machine *m, struct state_writer *w)
 {
-	char(*bufs)[SNAP_STR_MAX + 1] = calloc(2 + 2 * OPT_MAX_DEVS, sizeof(*bufs));
+	char(*bufs)[SNAP_STR_MAX + 1] = calloc(BOARD_BUFS, sizeof(*bufs));
 	if (!bufs)
 		return -ENOMEM;
 	struct snap_board b;
@@ -270,7 +222,7 @@ static int write_snapshot(struct machine *m, const char *dir, char *why, size_t 
 static unsigned writable_disks(struct machine *m, struct disk **out)
 {
 	struct disk *all[MAX_HOST_DISKS];
-	unsigned n = host_disks(m, all), k = 0;
+	unsigned n = msnap_host_disks(m, all), k = 0;
 	for (unsigned i = 0; i < n; i++)
 		if (!all[i]->read_only)
 			out[k++] = all[i];
@@ -330,29 +282,13 @@ static int internal_create(struct machine *m, const char *name, json_object *don
 	return 0;
 }
 
-/* Pauses every virtio device (drained): how many were, so that resume_devs undoes it. */
-static int pause_devs(struct machine *m, struct virtio_dev **vd, unsigned *paused, char *why, size_t whylen)
-{
-	unsigned n = msnap_vdevs(m, vd);
-	int ret = 0;
-	for (*paused = 0; *paused < n; (*paused)++) {
-		if ((ret = virtio_dev_pause(vd[*paused]))) {
-			snprintf(why, whylen, "a virtio device could not drain its requests: %s", strerror(-ret));
-			break;
-		}
-	}
-	return ret;
-}
-
 int msnap_disk_snapshot_delete(struct machine *m, const char *name, json_object *done, char *why, size_t whylen)
 {
-	struct virtio_dev *vd[MAX_VDEVS];
-	unsigned paused;
-	int ret = pause_devs(m, vd, &paused, why, whylen);
+	struct msnap_paused p;
+	int ret = msnap_pause(m, &p, why, whylen);
 	if (!ret)
 		internal_delete(m, name, MAX_HOST_DISKS, done);
-	for (unsigned i = 0; i < paused; i++)
-		virtio_dev_resume(vd[i]);
+	msnap_resume(m, &p);
 	return ret;
 }
 
@@ -371,18 +307,9 @@ int msnap_save_internal(struct machine *m, const char *dir, int resume, const ch
 		snprintf(why, whylen, m->state == RS_SHUTDOWN ? "the guest is shut down" : "the VM is stopping");
 		return -EINVAL;
 	}
-	if (m->ide.n) { /* the board section records IDE drives, but their disks are not flushed or
-			 * snapshotted with the others yet */
-		snprintf(why, whylen, "a VM with IDE drives (--disk if=ide, --hdX, --cdrom) cannot be saved yet");
-		return -EOPNOTSUPP;
-	}
 	if (m->o->snapshot) {
 		/* the disks' writes are in overlays that die with this process: a restore would not see them */
 		snprintf(why, whylen, "a VM run with --snapshot (throw-away disks) cannot be saved");
-		return -EOPNOTSUPP;
-	}
-	if (m->ahci.ndevs) { /* the controller saves (ahci_state_ops); the board does not record the drives yet */
-		snprintf(why, whylen, "a VM with AHCI drives (--disk if=sata) cannot be saved yet");
 		return -EOPNOTSUPP;
 	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -402,15 +329,10 @@ int msnap_save_internal(struct machine *m, const char *dir, int resume, const ch
 		m->state = RS_PAUSED;
 		mqmp_event(m, "STOP", NULL);
 	}
-	struct virtio_dev *vd[MAX_VDEVS];
-	unsigned paused;
-	int ret = pause_devs(m, vd, &paused, why, whylen);
-	struct disk *hd[MAX_HOST_DISKS];
-	unsigned nhd = host_disks(m, hd);
-	for (unsigned i = 0; !ret && i < nhd; i++) {
-		if ((ret = disk_flush(hd[i])))
-			snprintf(why, whylen, "%s: flush: %s", hd[i]->path, strerror(-ret));
-	}
+	struct msnap_paused p;
+	int ret = msnap_pause(m, &p, why, whylen);
+	if (!ret)
+		ret = msnap_flush(m, why, whylen);
 	/* the images' snapshots after their flush, with nothing in flight: they match the memory */
 	int made = !ret && internal;
 	if (made)
@@ -419,8 +341,7 @@ int msnap_save_internal(struct machine *m, const char *dir, int resume, const ch
 		ret = write_snapshot(m, dir, why, whylen);
 	if (ret && made)
 		internal_delete(m, internal, MAX_HOST_DISKS, NULL);
-	for (unsigned i = 0; i < paused; i++)
-		virtio_dev_resume(vd[i]); /* re-runs every queue: a kick that came meanwhile is not lost */
+	msnap_resume(m, &p);
 	if (was_running && (resume || ret)) {
 		vcpus_resume(&m->vcpus);
 		m->state = RS_RUNNING;
@@ -440,8 +361,7 @@ int msnap_restore_image(struct machine *m, const struct snap_image *img, int clo
 {
 	struct state_stream s = img->s;
 	struct vcpu_host *h = calloc(1, sizeof(*h));
-	struct virtio_dev *vd[MAX_VDEVS];
-	unsigned n = msnap_vdevs(m, vd);
+	struct msnap_paused p = { .nvd = 0 };
 	static const char *const skip[] = { SNAP_MACHINE_ID, STATE_CPU_ID, STATE_VM_ID, NULL };
 	int ret = 0;
 	if (!h)
@@ -455,15 +375,13 @@ int msnap_restore_image(struct machine *m, const struct snap_image *img, int clo
 	/* the LAPICs before the devices, whose loads re-drive their interrupt lines into them */
 	for (unsigned i = 0; !ret && i < m->vcpus.n; i++)
 		ret = vcpu_state_restore(m->vcpus.v[i].fd, h, img->cpu[i], why, whylen);
-	for (unsigned i = 0; !ret && i < n; i++)
-		if ((ret = virtio_dev_pause(vd[i])))
-			snprintf(why, whylen, "virtio device %u: cannot pause", i);
+	if (!ret) /* the loads set up requests the I/O threads take once resumed */
+		ret = msnap_pause(m, &p, why, whylen);
 	state_rewind(&s);
 	if (!ret)
 		ret = state_registry_load(&m->reg, &s, skip, why, whylen);
 	if (!ret) {
-		for (unsigned i = 0; i < n; i++)
-			virtio_dev_resume(vd[i]);
+		msnap_resume(m, &p);
 		ret = vm_state_restore_clock(&m->vm, img->vm, (enum vm_clock_mode)clock_mode, why, whylen);
 	}
 	free(h);

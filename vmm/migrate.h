@@ -64,6 +64,7 @@ struct mig_src_cfg {
 	size_t board_len;
 	int vm_fd;
 	struct gmem *mem; /* RAM: one host mapping from mem->r[0].hva, ram_size long */
+	int firmware; /* low RAM's KVM slots as for a BIOS (vm_mem_cfg.firmware; dirty_log_start) */
 	int offline; /* stop first, one pass */
 	int run_on_target; /* MIG_FLAG_RUN */
 	uint64_t downtime_ms, bandwidth; /* bandwidth in bytes/s, 0 = unlimited */

@@ -303,7 +303,7 @@ static int migrate(struct mig_src *s, struct dirty_log *dl, uint64_t *pending)
 	if (ret)
 		return ret;
 	gmem_log_set(mem, s->vmm_dirty);
-	if ((ret = dirty_log_start(dl, s->cfg.vm_fd, mem, &w2))) {
+	if ((ret = dirty_log_start(dl, s->cfg.vm_fd, mem, s->cfg.firmware, &w2))) {
 		fail(s, MIG_FAILED, "%s", w2);
 		return ret;
 	}

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "firmware/bootorder.h"
+
 static void put_str(struct state_writer *w, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -23,7 +25,7 @@ void snap_board_put(struct state_writer *w, const struct snap_board *b)
 	state_put_u64(w, b->mem);
 	state_put_u32(w, SNAP_PAGE);
 	state_put_u32(w, b->cpus);
-	state_put_u32(w, b->cpu_host ? 1 : 0);
+	state_put_u32(w, (b->cpu_host ? 1u : 0u) | (b->display ? 2u : 0u));
 	put_str(w, b->kernel);
 	put_str(w, b->initrd);
 	put_str(w, b->append);
@@ -35,6 +37,8 @@ void snap_board_put(struct state_writer *w, const struct snap_board *b)
 	state_put_u32(w, b->nnets);
 	for (unsigned i = 0; i < b->nnets; i++)
 		put_str(w, b->nets[i]);
+	put_str(w, b->bios);
+	put_str(w, b->boot);
 }
 
 /* A string of the payload: NULL for "" when empty_null, else an owned copy; NULL with the reader's
@@ -76,13 +80,25 @@ void snap_board_free(struct snap_board *b)
 	}
 	for (unsigned i = 0; i < b->nnets; i++)
 		free(b->nets[i]);
+	free(b->bios);
+	free(b->boot);
 	memset(b, 0, sizeof(*b));
+}
+
+/* a kernel, or a BIOS file with a boot order that parses (and no initrd or --append) */
+static int firmware_ok(const struct snap_board *b)
+{
+	struct boot_order bo;
+	char err[160];
+	if (b->kernel)
+		return !b->bios && !b->boot;
+	return b->bios && !b->initrd && !b->append && (!b->boot || !boot_order_parse(b->boot, &bo, err, sizeof(err)));
 }
 
 int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t version, char *why, size_t whylen)
 {
 	memset(b, 0, sizeof(*b));
-	if (version != SNAP_MACHINE_VERSION && version != 1) {
+	if (version < 1 || version > SNAP_MACHINE_VERSION) {
 		snprintf(why, whylen, "machine section version %u, this kvmini reads %u", version, SNAP_MACHINE_VERSION);
 		return -EPROTONOSUPPORT;
 	}
@@ -92,7 +108,8 @@ int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t versio
 	b->cpus = state_get_u32(r);
 	uint32_t flags = state_get_u32(r);
 	b->cpu_host = flags & 1;
-	b->kernel = get_str(r, 0, &bad);
+	b->display = (flags >> 1) & 1;
+	b->kernel = get_str(r, 1, &bad); /* NULL: a firmware boot (version 3) */
 	b->initrd = get_str(r, 1, &bad);
 	b->append = get_str(r, 1, &bad);
 	uint32_t n = state_get_u32(r);
@@ -119,12 +136,16 @@ int snap_board_get(struct snap_board *b, struct state_reader *r, uint32_t versio
 		b->nets[i] = get_str(r, 0, &bad);
 		b->nnets = i + (b->nets[i] != NULL);
 	}
+	if (version >= 3 && !bad && !r->err) {
+		b->bios = get_str(r, 1, &bad);
+		b->boot = get_str(r, 1, &bad);
+	}
 	int ret = state_reader_done(r);
 	const char *what = "machine section: bad framing";
 	if (!ret && bad)
 		ret = -ENOMEM, what = "machine section: out of memory";
-	if (!ret && (page != SNAP_PAGE || flags > 1 || b->mem < (16ULL << 20) || (b->mem & (SNAP_PAGE - 1)) ||
-		     b->cpus == 0 || b->cpus > 1024 || !b->kernel || !b->kernel[0]))
+	if (!ret && (page != SNAP_PAGE || flags > (version >= 3 ? 3u : 1u) || b->mem < (16ULL << 20) || (b->mem & (SNAP_PAGE - 1)) ||
+		     b->cpus == 0 || b->cpus > 1024 || !firmware_ok(b)))
 		ret = -EINVAL, what = "machine section: values out of range";
 	if (ret == -EINVAL && r->err)
 		what = "machine section: a string or count out of range";
@@ -298,7 +319,12 @@ int snap_image_opts(const struct snap_image *img, struct run_opts *o, char *why,
 	o->mem = b->mem;
 	o->cpus = b->cpus;
 	o->cpu_host = (int)b->cpu_host;
+	if (b->display) /* the bochs-display (and its input devices) again; --vnc may serve it */
+		o->display = 1;
 	o->kernel = b->kernel;
+	o->bios = b->bios; /* firmware boot: the same ROM, and fw_cfg as the boot had it */
+	if (b->boot && boot_order_parse(b->boot, &o->boot, why, whylen))
+		return -EINVAL;
 	o->initrd = b->initrd;
 	o->append = b->append;
 	o->nnets = b->nnets;

@@ -13,15 +13,19 @@
  * Both are written to "<name>.tmp" and renamed, memory first: a directory with a state file holds
  * a complete snapshot.
  *
- * "machine" section, version 2 (instance 0), strings as u32 length + bytes (no NUL, < 4096):
- *   u64 RAM size, u32 page size (4096), u32 vCPUs, u32 flags (bit 0: --cpu host),
- *   string kernel, string initrd ("" for none), string the user's --append ("" for none),
+ * "machine" section, version 3 (instance 0), strings as u32 length + bytes (no NUL, < 4096):
+ *   u64 RAM size, u32 page size (4096), u32 vCPUs, u32 flags (bit 0: --cpu host, bit 1: a display),
+ *   string kernel ("" for a firmware boot), string initrd ("" for none), string the user's
+ *     --append ("" for none; both "" without a kernel),
  *   u32 device options n <= OPT_MAX_DEVARGS, n pairs of strings: the option's long name and its
  *     value ("" for none) as given (run_opt_is_device: --disk with every sub-option, --cdrom
  *     including none, --exit-device, ...), a leading file name made absolute; a restore parses
  *     them again, so a device option needs nothing here to be carried,
- *   u32 NICs n <= OPT_MAX_DEVS, n strings (--net specs, with mac= so the NIC keeps its address)
- * Version 1 (read only) had u32 disks n <= OPT_MAX_DEVS, n --disk specs where version 2 has the
+ *   u32 NICs n <= OPT_MAX_DEVS, n strings (--net specs, with mac= so the NIC keeps its address),
+ *   string the BIOS file (absolute; "" exactly when there is a kernel), string its --boot order
+ *     ("order=LETTERS[,menu=on]"; "" with a kernel): a restore maps the same ROM again and fills
+ *     fw_cfg as the boot did (the shadow RAM is in the memory file)
+ * Version 2 (read only) ended after the NICs, always had a kernel and no flag but bit 0. Version 1 (read only) had u32 disks n <= OPT_MAX_DEVS, n --disk specs where version 2 has the
  * device options.
  */
 #ifndef KVMINI_SNAPSHOT_H
@@ -34,7 +38,7 @@
 #include "state_kvm.h"
 
 #define SNAP_MACHINE_ID "machine"
-#define SNAP_MACHINE_VERSION 2u
+#define SNAP_MACHINE_VERSION 3u
 #define SNAP_PAGE 4096u
 #define SNAP_STR_MAX 4095u
 #define SNAP_STATE_FILE "state"
@@ -45,10 +49,12 @@ struct snap_board {
 	uint64_t mem;
 	uint32_t cpus;
 	uint32_t cpu_host;
+	uint32_t display; /* --display bochs (or --vnc): the bochs-display and its input devices */
 	char *kernel, *initrd, *append; /* initrd, append: NULL for none */
 	unsigned ndevs, nnets;
 	char *dev_opt[OPT_MAX_DEVARGS], *dev_val[OPT_MAX_DEVARGS]; /* "disk", "/abs/a.img,if=scsi" */
 	char *nets[OPT_MAX_DEVS];
+	char *bios, *boot; /* firmware boot (kernel NULL): the BIOS file and the --boot order */
 };
 
 /* The payload (the caller opens the section). */

@@ -34,8 +34,9 @@
  * save; their save functions say so.
  *
  * A machine registers its parts in one fixed order (state_registry_add) and saves them in it. On
- * save: vCPUs stopped, every virtio device virtio_dev_pause'd (drains what is in flight, whose
- * completions write guest RAM), then device sections, then the final copy of RAM. On restore:
+ * save: vCPUs stopped, every device with an I/O thread paused (virtio_dev_pause, ide_pause,
+ * ahci_pause: drains what is in flight, whose completions write guest RAM), then device sections,
+ * then the final copy of RAM. On restore:
  * guest RAM in place first (ring addresses are checked against it), the KVM irqchip before the
  * devices (loads re-drive their interrupt lines), then state_registry_load, then
  * virtio_dev_resume on each virtio device, then the vCPUs.

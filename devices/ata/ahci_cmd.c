@@ -190,7 +190,7 @@ static int map_prdt(struct ahci *h, struct ahci_slot *s, uint64_t prdt, unsigned
 		s->c.niov = 0;
 		return 0;
 	}
-	const uint8_t *pr = gmem_ptr(h->mem, prdt, 16ULL * n);
+	const uint8_t *pr = gmem_ptr_ro(h->mem, prdt, 16ULL * n); /* only read: not dirty */
 	if (!pr) {
 		*why = "PRDT outside RAM";
 		return -EFAULT;

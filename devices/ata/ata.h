@@ -171,6 +171,9 @@ enum ata_kind ata_dev_kind(const struct ata_dev *d);
 void ata_dev_destroy(struct ata_dev *d);
 /* The CD-ROM's SCSI target (medium changes go there: scsi_lun_insert/eject on LUN 0); NULL on a disk. */
 struct scsi_target *ata_dev_target(struct ata_dev *d);
+/* The image the device reads and writes: a disk's, a CD-ROM's medium (NULL when empty). The device
+ * keeps it (snapshots flush it and give it internal snapshots). */
+struct disk *ata_dev_disk(struct ata_dev *d);
 /* Another controller takes the device over (IDE's per-boot controller on devices that live for the
  * whole run; NULL: none). No command may be in flight; the line counts as low for the new hooks. */
 void ata_dev_set_hooks(struct ata_dev *d, const struct ata_hooks *hooks, void *opaque);

@@ -240,6 +240,11 @@ void ata_dev_destroy(struct ata_dev *d)
 
 struct scsi_target *ata_dev_target(struct ata_dev *d) { return d->t; }
 
+struct disk *ata_dev_disk(struct ata_dev *d)
+{
+	return d->t ? scsi_lun_disk(d->t, 0) : d->disk;
+}
+
 void ata_dev_set_hooks(struct ata_dev *d, const struct ata_hooks *hooks, void *opaque)
 {
 	pthread_mutex_lock(&d->lock);

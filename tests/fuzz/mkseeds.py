@@ -245,6 +245,12 @@ def snapshot():
     bare = struct.pack("<QIII", 16 << 20, 4096, 1, 0) + s(b"k") + s(b"") + s(b"") + bytes(8)
     body = b"KVMSTATE" + struct.pack("<II", 1, 0) + sec(b"machine", 0, 1, bare) + b"\0"
     put("fuzz_snapshot", "bare", body + struct.pack("<I", zlib.crc32(body)))
+    # version 3, a firmware boot: no kernel, the BIOS file and the boot order after the NICs
+    fw = (struct.pack("<QIII", 64 << 20, 4096, 1, 0) + s(b"") + s(b"") + s(b"") + struct.pack("<I", 2) +
+          s(b"disk") + s(b"/d/boot.qcow2,if=ide") + s(b"disk") + s(b"/d/s.raw,if=sata") + struct.pack("<I", 0) +
+          s(b"/usr/share/seabios/bios-256k.bin") + s(b"order=c,menu=on"))
+    body = b"KVMSTATE" + struct.pack("<II", 1, 0) + sec(b"machine", 0, 3, fw) + b"\0"
+    put("fuzz_snapshot", "firmware", body + struct.pack("<I", zlib.crc32(body)))
 
 
 def migration():

@@ -90,6 +90,25 @@ START_TEST(empty_drive_not_ready)
 }
 END_TEST
 
+/* the image behind a device (what a snapshot flushes): the disk's, the CD-ROM's medium, none after
+ * an eject and the new one after an insert */
+START_TEST(device_image)
+{
+	struct disk *d = ata_dev_disk(at.disk);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->path, at.disk_path);
+	struct disk *m = ata_dev_disk(at.cd);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->path, at.cd_path);
+	struct disk *old = NULL;
+	ck_assert_int_eq(scsi_lun_eject(ata_dev_target(at.cd), 0, true, &old), 0);
+	ck_assert_ptr_eq(old, m);
+	ck_assert_ptr_null(ata_dev_disk(at.cd));
+	ck_assert_int_eq(scsi_lun_insert(ata_dev_target(at.cd), 0, old), 0);
+	ck_assert_ptr_eq(ata_dev_disk(at.cd), m);
+}
+END_TEST
+
 /* the register path: PACKET, the 12 bytes through the data port, then the I/O thread */
 static void reg_packet(const uint8_t *cdb, uint16_t bcl, bool dma)
 {
@@ -258,6 +277,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, dma_packets_and_request_sense);
 	tcase_add_test(t, empty_drive_not_ready);
+	tcase_add_test(t, device_image);
 	tcase_add_test(t, pio_packet_byte_count_limit);
 	tcase_add_test(t, register_path_dma_packet);
 	tcase_add_test(t, device_reset_while_busy);

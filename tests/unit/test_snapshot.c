@@ -117,9 +117,76 @@ START_TEST(board_round_trip)
 	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION, why, sizeof(why)), -EBADMSG);
 	free(longer);
 	state_reader_init(&r, p, n);
-	ck_assert_int_eq(snap_board_get(&c, &r, 3, why, sizeof(why)), -EPROTONOSUPPORT);
-	ck_assert_ptr_nonnull(strstr(why, "version 3"));
+	ck_assert_int_eq(snap_board_get(&c, &r, SNAP_MACHINE_VERSION + 1, why, sizeof(why)), -EPROTONOSUPPORT);
+	ck_assert_ptr_nonnull(strstr(why, "version 4"));
+	/* version 2 ended after the NICs: the same payload without the two firmware strings */
+	ck_assert_uint_eq(SNAP_MACHINE_VERSION, 3);
+	state_reader_init(&r, p, n - 8);
+	ck_assert_int_eq(snap_board_get(&c, &r, 2, why, sizeof(why)), 0);
+	ck_assert_str_eq(c.kernel, "/k/vmlinux");
+	ck_assert_ptr_null(c.bios);
+	snap_board_free(&c);
+	state_reader_init(&r, p, n);
+	ck_assert_int_eq(snap_board_get(&c, &r, 2, why, sizeof(why)), -EBADMSG);
 	free(p);
+}
+END_TEST
+
+/* b written and read back into c: snap_board_get's result */
+static int board_trip(const struct snap_board *b, struct snap_board *c)
+{
+	size_t n;
+	uint8_t *p = payload_of(b, &n);
+	struct state_reader r;
+	char why[200];
+	state_reader_init(&r, p, n);
+	int ret = snap_board_get(c, &r, SNAP_MACHINE_VERSION, why, sizeof(why));
+	free(p);
+	return ret;
+}
+
+/* a firmware boot's board: no kernel, the BIOS file and its boot order; they come back, and the
+ * run options a restore gets name the same ROM and order */
+START_TEST(board_firmware)
+{
+	static char bios[] = "/usr/share/seabios/bios-256k.bin", boot[] = "order=dc,menu=on";
+	struct snap_board b = sample(), c;
+	b.kernel = b.initrd = b.append = NULL;
+	b.bios = bios;
+	b.boot = boot;
+	b.display = 1;
+	ck_assert_int_eq(board_trip(&b, &c), 0);
+	ck_assert_ptr_null(c.kernel);
+	ck_assert_ptr_null(c.initrd);
+	ck_assert_uint_eq(c.display, 1);
+	ck_assert_str_eq(c.bios, bios);
+	ck_assert_str_eq(c.boot, boot);
+	ck_assert_uint_eq(c.ndevs, 3);
+	struct snap_image img;
+	memset(&img, 0, sizeof(img));
+	img.board = c;
+	struct run_opts o;
+	memset(&o, 0, sizeof(o));
+	char why[200];
+	ck_assert_int_eq(snap_image_opts(&img, &o, why, sizeof(why)), 0);
+	ck_assert_ptr_null(o.kernel);
+	ck_assert_int_eq(o.display, 1);
+	ck_assert_str_eq(o.bios, bios);
+	ck_assert_str_eq(o.boot.order, "dc");
+	ck_assert_int_eq(o.boot.menu, 1);
+	snap_board_free(&c);
+	/* refused: a BIOS beside a kernel, an initrd without a kernel, neither, a bad boot order */
+	static char bad_boot[] = "order=x";
+	for (int k = 0; k < 4; k++) {
+		b = sample();
+		b.kernel = k == 0 ? b.kernel : NULL;
+		b.initrd = k == 1 ? b.initrd : NULL;
+		b.append = NULL;
+		b.bios = k == 2 ? NULL : bios;
+		b.boot = k == 3 ? bad_boot : boot;
+		ck_assert_msg(board_trip(&b, &c) == -EINVAL, "case %d", k);
+		ck_assert_ptr_null(c.bios);
+	}
 }
 END_TEST
 
@@ -376,6 +443,7 @@ Suite *make_suite(void)
 		tcase_add_test(tc, ram_file_private);
 	}
 	tcase_add_test(tc, board_round_trip);
+	tcase_add_test(tc, board_firmware);
 	tcase_add_test(tc, board_version1);
 	tcase_add_test(tc, board_bad_values);
 	tcase_add_test(tc, image_load);

@@ -11,9 +11,9 @@
  * To add an action: write `static void act_x(char *arg)` and add it to
  * `actions[]`. `arg` is the text after the first ':' (or "" without one).
  *
- * A disk is named by path (/dev/vda) or by its size (@64M: the /dev/vdX of
- * exactly that capacity), so one boot can use several disks whatever order
- * the PCI and MMIO transports probe them in. Result lines print it as
+ * A disk is named by path (/dev/vda) or by its size (@64M: the /dev/vdX, else
+ * the /dev/sdX, of exactly that capacity), so one boot can use several disks
+ * whatever order the PCI and MMIO transports and the SCSI/ATA hosts probe them in. Result lines print it as
  * "@64M=/dev/vdb".
  *
  * The display action (framebuffer picture, keys and pointer reports) lives
@@ -264,26 +264,31 @@ static u64 fnv(u64 h, const u64 *w, unsigned long n)
 	return h;
 }
 
-/* "@SIZE": the virtio disk of that capacity, or 0; anything else is a path. */
+/* "@SIZE": the disk of that capacity (virtio /dev/vdX first, then SCSI,
+ * IDE and SATA /dev/sdX), or 0; anything else is a path. */
 static char *disk_path(char *spec)
 {
 	static char dev[] = "/dev/vdX", attr[] = "/sys/block/vdX/size";
+	static const char kinds[] = "vs";
 	char buf[32], *p = spec + 1;
 	u64 want;
 
 	if (spec[0] != '@')
 		return spec;
 	want = number(&p);
-	for (char c = 'a'; c <= 'z'; c++) {
-		attr[13] = c;
-		if (readfile(attr, buf, sizeof(buf)) <= 0)
-			continue;
-		p = buf;
-		if (number(&p) * 512 == want) {
-			dev[7] = c;
-			return dev;
+	for (const char *k = kinds; *k; k++)
+		for (char c = 'a'; c <= 'z'; c++) {
+			attr[11] = *k;
+			attr[13] = c;
+			if (readfile(attr, buf, sizeof(buf)) <= 0)
+				continue;
+			p = buf;
+			if (number(&p) * 512 == want) {
+				dev[5] = *k;
+				dev[7] = c;
+				return dev;
+			}
 		}
-	}
 	return 0;
 }
 
