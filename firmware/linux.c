@@ -332,6 +332,7 @@ static int write_entry_state(const struct gmem *m, struct boot_entry *out)
 	for (uint64_t i = 0; i < 4 * 512; i++)
 		le_put64(pd, i * 8, (i * SZ_2M) | 0x83); /* present, writable, 2 MiB page */
 
+	out->mode = BOOT_MODE_LONG64;
 	out->cr3 = LAYOUT_PML4;
 	out->gdt_base = LAYOUT_GDT;
 	out->gdt_limit = sizeof(gdt) - 1;

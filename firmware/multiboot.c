@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Multiboot v1 loader and the --kernel dispatch (see multiboot.h). */
+#include "multiboot.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "e820.h"
+#include "layout.h"
+#include "linux.h"
+
+/* the header: magic, flags, checksum, then (flag 16) the a.out-kludge addresses */
+#define MH_FLAGS 4
+#define MH_CHECKSUM 8
+#define MH_LEN 12
+#define MH_HEADER_ADDR 12
+#define MH_LOAD_ADDR 16
+#define MH_LOAD_END_ADDR 20
+#define MH_BSS_END_ADDR 24
+#define MH_ENTRY_ADDR 28
+#define MH_AOUT_LEN 32
+/* bits 0-15 are requirements: 0 (page-aligned modules) and 1 (memory info) are always met, 2 (a
+ * video mode) gets no video fields, the rest this loader does not know and must refuse */
+#define MH_F_UNKNOWN 0xfff8u
+#define MH_F_AOUT 0x10000u
+
+#define BZ_MAGIC_OFF 0x202
+#define BZ_MAGIC 0x53726448u /* "HdrS" */
+
+/* The information page at the zero page's place (this boot has no boot_params), then the memory
+ * map, the module list and the strings; the boot stack is in the next page. */
+#define MB_INFO LAYOUT_BOOT_PARAMS
+#define MB_PAGE 0x1000u
+#define MB_MMAP_OFF MBI_SIZE
+#define MB_MMAP_MAX 32u
+#define MB_MMAP_ENTRY 24u
+#define MB_MOD_OFF (MB_MMAP_OFF + MB_MMAP_MAX * MB_MMAP_ENTRY)
+#define MB_MOD_SIZE 16u
+#define MB_STR_OFF (MB_MOD_OFF + MB_MOD_SIZE)
+#define MB_LOADER_NAME "kvmini"
+#define MB_LOW_MAX (640u << 10) /* mem_lower counts at most the 640 KiB of conventional memory */
+
+#define SZ_4K 0x1000ULL
+
+/* Where the image lies once loaded: [start, end) physical, the entry's physical address. */
+struct mb_span {
+	uint64_t start, end, entry;
+};
+
+static int fail(const char **why, const char *msg, int err)
+{
+	if (why)
+		*why = msg;
+	return err;
+}
+
+static int is_bzimage(const uint8_t *k, size_t len)
+{
+	return len >= BZ_MAGIC_OFF + 4 && le_get32(k, BZ_MAGIC_OFF) == BZ_MAGIC;
+}
+
+/* Offset of the first 4-byte aligned header with a valid checksum lying wholly in [from, limit),
+ * or -1; *bad_sum (if given) says whether a magic with a wrong checksum was seen. */
+static long find_header(const uint8_t *k, size_t len, size_t from, size_t limit, int *bad_sum)
+{
+	if (limit > len)
+		limit = len;
+	for (size_t off = from; off + MH_LEN <= limit; off += 4) {
+		if (le_get32(k, off) != MB_HEADER_MAGIC)
+			continue;
+		uint32_t sum = MB_HEADER_MAGIC + le_get32(k, off + MH_FLAGS) + le_get32(k, off + MH_CHECKSUM);
+		if (sum == 0)
+			return (long)off;
+		if (bad_sum)
+			*bad_sum = 1;
+	}
+	return -1;
+}
+
+int multiboot_detect(const uint8_t *k, size_t len)
+{
+	if (!k || is_bzimage(k, len))
+		return 0;
+	return find_header(k, len, 0, MB_SEARCH_LEN, NULL) >= 0;
+}
+
+/* [addr, addr+len) inside one RAM region, above the boot area and below 4 GiB (paging is off). */
+static int check_placement(const struct gmem *m, uint64_t addr, uint64_t len, const char **why)
+{
+	if (addr + len < addr)
+		return fail(why, "multiboot kernel's address range overflows", -ENOEXEC);
+	if (addr < LAYOUT_HIMEM)
+		return fail(why, "multiboot kernel overlaps the boot area below 1 MiB", -ENOMEM);
+	if (addr + len > LAYOUT_4G)
+		return fail(why, "multiboot kernel extends above 4 GiB", -ENOMEM);
+	if (!gmem_ptr(m, addr, len))
+		return fail(why, "multiboot kernel does not fit in guest RAM", -ENOMEM);
+	return 0;
+}
+
+/* Flag 16: one range of the file at load_addr, zeroed up to bss_end_addr (0: none), entered at
+ * entry_addr. Checks everything; writes only when write is set. */
+static int aout_load(const struct gmem *m, const uint8_t *k, size_t len, size_t hoff, int write,
+		     struct mb_span *sp, const char **why)
+{
+	uint32_t header_addr = le_get32(k, hoff + MH_HEADER_ADDR), load_addr = le_get32(k, hoff + MH_LOAD_ADDR);
+	uint32_t load_end = le_get32(k, hoff + MH_LOAD_END_ADDR), bss_end = le_get32(k, hoff + MH_BSS_END_ADDR);
+	uint32_t entry = le_get32(k, hoff + MH_ENTRY_ADDR);
+	if (load_addr > header_addr || header_addr - load_addr > hoff)
+		return fail(why, "multiboot load_addr lies before the start of the file", -ENOEXEC);
+	size_t foff = hoff - (header_addr - load_addr); /* the file offset of load_addr */
+	uint64_t fsz = load_end ? (uint64_t)load_end - load_addr : len - foff;
+	if (load_end && load_end < load_addr)
+		return fail(why, "multiboot load_end_addr lies below load_addr", -ENOEXEC);
+	if (fsz > len - foff)
+		return fail(why, "multiboot load range extends past the end of the file", -ENOEXEC);
+	uint64_t msz = bss_end ? (uint64_t)bss_end - load_addr : fsz;
+	if (bss_end && bss_end < load_addr + fsz)
+		return fail(why, "multiboot bss_end_addr lies below the end of the loaded range", -ENOEXEC);
+	if (!fsz)
+		return fail(why, "multiboot load range is empty", -ENOEXEC);
+	int err = check_placement(m, load_addr, msz, why);
+	if (err)
+		return err;
+	if (entry < load_addr || entry >= load_addr + fsz)
+		return fail(why, "multiboot entry_addr lies outside the loaded range", -ENOEXEC);
+	*sp = (struct mb_span){ .start = load_addr, .end = load_addr + msz, .entry = entry };
+	if (write) {
+		uint8_t *dst = gmem_ptr(m, load_addr, msz); /* checked above */
+		if (!dst)
+			return fail(why, "multiboot kernel outside guest RAM", -EFAULT);
+		memcpy(dst, k + foff, fsz);
+		memset(dst + fsz, 0, msz - fsz);
+	}
+	return 0;
+}
+
+/* ELF32 and ELF64 differ only in where the fields sit and how wide the addresses are. */
+struct elf_layout {
+	unsigned ehsize, e_entry, e_phoff, e_phentsize, e_phnum;
+	unsigned phsize, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz;
+	int wide;
+	uint16_t machine;
+};
+
+static const struct elf_layout elf32 = { 52, 24, 28, 42, 44, 32, 4, 8, 12, 16, 20, 0, 3 /* EM_386 */ };
+static const struct elf_layout elf64 = { 64, 24, 32, 54, 56, 56, 8, 16, 24, 32, 40, 1, 62 /* EM_X86_64 */ };
+
+#define EH_TYPE 16
+#define EH_MACHINE 18
+#define ET_EXEC_TYPE 2
+#define PT_LOAD_TYPE 1
+
+static uint64_t elf_word(const struct elf_layout *l, const uint8_t *p, size_t off)
+{
+	return l->wide ? le_get64(p, off) : le_get32(p, off);
+}
+
+/* Every PT_LOAD at its physical address. Pass 0 checks them all and sets *sp (the entry: e_entry
+ * translated from the segment whose virtual range holds it); pass 1 writes them. */
+static int elf_segments(const struct gmem *m, const struct elf_layout *l, const uint8_t *k, size_t len,
+			int pass, struct mb_span *sp, const char **why)
+{
+	uint64_t phoff = elf_word(l, k, l->e_phoff), e_entry = elf_word(l, k, l->e_entry);
+	uint16_t phentsize = le_get16(k, l->e_phentsize), phnum = le_get16(k, l->e_phnum);
+	int have_entry = 0;
+	for (unsigned i = 0; i < phnum; i++) {
+		const uint8_t *ph = k + phoff + (uint64_t)i * phentsize;
+		if (le_get32(ph, 0) != PT_LOAD_TYPE)
+			continue;
+		uint64_t off = elf_word(l, ph, l->p_offset), vaddr = elf_word(l, ph, l->p_vaddr);
+		uint64_t paddr = elf_word(l, ph, l->p_paddr), filesz = elf_word(l, ph, l->p_filesz);
+		uint64_t memsz = elf_word(l, ph, l->p_memsz);
+		if (pass == 1) {
+			uint8_t *dst = memsz ? gmem_ptr(m, paddr, memsz) : NULL; /* checked in pass 0 */
+			if (memsz && !dst)
+				return fail(why, "ELF segment outside guest RAM", -EFAULT);
+			if (memsz) {
+				memcpy(dst, k + off, filesz);
+				memset(dst + filesz, 0, memsz - filesz);
+			}
+			continue;
+		}
+		if (filesz > memsz)
+			return fail(why, "ELF segment's file size exceeds its memory size", -ENOEXEC);
+		if (off > len || filesz > len - off)
+			return fail(why, "ELF segment extends past the end of the file", -ENOEXEC);
+		if (!memsz)
+			continue;
+		int err = check_placement(m, paddr, memsz, why);
+		if (err)
+			return err;
+		if (paddr < sp->start)
+			sp->start = paddr;
+		if (paddr + memsz > sp->end)
+			sp->end = paddr + memsz;
+		if (!have_entry && e_entry >= vaddr && e_entry - vaddr < memsz) {
+			sp->entry = paddr + (e_entry - vaddr);
+			have_entry = 1;
+		}
+	}
+	if (pass == 0 && !sp->end)
+		return fail(why, "ELF file has no loadable segment", -ENOEXEC);
+	if (pass == 0 && !have_entry)
+		return fail(why, "ELF entry point lies outside its loaded segments", -ENOEXEC);
+	return 0;
+}
+
+static int elf_check(const uint8_t *k, size_t len, const struct elf_layout **lp, const char **why)
+{
+	if (len < 16 || k[0] != 0x7f || k[1] != 'E' || k[2] != 'L' || k[3] != 'F')
+		return fail(why, "multiboot kernel is not ELF and has no load addresses (header flag 16)", -ENOEXEC);
+	if ((k[4] != 1 && k[4] != 2) || k[5] != 1)
+		return fail(why, "not a little-endian ELF32 or ELF64 file", -ENOEXEC);
+	const struct elf_layout *l = k[4] == 1 ? &elf32 : &elf64;
+	if (len < l->ehsize)
+		return fail(why, "truncated ELF header", -ENOEXEC);
+	if (le_get16(k, EH_TYPE) != ET_EXEC_TYPE)
+		return fail(why, "ELF file is not an executable (ET_EXEC)", -ENOEXEC);
+	if (le_get16(k, EH_MACHINE) != l->machine)
+		return fail(why, l->wide ? "ELF64 file is not for x86-64" : "ELF32 file is not for i386", -ENOEXEC);
+	uint64_t phoff = elf_word(l, k, l->e_phoff);
+	uint16_t phentsize = le_get16(k, l->e_phentsize), phnum = le_get16(k, l->e_phnum);
+	if (!phnum)
+		return fail(why, "ELF file has no program headers", -ENOEXEC);
+	if (phentsize < l->phsize)
+		return fail(why, "ELF program header entries are too small", -ENOEXEC);
+	if (phoff > len || (uint64_t)phnum * phentsize > len - phoff) /* < 2^32: no overflow */
+		return fail(why, "truncated ELF program header", -ENOEXEC);
+	*lp = l;
+	return 0;
+}
+
+/* The information page (buffer of MB_PAGE bytes, offsets from MB_INFO): memory sizes, the e820
+ * map, the command line, the module. */
+static int build_info(const struct gmem *m, uint8_t *info, uint64_t mod_at, size_t mod_len)
+{
+	struct e820_entry e[MB_MMAP_MAX];
+	int n = e820_build(m, e, MB_MMAP_MAX);
+	if (n < 0)
+		return n;
+	uint64_t low = 0, upper = 0;
+	for (int i = 0; i < n; i++) {
+		uint8_t *p = info + MB_MMAP_OFF + (size_t)i * MB_MMAP_ENTRY;
+		le_put32(p, 0, MB_MMAP_ENTRY - 4); /* the size field does not count itself */
+		le_put64(p, 4, e[i].addr);
+		le_put64(p, 12, e[i].size);
+		le_put32(p, 20, e[i].type);
+		if (e[i].type == E820_RAM && e[i].addr == 0)
+			low = e[i].size < MB_LOW_MAX ? e[i].size : MB_LOW_MAX;
+		if (e[i].type == E820_RAM && e[i].addr == LAYOUT_HIMEM)
+			upper = e[i].size;
+	}
+	uint32_t flags = MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS | MBI_F_MMAP | MBI_F_LOADER_NAME;
+	le_put32(info, MBI_FLAGS, flags);
+	le_put32(info, MBI_MEM_LOWER, (uint32_t)(low >> 10));
+	le_put32(info, MBI_MEM_UPPER, (upper >> 10) > UINT32_MAX ? UINT32_MAX : (uint32_t)(upper >> 10));
+	le_put32(info, MBI_CMDLINE, (uint32_t)LAYOUT_CMDLINE);
+	le_put32(info, MBI_MMAP_LENGTH, (uint32_t)n * MB_MMAP_ENTRY);
+	le_put32(info, MBI_MMAP_ADDR, (uint32_t)(MB_INFO + MB_MMAP_OFF));
+	/* strings: the module's (empty) command line, then the loader's name */
+	memcpy(info + MB_STR_OFF + 1, MB_LOADER_NAME, sizeof(MB_LOADER_NAME));
+	le_put32(info, MBI_LOADER_NAME, (uint32_t)(MB_INFO + MB_STR_OFF + 1));
+	le_put32(info, MBI_MODS_ADDR, (uint32_t)(MB_INFO + MB_MOD_OFF));
+	if (mod_len) {
+		le_put32(info, MBI_MODS_COUNT, 1);
+		le_put32(info, MB_MOD_OFF, (uint32_t)mod_at);
+		le_put32(info, MB_MOD_OFF + 4, (uint32_t)(mod_at + mod_len));
+		le_put32(info, MB_MOD_OFF + 8, (uint32_t)(MB_INFO + MB_STR_OFF));
+	}
+	return 0;
+}
+
+/* Flat 32-bit code at BOOT32_CS and data at BOOT32_DS: what the spec's entry state describes. */
+static int write_gdt(const struct gmem *m, struct boot_entry *out)
+{
+	uint8_t gdt[24] = { 0 };
+	le_put64(gdt, BOOT32_CS, 0x00cf9b000000ffffULL); /* P, DPL0, code exec/read accessed, D, G */
+	le_put64(gdt, BOOT32_DS, 0x00cf93000000ffffULL); /* P, DPL0, data read/write accessed, B, G */
+	int err = gmem_write(m, LAYOUT_GDT, gdt, sizeof(gdt));
+	out->gdt_base = LAYOUT_GDT;
+	out->gdt_limit = sizeof(gdt) - 1;
+	return err;
+}
+
+int multiboot_load(const struct gmem *m, const struct boot_image *img, struct boot_entry *out,
+		   const char **why)
+{
+	const uint8_t *k = img->kernel;
+	size_t len = k ? img->kernel_len : 0;
+	long h = k ? find_header(k, len, 0, MB_SEARCH_LEN, NULL) : -1;
+	if (h < 0 || is_bzimage(k, len))
+		return fail(why, "no multiboot header in the first 8 KiB", -ENOEXEC);
+	size_t hoff = (size_t)h;
+	uint32_t flags = le_get32(k, hoff + MH_FLAGS);
+	if (flags & MH_F_UNKNOWN)
+		return fail(why, "multiboot header requires features kvmini does not know (flag bits 3-15)", -ENOEXEC);
+	int aout = !!(flags & MH_F_AOUT);
+	if (aout && (hoff + MH_AOUT_LEN > len || hoff + MH_AOUT_LEN > MB_SEARCH_LEN))
+		return fail(why, "multiboot header's address fields run past the first 8 KiB", -ENOEXEC);
+
+	struct mb_span sp = { .start = UINT64_MAX, .end = 0 };
+	const struct elf_layout *l = NULL;
+	int err = aout ? aout_load(m, k, len, hoff, 0, &sp, why) : elf_check(k, len, &l, why);
+	if (!err && !aout)
+		err = elf_segments(m, l, k, len, 0, &sp, why);
+	if (err)
+		return err;
+
+	const char *cl = img->cmdline ? img->cmdline : "";
+	size_t cl_len = strlen(cl);
+	if (cl_len + 1 > LAYOUT_CMDLINE_MAX)
+		return fail(why, "kernel command line is too long", -EINVAL);
+	/* the module goes page-aligned right after the kernel, as other multiboot loaders put it */
+	uint64_t mod_at = (sp.end + SZ_4K - 1) & ~(SZ_4K - 1);
+	size_t mod_len = img->initrd ? img->initrd_len : 0;
+	if (mod_len && (mod_at + mod_len > LAYOUT_4G || !gmem_ptr(m, mod_at, mod_len)))
+		return fail(why, "initrd (the multiboot module) does not fit in guest RAM after the kernel", -ENOMEM);
+
+	/* everything checked: now write */
+	err = aout ? aout_load(m, k, len, hoff, 1, &sp, why) : elf_segments(m, l, k, len, 1, &sp, why);
+	if (err)
+		return err;
+	if (mod_len && (err = gmem_write(m, mod_at, img->initrd, mod_len)))
+		return fail(why, "cannot write the initrd to guest RAM", err);
+	if ((err = gmem_write(m, LAYOUT_CMDLINE, cl, cl_len + 1)))
+		return fail(why, "cannot write the command line to guest RAM", err);
+	uint8_t info[MB_PAGE] = { 0 };
+	if ((err = build_info(m, info, mod_at, mod_len)))
+		return fail(why, "cannot build the memory map", err);
+	if ((err = gmem_write(m, MB_INFO, info, sizeof(info))) || (err = write_gdt(m, out)))
+		return fail(why, "guest RAM does not cover the boot area", err);
+	out->mode = BOOT_MODE_PROT32;
+	out->rip = sp.entry;
+	out->rax = MB_BOOT_MAGIC;
+	out->rbx = MB_INFO;
+	out->rsp = LAYOUT_BOOT_STACK; /* the spec leaves ESP undefined: give one that works */
+	out->rsi = 0;
+	out->cr3 = 0;
+	return 0;
+}
+
+int boot_load_kernel(const struct gmem *m, const struct boot_image *img, struct boot_entry *out,
+		     const char **why)
+{
+	const uint8_t *k = img->kernel;
+	size_t len = k ? img->kernel_len : 0;
+	memset(out, 0, sizeof(*out));
+	if (multiboot_detect(k, len))
+		return multiboot_load(m, img, out, why);
+	int err = linux_load(m, img, out, why);
+	if (err != -ENOEXEC || !k || is_bzimage(k, len))
+		return err;
+	/* neither loader took it: say so if it meant to be multiboot */
+	int bad_sum = 0;
+	find_header(k, len, 0, MB_SEARCH_LEN, &bad_sum);
+	if (bad_sum)
+		return fail(why, "multiboot header has a bad checksum", err);
+	if (find_header(k, len, MB_SEARCH_LEN - MH_LEN + 4, len, NULL) >= 0)
+		return fail(why, "multiboot header lies past the first 8 KiB", err);
+	return err;
+}
