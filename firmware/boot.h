@@ -15,6 +15,7 @@ struct boot_image {
 	const uint8_t *initrd; /* NULL when none */
 	size_t initrd_len;
 	const char *cmdline; /* NULL: empty */
+	const char *kernel_name; /* the --kernel path: a multiboot command line starts with it; NULL: none */
 	uint64_t acpi_rsdp; /* boot_params.acpi_rsdp_addr; 0 when no ACPI tables were built */
 };
 

@@ -308,9 +308,11 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 	if (err)
 		return err;
 
-	const char *cl = img->cmdline ? img->cmdline : "";
-	size_t cl_len = strlen(cl);
-	if (cl_len + 1 > LAYOUT_CMDLINE_MAX)
+	/* the command line starts with the kernel's name, as GRUB and QEMU give it: kvm-unit-tests
+	 * takes the first word for argv[0] and its test arguments from the rest */
+	const char *cl = img->cmdline ? img->cmdline : "", *name = img->kernel_name;
+	size_t cl_len = strlen(cl), name_len = name ? strlen(name) + 1 : 0;
+	if (name_len > LAYOUT_CMDLINE_MAX || cl_len + 1 > LAYOUT_CMDLINE_MAX - name_len)
 		return fail(why, "kernel command line is too long", -EINVAL);
 	/* the module goes page-aligned right after the kernel, as other multiboot loaders put it */
 	uint64_t mod_at = (sp.end + SZ_4K - 1) & ~(SZ_4K - 1);
@@ -324,7 +326,9 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 		return err;
 	if (mod_len && (err = gmem_write(m, mod_at, img->initrd, mod_len)))
 		return fail(why, "cannot write the initrd to guest RAM", err);
-	if ((err = gmem_write(m, LAYOUT_CMDLINE, cl, cl_len + 1)))
+	if ((name && ((err = gmem_write(m, LAYOUT_CMDLINE, name, name_len - 1)) ||
+		      (err = gmem_write(m, LAYOUT_CMDLINE + name_len - 1, " ", 1)))) ||
+	    (err = gmem_write(m, LAYOUT_CMDLINE + name_len, cl, cl_len + 1)))
 		return fail(why, "cannot write the command line to guest RAM", err);
 	uint8_t info[MB_PAGE] = { 0 };
 	if ((err = build_info(m, info, mod_at, mod_len)))

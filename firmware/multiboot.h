@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Multiboot (v1) kernels, as kvm-unit-tests builds its x86 tests (x86/NAME.flat, an ELF32 file):
  * finds the header in the first 8 KiB, loads the ELF32/ELF64 program headers or the a.out-kludge
- * address fields (header flag 16), the command line and the initrd as the one module, builds the
+ * address fields (header flag 16), the command line (the kernel's name, then --append's) and the
+ * initrd as the one module, builds the
  * multiboot information (memory sizes, the e820 map as the memory map) and the flat 32-bit entry
  * (EAX = 0x2BADB002, EBX = the information, paging off). Also the dispatch between this loader and
  * the Linux one (firmware/linux.h) for --kernel. Every field of the file is hostile. */

@@ -294,6 +294,7 @@ static int machine_build(struct machine *m)
 		.initrd = m->initrd,
 		.initrd_len = m->initrd_len,
 		.cmdline = m->cmdline,
+		.kernel_name = o->kernel,
 		.acpi_rsdp = rsdp,
 	};
 	struct boot_entry entry;

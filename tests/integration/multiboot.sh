@@ -21,7 +21,7 @@ for k in multiboot.elf multiboot.flat mbaout.bin; do
 	check "$k: info flags: memory, cmdline, module, memory map, loader name" grep -qx 'MB: flags 0000024d' "$s"
 	check "$k: mem_lower is 639 KiB" grep -qx 'MB: mem_lower 0000027f' "$s"
 	check "$k: mem_upper is 63 MiB" grep -qx 'MB: mem_upper 0000fc00' "$s"
-	check "$k: the command line is --append's" grep -qx 'MB: cmdline \[hello multiboot\]' "$s"
+	check "$k: the command line is the kernel's name, then --append's" grep -qxF "MB: cmdline [$G/$k hello multiboot]" "$s"
 	check "$k: --initrd is the one module, its bytes intact" \
 		sh -c "grep -qx 'MB: mods 00000001' '$s' && grep -qx 'MB: module \[module-bytes\]' '$s'"
 	check "$k: three memory map entries" grep -qx 'MB: mmap_length 00000048' "$s"

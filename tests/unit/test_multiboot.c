@@ -146,6 +146,21 @@ START_TEST(elf32_basic)
 	ck_assert_uint_eq(e.gdt_base, LAYOUT_GDT);
 	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_GDT + BOOT32_CS), 0x00cf9b000000ffffULL);
 	ck_assert_uint_eq(le_get64(r.buf, LAYOUT_GDT + BOOT32_DS), 0x00cf93000000ffffULL);
+	/* with the kernel's name: it comes first, as argv[0] */
+	struct boot_image bi = { .kernel = m.k, .kernel_len = m.len, .cmdline = "cpuid", .kernel_name = "x86/vmexit.flat" };
+	ck_assert_int_eq(boot_load_kernel(&r.mem, &bi, &e, &why), 0);
+	ck_assert_str_eq((const char *)r.buf + info32(&r, 16), "x86/vmexit.flat cpuid");
+	bi.cmdline = NULL;
+	ck_assert_int_eq(boot_load_kernel(&r.mem, &bi, &e, &why), 0);
+	ck_assert_str_eq((const char *)r.buf + info32(&r, 16), "x86/vmexit.flat ");
+	char *name = malloc(LAYOUT_CMDLINE_MAX);
+	memset(name, 'n', LAYOUT_CMDLINE_MAX - 2);
+	name[LAYOUT_CMDLINE_MAX - 2] = 0; /* name, space and NUL fill the area exactly */
+	bi.kernel_name = name;
+	ck_assert_int_eq(boot_load_kernel(&r.mem, &bi, &e, &why), 0);
+	bi.cmdline = "x";
+	ck_assert_int_eq(boot_load_kernel(&r.mem, &bi, &e, &why), -EINVAL);
+	free(name);
 	free(m.k);
 	fake_ram_free(&r);
 }
