@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The board a multiboot kernel (kvm-unit-tests' x86 tests) gets besides the direct-boot one: fw_cfg
  * at 0x510, from which kvm-unit-tests reads the CPU count (FW_CFG_NB_CPUS, the APs it waits for)
- * and the RAM size. A Linux kernel's board stays as it was. */
+ * and the RAM size, and QEMU's pc-testdev (devices/testdev.h), whose interrupt lines the ioapic and
+ * apic tests drive; QEMU's x86/run adds the same device. A Linux kernel's board stays as it was. */
 #include "machine_priv.h"
 
 #include <stdlib.h>
 
 #include "devices/fw_cfg.h"
+#include "devices/testdev.h"
 #include "firmware/multiboot.h"
 #include "log.h"
 
@@ -47,11 +49,18 @@ int mmboot_add(struct machine *m)
 		kv_err(ret, "fw_cfg for the multiboot kernel");
 		return -1;
 	}
+	if ((ret = testdev_create(&m->mb_testdev, &m->vm.pio, &m->vm.hooks, &m->vm)) ||
+	    (ret = state_registry_add(&m->reg, &testdev_state_ops, 0, m->mb_testdev))) {
+		kv_err(ret, "pc-testdev for the multiboot kernel");
+		return -1;
+	}
 	return 0;
 }
 
 void mmboot_remove(struct machine *m)
 {
+	testdev_destroy(m->mb_testdev);
+	m->mb_testdev = NULL;
 	fw_cfg_destroy(m->mb_fc);
 	m->mb_fc = NULL;
 }
