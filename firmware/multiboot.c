@@ -7,6 +7,7 @@
 
 #include "bytes.h"
 #include "e820.h"
+#include "elf.h"
 #include "layout.h"
 #include "linux.h"
 
@@ -42,11 +43,6 @@
 #define MB_LOW_MAX (640u << 10) /* mem_lower counts at most the 640 KiB of conventional memory */
 
 #define SZ_4K 0x1000ULL
-
-/* Where the image lies once loaded: [start, end) physical, the entry's physical address. */
-struct mb_span {
-	uint64_t start, end, entry;
-};
 
 static int fail(const char **why, const char *msg, int err)
 {
@@ -85,24 +81,10 @@ int multiboot_detect(const uint8_t *k, size_t len)
 	return find_header(k, len, 0, MB_SEARCH_LEN, NULL) >= 0;
 }
 
-/* [addr, addr+len) inside one RAM region, above the boot area and below 4 GiB (paging is off). */
-static int check_placement(const struct gmem *m, uint64_t addr, uint64_t len, const char **why)
-{
-	if (addr + len < addr)
-		return fail(why, "multiboot kernel's address range overflows", -ENOEXEC);
-	if (addr < LAYOUT_HIMEM)
-		return fail(why, "multiboot kernel overlaps the boot area below 1 MiB", -ENOMEM);
-	if (addr + len > LAYOUT_4G)
-		return fail(why, "multiboot kernel extends above 4 GiB", -ENOMEM);
-	if (!gmem_ptr(m, addr, len))
-		return fail(why, "multiboot kernel does not fit in guest RAM", -ENOMEM);
-	return 0;
-}
-
 /* Flag 16: one range of the file at load_addr, zeroed up to bss_end_addr (0: none), entered at
  * entry_addr. Checks everything; writes only when write is set. */
 static int aout_load(const struct gmem *m, const uint8_t *k, size_t len, size_t hoff, int write,
-		     struct mb_span *sp, const char **why)
+		     struct elf_span *sp, const char **why)
 {
 	uint32_t header_addr = le_get32(k, hoff + MH_HEADER_ADDR), load_addr = le_get32(k, hoff + MH_LOAD_ADDR);
 	uint32_t load_end = le_get32(k, hoff + MH_LOAD_END_ADDR), bss_end = le_get32(k, hoff + MH_BSS_END_ADDR);
@@ -120,12 +102,12 @@ static int aout_load(const struct gmem *m, const uint8_t *k, size_t len, size_t 
 		return fail(why, "multiboot bss_end_addr lies below the end of the loaded range", -ENOEXEC);
 	if (!fsz)
 		return fail(why, "multiboot load range is empty", -ENOEXEC);
-	int err = check_placement(m, load_addr, msz, why);
+	int err = boot_check_placement(m, load_addr, msz, why);
 	if (err)
 		return err;
 	if (entry < load_addr || entry >= load_addr + fsz)
 		return fail(why, "multiboot entry_addr lies outside the loaded range", -ENOEXEC);
-	*sp = (struct mb_span){ .start = load_addr, .end = load_addr + msz, .entry = entry };
+	*sp = (struct elf_span){ .start = load_addr, .end = load_addr + msz, .entry = entry };
 	if (write) {
 		uint8_t *dst = gmem_ptr(m, load_addr, msz); /* checked above */
 		if (!dst)
@@ -133,102 +115,6 @@ static int aout_load(const struct gmem *m, const uint8_t *k, size_t len, size_t 
 		memcpy(dst, k + foff, fsz);
 		memset(dst + fsz, 0, msz - fsz);
 	}
-	return 0;
-}
-
-/* ELF32 and ELF64 differ only in where the fields sit and how wide the addresses are. */
-struct elf_layout {
-	unsigned ehsize, e_entry, e_phoff, e_phentsize, e_phnum;
-	unsigned phsize, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz;
-	int wide;
-	uint16_t machine;
-};
-
-static const struct elf_layout elf32 = { 52, 24, 28, 42, 44, 32, 4, 8, 12, 16, 20, 0, 3 /* EM_386 */ };
-static const struct elf_layout elf64 = { 64, 24, 32, 54, 56, 56, 8, 16, 24, 32, 40, 1, 62 /* EM_X86_64 */ };
-
-#define EH_TYPE 16
-#define EH_MACHINE 18
-#define ET_EXEC_TYPE 2
-#define PT_LOAD_TYPE 1
-
-static uint64_t elf_word(const struct elf_layout *l, const uint8_t *p, size_t off)
-{
-	return l->wide ? le_get64(p, off) : le_get32(p, off);
-}
-
-/* Every PT_LOAD at its physical address. Pass 0 checks them all and sets *sp (the entry: e_entry
- * translated from the segment whose virtual range holds it); pass 1 writes them. */
-static int elf_segments(const struct gmem *m, const struct elf_layout *l, const uint8_t *k, size_t len,
-			int pass, struct mb_span *sp, const char **why)
-{
-	uint64_t phoff = elf_word(l, k, l->e_phoff), e_entry = elf_word(l, k, l->e_entry);
-	uint16_t phentsize = le_get16(k, l->e_phentsize), phnum = le_get16(k, l->e_phnum);
-	int have_entry = 0;
-	for (unsigned i = 0; i < phnum; i++) {
-		const uint8_t *ph = k + phoff + (uint64_t)i * phentsize;
-		if (le_get32(ph, 0) != PT_LOAD_TYPE)
-			continue;
-		uint64_t off = elf_word(l, ph, l->p_offset), vaddr = elf_word(l, ph, l->p_vaddr);
-		uint64_t paddr = elf_word(l, ph, l->p_paddr), filesz = elf_word(l, ph, l->p_filesz);
-		uint64_t memsz = elf_word(l, ph, l->p_memsz);
-		if (pass == 1) {
-			uint8_t *dst = memsz ? gmem_ptr(m, paddr, memsz) : NULL; /* checked in pass 0 */
-			if (memsz && !dst)
-				return fail(why, "ELF segment outside guest RAM", -EFAULT);
-			if (memsz) {
-				memcpy(dst, k + off, filesz);
-				memset(dst + filesz, 0, memsz - filesz);
-			}
-			continue;
-		}
-		if (filesz > memsz)
-			return fail(why, "ELF segment's file size exceeds its memory size", -ENOEXEC);
-		if (off > len || filesz > len - off)
-			return fail(why, "ELF segment extends past the end of the file", -ENOEXEC);
-		if (!memsz)
-			continue;
-		int err = check_placement(m, paddr, memsz, why);
-		if (err)
-			return err;
-		if (paddr < sp->start)
-			sp->start = paddr;
-		if (paddr + memsz > sp->end)
-			sp->end = paddr + memsz;
-		if (!have_entry && e_entry >= vaddr && e_entry - vaddr < memsz) {
-			sp->entry = paddr + (e_entry - vaddr);
-			have_entry = 1;
-		}
-	}
-	if (pass == 0 && !sp->end)
-		return fail(why, "ELF file has no loadable segment", -ENOEXEC);
-	if (pass == 0 && !have_entry)
-		return fail(why, "ELF entry point lies outside its loaded segments", -ENOEXEC);
-	return 0;
-}
-
-static int elf_check(const uint8_t *k, size_t len, const struct elf_layout **lp, const char **why)
-{
-	if (len < 16 || k[0] != 0x7f || k[1] != 'E' || k[2] != 'L' || k[3] != 'F')
-		return fail(why, "multiboot kernel is not ELF and has no load addresses (header flag 16)", -ENOEXEC);
-	if ((k[4] != 1 && k[4] != 2) || k[5] != 1)
-		return fail(why, "not a little-endian ELF32 or ELF64 file", -ENOEXEC);
-	const struct elf_layout *l = k[4] == 1 ? &elf32 : &elf64;
-	if (len < l->ehsize)
-		return fail(why, "truncated ELF header", -ENOEXEC);
-	if (le_get16(k, EH_TYPE) != ET_EXEC_TYPE)
-		return fail(why, "ELF file is not an executable (ET_EXEC)", -ENOEXEC);
-	if (le_get16(k, EH_MACHINE) != l->machine)
-		return fail(why, l->wide ? "ELF64 file is not for x86-64" : "ELF32 file is not for i386", -ENOEXEC);
-	uint64_t phoff = elf_word(l, k, l->e_phoff);
-	uint16_t phentsize = le_get16(k, l->e_phentsize), phnum = le_get16(k, l->e_phnum);
-	if (!phnum)
-		return fail(why, "ELF file has no program headers", -ENOEXEC);
-	if (phentsize < l->phsize)
-		return fail(why, "ELF program header entries are too small", -ENOEXEC);
-	if (phoff > len || (uint64_t)phnum * phentsize > len - phoff) /* < 2^32: no overflow */
-		return fail(why, "truncated ELF program header", -ENOEXEC);
-	*lp = l;
 	return 0;
 }
 
@@ -300,11 +186,11 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 	if (aout && (hoff + MH_AOUT_LEN > len || hoff + MH_AOUT_LEN > MB_SEARCH_LEN))
 		return fail(why, "multiboot header's address fields run past the first 8 KiB", -ENOEXEC);
 
-	struct mb_span sp = { .start = UINT64_MAX, .end = 0 };
-	const struct elf_layout *l = NULL;
-	int err = aout ? aout_load(m, k, len, hoff, 0, &sp, why) : elf_check(k, len, &l, why);
-	if (!err && !aout)
-		err = elf_segments(m, l, k, len, 0, &sp, why);
+	struct elf_span sp;
+	if (!aout && !elf_is_elf(k, len))
+		return fail(why, "multiboot kernel is not ELF and has no load addresses (header flag 16)", -ENOEXEC);
+	unsigned ef = ELF_ALLOW32 | ELF_VIRT_ENTRY; /* kvm-unit-tests' .flat files are ELF32 */
+	int err = aout ? aout_load(m, k, len, hoff, 0, &sp, why) : elf_load(m, k, len, ef | ELF_CHECK_ONLY, &sp, why);
 	if (err)
 		return err;
 
@@ -321,7 +207,7 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 		return fail(why, "initrd (the multiboot module) does not fit in guest RAM after the kernel", -ENOMEM);
 
 	/* everything checked: now write */
-	err = aout ? aout_load(m, k, len, hoff, 1, &sp, why) : elf_segments(m, l, k, len, 1, &sp, why);
+	err = aout ? aout_load(m, k, len, hoff, 1, &sp, why) : elf_load(m, k, len, ef, &sp, why);
 	if (err)
 		return err;
 	if (mod_len && (err = gmem_write(m, mod_at, img->initrd, mod_len)))

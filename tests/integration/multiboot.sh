@@ -58,6 +58,6 @@ open(t + "/low.flat", "wb").write(b)
 PY
 bad "bad header checksum" "$TMP/badsum.flat" "multiboot header has a bad checksum"
 bad "header past the first 8 KiB" "$TMP/far.bin" "multiboot header lies past the first 8 KiB"
-bad "segment outside guest RAM" "$TMP/outside.flat" "multiboot kernel does not fit in guest RAM"
-bad "segment in the boot area below 1 MiB" "$TMP/low.flat" "multiboot kernel overlaps the boot area"
+bad "segment outside guest RAM" "$TMP/outside.flat" "kernel does not fit in guest RAM"
+bad "segment in the boot area below 1 MiB" "$TMP/low.flat" "kernel overlaps the boot area"
 bad "truncated ELF" "$TMP/truncated.flat" "ELF segment extends past the end of the file"
