@@ -232,6 +232,7 @@ static int write_entry_state(const struct gmem *m, struct boot_entry *out)
 		le_put64(pd, i * 8, (i * SZ_2M) | 0x83); /* present, writable, 2 MiB page */
 
 	out->mode = BOOT_MODE_LONG64;
+	out->rax = out->rbx = 0;
 	out->cr3 = LAYOUT_PML4;
 	out->gdt_base = LAYOUT_GDT;
 	out->gdt_limit = sizeof(gdt) - 1;

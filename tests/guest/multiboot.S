@@ -11,6 +11,14 @@
 #else
 #define MB_FLAGS 0x3
 #endif
+	/* prints the label, then the information's 32-bit field at offset off */
+	.macro FIELD label, off
+	mov $\label, %esi
+	call puts
+	mov \off(%ebp), %eax
+	call puthex
+	.endm
+
 	.text
 	.code32
 	.globl _start
@@ -39,28 +47,16 @@ _start:
 	xor %eax, %eax
 	mov %cs, %ax
 	call puthex
-	mov $s_flags, %esi
-	call puts
-	mov 0(%ebp), %eax
-	call puthex
-	mov $s_lower, %esi
-	call puts
-	mov 4(%ebp), %eax
-	call puthex
-	mov $s_upper, %esi
-	call puts
-	mov 8(%ebp), %eax
-	call puthex
+	FIELD s_flags, 0
+	FIELD s_lower, 4
+	FIELD s_upper, 8
 	mov $s_cmdline, %esi
 	call puts
 	mov 16(%ebp), %esi
 	call puts
 	mov $s_close, %esi
 	call puts
-	mov $s_mods, %esi
-	call puts
-	mov 20(%ebp), %eax
-	call puthex
+	FIELD s_mods, 20
 	cmpl $0, 20(%ebp)
 	je 1f
 	mov $s_module, %esi
@@ -76,10 +72,7 @@ _start:
 	rep outsb
 	mov $s_close, %esi
 	call puts
-1:	mov $s_mmap, %esi
-	call puts
-	mov 44(%ebp), %eax
-	call puthex
+1:	FIELD s_mmap, 44
 	mov $s_loader, %esi
 	call puts
 	mov 64(%ebp), %esi
