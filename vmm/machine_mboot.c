@@ -49,7 +49,7 @@ int mmboot_add(struct machine *m)
 		kv_err(ret, "fw_cfg for the multiboot kernel");
 		return -1;
 	}
-	if ((ret = testdev_create(&m->mb_testdev, &m->vm.pio, &m->vm.hooks, &m->vm)) ||
+	if ((ret = testdev_create(&m->mb_testdev, &m->vm.pio, &m->vm.mmio, &m->vm.hooks, &m->vm)) ||
 	    (ret = state_registry_add(&m->reg, &testdev_state_ops, 0, m->mb_testdev))) {
 		kv_err(ret, "pc-testdev for the multiboot kernel");
 		return -1;
