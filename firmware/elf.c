@@ -38,11 +38,12 @@ int elf_is_elf(const uint8_t *k, size_t len)
 	return k && len >= 4 && k[0] == 0x7f && k[1] == 'E' && k[2] == 'L' && k[3] == 'F';
 }
 
-int boot_check_placement(const struct gmem *m, uint64_t addr, uint64_t len, const char **why)
+int boot_check_placement(const struct gmem *m, uint64_t addr, uint64_t len, int low_ok, const char **why)
 {
 	if (addr + len < addr)
 		return fail(why, "kernel address range overflows", -ENOEXEC);
-	if (addr < LAYOUT_HIMEM)
+	int low = low_ok && addr >= LAYOUT_MB_LOW_END && addr + len <= LAYOUT_MPTABLE;
+	if (addr < LAYOUT_HIMEM && !low)
 		return fail(why, "kernel overlaps the boot area below 1 MiB", -ENOMEM);
 	if (addr + len > LAYOUT_4G)
 		return fail(why, "kernel extends above 4 GiB", -ENOMEM);
@@ -114,7 +115,7 @@ static int segments(const struct gmem *m, const struct elf_layout *l, const uint
 			return fail(why, "ELF segment extends past the end of the file", -ENOEXEC);
 		if (!memsz)
 			continue;
-		int err = boot_check_placement(m, paddr, memsz, why);
+		int err = boot_check_placement(m, paddr, memsz, !!(flags & ELF_LOW_OK), why);
 		if (err)
 			return err;
 		if (paddr < sp->start)

@@ -13,6 +13,7 @@
 #define ELF_ALLOW32 1u /* ELF32 (i386) as well as ELF64 (x86-64) */
 #define ELF_VIRT_ENTRY 2u /* e_entry is virtual: translated through the segment whose range holds it */
 #define ELF_CHECK_ONLY 4u /* every check and *sp, nothing written (a loader with more to check first) */
+#define ELF_LOW_OK 8u /* segments may lie in [LAYOUT_MB_LOW_END, LAYOUT_MPTABLE) too (multiboot) */
 
 /* Where the image lies once loaded: [start, end) physical, the entry's physical address. */
 struct elf_span {
@@ -27,7 +28,8 @@ int elf_is_elf(const uint8_t *k, size_t len);
 int elf_load(const struct gmem *m, const uint8_t *k, size_t len, unsigned flags, struct elf_span *sp,
 	     const char **why);
 /* [addr, addr+len) inside one RAM region, at or above 1 MiB (the boot area) and below 4 GiB (the
- * boot identity map; paging off for multiboot). 0, -ENOEXEC (wraps) or -ENOMEM, with *why. */
-int boot_check_placement(const struct gmem *m, uint64_t addr, uint64_t len, const char **why);
+ * boot identity map; paging off for multiboot), or with low_ok wholly in the conventional memory a
+ * multiboot hand-off leaves free. 0, -ENOEXEC (wraps) or -ENOMEM, with *why. */
+int boot_check_placement(const struct gmem *m, uint64_t addr, uint64_t len, int low_ok, const char **why);
 
 #endif

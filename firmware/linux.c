@@ -106,7 +106,7 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 		    pref - load + init_size > extent)
 			extent = pref - load + init_size;
 	}
-	int err = boot_check_placement(m, load, extent, why);
+	int err = boot_check_placement(m, load, extent, 0, why);
 	if (err)
 		return err;
 	err = gmem_write(m, load, k + setup_len, pm_len);

@@ -29,9 +29,9 @@
 #define BZ_MAGIC_OFF 0x202
 #define BZ_MAGIC 0x53726448u /* "HdrS" */
 
-/* The information page at the zero page's place (this boot has no boot_params), then the memory
- * map, the module list and the strings; the boot stack is in the next page. */
-#define MB_INFO LAYOUT_BOOT_PARAMS
+/* The information page (layout.h: below it the stack, the command line), then the memory map, the
+ * module list and the strings. */
+#define MB_INFO LAYOUT_MB_INFO
 #define MB_PAGE 0x1000u
 #define MB_MMAP_OFF MBI_SIZE
 #define MB_MMAP_MAX 32u
@@ -102,7 +102,7 @@ static int aout_load(const struct gmem *m, const uint8_t *k, size_t len, size_t 
 		return fail(why, "multiboot bss_end_addr lies below the end of the loaded range", -ENOEXEC);
 	if (!fsz)
 		return fail(why, "multiboot load range is empty", -ENOEXEC);
-	int err = boot_check_placement(m, load_addr, msz, why);
+	int err = boot_check_placement(m, load_addr, msz, 1, why);
 	if (err)
 		return err;
 	if (entry < load_addr || entry >= load_addr + fsz)
@@ -142,7 +142,7 @@ static int build_info(const struct gmem *m, uint8_t *info, uint64_t mod_at, size
 	le_put32(info, MBI_FLAGS, flags);
 	le_put32(info, MBI_MEM_LOWER, (uint32_t)(low >> 10));
 	le_put32(info, MBI_MEM_UPPER, (upper >> 10) > UINT32_MAX ? UINT32_MAX : (uint32_t)(upper >> 10));
-	le_put32(info, MBI_CMDLINE, (uint32_t)LAYOUT_CMDLINE);
+	le_put32(info, MBI_CMDLINE, (uint32_t)LAYOUT_MB_CMDLINE);
 	le_put32(info, MBI_MMAP_LENGTH, (uint32_t)n * MB_MMAP_ENTRY);
 	le_put32(info, MBI_MMAP_ADDR, (uint32_t)(MB_INFO + MB_MMAP_OFF));
 	/* strings: the module's (empty) command line, then the loader's name */
@@ -189,7 +189,7 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 	struct elf_span sp;
 	if (!aout && !elf_is_elf(k, len))
 		return fail(why, "multiboot kernel is not ELF and has no load addresses (header flag 16)", -ENOEXEC);
-	unsigned ef = ELF_ALLOW32 | ELF_VIRT_ENTRY; /* kvm-unit-tests' .flat files are ELF32 */
+	unsigned ef = ELF_ALLOW32 | ELF_VIRT_ENTRY | ELF_LOW_OK; /* kvm-unit-tests' .flat files are ELF32 */
 	int err = aout ? aout_load(m, k, len, hoff, 0, &sp, why) : elf_load(m, k, len, ef | ELF_CHECK_ONLY, &sp, why);
 	if (err)
 		return err;
@@ -198,10 +198,13 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 	 * takes the first word for argv[0] and its test arguments from the rest */
 	const char *cl = img->cmdline ? img->cmdline : "", *name = img->kernel_name;
 	size_t cl_len = strlen(cl), name_len = name ? strlen(name) + 1 : 0;
-	if (name_len > LAYOUT_CMDLINE_MAX || cl_len + 1 > LAYOUT_CMDLINE_MAX - name_len)
+	if (name_len > LAYOUT_MB_CMDLINE_MAX || cl_len + 1 > LAYOUT_MB_CMDLINE_MAX - name_len)
 		return fail(why, "kernel command line is too long", -EINVAL);
-	/* the module goes page-aligned right after the kernel, as other multiboot loaders put it */
+	/* the module goes page-aligned right after the kernel, as other multiboot loaders put it (a
+	 * kernel in conventional memory: at 1 MiB) */
 	uint64_t mod_at = (sp.end + SZ_4K - 1) & ~(SZ_4K - 1);
+	if (mod_at < LAYOUT_HIMEM)
+		mod_at = LAYOUT_HIMEM;
 	size_t mod_len = img->initrd ? img->initrd_len : 0;
 	if (mod_len && (mod_at + mod_len > LAYOUT_4G || !gmem_ptr(m, mod_at, mod_len)))
 		return fail(why, "initrd (the multiboot module) does not fit in guest RAM after the kernel", -ENOMEM);
@@ -212,9 +215,9 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 		return err;
 	if (mod_len && (err = gmem_write(m, mod_at, img->initrd, mod_len)))
 		return fail(why, "cannot write the initrd to guest RAM", err);
-	if ((name && ((err = gmem_write(m, LAYOUT_CMDLINE, name, name_len - 1)) ||
-		      (err = gmem_write(m, LAYOUT_CMDLINE + name_len - 1, " ", 1)))) ||
-	    (err = gmem_write(m, LAYOUT_CMDLINE + name_len, cl, cl_len + 1)))
+	if ((name && ((err = gmem_write(m, LAYOUT_MB_CMDLINE, name, name_len - 1)) ||
+		      (err = gmem_write(m, LAYOUT_MB_CMDLINE + name_len - 1, " ", 1)))) ||
+	    (err = gmem_write(m, LAYOUT_MB_CMDLINE + name_len, cl, cl_len + 1)))
 		return fail(why, "cannot write the command line to guest RAM", err);
 	uint8_t info[MB_PAGE] = { 0 };
 	if ((err = build_info(m, info, mod_at, mod_len)))
@@ -225,7 +228,7 @@ int multiboot_load(const struct gmem *m, const struct boot_image *img, struct bo
 	out->rip = sp.entry;
 	out->rax = MB_BOOT_MAGIC;
 	out->rbx = MB_INFO;
-	out->rsp = LAYOUT_BOOT_STACK; /* the spec leaves ESP undefined: give one that works */
+	out->rsp = LAYOUT_MB_STACK; /* the spec leaves ESP undefined: give one that works */
 	out->rsi = 0;
 	out->cr3 = 0;
 	return 0;

@@ -53,11 +53,11 @@ phoff = struct.unpack_from("<I", flat, 28)[0]
 b = bytearray(flat); struct.pack_into("<I", b, phoff + 12, 0x7ff00000)
 open(t + "/outside.flat", "wb").write(b)
 open(t + "/truncated.flat", "wb").write(flat[:h + 64])
-b = bytearray(flat); struct.pack_into("<I", b, phoff + 12, 0x80000)
+b = bytearray(flat); struct.pack_into("<I", b, phoff + 12, 0x4000)
 open(t + "/low.flat", "wb").write(b)
 PY
 bad "bad header checksum" "$TMP/badsum.flat" "multiboot header has a bad checksum"
 bad "header past the first 8 KiB" "$TMP/far.bin" "multiboot header lies past the first 8 KiB"
 bad "segment outside guest RAM" "$TMP/outside.flat" "kernel does not fit in guest RAM"
-bad "segment in the boot area below 1 MiB" "$TMP/low.flat" "kernel overlaps the boot area"
+bad "segment over the boot hand-off below 32 KiB" "$TMP/low.flat" "kernel overlaps the boot area"
 bad "truncated ELF" "$TMP/truncated.flat" "ELF segment extends past the end of the file"

@@ -120,6 +120,7 @@ START_TEST(elf32_basic)
 	ck_assert_uint_eq(e.rax, 0x2badb002);
 	ck_assert_uint_eq(e.rip, 4 * MiB + 0x10); /* e_entry translated to its physical address */
 	ck_assert_uint_eq(e.rbx, 0x7000);
+	ck_assert_uint_eq(e.rsp, 0x7000);
 	for (size_t i = 0; i < SEG_FILESZ; i++)
 		ck_assert_uint_eq(r.buf[4 * MiB + i], (uint8_t)(i * 5 + 3));
 	for (size_t i = SEG_FILESZ; i < SEG_MEMSZ; i++)
@@ -153,9 +154,9 @@ START_TEST(elf32_basic)
 	bi.cmdline = NULL;
 	ck_assert_int_eq(boot_load_kernel(&r.mem, &bi, &e, &why), 0);
 	ck_assert_str_eq((const char *)r.buf + info32(&r, 16), "x86/vmexit.flat ");
-	char *name = malloc(LAYOUT_CMDLINE_MAX);
-	memset(name, 'n', LAYOUT_CMDLINE_MAX - 2);
-	name[LAYOUT_CMDLINE_MAX - 2] = 0; /* name, space and NUL fill the area exactly */
+	char *name = malloc(LAYOUT_MB_CMDLINE_MAX);
+	memset(name, 'n', LAYOUT_MB_CMDLINE_MAX - 2);
+	name[LAYOUT_MB_CMDLINE_MAX - 2] = 0; /* name, space and NUL fill the area exactly */
 	bi.kernel_name = name;
 	ck_assert_int_eq(boot_load_kernel(&r.mem, &bi, &e, &why), 0);
 	bi.cmdline = "x";
@@ -188,6 +189,25 @@ START_TEST(elf64_and_module)
 	ck_assert_uint_eq(end - start, sizeof(initrd));
 	ck_assert_mem_eq(r.buf + start, initrd, sizeof(initrd));
 	ck_assert_str_eq((const char *)r.buf + le_get32(mod, 8), "");
+	free(m.k);
+	fake_ram_free(&r);
+}
+END_TEST
+
+/* kvm-unit-tests' realmode test loads at 32 KiB: conventional memory above the hand-off is fine */
+START_TEST(low_kernel)
+{
+	struct fake_ram r;
+	fake_ram_init(&r, 0, RAM);
+	struct img m = elf_make(0, 0x8000);
+	uint8_t initrd[100] = "env";
+	struct boot_entry e;
+	const char *why;
+	ck_assert_int_eq(load(&r, &m, initrd, sizeof(initrd), "x", &e, &why), 0);
+	ck_assert_uint_eq(e.rip, 0x8010);
+	ck_assert_uint_eq(r.buf[0x8000 + 7], (uint8_t)(7 * 5 + 3));
+	ck_assert_uint_eq(le_get32(r.buf, info32(&r, 24)), MiB); /* the module above the EBDA and BIOS */
+	ck_assert_str_eq((const char *)r.buf + info32(&r, 16), "x");
 	free(m.k);
 	fake_ram_free(&r);
 }
@@ -280,7 +300,8 @@ START_TEST(hostile)
 		int err;
 	} cases[] = {
 		{ 52 + 12, 64 * MiB, -ENOMEM }, /* paddr beyond RAM */
-		{ 52 + 12, 0x80000, -ENOMEM }, /* below 1 MiB: the boot area */
+		{ 52 + 12, 0x6000, -ENOMEM }, /* the hand-off's pages below 32 KiB */
+		{ 52 + 12, 0x9e000, -ENOMEM }, /* into the EBDA */
 		{ 52 + 12, 0xfffff000, -ENOMEM }, /* runs past 4 GiB */
 		{ 52 + 4, 0x1000000, -ENOEXEC }, /* file offset past the end */
 		{ 52 + 16, SEG_MEMSZ + 1, -ENOEXEC }, /* filesz > memsz */
@@ -316,9 +337,9 @@ START_TEST(hostile)
 	uint8_t *initrd = calloc(1, 30 * MiB);
 	ck_assert_int_eq(load(&r, &m, initrd, 30 * MiB, NULL, &e, &why), -ENOMEM);
 	free(initrd);
-	char *cl = malloc(LAYOUT_CMDLINE_MAX + 1);
-	memset(cl, 'a', LAYOUT_CMDLINE_MAX);
-	cl[LAYOUT_CMDLINE_MAX] = 0;
+	char *cl = malloc(LAYOUT_MB_CMDLINE_MAX + 1);
+	memset(cl, 'a', LAYOUT_MB_CMDLINE_MAX);
+	cl[LAYOUT_MB_CMDLINE_MAX] = 0;
 	ck_assert_int_eq(load(&r, &m, NULL, 0, cl, &e, &why), -EINVAL);
 	free(cl);
 	ck_assert_uint_eq(r.buf[4 * MiB], 0xee);
@@ -329,7 +350,7 @@ START_TEST(hostile)
 		{ MiB, MiB + 0x4000, 0, MiB }, /* load_end past the end of the file */
 		{ MiB, MiB - 1, 0, MiB }, /* load_end below load */
 		{ MiB, MiB + 0x1000, MiB + 0x800, MiB }, /* bss_end below load_end */
-		{ 0x10000, 0, 0, 0x10000 }, /* the boot area */
+		{ 0x4000, 0, 0, 0x4000 }, /* the hand-off's pages */
 		{ 0xfffff000, 0, 0, 0xfffff000 }, /* past 4 GiB */
 	};
 	for (size_t i = 0; i < sizeof(bad_aout) / sizeof(bad_aout[0]); i++) {
@@ -380,6 +401,7 @@ Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, elf32_basic);
 	tcase_add_test(tc, elf64_and_module);
+	tcase_add_test(tc, low_kernel);
 	tcase_add_test(tc, aout_kludge);
 	tcase_add_test(tc, detect);
 	tcase_add_test(tc, dispatch_messages);
