@@ -81,6 +81,15 @@ build/guest/%.elf: tests/guest/%.S tests/guest/guest.ld tests/guest/common.inc
 	@mkdir -p $(dir $@)
 	$(CC) -nostdlib -static -no-pie -Wl,-T,tests/guest/guest.ld -Wl,--build-id=none -o $@ $<
 
+# multiboot guests in the forms they come in: ELF32 (kvm-unit-tests' objcopy) and a flat binary
+# (the a.out kludge)
+MBGUESTS := build/guest/multiboot.flat build/guest/mbaout.bin
+build/guest/%.flat: build/guest/%.elf
+	objcopy -O elf32-i386 $< $@
+build/guest/%.bin: build/guest/%.elf
+	objcopy -O binary $< $@
+build/guest/mbaout.elf: tests/guest/multiboot.S
+
 TOOLS   := $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
 build/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
@@ -92,7 +101,7 @@ build/tools/domxml-tool: tests/tools/domxml-tool.c build/libkvmini.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libkvmini.a $(LIBS)
 
 unit: $(UNITBIN) $(ASANBIN) $(TOOLS)
-guests: $(GUESTBIN)
+guests: $(GUESTBIN) $(MBGUESTS)
 
 # Runs each threaded test in one process (no fork per check, so one report covers the run); any
 # ThreadSanitizer report fails it, as does a failing check.

@@ -15,12 +15,26 @@ struct boot_image {
 	const uint8_t *initrd; /* NULL when none */
 	size_t initrd_len;
 	const char *cmdline; /* NULL: empty */
+	const char *kernel_name; /* the --kernel path: a multiboot command line starts with it; NULL: none */
 	uint64_t acpi_rsdp; /* boot_params.acpi_rsdp_addr; 0 when no ACPI tables were built */
 };
 
+enum boot_mode {
+	BOOT_MODE_LONG64 = 0, /* Linux: long mode with the identity map */
+	BOOT_MODE_PROT32, /* multiboot: 32-bit protected mode, paging off */
+};
+
+/* The GDT selectors of the 32-bit entry's flat code and data segments. */
+#define BOOT32_CS 0x08
+#define BOOT32_DS 0x10
+
 /* 64-bit entry: long mode, paging on with the identity map at LAYOUT_PML4, flat code segment 0x10
- * and data segment 0x18 from the GDT at LAYOUT_GDT; rsi = boot_params. */
+ * and data segment 0x18 from the GDT at LAYOUT_GDT; rsi = boot_params. 32-bit entry (mode
+ * BOOT_MODE_PROT32): flat 32-bit segments BOOT32_CS/BOOT32_DS, CR0 = PE, cr3 unused; rax and rbx
+ * as the multiboot spec wants them. */
 struct boot_entry {
+	enum boot_mode mode;
+	uint64_t rax, rbx;
 	uint64_t rip;
 	uint64_t rsi;
 	uint64_t rsp;

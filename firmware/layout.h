@@ -13,6 +13,13 @@
 #define LAYOUT_PD 0xb000ULL
 #define LAYOUT_CMDLINE 0x20000ULL
 #define LAYOUT_CMDLINE_MAX 0x10000ULL
+/* a multiboot kernel's hand-off, all below LAYOUT_MB_LOW_END: it may load from there up to the EBDA
+ * (kvm-unit-tests' realmode test sits at 32 KiB); the GDT stays at LAYOUT_GDT */
+#define LAYOUT_MB_CMDLINE 0x1000ULL
+#define LAYOUT_MB_CMDLINE_MAX 0x5000ULL
+#define LAYOUT_MB_STACK 0x7000ULL /* initial esp: top of the page below the information */
+#define LAYOUT_MB_INFO 0x7000ULL
+#define LAYOUT_MB_LOW_END 0x8000ULL
 #define LAYOUT_MPTABLE 0x9fc00ULL /* EBDA: MP floating pointer + config table */
 #define LAYOUT_EBDA_END 0xa0000ULL /* 0x9fc00..0x100000 is reserved in e820 */
 #define LAYOUT_ACPI 0xe0000ULL /* RSDP (BIOS search area) and the tables after it */

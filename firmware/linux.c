@@ -6,6 +6,7 @@
 
 #include "bytes.h"
 #include "e820.h"
+#include "elf.h"
 #include "layout.h"
 
 /* boot_params ("zero page") offsets, Documentation/arch/x86/zero-page.rst */
@@ -68,20 +69,6 @@ static int fail(const char **why, const char *msg, int err)
 	return err;
 }
 
-/* [addr, addr+len) inside one RAM region, above the boot area and below 4 GiB (identity map). */
-static int check_placement(const struct gmem *m, uint64_t addr, uint64_t len, const char **why)
-{
-	if (addr + len < addr)
-		return fail(why, "kernel address range overflows", -ENOEXEC);
-	if (addr < LAYOUT_HIMEM)
-		return fail(why, "kernel overlaps the boot area below 1 MiB", -ENOMEM);
-	if (addr + len > LAYOUT_4G)
-		return fail(why, "kernel extends above 4 GiB", -ENOMEM);
-	if (!gmem_ptr(m, addr, len))
-		return fail(why, "kernel does not fit in guest RAM", -ENOMEM);
-	return 0;
-}
-
 static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint8_t *bp,
 			struct kernel_span *ks, const char **why)
 {
@@ -119,7 +106,7 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 		    pref - load + init_size > extent)
 			extent = pref - load + init_size;
 	}
-	int err = check_placement(m, load, extent, why);
+	int err = boot_check_placement(m, load, extent, 0, why);
 	if (err)
 		return err;
 	err = gmem_write(m, load, k + setup_len, pm_len);
@@ -143,102 +130,14 @@ static int load_bzimage(const struct gmem *m, const uint8_t *k, size_t len, uint
 	return 0;
 }
 
-/* ELF64 header and program header offsets */
-#define EH_SIZE 64
-#define EH_TYPE 16
-#define EH_MACHINE 18
-#define EH_ENTRY 24
-#define EH_PHOFF 32
-#define EH_PHENTSIZE 54
-#define EH_PHNUM 56
-#define PH_SIZE 56
-#define PH_TYPE 0
-#define PH_OFFSET 8
-#define PH_PADDR 24
-#define PH_FILESZ 32
-#define PH_MEMSZ 40
-#define PT_LOAD_TYPE 1
-#define ET_EXEC_TYPE 2
-#define EM_X86_64_MACHINE 62
-
-static int is_elf(const uint8_t *k, size_t len)
-{
-	return len >= 4 && k[0] == 0x7f && k[1] == 'E' && k[2] == 'L' && k[3] == 'F';
-}
-
-/* Checks every PT_LOAD (pass 0) before writing any (pass 1), so a bad file leaves RAM alone. */
-static int elf_segments(const struct gmem *m, const uint8_t *k, size_t len, int pass,
-			struct kernel_span *ks, const char **why)
-{
-	uint64_t phoff = le_get64(k, EH_PHOFF);
-	uint16_t phentsize = le_get16(k, EH_PHENTSIZE), phnum = le_get16(k, EH_PHNUM);
-	for (unsigned i = 0; i < phnum; i++) {
-		const uint8_t *ph = k + phoff + (uint64_t)i * phentsize;
-		if (le_get32(ph, PH_TYPE) != PT_LOAD_TYPE)
-			continue;
-		uint64_t off = le_get64(ph, PH_OFFSET), paddr = le_get64(ph, PH_PADDR);
-		uint64_t filesz = le_get64(ph, PH_FILESZ), memsz = le_get64(ph, PH_MEMSZ);
-		if (pass == 0) {
-			if (filesz > memsz)
-				return fail(why, "ELF segment's file size exceeds its memory size", -ENOEXEC);
-			if (off > len || filesz > len - off)
-				return fail(why, "ELF segment extends past the end of the file", -ENOEXEC);
-			if (!memsz)
-				continue;
-			int err = check_placement(m, paddr, memsz, why);
-			if (err)
-				return err;
-			if (paddr < ks->start)
-				ks->start = paddr;
-			if (paddr + memsz > ks->end)
-				ks->end = paddr + memsz;
-			continue;
-		}
-		if (!memsz)
-			continue;
-		uint8_t *dst = gmem_ptr(m, paddr, memsz); /* checked in pass 0 */
-		if (!dst)
-			return fail(why, "ELF segment outside guest RAM", -EFAULT);
-		memcpy(dst, k + off, filesz);
-		memset(dst + filesz, 0, memsz - filesz);
-	}
-	return 0;
-}
-
 static int load_elf(const struct gmem *m, const uint8_t *k, size_t len, uint8_t *bp,
 		    struct kernel_span *ks, const char **why)
 {
-	if (len < EH_SIZE)
-		return fail(why, "truncated ELF header", -ENOEXEC);
-	if (k[4] != 2 || k[5] != 1)
-		return fail(why, "not a little-endian ELF64 file", -ENOEXEC);
-	if (le_get16(k, EH_TYPE) != ET_EXEC_TYPE)
-		return fail(why, "ELF file is not an executable (ET_EXEC)", -ENOEXEC);
-	if (le_get16(k, EH_MACHINE) != EM_X86_64_MACHINE)
-		return fail(why, "ELF file is not for x86-64", -ENOEXEC);
-	uint64_t phoff = le_get64(k, EH_PHOFF);
-	uint16_t phentsize = le_get16(k, EH_PHENTSIZE), phnum = le_get16(k, EH_PHNUM);
-	if (!phnum)
-		return fail(why, "ELF file has no program headers", -ENOEXEC);
-	if (phentsize < PH_SIZE)
-		return fail(why, "ELF program header entries are too small", -ENOEXEC);
-	/* phnum * phentsize < 2^32: no overflow in 64 bits */
-	if (phoff > len || (uint64_t)phnum * phentsize > len - phoff)
-		return fail(why, "truncated ELF program header", -ENOEXEC);
-
-	*ks = (struct kernel_span){ .start = UINT64_MAX, .end = 0 };
-	int err = elf_segments(m, k, len, 0, ks, why);
+	struct elf_span sp;
+	int err = elf_load(m, k, len, 0, &sp, why); /* ELF64, e_entry physical */
 	if (err)
 		return err;
-	if (ks->end == 0)
-		return fail(why, "ELF file has no loadable segment", -ENOEXEC);
-	/* vmlinux's e_entry is the physical address of startup_64 */
-	uint64_t entry = le_get64(k, EH_ENTRY);
-	if (entry < ks->start || entry >= ks->end)
-		return fail(why, "ELF entry point lies outside its loaded segments", -ENOEXEC);
-	err = elf_segments(m, k, len, 1, ks, why);
-	if (err)
-		return err;
+	*ks = (struct kernel_span){ .start = sp.start, .end = sp.end };
 
 	/* a setup header as a bzImage would carry it, for kernels that look at it */
 	le_put16(bp, HDR_BOOT_FLAG, 0xaa55);
@@ -249,7 +148,7 @@ static int load_elf(const struct gmem *m, const uint8_t *k, size_t len, uint8_t 
 	le_put16(bp, HDR_XLOADFLAGS, XLF_KERNEL_64);
 	le_put32(bp, HDR_INITRD_ADDR_MAX, (uint32_t)(LAYOUT_PCI_HOLE - 1));
 	le_put32(bp, HDR_CMDLINE_SIZE, (uint32_t)(LAYOUT_CMDLINE_MAX - 1));
-	ks->entry = entry;
+	ks->entry = sp.entry;
 	ks->initrd_max = LAYOUT_PCI_HOLE - 1;
 	ks->cmdline_max = LAYOUT_CMDLINE_MAX - 1;
 	return 0;
@@ -332,6 +231,8 @@ static int write_entry_state(const struct gmem *m, struct boot_entry *out)
 	for (uint64_t i = 0; i < 4 * 512; i++)
 		le_put64(pd, i * 8, (i * SZ_2M) | 0x83); /* present, writable, 2 MiB page */
 
+	out->mode = BOOT_MODE_LONG64;
+	out->rax = out->rbx = 0;
 	out->cr3 = LAYOUT_PML4;
 	out->gdt_base = LAYOUT_GDT;
 	out->gdt_limit = sizeof(gdt) - 1;
@@ -379,7 +280,7 @@ int linux_load(const struct gmem *m, const struct boot_image *img, struct boot_e
 
 	if (len >= HDR_MAGIC + 4 && le_get32(k, HDR_MAGIC) == HDR_MAGIC_VAL)
 		err = load_bzimage(m, k, len, bp, &ks, why);
-	else if (is_elf(k, len))
+	else if (elf_is_elf(k, len))
 		err = load_elf(m, k, len, bp, &ks, why);
 	else
 		err = fail(why, "not a bzImage or ELF kernel", -ENOEXEC);

@@ -17,8 +17,8 @@
 #include "daemon.h"
 #include "firmware/acpi.h"
 #include "firmware/layout.h"
-#include "firmware/linux.h"
 #include "firmware/mptable.h"
+#include "firmware/multiboot.h"
 #include "log.h"
 #include "size.h"
 #include "snapshot.h"
@@ -121,6 +121,7 @@ static void machine_teardown(struct machine *m)
 	machine_ahci_remove(&m->ahci);
 	machine_nets_remove(&m->nets);
 	mfw_teardown(m);
+	mmboot_remove(m);
 	mdisplay_remove(&m->display);
 	if (m->pm)
 		acpi_pm_destroy(m->pm);
@@ -274,6 +275,8 @@ static int machine_build(struct machine *m)
 		return fail_step("state registry", ret, NULL);
 	if (m->fw.on && mfw_build(m)) /* the ROM, its PAM hook and fw_cfg: a restore's too */
 		return -1;
+	if (mmboot_add(m))
+		return -1;
 	if (m->restoring)
 		return machine_build_restored(m);
 	/* incoming: RAM and state come from the source; firmware: SeaBIOS runs from the reset vector,
@@ -293,10 +296,11 @@ static int machine_build(struct machine *m)
 		.initrd = m->initrd,
 		.initrd_len = m->initrd_len,
 		.cmdline = m->cmdline,
+		.kernel_name = o->kernel,
 		.acpi_rsdp = rsdp,
 	};
 	struct boot_entry entry;
-	ret = linux_load(&vm->mem, &img, &entry, &why);
+	ret = boot_load_kernel(&vm->mem, &img, &entry, &why);
 	if (ret) {
 		kv_log("--kernel %s: %s", o->kernel, why ? why : strerror(-ret));
 		return -1;
@@ -360,7 +364,9 @@ static enum loop_next machine_loop(struct machine *m)
 
 static int build_cmdline(struct machine *m)
 {
-	int ret = cmdline_add_host_params(m->base_cmdline, sizeof(m->base_cmdline), m->o->append, m->kvm.is_pvm,
+	/* a multiboot kernel (kvm-unit-tests) takes its command line as arguments: no Linux parameters */
+	int linux_params = m->kvm.is_pvm && !(m->kernel && multiboot_detect(m->kernel, m->kernel_len));
+	int ret = cmdline_add_host_params(m->base_cmdline, sizeof(m->base_cmdline), m->o->append, linux_params,
 					  m->o->no_host_workarounds);
 	if (ret) {
 		kv_log("--append: %s", ret == -E2BIG ? "clearcpuid= list too long" : "command line too long");
@@ -457,7 +463,8 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 		if (machine_build(m)) {
 			status = 1;
 		} else {
-			if (first && m->kvm.is_pvm && !o->no_host_workarounds && !o->snap && o->kernel && !m->incoming) {
+			if (first && m->kvm.is_pvm && !o->no_host_workarounds && !o->snap && o->kernel && !m->incoming &&
+			    !m->mb_fc /* a multiboot kernel got none */) {
 				/* said once the kernel is known to load, so a bad kernel still gets a single line */
 				kv_log("PVM host: added guest kernel parameters (--no-host-workarounds drops them): %s",
 				       cpuid_pvm_cmdline());

@@ -82,10 +82,18 @@ struct machine {
 	struct machine_fw fw; /* no --kernel: SeaBIOS boots the disks */
 	int incoming; /* the next build waits for a migration instead of booting the kernel */
 	struct machine_mig *mig; /* machine_migrate.c's */
+	struct fw_cfg *mb_fc; /* a multiboot kernel's fw_cfg (machine_mboot.c), NULL without */
+	struct testdev *mb_testdev; /* and its pc-testdev */
 };
 
 /* Reads a whole regular file into *buf (malloc'd); -1 after one line naming what and path. */
 int machine_read_file(const char *what, const char *path, uint8_t **buf, size_t *len);
+
+/* machine_mboot.c: a multiboot --kernel's fw_cfg (CPU count, RAM size) and pc-testdev, created
+ * and registered for their state after msnap_register; 0 (also for any other kernel) or -1 after
+ * one line. */
+int mmboot_add(struct machine *m);
+void mmboot_remove(struct machine *m);
 
 
 /* machine_snap.c: a snapshot into the existing directory dir (absolute; QMP's command), and the

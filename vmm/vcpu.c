@@ -363,8 +363,13 @@ int vcpu_boot_setup(struct vcpu *v, const struct boot_entry *e)
 	struct kvm_sregs s;
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;
-	seg64(&s.cs, 0x10, 0xb, 1);
-	seg64(&s.ds, 0x18, 0x3, 0);
+	int prot32 = e->mode == BOOT_MODE_PROT32; /* multiboot: 32-bit protected mode, paging off */
+	seg64(&s.cs, prot32 ? BOOT32_CS : 0x10, 0xb, 1);
+	seg64(&s.ds, prot32 ? BOOT32_DS : 0x18, 0x3, 0);
+	if (prot32) { /* a 32-bit code segment */
+		s.cs.l = 0;
+		s.cs.db = 1;
+	}
 	s.es = s.fs = s.gs = s.ss = s.ds;
 	s.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
 	s.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
@@ -372,17 +377,19 @@ int vcpu_boot_setup(struct vcpu *v, const struct boot_entry *e)
 	s.gdt.limit = e->gdt_limit;
 	s.idt.base = 0;
 	s.idt.limit = 0;
-	s.cr0 = 0x80050033ULL; /* PG | AM | WP | NE | ET | MP | PE */
-	s.cr3 = e->cr3;
-	s.cr4 = 0x20; /* PAE */
-	s.efer = 0x500; /* LME | LMA */
+	s.cr0 = prot32 ? 0x11 : 0x80050033ULL; /* ET | PE; 64-bit: PG | AM | WP | NE | ET | MP | PE */
+	s.cr3 = prot32 ? 0 : e->cr3;
+	s.cr4 = prot32 ? 0 : 0x20; /* PAE */
+	s.efer = prot32 ? 0 : 0x500; /* LME | LMA */
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
 	struct kvm_regs r = {
 		.rip = e->rip,
+		.rax = e->rax, /* multiboot's magic and information */
+		.rbx = e->rbx,
 		.rsi = e->rsi,
 		.rsp = e->rsp,
-		.rbp = e->rsp,
+		.rbp = prot32 ? 0 : e->rsp,
 		.rflags = 2,
 	};
 	return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;

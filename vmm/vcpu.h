@@ -41,7 +41,8 @@ struct cpuid_cfg;
 /* Creates n vCPUs with their CPUID set from the policy cfg; prof (NULL: off) records their exits. */
 int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid_cfg *cfg, struct prof *prof,
 		 const char **why);
-/* Puts the boot vCPU into 64-bit mode at the firmware's entry point. APs wait for INIT/SIPI in KVM. */
+/* Puts the boot vCPU into 64-bit mode (multiboot: 32-bit protected mode) at the entry point.
+ * APs wait for INIT/SIPI in KVM. */
 int vcpu_boot_setup(struct vcpu *v, const struct boot_entry *e);
 /* Starts every thread; they run until the VM's stop reason is set. */
 int vcpus_start(struct vcpus *vs);

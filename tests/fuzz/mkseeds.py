@@ -171,6 +171,31 @@ def linux():
     put("fuzz_linux", "elf", b"\x02" + eh + ph + code)
 
 
+def multiboot():
+    # the multiboot header (magic, flags, checksum) and, with flag 16, the a.out-kludge addresses
+    def hdr(flags, *aout):
+        return struct.pack("<III", 0x1BADB002, flags, (-(0x1BADB002 + flags)) & 0xffffffff) + \
+            struct.pack("<%dI" % len(aout), *aout)
+    code = b"\xf4" * 64
+    # ELF32 (as kvm-unit-tests' objcopy -O elf32-i386 makes x86/*.flat): one PT_LOAD at 4 MiB
+    eh = struct.pack("<4sBBBBB7sHHIIIIIHHHHHH", b"\x7fELF", 1, 1, 1, 0, 0, bytes(7), 2, 3, 1, 0x400000, 52, 0, 0,
+                     52, 32, 1, 40, 0, 0)
+    ph = struct.pack("<IIIIIIII", 1, 84, 0x400000, 0x400000, 12 + len(code), 12 + len(code) + 4096, 5, 0x1000)
+    for fl in range(8):
+        put("fuzz_multiboot", "elf32-%d" % fl, bytes([fl]) + eh + ph + hdr(3) + code)
+    # ELF64: the same at 2 MiB, the header after the program header
+    eh = struct.pack("<4sBBBBB7sHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0, bytes(7), 2, 62, 1, 0x200000, 64, 0, 0,
+                     64, 56, 1, 64, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 5, 120, 0x200000, 0x200000, 12 + len(code), 12 + len(code) + 4096, 0x1000)
+    put("fuzz_multiboot", "elf64", b"\x07" + eh + ph + hdr(3) + code)
+    # a.out kludge: a flat binary loaded at 1 MiB, header at its start, bss after it
+    load = 0x100000
+    body = hdr(0x10003, load, load, load + 32 + len(code), load + 32 + len(code) + 0x1000, load + 32) + code
+    put("fuzz_multiboot", "aout", b"\x07" + body)
+    put("fuzz_multiboot", "aout-far", b"\x07" + bytes(8192) + body)
+    put("fuzz_multiboot", "badsum", b"\x07" + hdr(3)[:8] + b"\0\0\0\0" + code)
+
+
 def options():
     for name, argv in [
         ("disk-net", ["-k", "vmlinuz", "--disk", "a.img,format=qcow2,readonly,cache=none,transport=mmio",
@@ -556,6 +581,7 @@ if __name__ == "__main__":
     net()
     qcow2(kvmini)
     linux()
+    multiboot()
     options()
     qemu_args()
     state_kvm()
