@@ -48,6 +48,7 @@ struct qemu_xlate {
 	unsigned nnics;
 	char *net_taps[QX_MAX_NETS]; /* -net tap ifname= (NULL: none given), in order */
 	unsigned nnet_taps;
+	bool q35; /* -machine q35: -hdX, -cdrom, if=ide and ide-hd/ide-cd are AHCI ports */
 	bool have_kernel, nographic, display_none, daemonize, serial_given, mem_given;
 	bool scsi_bus, scsi_devices; /* a virtio-scsi-pci; scsi-hd/scsi-cd devices */
 	const char *boot_opt;        /* -boot's value, for the firmware boot */
