@@ -370,6 +370,7 @@ static const struct {
 	{ "cdrom", true, qx_cdrom, 1 },
 	{ "drive", true, qx_drive, 1 },
 	{ "netdev", true, qx_netdev, 1 },
+	{ "chardev", true, qx_chardev, 1 },
 	{ "boot", true, o_boot, 2 },
 	{ "device", true, qx_device, 2 },
 	{ "net", true, qx_net, 2 },
@@ -518,6 +519,10 @@ void qemu_xlate_free(struct qemu_xlate *x)
 		free(x->nics[i].mac);
 	for (unsigned i = 0; i < x->nnet_taps; i++)
 		free(x->net_taps[i]);
+	for (unsigned i = 0; i < x->nchardevs; i++) {
+		free(x->chardevs[i].id);
+		free(x->chardevs[i].path);
+	}
 	memset(x, 0, sizeof(*x));
 }
 

@@ -10,7 +10,9 @@
  * QEMU's is); with -machine q35 all of them are ports of the AHCI controller (if=sata, index N at
  * port N), as on QEMU's q35 with its ICH9 AHCI. A -net nic pairs
  * with the -net tap of the same rank. kvmini runs no ifup scripts, so a tap needs script=no
- * (and downscript=no). Paths with commas cannot pass through --disk and are refused. */
+ * (and downscript=no). Paths with commas cannot pass through --disk and are refused. SeaBIOS's
+ * debug port the QEMU way (-chardev file,id=X,path=F -device isa-debugcon,iobase=0x402,chardev=X)
+ * is --bios-log F. */
 #include "tools/qemu_args.h"
 
 #include <errno.h>
@@ -308,6 +310,55 @@ static int device_storage(struct qemu_xlate *x, const char *shown, const struct 
 	return disk_arg(x, shown, d, "scsi", id, extra);
 }
 
+int qx_chardev(struct qemu_xlate *x, const char *opt, const char *val)
+{
+	static const char *const keys[] = { "backend", "id", "path", NULL };
+	struct qkv o;
+	char shown[SHOWN];
+	int r = parse_shown(x, &o, opt, val, "backend", shown);
+	if (r)
+		return r;
+	const char *be = qkv_get(&o, "backend"), *id = qkv_get(&o, "id"), *path = qkv_get(&o, "path");
+	if (!be || strcmp(be, "file"))
+		r = qx_fail(x, "%s: kvmini's chardevs are file,id=ID,path=FILE, for an isa-debugcon", shown);
+	if (!r)
+		r = qkv_only(x, &o, shown, keys);
+	if (!r && (!id || !path || !*path))
+		r = qx_fail(x, "%s: a file chardev needs id= and path=", shown);
+	for (unsigned i = 0; !r && i < x->nchardevs; i++)
+		if (!strcmp(x->chardevs[i].id, id))
+			r = qx_fail(x, "%s: Duplicate ID '%s' for chardev", shown, id);
+	if (!r && x->nchardevs == QX_MAX_NETS)
+		r = qx_fail(x, "%s: too many chardevs", shown);
+	if (!r) {
+		struct qx_chardev *c = &x->chardevs[x->nchardevs++];
+		c->id = qx_strdup(x, id);
+		c->path = qx_strdup(x, path);
+		if (!c->id || !c->path)
+			r = -ENOMEM;
+	}
+	qkv_free(&o);
+	return r;
+}
+
+/* -device isa-debugcon,iobase=0x402,chardev=ID: SeaBIOS's debug port, kvmini's --bios-log */
+static int debugcon(struct qemu_xlate *x, const char *shown, const struct qkv *o)
+{
+	static const char *const keys[] = { "driver", "iobase", "chardev", "id", NULL };
+	const char *io = qkv_get(o, "iobase"), *ch = qkv_get(o, "chardev");
+	int r = qkv_only(x, o, shown, keys);
+	if (!r && (!io || strtol(io, NULL, 0) != 0x402))
+		r = qx_fail(x, "%s: kvmini's debug console is the firmware's, iobase=0x402", shown);
+	if (!r && x->debugcon)
+		r = qx_fail(x, "%s: kvmini has one debug console", shown);
+	for (unsigned i = 0; !r && ch && i < x->nchardevs; i++)
+		if (!strcmp(x->chardevs[i].id, ch)) {
+			x->debugcon = true;
+			return qx_emit(x, "--bios-log", x->chardevs[i].path);
+		}
+	return r ? r : qx_fail(x, "%s: Property 'isa-debugcon.chardev' can't find value '%s'", shown, ch ? ch : "");
+}
+
 int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 {
 	static const char *const blk_keys[] = { "driver", "drive", "id", "bus", "addr", "serial", NULL },
@@ -342,6 +393,8 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 		   !strcmp(drv, "ide-cd")) {
 		if (!(r = qkv_only(x, &o, shown, disk_keys)))
 			r = device_storage(x, shown, &o, drv);
+	} else if (!strcmp(drv, "isa-debugcon")) {
+		r = debugcon(x, shown, &o);
 	} else if (!strcmp(drv, "ahci")) {
 		if (!(r = qkv_only(x, &o, shown, ahci_keys)))
 			r = qx_need(x, "ahci", shown); /* the controller comes with its first drive */
@@ -356,7 +409,7 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 			r = nic(x, shown, qkv_get(&o, "mac"), k);
 	} else {
 		r = qx_fail(x, "%s: not supported (kvmini has virtio-blk-pci, virtio-scsi-pci, scsi-hd, scsi-cd, "
-			    "ide-hd, ide-cd, ahci, virtio-net-pci)", shown);
+			    "ide-hd, ide-cd, ahci, virtio-net-pci, isa-debugcon)", shown);
 	}
 	qkv_free(&o);
 	return r;

@@ -77,6 +77,14 @@ static const struct {
 	  "-qmp tcp:localhost:4444,server,nowait: kvmini's QMP listens on unix sockets only (a TCP port is a root "
 	  "shell for whoever reaches it): unix:PATH,server=on,wait=off" },
 	{ K "-qmp|unix:/tmp/q.sock", NULL, "-qmp unix:/tmp/q.sock: kvmini listens on a unix socket: unix:PATH,server=on,wait=off" },
+	/* SeaBIOS's debug port, QEMU's way */
+	{ "-cdrom|x.iso|-device|isa-debugcon,iobase=0x402,chardev=sb|-chardev|file,id=sb,path=/tmp/bios.log",
+	  "run|--cdrom|x.iso|--bios-log|/tmp/bios.log|--mem|128M", NULL },
+	{ "-cdrom|x.iso|-chardev|file,id=sb,path=/tmp/b|-device|isa-debugcon,chardev=sb", NULL,
+	  "-device isa-debugcon,chardev=sb: kvmini's debug console is the firmware's, iobase=0x402" },
+	{ "-cdrom|x.iso|-device|isa-debugcon,iobase=0x402,chardev=nope", NULL,
+	  "-device isa-debugcon,iobase=0x402,chardev=nope: Property 'isa-debugcon.chardev' can't find value 'nope'" },
+	{ "-cdrom|x.iso|-chardev|stdio,id=s", NULL, "-chardev stdio,id=s: kvmini's chardevs are file,id=ID,path=FILE, for an isa-debugcon" },
 	/* q35: the IDE drives are ports of its AHCI controller, -M given before or after them */
 	{ "-hda|a.img|-cdrom|x.iso|-M|q35|-boot|d", "run|--disk|a.img,if=sata,bus=0|--disk|x.iso,if=sata,media=cdrom,bus=2|--boot|order=d|--mem|128M",
 	  NULL },
@@ -87,7 +95,7 @@ static const struct {
 	{ "-M|pc|-drive|file=a.img,index=4", NULL, "-drive file=a.img,index=4: no free IDE slot (index 0..3)" },
 	{ K "-drive|file=a.img", "run|--disk|a.img,if=ide,bus=0,unit=0|--kernel|vmlinux|--mem|128M", NULL },
 	{ K "a.img", "run|--disk|a.img,if=ide,bus=0,unit=0|--kernel|vmlinux|--mem|128M", NULL },
-	{ K "-device|e1000,netdev=n", NULL, "-device e1000,netdev=n: not supported (kvmini has virtio-blk-pci, virtio-scsi-pci, scsi-hd, scsi-cd, ide-hd, ide-cd, ahci, virtio-net-pci)" },
+	{ K "-device|e1000,netdev=n", NULL, "-device e1000,netdev=n: not supported (kvmini has virtio-blk-pci, virtio-scsi-pci, scsi-hd, scsi-cd, ide-hd, ide-cd, ahci, virtio-net-pci, isa-debugcon)" },
 	{ K "-netdev|user,id=n", NULL, "-netdev user,id=n: kvmini's networking is tap only (-netdev tap,id=N,ifname=TAP,script=no,downscript=no)" },
 	{ K "-netdev|tap,id=n,ifname=tap0", NULL, "-netdev tap,id=n,ifname=tap0: kvmini runs no ifup scripts: give script=no,downscript=no" },
 	{ K "-net|nic|-net|tap,script=no", NULL, "-net nic: kvmini's NIC is model=virtio (QEMU's default is e1000)" },
