@@ -46,7 +46,10 @@ while [ $((SECONDS - t0)) -lt "$WAIT" ]; do
 	kill -0 $KPID 2>/dev/null || break
 	sleep 1
 done
-echo "  note: both guests drew after $((SECONDS - t0)) s"
+yn() { drawn "$1" && echo drew || echo "had not drawn"; }
+note="kvmini guest $(yn "$TMP/kvmini.serial")"
+[ -n "$QPID" ] && note+=", qemu guest $(yn "$TMP/qemu.serial")"
+echo "  note: after $((SECONDS - t0)) s (BENCH_DISPLAY_BOOT=$WAIT at most): $note"
 
 # cpu_pct PID SECONDS: user+system ticks of PID over SECONDS as % of one CPU
 cpu_pct() {

@@ -28,8 +28,8 @@ static const struct {
 	{ "vnc", true, "--vnc" },
 	{ "firmware", true, "SeaBIOS" },
 	{ "snapshot", true, "--snapshot" },
-	{ "qmp", false, "kvmini run has no --qmp PATH; -name NAME gives the QMP socket <rundir>/NAME.qmp" },
-	{ "pidfile", false, "kvmini run has no --pidfile; -name NAME writes <rundir>/NAME.pid" },
+	{ "qmp", true, "--qmp PATH" },
+	{ "pidfile", true, "--pidfile FILE" },
 };
 
 int qx_need(struct qemu_xlate *x, const char *feature, const char *opt)
@@ -205,10 +205,16 @@ static int o_machine(struct qemu_xlate *x, const char *opt, const char *v)
 	int r = qkv_parse(x, &o, opt, v, "type");
 	for (unsigned i = 0; !r && i < o.n; i++) {
 		const char *k = o.key[i], *val = o.val[i];
-		/* kvmini has one board; pc and q35 (any version) both mean it */
-		if (!strcmp(k, "type") && (!strcmp(val, "pc") || !strcmp(val, "q35") || !strncmp(val, "pc-i440fx-", 10) ||
-					   !strncmp(val, "pc-q35-", 7)))
+		/* kvmini has one board; pc and q35 (any version) both mean it, but q35's IDE drives sit on
+		 * its ICH9 AHCI controller, kvmini's if=sata */
+		if (!strcmp(k, "type") && (!strcmp(val, "pc") || !strncmp(val, "pc-i440fx-", 10))) {
+			x->q35 = false;
 			continue;
+		}
+		if (!strcmp(k, "type") && (!strcmp(val, "q35") || !strncmp(val, "pc-q35-", 7))) {
+			x->q35 = true;
+			continue;
+		}
 		if (!strcmp(k, "accel") && !strcmp(val, "kvm"))
 			continue;
 		r = qx_fail(x, "%s %s: kvmini has the machine pc (also q35) with accel=kvm only", opt, v);
@@ -273,6 +279,8 @@ static int o_daemonize(struct qemu_xlate *x, const char *opt, const char *v)
 	return qx_emit(x, "--daemonize", NULL);
 }
 
+static int o_paused(struct qemu_xlate *x, const char *opt, const char *v) { return qx_emit(x, "--paused", NULL); }
+
 static int o_pidfile(struct qemu_xlate *x, const char *opt, const char *v)
 {
 	return qx_need(x, "pidfile", opt) ? -EINVAL : qx_emit(x, "--pidfile", v);
@@ -286,6 +294,9 @@ static int o_qmp(struct qemu_xlate *x, const char *opt, const char *v)
 	if (!r)
 		r = qkv_only(x, &o, opt, keys);
 	const char *path = r ? NULL : qkv_get(&o, "path");
+	if (!r && path && !strncmp(path, "tcp:", 4))
+		r = qx_fail(x, "%s %s: kvmini's QMP listens on unix sockets only (a TCP port is a root shell for "
+			    "whoever reaches it): unix:PATH,server=on,wait=off", opt, v);
 	if (!r && (!path || strncmp(path, "unix:", 5) || !path[5] || qkv_bool(qkv_get(&o, "server")) != 1 ||
 		   qkv_bool(qkv_get(&o, "wait")) != 0))
 		r = qx_fail(x, "%s %s: kvmini listens on a unix socket: unix:PATH,server=on,wait=off", opt, v);
@@ -342,38 +353,40 @@ static const struct {
 	const char *name;
 	bool arg;
 	qopt_fn fn;
-	bool early; /* drives and netdevs: handled before the rest of the line */
+	int pass; /* 0 the machine (it decides where drives go), 1 drives and netdevs, 2 the rest */
 } opts[] = {
-	{ "enable-kvm", false, o_noop, false }, /* kvmini is always KVM */
-	{ "accel", true, o_accel, false },
-	{ "name", true, o_name, false },
-	{ "m", true, o_mem, false },
-	{ "smp", true, o_smp, false },
-	{ "cpu", true, o_cpu, false },
-	{ "machine", true, o_machine, false },
-	{ "M", true, o_machine, false },
-	{ "hda", true, o_hd, true },
-	{ "hdb", true, o_hd, true },
-	{ "hdc", true, o_hd, true },
-	{ "hdd", true, o_hd, true },
-	{ "cdrom", true, qx_cdrom, true },
-	{ "drive", true, qx_drive, true },
-	{ "netdev", true, qx_netdev, true },
-	{ "boot", true, o_boot, false },
-	{ "device", true, qx_device, false },
-	{ "net", true, qx_net, false },
-	{ "kernel", true, o_kernel, false },
-	{ "initrd", true, o_initrd, false },
-	{ "append", true, o_append, false },
-	{ "nographic", false, o_nographic, false },
-	{ "serial", true, o_serial, false },
-	{ "display", true, o_display, false },
-	{ "vnc", true, o_vnc, false },
-	{ "snapshot", false, o_snapshot, false },
-	{ "daemonize", false, o_daemonize, false },
-	{ "pidfile", true, o_pidfile, false },
-	{ "qmp", true, o_qmp, false },
-	{ "no-reboot", false, o_no_reboot, false },
+	{ "enable-kvm", false, o_noop, 2 }, /* kvmini is always KVM */
+	{ "accel", true, o_accel, 2 },
+	{ "name", true, o_name, 2 },
+	{ "m", true, o_mem, 2 },
+	{ "smp", true, o_smp, 2 },
+	{ "cpu", true, o_cpu, 2 },
+	{ "machine", true, o_machine, 0 },
+	{ "M", true, o_machine, 0 },
+	{ "hda", true, o_hd, 1 },
+	{ "hdb", true, o_hd, 1 },
+	{ "hdc", true, o_hd, 1 },
+	{ "hdd", true, o_hd, 1 },
+	{ "cdrom", true, qx_cdrom, 1 },
+	{ "drive", true, qx_drive, 1 },
+	{ "netdev", true, qx_netdev, 1 },
+	{ "chardev", true, qx_chardev, 1 },
+	{ "boot", true, o_boot, 2 },
+	{ "device", true, qx_device, 2 },
+	{ "net", true, qx_net, 2 },
+	{ "kernel", true, o_kernel, 2 },
+	{ "initrd", true, o_initrd, 2 },
+	{ "append", true, o_append, 2 },
+	{ "nographic", false, o_nographic, 2 },
+	{ "serial", true, o_serial, 2 },
+	{ "display", true, o_display, 2 },
+	{ "vnc", true, o_vnc, 2 },
+	{ "snapshot", false, o_snapshot, 2 },
+	{ "daemonize", false, o_daemonize, 2 },
+	{ "pidfile", true, o_pidfile, 2 },
+	{ "S", false, o_paused, 2 }, /* stopped until QMP cont */
+	{ "qmp", true, o_qmp, 2 },
+	{ "no-reboot", false, o_no_reboot, 2 },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -442,13 +455,14 @@ int qemu_args_translate(struct qemu_xlate *x, int argc, char **argv, char *err, 
 	x->errlen = errlen;
 	err[0] = 0;
 	int r = qx_emit(x, "run", NULL);
-	/* as QEMU, drives and netdevs first (a -device may name one given later), then the rest in
-	 * order; the first pass stops quietly where the second one will complain */
-	for (int pass = 0; pass < 2 && !r; pass++) {
+	/* the machine first (q35 moves the IDE drives to AHCI); as QEMU, drives and netdevs next (a
+	 * -device may name one given later), then the rest in order; the first passes stop quietly
+	 * where the last one will complain */
+	for (int pass = 0; pass < 3 && !r; pass++) {
 		for (int i = 1; !r && i < argc; i++) {
 			const char *a = argv[i];
 			if (a[0] != '-' || !a[1]) {
-				if (!pass)
+				if (pass == 1)
 					r = qx_hd(x, a, a, -1); /* QEMU: a bare image is the first free IDE disk */
 				continue;
 			}
@@ -457,12 +471,12 @@ int qemu_args_translate(struct qemu_xlate *x, int argc, char **argv, char *err, 
 			while (k < NOPTS && strcmp(opts[k].name, name))
 				k++;
 			if (k == NOPTS || (opts[k].arg && i + 1 >= argc)) {
-				if (pass)
+				if (pass == 2)
 					r = k == NOPTS ? unknown(x, a) : qx_fail(x, "%s: requires an argument", a);
 				break;
 			}
 			const char *v = opts[k].arg ? argv[++i] : NULL;
-			if (opts[k].early != !pass)
+			if (opts[k].pass != pass)
 				continue;
 			char shown[64];
 			snprintf(shown, sizeof(shown), "-%s", opts[k].name);
@@ -505,6 +519,10 @@ void qemu_xlate_free(struct qemu_xlate *x)
 		free(x->nics[i].mac);
 	for (unsigned i = 0; i < x->nnet_taps; i++)
 		free(x->net_taps[i]);
+	for (unsigned i = 0; i < x->nchardevs; i++) {
+		free(x->chardevs[i].id);
+		free(x->chardevs[i].path);
+	}
 	memset(x, 0, sizeof(*x));
 }
 

@@ -36,6 +36,10 @@ struct qx_nic {
 	int netdev;  /* index into netdevs (-net nic,netdev= or -device ...,netdev=), or -1: pairs with a -net tap */
 };
 
+struct qx_chardev {
+	char *id, *path; /* -chardev file,id=,path= (the one backend kvmini's debug port can write to) */
+};
+
 /* The translation: argv for run_opts_parse ("run", options..., NULL) and what it collected. */
 struct qemu_xlate {
 	char **argv;
@@ -48,6 +52,10 @@ struct qemu_xlate {
 	unsigned nnics;
 	char *net_taps[QX_MAX_NETS]; /* -net tap ifname= (NULL: none given), in order */
 	unsigned nnet_taps;
+	struct qx_chardev chardevs[QX_MAX_NETS];
+	unsigned nchardevs;
+	bool debugcon; /* an isa-debugcon was given (kvmini has one debug port) */
+	bool q35; /* -machine q35: -hdX, -cdrom, if=ide and ide-hd/ide-cd are AHCI ports */
 	bool have_kernel, nographic, display_none, daemonize, serial_given, mem_given;
 	bool scsi_bus, scsi_devices; /* a virtio-scsi-pci; scsi-hd/scsi-cd devices */
 	const char *boot_opt;        /* -boot's value, for the firmware boot */
@@ -100,6 +108,7 @@ int qx_cdrom(struct qemu_xlate *x, const char *opt, const char *file);
 int qx_device(struct qemu_xlate *x, const char *opt, const char *val);
 int qx_netdev(struct qemu_xlate *x, const char *opt, const char *val);
 int qx_net(struct qemu_xlate *x, const char *opt, const char *val);
+int qx_chardev(struct qemu_xlate *x, const char *opt, const char *val);
 int qx_finish_devices(struct qemu_xlate *x);
 
 #endif

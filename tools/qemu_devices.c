@@ -6,10 +6,13 @@
  * Mapping: -drive if=virtio (or if=none + -device virtio-blk-pci) is a virtio-blk disk; if=scsi (or
  * if=none + -device scsi-hd/scsi-cd on a -device virtio-scsi-pci) a LUN of kvmini's one virtio-scsi
  * controller (QEMU's if=scsi would be an LSI controller: the guest sees virtio-scsi instead);
- * if=ide, -hdX and ide-hd/ide-cd are IDE drives (refused until kvmini has them); -cdrom is
- * kvmini's --cdrom, which sits where QEMU's does once the IDE controller exists. A -net nic pairs
+ * if=ide, -hdX and ide-hd/ide-cd are PIIX3 IDE drives, -cdrom kvmini's --cdrom (IDE index 2, where
+ * QEMU's is); with -machine q35 all of them are ports of the AHCI controller (if=sata, index N at
+ * port N), as on QEMU's q35 with its ICH9 AHCI. A -net nic pairs
  * with the -net tap of the same rank. kvmini runs no ifup scripts, so a tap needs script=no
- * (and downscript=no). Paths with commas cannot pass through --disk and are refused. */
+ * (and downscript=no). Paths with commas cannot pass through --disk and are refused. SeaBIOS's
+ * debug port the QEMU way (-chardev file,id=X,path=F -device isa-debugcon,iobase=0x402,chardev=X)
+ * is --bios-log F. */
 #include "tools/qemu_args.h"
 
 #include <errno.h>
@@ -65,18 +68,20 @@ static struct qx_drive *new_drive(struct qemu_xlate *x, const char *opt)
 	return d;
 }
 
-/* An IDE drive at index (-1: the first free one); the slot is checked as QEMU does. */
+/* An IDE drive at index (-1: the first free one); the slot is checked as QEMU does: pc has four
+ * (two buses, master and slave), q35 six (its AHCI ports, one drive each). */
 static int ide_slot(struct qemu_xlate *x, const char *opt, int index, struct qx_drive *self)
 {
-	bool used[4] = { 0 };
+	int slots = x->q35 ? 6 : 4;
+	bool used[6] = { 0 };
 	for (unsigned i = 0; i < x->ndrives; i++)
 		if (&x->drives[i] != self && x->drives[i].iface == QX_IF_IDE && x->drives[i].index >= 0)
 			used[x->drives[i].index] = true;
 	if (index < 0)
-		for (index = 0; index < 4 && used[index]; index++)
+		for (index = 0; index < slots && used[index]; index++)
 			;
-	if (index > 3)
-		return qx_fail(x, "%s: no free IDE slot (index 0..3)", opt);
+	if (index >= slots)
+		return qx_fail(x, "%s: no free IDE slot (index 0..%d)", opt, slots - 1);
 	if (used[index])
 		return qx_fail(x, "%s: drive with index=%d exists", opt, index);
 	self->index = index;
@@ -99,8 +104,12 @@ static int emit_drive(struct qemu_xlate *x, const char *opt, struct qx_drive *d)
 		}
 		return disk_arg(x, opt, d, "scsi", d->id, extra);
 	case QX_IF_IDE:
-		if (ide_slot(x, opt, d->index, d) || qx_need(x, "ide", opt))
+		if (ide_slot(x, opt, d->index, d) || qx_need(x, x->q35 ? "ahci" : "ide", opt))
 			return -EINVAL;
+		if (x->q35) { /* index N: AHCI port N */
+			snprintf(extra, sizeof(extra), ",bus=%d", d->index);
+			return disk_arg(x, opt, d, "sata", d->id, extra);
+		}
 		snprintf(extra, sizeof(extra), ",bus=%d,unit=%d", d->index / 2, d->index % 2); /* index 2: hdc */
 		return disk_arg(x, opt, d, "ide", d->id, extra);
 	default:
@@ -199,14 +208,18 @@ int qx_hd(struct qemu_xlate *x, const char *opt, const char *file, int index)
 
 int qx_cdrom(struct qemu_xlate *x, const char *opt, const char *file)
 {
-	/* QEMU's -cdrom is IDE index 2; kvmini's --cdrom is its default CD-ROM drive */
+	/* QEMU's -cdrom is IDE index 2; kvmini's --cdrom is the same place on pc; on q35, AHCI port 2 */
 	struct qx_drive *d = new_drive(x, opt);
 	if (!d)
 		return -EINVAL;
 	d->cdrom = true;
+	d->iface = QX_IF_IDE;
+	if (x->q35) {
+		d->index = 2;
+		return (d->file = qx_strdup(x, file)) ? emit_drive(x, opt, d) : -ENOMEM;
+	}
 	if (ide_slot(x, opt, 2, d))
 		return -EINVAL;
-	d->iface = QX_IF_IDE;
 	return qx_emit(x, "--cdrom", *file ? file : "none");
 }
 
@@ -264,15 +277,17 @@ static int device_storage(struct qemu_xlate *x, const char *shown, const struct 
 	d->cdrom = cd;
 	if (!id)
 		id = d->id;
-	if (!scsi && bus && !strncmp(bus, "ahci", 4)) {
-		/* bus=ahci0.N: AHCI port N, kvmini's --disk ...,if=sata,bus=N */
-		const char *dot = strchr(bus, '.');
+	if (!scsi && ((bus && !strncmp(bus, "ahci", 4)) || (!bus && x->q35))) {
+		/* bus=ahci0.N: AHCI port N, kvmini's --disk ...,if=sata,bus=N; q35's ide-hd without bus=
+		 * goes to a free port of its AHCI controller */
+		const char *dot = bus ? strchr(bus, '.') : NULL;
 		char *e = NULL;
 		long port = dot ? strtol(dot + 1, &e, 10) : 0;
 		if (dot && (!dot[1] || *e || port < 0 || port > 5))
 			return qx_fail(x, "%s: bus=%s: an AHCI port is ahci0.0 .. ahci0.5", shown, bus);
-		char extra[16];
-		snprintf(extra, sizeof(extra), ",bus=%ld", port);
+		char extra[16] = "";
+		if (bus)
+			snprintf(extra, sizeof(extra), ",bus=%ld", port);
 		return qx_need(x, "ahci", shown) ? -EINVAL : disk_arg(x, shown, d, "sata", id, extra);
 	}
 	if (!scsi)
@@ -293,6 +308,55 @@ static int device_storage(struct qemu_xlate *x, const char *shown, const struct 
 	else if (l >= 0)
 		snprintf(extra, sizeof(extra), ",lun=%ld", l);
 	return disk_arg(x, shown, d, "scsi", id, extra);
+}
+
+int qx_chardev(struct qemu_xlate *x, const char *opt, const char *val)
+{
+	static const char *const keys[] = { "backend", "id", "path", NULL };
+	struct qkv o;
+	char shown[SHOWN];
+	int r = parse_shown(x, &o, opt, val, "backend", shown);
+	if (r)
+		return r;
+	const char *be = qkv_get(&o, "backend"), *id = qkv_get(&o, "id"), *path = qkv_get(&o, "path");
+	if (!be || strcmp(be, "file"))
+		r = qx_fail(x, "%s: kvmini's chardevs are file,id=ID,path=FILE, for an isa-debugcon", shown);
+	if (!r)
+		r = qkv_only(x, &o, shown, keys);
+	if (!r && (!id || !path || !*path))
+		r = qx_fail(x, "%s: a file chardev needs id= and path=", shown);
+	for (unsigned i = 0; !r && i < x->nchardevs; i++)
+		if (!strcmp(x->chardevs[i].id, id))
+			r = qx_fail(x, "%s: Duplicate ID '%s' for chardev", shown, id);
+	if (!r && x->nchardevs == QX_MAX_NETS)
+		r = qx_fail(x, "%s: too many chardevs", shown);
+	if (!r) {
+		struct qx_chardev *c = &x->chardevs[x->nchardevs++];
+		c->id = qx_strdup(x, id);
+		c->path = qx_strdup(x, path);
+		if (!c->id || !c->path)
+			r = -ENOMEM;
+	}
+	qkv_free(&o);
+	return r;
+}
+
+/* -device isa-debugcon,iobase=0x402,chardev=ID: SeaBIOS's debug port, kvmini's --bios-log */
+static int debugcon(struct qemu_xlate *x, const char *shown, const struct qkv *o)
+{
+	static const char *const keys[] = { "driver", "iobase", "chardev", "id", NULL };
+	const char *io = qkv_get(o, "iobase"), *ch = qkv_get(o, "chardev");
+	int r = qkv_only(x, o, shown, keys);
+	if (!r && (!io || strtol(io, NULL, 0) != 0x402))
+		r = qx_fail(x, "%s: kvmini's debug console is the firmware's, iobase=0x402", shown);
+	if (!r && x->debugcon)
+		r = qx_fail(x, "%s: kvmini has one debug console", shown);
+	for (unsigned i = 0; !r && ch && i < x->nchardevs; i++)
+		if (!strcmp(x->chardevs[i].id, ch)) {
+			x->debugcon = true;
+			return qx_emit(x, "--bios-log", x->chardevs[i].path);
+		}
+	return r ? r : qx_fail(x, "%s: Property 'isa-debugcon.chardev' can't find value '%s'", shown, ch ? ch : "");
 }
 
 int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
@@ -329,6 +393,8 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 		   !strcmp(drv, "ide-cd")) {
 		if (!(r = qkv_only(x, &o, shown, disk_keys)))
 			r = device_storage(x, shown, &o, drv);
+	} else if (!strcmp(drv, "isa-debugcon")) {
+		r = debugcon(x, shown, &o);
 	} else if (!strcmp(drv, "ahci")) {
 		if (!(r = qkv_only(x, &o, shown, ahci_keys)))
 			r = qx_need(x, "ahci", shown); /* the controller comes with its first drive */
@@ -343,7 +409,7 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 			r = nic(x, shown, qkv_get(&o, "mac"), k);
 	} else {
 		r = qx_fail(x, "%s: not supported (kvmini has virtio-blk-pci, virtio-scsi-pci, scsi-hd, scsi-cd, "
-			    "ide-hd, ide-cd, ahci, virtio-net-pci)", shown);
+			    "ide-hd, ide-cd, ahci, virtio-net-pci, isa-debugcon)", shown);
 	}
 	qkv_free(&o);
 	return r;

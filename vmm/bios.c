@@ -16,6 +16,8 @@
 
 enum { MAP_NONE, MAP_ROM, MAP_RAM_RO, MAP_RAM_RW };
 
+_Static_assert(VM_SLOT_BIOS + 1 + BIOS_SEGS <= VM_DEV_SLOT_BASE, "the shadow segments' slots run into the devices'");
+
 static uint64_t seg_base(unsigned i)
 {
 	return i < BIOS_SEGS - 1 ? LAYOUT_SHADOW + (uint64_t)i * SEG_SMALL : F_SEG;

@@ -27,8 +27,8 @@ struct control_client {
 	size_t out_off, out_len; /* queued bytes: out[out_off .. out_off + out_len) */
 };
 
-/* The listener's tag in the inner epoll set (clients are tagged with their own pointer). */
-static char listener_tag;
+/* The listeners' tags in the inner epoll set (clients are tagged with their own pointer). */
+static char listener_tag[CONTROL_MAX_LISTENERS];
 
 /* Writes what the socket takes now. 0, or -errno when the peer is gone. */
 static int flush(struct control_client *cl)
@@ -136,10 +136,10 @@ static void client_add(struct control *c, int fd)
 		cl->dead = 1;
 }
 
-static void accept_all(struct control *c)
+static void accept_all(struct control *c, int lfd)
 {
 	for (;;) {
-		int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or a transient error (EMFILE...): the listener stays */
 		client_add(c, fd);
@@ -180,8 +180,9 @@ void control_handle(struct control *c)
 	struct epoll_event evs[16];
 	int n = epoll_wait(c->ep, evs, 16, 0);
 	for (int i = 0; i < n; i++) {
-		if (evs[i].data.ptr == &listener_tag)
-			accept_all(c);
+		char *tag = evs[i].data.ptr;
+		if (tag >= listener_tag && tag < listener_tag + CONTROL_MAX_LISTENERS)
+			accept_all(c, c->lfd[tag - listener_tag]);
 		else
 			client_ready(evs[i].data.ptr, evs[i].events);
 	}
@@ -228,30 +229,39 @@ static int clear_stale(const struct sockaddr_un *sa)
 int control_open(struct control *c, const char *path, const struct qmp_commands *cmds)
 {
 	memset(c, 0, sizeof(*c));
-	c->lfd = c->ep = -1;
 	c->cmds = cmds;
 	c->max_clients = CONTROL_MAX_CLIENTS;
 	c->out_cap = CONTROL_OUT_CAP;
+	c->ep = epoll_create1(EPOLL_CLOEXEC);
+	return c->ep < 0 ? -errno : control_listen(c, path);
+}
+
+int control_listen(struct control *c, const char *path)
+{
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (c->nlisten == CONTROL_MAX_LISTENERS)
+		return -ENOSPC;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
 	int ret = clear_stale(&sa);
 	if (ret)
 		return ret;
-	c->ep = epoll_create1(EPOLL_CLOEXEC);
-	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->ep < 0 || c->lfd < 0)
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
 		return -errno;
 	/* Linux gives the file the socket inode's mode (less the umask): set it before bind, so the
 	 * socket never exists with wider permissions */
-	if (fchmod(c->lfd, 0600) < 0 || bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	strcpy(c->path, path);
-	if (chmod(path, 0600) < 0 || listen(c->lfd, 8) < 0)
-		return -errno;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listener_tag };
-	if (epoll_ctl(c->ep, EPOLL_CTL_ADD, c->lfd, &ev) < 0)
+	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	int k = c->nlisten++; /* from here control_close removes the file */
+	c->lfd[k] = fd;
+	strcpy(c->path[k], path);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listener_tag[k] };
+	if (chmod(path, 0600) < 0 || listen(fd, 8) < 0 || epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
 	return 0;
 }
@@ -262,12 +272,12 @@ void control_close(struct control *c)
 		cl->dead = 1;
 	if (c->ep >= 0)
 		reap(c);
-	if (c->lfd >= 0)
-		close(c->lfd);
+	for (int i = 0; i < c->nlisten; i++) {
+		close(c->lfd[i]);
+		unlink(c->path[i]);
+	}
 	if (c->ep >= 0)
 		close(c->ep);
-	if (c->path[0])
-		unlink(c->path);
-	c->lfd = c->ep = -1;
-	c->path[0] = 0;
+	c->nlisten = 0;
+	c->ep = -1;
 }

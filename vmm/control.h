@@ -20,14 +20,16 @@
 #include "qmp.h"
 
 #define CONTROL_MAX_CLIENTS 16
+#define CONTROL_MAX_LISTENERS 2 /* a named VM's <rundir>/N.qmp and a --qmp PATH */
 #define CONTROL_OUT_CAP (256 * 1024) /* bytes queued for one client before it counts as not reading */
 
 struct control_client;
 
 struct control {
-	int lfd; /* the listening socket */
-	int ep; /* the inner epoll set (listener and clients): the one fd the caller polls */
-	char path[108];
+	int lfd[CONTROL_MAX_LISTENERS]; /* the listening sockets, nlisten of them */
+	int nlisten;
+	int ep; /* the inner epoll set (listeners and clients): the one fd the caller polls */
+	char path[CONTROL_MAX_LISTENERS][108];
 	const struct qmp_commands *cmds;
 	struct control_client *clients;
 	int nclients;
@@ -43,7 +45,11 @@ struct control {
  * -EEXIST; both are left alone. Two processes racing for one path need a lock of the caller's.
  * Returns 0 or -errno; control_close is safe after a failure. */
 int control_open(struct control *c, const char *path, const struct qmp_commands *cmds);
-/* Drops every client, closes the listener and removes the socket file. */
+/* One more listening socket on an open control, same rules as control_open's (clients of every
+ * socket share the commands and get the events). 0 or -errno (-ENOSPC beyond
+ * CONTROL_MAX_LISTENERS); the control stays usable after a failure. */
+int control_listen(struct control *c, const char *path);
+/* Drops every client, closes the listeners and removes their socket files. */
 void control_close(struct control *c);
 static inline int control_fd(const struct control *c) { return c->ep; }
 /* Adds control_fd to the caller's epoll set ep (EPOLLIN, data.fd = control_fd). */

@@ -10,8 +10,9 @@
 struct daemon_state;
 /* What a named VM adds (vmm/run.c); machine_run takes NULL for an anonymous one. */
 struct machine_env {
-	const char *name;
-	const char *qmp_path; /* the QMP control socket, for the whole process */
+	const char *name; /* NULL: an anonymous VM with a --qmp socket */
+	const char *qmp_path; /* the QMP control socket, for the whole process (NULL: none) */
+	const char *qmp_extra; /* --qmp PATH: another (or the only) control socket */
 	const char *console_path; /* every byte of COM1 output is appended here too */
 	struct daemon_state *daemon; /* told once the VM runs and the socket listens */
 };

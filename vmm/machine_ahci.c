@@ -27,7 +27,7 @@ static int add_drive(struct machine_ahci *ma, const struct disk_spec *s)
 	}
 	struct disk *d = NULL;
 	const char *why = NULL;
-	int r = disk_open(&d, s->path, &s->opts, &why);
+	int r = s->empty ? 0 : disk_open(&d, s->path, &s->opts, &why); /* none,media=cdrom: no medium */
 	if (r) {
 		kv_log("--disk %s: %s", s->path, why ? why : strerror(-r));
 		return r == -EINVAL ? -EIO : r;

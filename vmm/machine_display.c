@@ -131,7 +131,10 @@ int mdisplay_option_rom(const struct machine_display *md, const char **fwcfg_nam
 {
 	if (!md->enabled)
 		return 0;
-	*fwcfg_name = "vgaroms/vgabios-bochs-display.bin";
+	/* named as the device's own ROM (pciVVVV,DDDD.rom): SeaBIOS then runs it with the device's
+	 * bus/device/function in AX; as a vgaroms/ file it got none, and the VGA BIOS, finding no
+	 * device, left the screen blank ("Failed to initialize VGA hardware") */
+	*fwcfg_name = "pci1234,1111.rom";
 	*path = "/usr/share/seabios/vgabios-bochs-display.bin";
 	return 1;
 }

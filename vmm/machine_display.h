@@ -43,8 +43,8 @@ void mdisplay_close(struct machine_display *md);
 int mdisplay_register(struct machine_display *md, struct state_registry *g);
 struct virtio_dev *mdisplay_tablet(struct machine_display *md);
 /* Firmware boot (the fw branch): the VGA option ROM SeaBIOS must run so BIOS and boot-loader
- * screens show on the display: 1 with the fw_cfg file name ("vgaroms/vgabios-bochs-display.bin",
- * SeaBIOS runs vgaroms/ files as VGA ROMs) and the host file (Debian's seabios package), 0 without
+ * screens show on the display: 1 with the fw_cfg file name ("pci1234,1111.rom": SeaBIOS runs it
+ * as the PCI display's ROM) and the host file (Debian's seabios package), 0 without
  * a display. The merge wires: if (mdisplay_option_rom(&m->display, &name, &path)) add the file
  * to fw_cfg before SeaBIOS starts. */
 int mdisplay_option_rom(const struct machine_display *md, const char **fwcfg_name, const char **path);

@@ -111,7 +111,8 @@ static void cmd_query_name(void *opaque, json_object *args, struct qmp_result *r
 {
 	struct machine *m = opaque;
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(m->env->name));
+	if (m->env->name) /* QEMU: {} for a VM without -name */
+		json_object_object_add(o, "name", json_object_new_string(m->env->name));
 	qmp_return(r, o);
 }
 
@@ -397,7 +398,7 @@ static const struct mqmp_command commands[] = {
 
 int mqmp_open(struct machine *m)
 {
-	if (!m->env || !m->env->qmp_path)
+	if (!m->env || (!m->env->qmp_path && !m->env->qmp_extra))
 		return 0;
 	struct qmp_version ver = { 0, 1, 0, "kvmini " KVMINI_VERSION };
 	int ret = qmp_commands_init(&m->cmds, &ver);
@@ -414,9 +415,14 @@ int mqmp_open(struct machine *m)
 		qmp_commands_free(&m->cmds);
 		return -1;
 	}
-	ret = control_open(&m->ctl, m->env->qmp_path, &m->cmds);
+	/* the named VM's socket, and --qmp PATH beside it (or alone) */
+	const char *first = m->env->qmp_path ? m->env->qmp_path : m->env->qmp_extra;
+	const char *failed = first;
+	ret = control_open(&m->ctl, first, &m->cmds);
+	if (!ret && m->env->qmp_path && m->env->qmp_extra)
+		ret = control_listen(&m->ctl, failed = m->env->qmp_extra);
 	if (ret) {
-		kv_err(ret, "%s", m->env->qmp_path);
+		kv_err(ret, "%s%s", failed == m->env->qmp_extra ? "--qmp " : "", failed);
 		control_close(&m->ctl);
 		qmp_commands_free(&m->cmds);
 		return -1;

@@ -48,6 +48,8 @@ enum {
 	O_DISPLAY,
 	O_VNC,
 	O_INCOMING,
+	O_PIDFILE,
+	O_QMP,
 };
 
 static const struct option long_opts[] = {
@@ -85,6 +87,8 @@ static const struct option long_opts[] = {
 	{ "display", required_argument, NULL, O_DISPLAY },
 	{ "vnc", required_argument, NULL, O_VNC },
 	{ "incoming", required_argument, NULL, O_INCOMING },
+	{ "pidfile", required_argument, NULL, O_PIDFILE },
+	{ "qmp", required_argument, NULL, O_QMP },
 	{ "help", no_argument, NULL, O_HELP },
 	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
@@ -146,7 +150,10 @@ void run_opts_usage(FILE *f)
 	      "                           serial output), NAME.log when detached (rundir: /run/kvmini\n"
 	      "                           for root, else $XDG_RUNTIME_DIR/kvmini); MACs derive from it\n"
 	      "      --definition FILE    the VM's definition, kept as <rundir>/NAME.xml while it runs\n"
-	      "      --daemonize          detach once the VM runs (needs --name; serial default pty)\n"
+	      "      --daemonize          detach once the VM runs (needs --name or --qmp; serial default pty)\n"
+	      "      --qmp PATH           a QMP control socket at PATH (mode 0600; beside NAME.qmp with --name)\n"
+	      "      --pidfile FILE       write kvmini's pid (the daemon's with --daemonize) to FILE once the\n"
+	      "                           VM starts; removed at exit\n"
 	      "      --bios FILE          the firmware for a boot without --kernel (default Debian's SeaBIOS,\n"
 	      "                           /usr/share/seabios/bios-256k.bin, else bios.bin)\n"
 	      "      --boot [order=]c|d|cd|dc[,menu=on|off]  what the firmware boots first: c the first\n"
@@ -161,7 +168,7 @@ void run_opts_usage(FILE *f)
 	      "                           memory, vCPUs, disks, NICs, kernel come from there; --disk\n"
 	      "                           options, one per saved disk in order, open them elsewhere)\n"
 	      "      --paused             start (or restore) with the vCPUs paused until QMP cont or\n"
-	      "                           `kvmini resume` (QEMU's -S; needs --name)\n"
+	      "                           `kvmini resume` (QEMU's -S; needs --name or --qmp)\n"
 	      "      --snapshot           throw-away disks (QEMU's -snapshot): every writable disk gets a\n"
 	      "                           temporary qcow2 overlay, deleted at exit; images are never written\n"
 	      "      --exit-device[=PORT][,iosize=N]  QEMU's isa-debug-exit: a guest write of V to PORT\n"
@@ -420,6 +427,12 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_INCOMING:
 			o->incoming = optarg;
 			break;
+		case O_PIDFILE:
+		case O_QMP:
+			if (!optarg[0])
+				return kv_fail(err, errlen, "--%s: needs a file name", c == O_QMP ? "qmp" : "pidfile");
+			*(c == O_QMP ? &o->qmp : &o->pidfile) = optarg;
+			break;
 		case O_RESTORE:
 			if (!optarg[0])
 				return kv_fail(err, errlen, "--restore: needs a directory");
@@ -491,12 +504,12 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 	if (o->kernel && (o->bios || boot_given || o->bios_log))
 		return kv_fail(err, errlen, "%s: not with --kernel (a kernel boots directly, without firmware)",
 			    o->bios ? "--bios" : boot_given ? "--boot" : "--bios-log");
-	if (o->daemonize && !o->named)
-		return kv_fail(err, errlen, "--daemonize: needs --name (the detached VM is reached through its socket)");
+	if (o->daemonize && !o->named && !o->qmp)
+		return kv_fail(err, errlen, "--daemonize: needs --name or --qmp (the detached VM is reached through its socket)");
 	if (o->definition && !o->named)
 		return kv_fail(err, errlen, "--definition: needs --name");
-	if (o->paused && !o->named)
-		return kv_fail(err, errlen, "--paused: needs --name (cont comes over its control socket)");
+	if (o->paused && !o->named && !o->qmp)
+		return kv_fail(err, errlen, "--paused: needs --name or --qmp (cont comes over its control socket)");
 	if (o->snapshot && o->restore)
 		return kv_fail(err, errlen, "--snapshot: not with --restore (the snapshot's disks must be its own)");
 	if (o->daemonize && serial_given && o->serial == SERIAL_STDIO)

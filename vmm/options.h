@@ -34,6 +34,8 @@ struct run_opts {
 	int named; /* --name given: a named VM with a control socket and run files (vmm/paths.h) */
 	const char *definition; /* --definition FILE: copied to <rundir>/<name>.xml */
 	int daemonize;
+	const char *qmp;     /* --qmp PATH: a control socket there (beside <rundir>/<name>.qmp) */
+	const char *pidfile; /* --pidfile FILE: the VMM's pid, written once it runs */
 	uint64_t mem;
 	unsigned cpus;
 	int cpu_host; /* --cpu host */

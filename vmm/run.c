@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -13,18 +14,20 @@
 
 int run_vm(const struct run_opts *o)
 {
-	if (!o->named)
+	if (!o->named && !o->qmp && !o->pidfile)
 		return machine_run(o, NULL);
-	struct vm_files f;
-	int status = vmfiles_claim(&f, o->name, o->definition);
+	struct vm_files f = { .lock_fd = -1 };
+	int status = o->named ? vmfiles_claim(&f, o->name, o->definition) : 0;
 	if (status)
 		return status;
 	struct daemon_state d = { .ready_fd = -1, .log_fd = -1 };
 	int log_fd = -1;
 	if (o->daemonize) {
-		log_fd = open(f.log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		/* an anonymous daemon (--qmp only) has no N.log: its messages go nowhere, as QEMU's */
+		const char *log = o->named ? f.log : "/dev/null";
+		log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (o->named ? O_TRUNC : 0), 0600);
 		if (log_fd < 0) {
-			kv_err(-errno, "%s", f.log);
+			kv_err(-errno, "%s", log);
 			vmfiles_release(&f);
 			return 1;
 		}
@@ -39,10 +42,19 @@ int run_vm(const struct run_opts *o)
 		}
 	}
 	status = 1;
-	if (!vmfiles_write_pid(&f)) {
-		struct machine_env env = { .name = o->name, .qmp_path = f.qmp, .console_path = f.console, .daemon = &d };
+	/* after detaching: the pid files hold the daemon's pid */
+	bool pidfile = false;
+	if ((!o->named || !vmfiles_write_pid(&f)) && (!o->pidfile || !vmfiles_pidfile(o->pidfile))) {
+		pidfile = o->pidfile;
+		struct machine_env env = { .name = o->named ? o->name : NULL,
+					   .qmp_path = o->named ? f.qmp : NULL,
+					   .qmp_extra = o->qmp,
+					   .console_path = o->named ? f.console : NULL,
+					   .daemon = &d };
 		status = machine_run(o, &env);
 	}
+	if (pidfile)
+		unlink(o->pidfile);
 	vmfiles_release(&f);
 	if (log_fd >= 0)
 		close(log_fd);

@@ -34,7 +34,9 @@ struct vm_mem_cfg {
 
 #define VM_MAX_ROUTES 1024
 #define VM_MAX_DEV_SLOTS 8 /* KVM memory slots for device memory (map_ram), after the RAM slots */
-#define VM_DEV_SLOT_BASE 16
+/* after the BIOS's slots (VM_SLOT_BIOS + 1 + its 13 shadow segments: vmm/bios.c checks): at 16,
+ * the framebuffer's slot took the 0xD8000 segment's and SeaBIOS died remapping it under PAM */
+#define VM_DEV_SLOT_BASE 24
 
 struct vm_dev_slot {
 	uint64_t gpa, size; /* size 0: free */

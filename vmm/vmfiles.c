@@ -151,15 +151,28 @@ int vmfiles_claim(struct vm_files *f, const char *name, const char *definition)
 	return 0;
 }
 
-int vmfiles_write_pid(struct vm_files *f)
+static int write_pid(const char *path)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	int ret = write_atomic(f->pid, buf, (size_t)n);
+	return write_atomic(path, buf, (size_t)n);
+}
+
+int vmfiles_write_pid(struct vm_files *f)
+{
+	int ret = write_pid(f->pid);
 	if (ret)
 		kv_err(ret, "%s", f->pid);
 	else
 		f->have_pid = 1;
+	return ret;
+}
+
+int vmfiles_pidfile(const char *path)
+{
+	int ret = write_pid(path);
+	if (ret)
+		kv_err(ret, "--pidfile %s", path);
 	return ret;
 }
 

@@ -19,6 +19,9 @@ struct vm_files {
 int vmfiles_claim(struct vm_files *f, const char *name, const char *definition);
 /* Writes N.pid with this process's pid (after detaching). 0 or -errno (reported). */
 int vmfiles_write_pid(struct vm_files *f);
+/* --pidfile FILE: this process's pid written to path (through a temp file and a rename). 0 or
+ * -errno, reported as "kvmini: --pidfile FILE: <why>". */
+int vmfiles_pidfile(const char *path);
 /* Removes N.pid and N.xml (N.qmp goes with the control socket) and drops the lock. */
 void vmfiles_release(struct vm_files *f);
 

@@ -82,8 +82,11 @@ static void fb_on_map(void *o, uint64_t addr, int mapped)
 		if (h < 0) /* the bus handlers still serve BAR0, one exit per access */
 			h = b->hooks->map_ram(b->hooks_opaque, -1, addr, BOCHS_FB_SIZE, b->fb, 0);
 		b->slot = h >= 0 ? h : -1;
-		if (h < 0)
-			kv_log("bochs-display: cannot map the framebuffer as guest memory: %s", strerror(-h));
+		/* -EEXIST: over another slot, e.g. while SeaBIOS sizes BAR0 with decoding on (all ones:
+		 * 0xff000000, over the BIOS image) for a moment; the bus handlers serve it meanwhile */
+		if (h < 0 && h != -EEXIST)
+			kv_log("bochs-display: cannot map the framebuffer as guest memory at %#llx: %s",
+			       (unsigned long long)addr, strerror(-h));
 	}
 	b->all_dirty = 1;
 	pthread_mutex_unlock(&b->lock);

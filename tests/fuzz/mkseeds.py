@@ -231,6 +231,9 @@ def qemu_args():
                      "file=v.img,if=virtio,cache=none,discard=on,readonly=on", "-netdev",
                      "tap,id=n,ifname=t0,script=no,downscript=no,vhost=off", "-device", "virtio-net-pci,netdev=n,mac=52:54:00:00:00:01",
                      "-qmp", "unix:/tmp/q,server=on,wait=off", "-serial", "file:/tmp/s", "-display", "none"]),
+        ("q35", ["-hda", "a.img", "-M", "pc-q35-7.2", "-cdrom", "", "-drive", "file=b.img,index=5", "-device",
+                 "ide-cd,id=c", "-boot", "d", "-qmp", "unix:/tmp/q,server,nowait", "-pidfile", "/tmp/p", "-S",
+                 "-daemonize", "-chardev", "file,id=sb,path=/tmp/b", "-device", "isa-debugcon,iobase=0x402,chardev=sb"]),
     ]:
         put("fuzz_qemu_args", name, b"\0".join(a.encode() for a in argv))
 

@@ -34,7 +34,8 @@ expect_error "unknown command" 2 'frobnicate: unknown command' frobnicate
 # the QEMU front end (kvmini qemu, or kvmini behind a qemu-system-x86_64 symlink): the seed's two
 # command lines are translated whole (IDE disk, IDE CD-ROM, firmware boot order, VNC, the old -net
 # pair) and reach kvmini run, which names the seed's image, missing here; its -nettap typo gets a
-# suggestion, and each option kvmini lacks its own line
+# suggestion, each option kvmini lacks its own line (-qmp tcp:); -qmp unix:, -pidfile, -S and
+# -machine q35 work (further down, on the ticker guest)
 ln -s "$KVMINI" "$TMP/qemu-system-x86_64"
 SEED1="-enable-kvm -name ubuntutest -m 2048 -hda $TMP/ubuntutest.img -cdrom $TMP/ubuntu.iso -boot d"
 expect_error "qemu: the seed's first line reaches kvmini run" 1 "^kvmini: --disk $TMP/ubuntutest.img: No such file" \
@@ -48,8 +49,10 @@ expect_error "qemu: the seed's -nettap typo names -net tap" 2 \
 	"^kvmini: -nettap,ifname=tap0,script=no,downscript=no: unknown option \(did you mean '-net tap,ifname=tap0,script=no,downscript=no'\?\)$" \
 	qemu -enable-kvm -m 2048 -nettap,ifname=tap0,script=no,downscript=no
 expect_error "qemu: a malformed -vnc is one line" 2 '^kvmini: -vnc :bad: expected :N' qemu -kernel "$TMP/garbage" -vnc :bad
-expect_error "qemu: -pidfile" 2 '^kvmini: -pidfile: not supported yet' qemu -kernel "$TMP/garbage" -pidfile "$TMP/p"
-expect_error "qemu: -qmp" 2 '^kvmini: -qmp: not supported yet' qemu -kernel "$TMP/garbage" -qmp "unix:$TMP/q,server,nowait"
+expect_error "qemu: -qmp tcp: is refused" 2 "^kvmini: -qmp tcp:127.0.0.1:4444,server,nowait: kvmini's QMP listens on unix sockets only" \
+	qemu -kernel "$TMP/garbage" -qmp tcp:127.0.0.1:4444,server,nowait
+expect_error "qemu: an unwritable -pidfile" 1 "^kvmini: --pidfile $TMP/nodir/p: No such file" \
+	qemu -kernel "$TOP/build/guest/ticker.elf" -display none -pidfile "$TMP/nodir/p"
 expect_error "qemu: -device ide-hd on an AHCI port that does not exist" 2 '^kvmini: -device ide-hd,drive=d,bus=ahci0.7: bus=ahci0.7: an AHCI port is' \
 	qemu -kernel "$TMP/garbage" -device ahci,id=ahci0 -drive file="$TMP/garbage",if=none,id=d -device ide-hd,drive=d,bus=ahci0.7
 expect_error "qemu: -boot with a device the firmware cannot boot" 2 "^kvmini: -boot n: kvmini's firmware boots c" qemu -m 256 -cdrom "$TMP/garbage" -boot n
@@ -83,6 +86,53 @@ if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	expect_error "truncated ELF" 1 '--kernel .*shortelf: truncated ELF' run --kernel "$TMP/shortelf" --serial none
 else
 	skip "host vCPU limit and corrupt kernels: /dev/kvm is missing or not accessible"
+fi
+
+# the QEMU front end's control options on the ticker guest (no Linux): -qmp unix:...,server,nowait
+# and -pidfile with -daemonize (no -name), then -machine q35 putting -hda/-cdrom on AHCI
+TICKER=$TOP/build/guest/ticker.elf
+QC=$TOP/tests/tools/qmpclient.py
+if [ ! -c /dev/kvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	skip "qemu -qmp, -pidfile, -M q35: /dev/kvm is missing or not accessible"
+elif [ ! -f "$TICKER" ]; then
+	not_ok "qemu -qmp, -pidfile, -M q35: ticker guest not built (make guests)"
+else
+	truncate -s 1M "$TMP/disk.img"
+	rc=0
+	"$KVMINI" qemu -enable-kvm -m 64 -kernel "$TICKER" -display none -daemonize -pidfile "$TMP/vm.pid" \
+		-qmp "unix:$TMP/vm.qmp,server,nowait" </dev/null >"$TMP/out" 2>"$TMP/err" || rc=$?
+	pid=$(cat "$TMP/vm.pid" 2>/dev/null)
+	check "qemu -daemonize -pidfile: exit 0 once running, the pid file names the live daemon (pid ${pid:-none}, $(cat "$TMP/err"))" \
+		bash -c "[ $rc -eq 0 ] && [ -n '$pid' ] && [ -d /proc/$pid ] && grep -q kvmini /proc/$pid/cmdline"
+	# the greeting first, then the answers: qmpclient.py fails without a QMP greeting
+	python3 "$QC" "$TMP/vm.qmp" query-status >"$TMP/status" 2>&1
+	check "qemu -qmp unix:PATH,server,nowait: greeting and query-status on that socket ($(cat "$TMP/status"))" \
+		grep -q '"status": "running"' "$TMP/status"
+	python3 "$QC" "$TMP/vm.qmp" quit >/dev/null 2>&1
+	gone=0
+	[ -n "$pid" ] && wait_gone "$pid" && gone=1
+	check "QMP quit on the -qmp socket ends the daemon; its pid file and socket are removed" \
+		bash -c "[ $gone -eq 1 ] && [ ! -e '$TMP/vm.pid' ] && [ ! -e '$TMP/vm.qmp' ]"
+	[ "$gone" -eq 1 ] || kill -KILL "$pid" 2>/dev/null
+	# -M q35: QEMU's q35 has its IDE drives on the ICH9 AHCI controller; kvmini's AHCI (ahci0's
+	# MMIO BAR) is there and the PIIX3 IDE ports are not, where -M pc has them
+	for machine in pc q35; do
+		rc=0
+		"$KVMINI" qemu -M $machine -m 64 -kernel "$TICKER" -display none -hda "$TMP/disk.img" -cdrom "" \
+			-qmp "unix:$TMP/$machine.qmp,server=on,wait=off" -S -daemonize -pidfile "$TMP/$machine.pid" \
+			</dev/null >"$TMP/out" 2>"$TMP/err" || rc=$?
+		python3 "$QC" "$TMP/$machine.qmp" __org.kvmini_query-devices >"$TMP/$machine.devs" 2>&1
+		python3 "$QC" "$TMP/$machine.qmp" query-status >"$TMP/$machine.status" 2>&1
+		python3 "$QC" "$TMP/$machine.qmp" quit >/dev/null 2>&1
+		pid=$(cat "$TMP/$machine.pid" 2>/dev/null)
+		[ -n "$pid" ] && { wait_gone "$pid" || kill -KILL "$pid"; }
+		[ $rc -eq 0 ] || echo "# -M $machine: exit $rc: $(cat "$TMP/err")"
+	done
+	check "qemu -M pc: -hda and -cdrom on the PIIX3 IDE ports, no AHCI" \
+		bash -c "grep -q '\"ide0\"' '$TMP/pc.devs' && ! grep -q ahci0 '$TMP/pc.devs'"
+	check "qemu -M q35: -hda and -cdrom on the AHCI controller (ahci0), no IDE ports" \
+		bash -c "grep -q '\"ahci0\", \"bus\": \"mmio\"' '$TMP/q35.devs' && ! grep -q '\"ide0\"' '$TMP/q35.devs'"
+	check "qemu -S with -qmp: the VM waits paused" grep -q '"status": "paused"' "$TMP/q35.status"
 fi
 
 for sub in "" run img; do

@@ -2,7 +2,8 @@
 /* The control socket over a real unix socket in a temporary directory: mode 0600, two clients at
  * once with their own sessions, events only to negotiated clients, a client that stops reading is
  * dropped while the other goes on, a half-closed client still answered, the client limit, a stale
- * socket file replaced, a live one and a non-socket left alone, the file removed at close. The test
+ * socket file replaced, a live one and a non-socket left alone, the file removed at close, a second
+ * listening socket whose clients share the commands and events. The test
  * is both the main loop and the clients (non-blocking sockets), so nothing can wait on anything. */
 #include "unit.h"
 #include "vmm/control.h"
@@ -300,6 +301,41 @@ START_TEST(path_rules)
 }
 END_TEST
 
+/* --qmp PATH beside a named VM's socket: a second listener on the same control */
+START_TEST(second_listener)
+{
+	char second[160], first[128];
+	snprintf(second, sizeof(second), "%s/qmp2.sock", dir);
+	ck_assert_int_eq(control_listen(&ctl, path), -EADDRINUSE); /* its own live socket */
+	ck_assert_int_eq(ctl.nlisten, 1);
+	ck_assert_int_eq(control_listen(&ctl, second), 0);
+	ck_assert_int_eq(control_listen(&ctl, second), -ENOSPC);
+	struct stat st;
+	ck_assert_int_eq(stat(second, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	struct tclient *a = tc_new();
+	strcpy(first, path);
+	strcpy(path, second); /* tc_new connects to path */
+	struct tclient *b = tc_new();
+	strcpy(path, first);
+	tc_greeted(a);
+	tc_greeted(b);
+	tc_expect(a, "{\"execute\": \"qmp_capabilities\", \"id\": 1}", "", 1);
+	tc_expect(b, "{\"execute\": \"qmp_capabilities\", \"id\": 2}", "", 2);
+	control_event(&ctl, "RESUME", NULL); /* to the clients of both sockets */
+	json_object *ea = tc_line(a, 2000), *eb = tc_line(b, 2000);
+	ck_assert_str_eq(str_at(ea, "event", NULL), "RESUME");
+	ck_assert_str_eq(str_at(eb, "event", NULL), "RESUME");
+	json_object_put(ea);
+	json_object_put(eb);
+	tc_free(a);
+	tc_free(b);
+	control_close(&ctl);
+	ck_assert_int_eq(stat(second, &st), -1);
+	ck_assert_int_eq(control_open(&ctl, path, &cmds), 0); /* for the teardown */
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("control");
@@ -311,6 +347,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, half_close);
 	tcase_add_test(tc, client_limit);
 	tcase_add_test(tc, path_rules);
+	tcase_add_test(tc, second_listener);
 	suite_add_tcase(s, tc);
 	return s;
 }

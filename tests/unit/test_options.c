@@ -92,6 +92,21 @@ START_TEST(named_and_detached)
 	ck_assert_ptr_nonnull(strstr(err, "--serial stdio: not possible with --daemonize"));
 	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--definition", "", "--name", "v", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "--definition"));
+	/* --qmp PATH alone is enough for --daemonize and --paused (QEMU's -qmp -daemonize -S) */
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--qmp", "/r/q.sock", "--daemonize", "--paused", "--pidfile",
+			       "/r/p", NULL),
+			 0);
+	ck_assert_str_eq(o.qmp, "/r/q.sock");
+	ck_assert_str_eq(o.pidfile, "/r/p");
+	ck_assert_int_eq(o.named, 0);
+	ck_assert_int_eq(o.daemonize, 1);
+	ck_assert_int_eq(o.paused, 1);
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--pidfile", "/r/p", "--daemonize", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--daemonize: needs --name or --qmp"));
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--qmp", "", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--qmp: needs a file name"));
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--pidfile=", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "--pidfile: needs a file name"));
 	char long_name[KV_NAME_MAX + 2];
 	memset(long_name, 'a', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = 0;

@@ -68,15 +68,34 @@ static const struct {
 	{ K "-device|ahci,id=ahci0|-drive|file=b.img,if=none,id=d1|-device|ide-hd,drive=d1,bus=ahci0.6", NULL,
 	  "-device ide-hd,drive=d1,bus=ahci0.6: bus=ahci0.6: an AHCI port is ahci0.0 .. ahci0.5" },
 	/* each unsupported option's line */
-	{ K "-pidfile|/run/x.pid", NULL, "-pidfile: not supported yet (kvmini run has no --pidfile; -name NAME writes <rundir>/NAME.pid)" },
-	{ K "-qmp|unix:/tmp/q.sock,server,nowait", NULL,
-	  "-qmp: not supported yet (kvmini run has no --qmp PATH; -name NAME gives the QMP socket <rundir>/NAME.qmp)" },
-	{ K "-qmp|unix:/tmp/q.sock,server=on,wait=off", NULL,
-	  "-qmp: not supported yet (kvmini run has no --qmp PATH; -name NAME gives the QMP socket <rundir>/NAME.qmp)" },
-	{ K "-qmp|tcp:localhost:4444,server", NULL, "-qmp tcp:localhost:4444,server: kvmini listens on a unix socket: unix:PATH,server=on,wait=off" },
+	/* pid file and QMP socket; QMP over TCP is refused */
+	{ K "-pidfile|/run/x.pid", "run|--kernel|vmlinux|--pidfile|/run/x.pid|--mem|128M", NULL },
+	{ K "-qmp|unix:/tmp/q.sock,server,nowait", "run|--kernel|vmlinux|--qmp|/tmp/q.sock|--mem|128M", NULL },
+	{ K "-qmp|unix:/tmp/q.sock,server=on,wait=off|-daemonize|-pidfile|p|-S",
+	  "run|--kernel|vmlinux|--qmp|/tmp/q.sock|--daemonize|--pidfile|p|--paused|--mem|128M", NULL },
+	{ K "-qmp|tcp:localhost:4444,server,nowait", NULL,
+	  "-qmp tcp:localhost:4444,server,nowait: kvmini's QMP listens on unix sockets only (a TCP port is a root "
+	  "shell for whoever reaches it): unix:PATH,server=on,wait=off" },
+	{ K "-qmp|unix:/tmp/q.sock", NULL, "-qmp unix:/tmp/q.sock: kvmini listens on a unix socket: unix:PATH,server=on,wait=off" },
+	/* SeaBIOS's debug port, QEMU's way */
+	{ "-cdrom|x.iso|-device|isa-debugcon,iobase=0x402,chardev=sb|-chardev|file,id=sb,path=/tmp/bios.log",
+	  "run|--cdrom|x.iso|--bios-log|/tmp/bios.log|--mem|128M", NULL },
+	{ "-cdrom|x.iso|-chardev|file,id=sb,path=/tmp/b|-device|isa-debugcon,chardev=sb", NULL,
+	  "-device isa-debugcon,chardev=sb: kvmini's debug console is the firmware's, iobase=0x402" },
+	{ "-cdrom|x.iso|-device|isa-debugcon,iobase=0x402,chardev=nope", NULL,
+	  "-device isa-debugcon,iobase=0x402,chardev=nope: Property 'isa-debugcon.chardev' can't find value 'nope'" },
+	{ "-cdrom|x.iso|-chardev|stdio,id=s", NULL, "-chardev stdio,id=s: kvmini's chardevs are file,id=ID,path=FILE, for an isa-debugcon" },
+	/* q35: the IDE drives are ports of its AHCI controller, -M given before or after them */
+	{ "-hda|a.img|-cdrom|x.iso|-M|q35|-boot|d", "run|--disk|a.img,if=sata,bus=0|--disk|x.iso,if=sata,media=cdrom,bus=2|--boot|order=d|--mem|128M",
+	  NULL },
+	{ "-machine|pc-q35-7.2,accel=kvm|-drive|file=a.img,index=5,format=qcow2|-drive|file=b.img,if=ide|-device|ide-cd,id=cd",
+	  "run|--disk|a.img,format=qcow2,if=sata,bus=5|--disk|b.img,if=sata,bus=0|--disk|none,id=cd,if=sata,media=cdrom|--mem|128M", NULL },
+	{ "-M|q35|-cdrom||-m|64", "run|--disk|none,if=sata,media=cdrom,bus=2|--mem|64M", NULL },
+	{ "-M|q35|-drive|file=a.img,index=6", NULL, "-drive file=a.img,index=6: no free IDE slot (index 0..5)" },
+	{ "-M|pc|-drive|file=a.img,index=4", NULL, "-drive file=a.img,index=4: no free IDE slot (index 0..3)" },
 	{ K "-drive|file=a.img", "run|--disk|a.img,if=ide,bus=0,unit=0|--kernel|vmlinux|--mem|128M", NULL },
 	{ K "a.img", "run|--disk|a.img,if=ide,bus=0,unit=0|--kernel|vmlinux|--mem|128M", NULL },
-	{ K "-device|e1000,netdev=n", NULL, "-device e1000,netdev=n: not supported (kvmini has virtio-blk-pci, virtio-scsi-pci, scsi-hd, scsi-cd, ide-hd, ide-cd, ahci, virtio-net-pci)" },
+	{ K "-device|e1000,netdev=n", NULL, "-device e1000,netdev=n: not supported (kvmini has virtio-blk-pci, virtio-scsi-pci, scsi-hd, scsi-cd, ide-hd, ide-cd, ahci, virtio-net-pci, isa-debugcon)" },
 	{ K "-netdev|user,id=n", NULL, "-netdev user,id=n: kvmini's networking is tap only (-netdev tap,id=N,ifname=TAP,script=no,downscript=no)" },
 	{ K "-netdev|tap,id=n,ifname=tap0", NULL, "-netdev tap,id=n,ifname=tap0: kvmini runs no ifup scripts: give script=no,downscript=no" },
 	{ K "-net|nic|-net|tap,script=no", NULL, "-net nic: kvmini's NIC is model=virtio (QEMU's default is e1000)" },
@@ -126,7 +145,7 @@ START_TEST(translations)
 	const char *in = cases[_i].in;
 	char *copy = strdup(in), *argv[64] = { "qemu-system-x86_64" };
 	int argc = 1;
-	for (char *save = NULL, *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save))
+	for (char *rest = copy, *t; (t = strsep(&rest, "|"));) /* "||": an empty argument */
 		argv[argc++] = t;
 	struct qemu_xlate x;
 	char err[512];
