@@ -5,6 +5,7 @@
 #include "p9.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ struct virtio_p9 {
 	uint8_t config[2 + VIRTIO_9P_TAG_MAX];
 	uint8_t *in, *out; /* P9_MAX_MSIZE each: one request and its reply (I/O thread) */
 	struct virtq_chain chain;
+	char name[32];
 };
 
 static struct virtio_p9 *p9_of(struct virtio_dev *vd) { return (struct virtio_p9 *)vd; }
@@ -109,7 +111,8 @@ int virtio_p9_create(struct virtio_p9 **out, const char *root, const char *tag, 
 	memcpy(p->config + 2, tag, tl);
 	struct virtio_dev *vd = &p->vdev;
 	vd->ops = &p9_ops;
-	vd->name = name ? name : "virtio-9p";
+	snprintf(p->name, sizeof(p->name), "%s", name ? name : "virtio-9p");
+	vd->name = p->name;
 	vd->device_id = VIRTIO_ID_9P;
 	vd->pci_class = 0x018000; /* mass storage, other */
 	vd->features = 1ULL << VIRTIO_9P_F_MOUNT_TAG;

@@ -22,6 +22,7 @@
 #include "machine_net.h"
 #include "machine_prof.h"
 #include "machine_scsi.h"
+#include "machine_share.h"
 #include "qmp.h"
 #include "state.h"
 #include "vcpu.h"
@@ -76,6 +77,7 @@ struct machine {
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
 	struct machine_display display; /* the VNC server for the run, display and input per incarnation */
+	struct machine_shares shares; /* --share: virtio-9p devices per incarnation */
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
 	struct machine_prof prof; /* the exit profiler (--stats, --trace, ...) */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
@@ -107,7 +109,7 @@ int msnap_restore(struct machine *m, char *why, size_t whylen);
 struct snap_image;
 int msnap_restore_image(struct machine *m, const struct snap_image *img, int clock_mode, char *why, size_t whylen);
 /* Every virtio device of this incarnation, in registration order (disks, then NICs): how many. */
-#define MSNAP_MAX_VDEVS (2 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet */
+#define MSNAP_MAX_VDEVS (3 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet, shares */
 unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out);
 /* The "machine" section's payload; the whole state stream (vCPUs stopped, devices paused) as a
  * malloc'd buffer. 0 or -errno (with why). */

@@ -25,7 +25,7 @@
 #define MAX_HOST_DISKS (OPT_MAX_DEVS + 1)
 
 /* Every virtio device of this incarnation, in registration order: virtio-blk disks, the
- * virtio-scsi controller, NICs, then the tablet. */
+ * virtio-scsi controller, NICs, the tablet, then the 9p shares. */
 unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out)
 {
 	unsigned n = 0;
@@ -39,6 +39,9 @@ unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out)
 			out[n++] = virtio_net_dev(m->nets.dev[i]);
 	if (mdisplay_tablet(&m->display))
 		out[n++] = mdisplay_tablet(&m->display);
+	for (unsigned i = 0; i < m->shares.n; i++)
+		if (m->shares.dev[i])
+			out[n++] = virtio_p9_dev(m->shares.dev[i]);
 	return n;
 }
 
