@@ -56,10 +56,11 @@ int p9_lcreate(struct p9_server *s, struct p9_in *m, struct p9_out *o)
 	if (!path)
 		return -ENAMETOOLONG;
 	int of = p9_host_oflags(flags) & ~O_DIRECTORY;
-	int ofd = p9_open_beneath(d->fd, name, of | O_CREAT, mode & 07777);
+	/* O_NONBLOCK: a FIFO the host put under that name must not hang the I/O thread */
+	int ofd = p9_open_beneath(d->fd, name, of | O_CREAT | O_NONBLOCK, mode & 07777);
 	int pfd = ofd < 0 ? ofd : p9_reopen(ofd, O_PATH);
 	struct stat st;
-	if (pfd < 0 || (r = p9_fstat(pfd, &st))) {
+	if (pfd < 0 || (r = p9_fstat(pfd, &st)) || (!S_ISREG(st.st_mode) && (r = -EEXIST))) {
 		r = pfd < 0 ? pfd : r;
 		if (ofd >= 0)
 			close(ofd);

@@ -428,7 +428,9 @@ static void fid_reopen(struct p9_server *s, struct p9_fid *f)
 		f->oflags = -1;
 		return;
 	}
-	if (f->oflags != -1 && (f->ofd = p9_reopen(f->fd, f->oflags & ~O_TRUNC)) < 0) {
+	struct stat st;
+	int kind_ok = !p9_fstat(f->fd, &st) && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
+	if (f->oflags != -1 && (!kind_ok || (f->ofd = p9_reopen(f->fd, f->oflags & ~O_TRUNC)) < 0)) {
 		close(f->fd);
 		f->fd = f->ofd = f->oflags = -1;
 	}
