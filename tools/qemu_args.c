@@ -359,6 +359,8 @@ static const struct {
 	{ "cdrom", true, qx_cdrom, true },
 	{ "drive", true, qx_drive, true },
 	{ "netdev", true, qx_netdev, true },
+	{ "fsdev", true, qx_fsdev, true },
+	{ "virtfs", true, qx_virtfs, false },
 	{ "boot", true, o_boot, false },
 	{ "device", true, qx_device, false },
 	{ "net", true, qx_net, false },
@@ -505,6 +507,10 @@ void qemu_xlate_free(struct qemu_xlate *x)
 		free(x->nics[i].mac);
 	for (unsigned i = 0; i < x->nnet_taps; i++)
 		free(x->net_taps[i]);
+	for (unsigned i = 0; i < x->nfsdevs; i++) {
+		free(x->fsdevs[i].id);
+		free(x->fsdevs[i].path);
+	}
 	memset(x, 0, sizeof(*x));
 }
 
