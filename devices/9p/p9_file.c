@@ -121,19 +121,26 @@ int p9_lopen(struct p9_server *s, struct p9_in *m, struct p9_out *o)
 	return 0;
 }
 
-int p9_read(struct p9_server *s, struct p9_in *m, struct p9_out *o)
+/* Tread, Twrite and Treaddir start with fid[4] offset[8] count[4]; Twrite's data follows */
+static int fid_off_count(struct p9_server *s, struct p9_in *m, struct p9_fid **f, uint64_t *off, uint32_t *count)
 {
 	uint32_t fid = p9_u32(m);
-	uint64_t off = p9_u64(m);
-	uint32_t count = p9_u32(m);
+	*off = p9_u64(m);
+	*count = p9_u32(m);
+	int r = m->err ? -EINVAL : p9_fid_use(s, fid, f);
+	return r ? r : *off > INT64_MAX ? -EINVAL : 0;
+}
+
+int p9_read(struct p9_server *s, struct p9_in *m, struct p9_out *o)
+{
+	uint64_t off;
+	uint32_t count;
 	struct p9_fid *f;
-	int r = m->err ? -EINVAL : p9_fid_use(s, fid, &f);
+	int r = fid_off_count(s, m, &f, &off, &count);
 	if (r)
 		return r;
 	if (f->ofd < 0 || (f->oflags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
-	if (off > INT64_MAX)
-		return -EINVAL;
 	if (count > o->cap - RREAD_HDR)
 		count = (uint32_t)(o->cap - RREAD_HDR);
 	ssize_t n = pread(f->ofd, o->p + RREAD_HDR, count, (off_t)off);
@@ -146,20 +153,17 @@ int p9_read(struct p9_server *s, struct p9_in *m, struct p9_out *o)
 
 int p9_write(struct p9_server *s, struct p9_in *m, struct p9_out *o)
 {
-	uint32_t fid = p9_u32(m);
-	uint64_t off = p9_u64(m);
-	uint32_t count = p9_u32(m);
-	const uint8_t *data = p9_take(m, count);
+	uint64_t off;
+	uint32_t count;
 	struct p9_fid *f;
-	int r = m->err ? -EINVAL : p9_fid_use(s, fid, &f);
-	if (r)
+	int r = fid_off_count(s, m, &f, &off, &count);
+	const uint8_t *data = p9_take(m, count);
+	if (r || (r = m->err ? -EINVAL : 0))
 		return r;
 	if (s->ro)
 		return -EROFS;
 	if (f->ofd < 0 || (f->oflags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
-	if (off > INT64_MAX)
-		return -EINVAL;
 	ssize_t n = f->oflags & O_APPEND ? write(f->ofd, data, count) : pwrite(f->ofd, data, count, (off_t)off);
 	if (n < 0)
 		return -errno;
@@ -178,11 +182,10 @@ struct dirent64_hdr {
 /* Entries from the directory position offset (the host's d_off cookies) while they fit count. */
 int p9_readdir(struct p9_server *s, struct p9_in *m, struct p9_out *o)
 {
-	uint32_t fid = p9_u32(m);
-	uint64_t off = p9_u64(m);
-	uint32_t count = p9_u32(m);
+	uint64_t off;
+	uint32_t count;
 	struct p9_fid *f;
-	int r = m->err ? -EINVAL : p9_fid_use(s, fid, &f);
+	int r = fid_off_count(s, m, &f, &off, &count);
 	if (r)
 		return r;
 	if (f->ofd < 0 || !(f->oflags & O_DIRECTORY))
