@@ -126,6 +126,8 @@ int virtio_p9_create(struct virtio_p9 **out, const char *root, const char *tag, 
 
 struct virtio_dev *virtio_p9_dev(struct virtio_p9 *p) { return &p->vdev; }
 
+void virtio_p9_limit_fids(struct virtio_p9 *p, unsigned max_fids) { p9_server_limit(p->srv, max_fids); }
+
 void virtio_p9_destroy(struct virtio_p9 *p)
 {
 	if (!p)

@@ -19,5 +19,7 @@ struct virtio_p9;
 int virtio_p9_create(struct virtio_p9 **out, const char *root, const char *tag, int ro, const char *name);
 struct virtio_dev *virtio_p9_dev(struct virtio_p9 *p);
 void virtio_p9_destroy(struct virtio_p9 *p);
+/* p9_server_limit for the device's server */
+void virtio_p9_limit_fids(struct virtio_p9 *p, unsigned max_fids);
 
 #endif

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "devices/9p/p9.h"
 #include "log.h"
 
 int share_spec_parse(const char *s, struct share_spec *out, char *err, size_t errlen)
@@ -72,6 +74,18 @@ int machine_shares_open(struct machine_shares *ms, const struct run_opts *o)
 		}
 	}
 	ms->n = o->nshares;
+	/* every fid costs up to two descriptors: raise the soft limit to the hard one and give the
+	 * shares half of it, so a guest opening files without end never starves the VMM */
+	struct rlimit rl;
+	if (ms->n && !getrlimit(RLIMIT_NOFILE, &rl)) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		rlim_t per = rl.rlim_cur / 4 / ms->n;
+		ms->max_fids = per < 64 ? 64 : per > P9_MAX_FIDS ? P9_MAX_FIDS : (unsigned)per;
+	}
 	return 0;
 }
 
@@ -83,8 +97,10 @@ int machine_shares_add(struct machine_shares *ms, struct vdev_place *p)
 		snprintf(name, sizeof(name), "virtio-9p%u", i);
 		const char *why = NULL;
 		int r = virtio_p9_create(&ms->dev[i], sp->dir, sp->tag, sp->ro, name);
-		if (!r)
+		if (!r) {
+			virtio_p9_limit_fids(ms->dev[i], ms->max_fids);
 			r = vdev_place(p, virtio_p9_dev(ms->dev[i]), sp->transport, &why);
+		}
 		if (r) {
 			kv_log("--share %s: %s", sp->dir, why ? why : strerror(-r));
 			return r;

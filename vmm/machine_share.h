@@ -22,6 +22,7 @@ struct share_spec {
 
 struct machine_shares {
 	unsigned n;
+	unsigned max_fids; /* per share, from the descriptor limit */
 	struct share_spec spec[OPT_MAX_DEVS];
 	struct virtio_p9 *dev[OPT_MAX_DEVS]; /* this incarnation's devices */
 };

@@ -33,6 +33,9 @@ void p9_server_reset(struct p9_server *s);
  * what it was, answers EIO from then on (its clunk still works). apply 0 only checks. */
 void p9_server_state_save(const struct p9_server *s, struct state_writer *w);
 int p9_server_state_load(struct p9_server *s, struct state_reader *r, int apply);
+/* At most max_fids fids at once (each holds up to two descriptors; default and ceiling
+ * P9_MAX_FIDS): more answer ENFILE, so a guest cannot use up the VMM's descriptors. */
+void p9_server_limit(struct p9_server *s, unsigned max_fids);
 /* How many fids are live (tests). */
 unsigned p9_server_nfids(const struct p9_server *s);
 

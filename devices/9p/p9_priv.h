@@ -30,7 +30,7 @@ struct p9_server {
 	int rootfd; /* O_PATH | O_DIRECTORY */
 	int ro;
 	uint32_t msize;
-	unsigned nfids;
+	unsigned nfids, max_fids;
 	struct p9_fid *bucket[P9_BUCKETS];
 };
 

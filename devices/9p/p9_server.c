@@ -90,7 +90,7 @@ int p9_fid_use(struct p9_server *s, uint32_t num, struct p9_fid **f)
 
 int p9_fid_add(struct p9_server *s, uint32_t num, int fd, char *path, uint32_t uid, struct p9_fid **out)
 {
-	int r = num == P9_NOFID ? -EINVAL : p9_fid_get(s, num) ? -EEXIST : s->nfids >= P9_MAX_FIDS ? -ENFILE : 0;
+	int r = num == P9_NOFID ? -EINVAL : p9_fid_get(s, num) ? -EEXIST : s->nfids >= s->max_fids ? -ENFILE : 0;
 	struct p9_fid *f = r ? NULL : calloc(1, sizeof(*f));
 	if (!r && !f)
 		r = -ENOMEM;
@@ -161,6 +161,11 @@ void p9_server_reset(struct p9_server *s)
 
 unsigned p9_server_nfids(const struct p9_server *s) { return s->nfids; }
 
+void p9_server_limit(struct p9_server *s, unsigned max_fids)
+{
+	s->max_fids = max_fids && max_fids < P9_MAX_FIDS ? max_fids : P9_MAX_FIDS;
+}
+
 int p9_server_create(struct p9_server **out, const char *root, int ro)
 {
 	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -174,6 +179,7 @@ int p9_server_create(struct p9_server **out, const char *root, int ro)
 	s->rootfd = fd;
 	s->ro = ro;
 	s->msize = P9_MAX_MSIZE;
+	s->max_fids = P9_MAX_FIDS;
 	*out = s;
 	return 0;
 }

@@ -304,6 +304,12 @@ START_TEST(malformed)
 	ck_assert_int_eq(cli_send(&c), -EOPNOTSUPP);
 	ck_assert_int_eq(t_lopen(&c, 77, O_RDONLY), -EBADF);
 	ck_assert_int_eq(t_walk(&c, 0, P9_NOFID, NULL), -EINVAL);
+	p9_server_limit(c.s, 3); /* fids 0, 1, 2: the fourth is refused */
+	ck_assert_int_eq(t_walk(&c, 0, 1, NULL), 0);
+	ck_assert_int_eq(t_walk(&c, 0, 2, NULL), 0);
+	ck_assert_int_eq(t_walk(&c, 0, 3, NULL), -ENFILE);
+	ck_assert_int_eq(t_clunk(&c, 2), 0);
+	ck_assert_int_eq(t_clunk(&c, 1), 0);
 	cli_begin(&c, P9_TFLUSH);
 	p9_put16(&c.m, 1);
 	ck_assert_int_eq(cli_send(&c), 0);
