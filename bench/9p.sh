@@ -8,7 +8,7 @@
 # 1000). BENCH_RUNS runs of each (default 3), interleaved; medians of MB/s and operations/s.
 set -uo pipefail
 BENCH_NAME=9p
-BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800} # a boot plus 1000 emulated creates, stats and unlinks: minutes here
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 bench_start "$@"
