@@ -425,6 +425,22 @@ void p9_server_state_save(const struct p9_server *s, struct state_writer *w)
 		}
 }
 
+/* A saved path must be one the server could have made: "" or names joined by single slashes,
+ * none of them "." or "..". */
+static int saved_path_ok(const char *path)
+{
+	if (!path[0])
+		return 1;
+	for (const char *c = path;; c++) {
+		size_t k = strcspn(c, "/");
+		if (!k || (k == 1 && c[0] == '.') || (k == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		c += k;
+		if (!*c)
+			return 1;
+	}
+}
+
 /* Reopens a saved fid; a file that cannot be found again leaves it stale (fd -1). */
 static void fid_reopen(struct p9_server *s, struct p9_fid *f)
 {
@@ -458,13 +474,8 @@ int p9_server_state_load(struct p9_server *s, struct state_reader *r, int apply)
 		uint32_t uid = state_get_u32(r), of = state_get_u32(r);
 		if (r->err)
 			return r->err;
-		/* the path must be one the server could have made: relative, no empty, . or .. step */
 		char *path = strndup(p, len);
-		int bad = !path || memchr(p, 0, len) || (len && (path[0] == '/' || path[len - 1] == '/'));
-		for (char *c = path; !bad && c && *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL) {
-			size_t k = strcspn(c, "/");
-			bad = !k || (k == 1 && c[0] == '.') || (k == 2 && c[0] == '.' && c[1] == '.');
-		}
+		int bad = !path || memchr(p, 0, len) || !saved_path_ok(path);
 		if (bad || num == P9_NOFID || ((int32_t)of != -1 && ((int32_t)of & ~(O_ACCMODE | O_TRUNC | O_APPEND | O_DSYNC | O_SYNC | O_DIRECTORY | O_EXCL)))) {
 			free(path);
 			return -EINVAL;
