@@ -387,6 +387,8 @@ static const struct {
 	{ "S", false, o_paused, 2 }, /* stopped until QMP cont */
 	{ "qmp", true, o_qmp, 2 },
 	{ "no-reboot", false, o_no_reboot, 2 },
+	{ "fsdev", true, qx_fsdev, 1 },
+	{ "virtfs", true, qx_virtfs, 2 },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -522,6 +524,10 @@ void qemu_xlate_free(struct qemu_xlate *x)
 	for (unsigned i = 0; i < x->nchardevs; i++) {
 		free(x->chardevs[i].id);
 		free(x->chardevs[i].path);
+	}
+	for (unsigned i = 0; i < x->nfsdevs; i++) {
+		free(x->fsdevs[i].id);
+		free(x->fsdevs[i].path);
 	}
 	memset(x, 0, sizeof(*x));
 }

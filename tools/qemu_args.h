@@ -31,6 +31,12 @@ struct qx_netdev {
 	char *id, *ifname; /* ifname NULL: kvmini picks one */
 };
 
+struct qx_fsdev {
+	char *id, *path; /* a -fsdev's id (NULL for -virtfs) and path= */
+	bool ro, used;
+};
+#define QX_MAX_FSDEVS 16
+
 struct qx_nic {
 	char *mac;   /* macaddr=, or NULL */
 	int netdev;  /* index into netdevs (-net nic,netdev= or -device ...,netdev=), or -1: pairs with a -net tap */
@@ -56,6 +62,8 @@ struct qemu_xlate {
 	unsigned nchardevs;
 	bool debugcon; /* an isa-debugcon was given (kvmini has one debug port) */
 	bool q35; /* -machine q35: -hdX, -cdrom, if=ide and ide-hd/ide-cd are AHCI ports */
+	struct qx_fsdev fsdevs[QX_MAX_FSDEVS]; /* -fsdev, for -device virtio-9p-pci */
+	unsigned nfsdevs;
 	bool have_kernel, nographic, display_none, daemonize, serial_given, mem_given;
 	bool scsi_bus, scsi_devices; /* a virtio-scsi-pci; scsi-hd/scsi-cd devices */
 	const char *boot_opt;        /* -boot's value, for the firmware boot */
@@ -110,5 +118,9 @@ int qx_netdev(struct qemu_xlate *x, const char *opt, const char *val);
 int qx_net(struct qemu_xlate *x, const char *opt, const char *val);
 int qx_chardev(struct qemu_xlate *x, const char *opt, const char *val);
 int qx_finish_devices(struct qemu_xlate *x);
+/* qemu_virtfs.c: -virtfs, -fsdev and -device virtio-9p-pci (o parsed, shown for messages) */
+int qx_virtfs(struct qemu_xlate *x, const char *opt, const char *val);
+int qx_fsdev(struct qemu_xlate *x, const char *opt, const char *val);
+int qx_virtfs_device(struct qemu_xlate *x, const char *shown, const struct qkv *o);
 
 #endif

@@ -407,9 +407,11 @@ int qx_device(struct qemu_xlate *x, const char *opt, const char *val)
 			r = -EINVAL;
 		if (!r)
 			r = nic(x, shown, qkv_get(&o, "mac"), k);
+	} else if (!strcmp(drv, "virtio-9p-pci") || !strcmp(drv, "virtio-9p")) {
+		r = qx_virtfs_device(x, shown, &o);
 	} else {
 		r = qx_fail(x, "%s: not supported (kvmini has virtio-blk-pci, virtio-scsi-pci, scsi-hd, scsi-cd, "
-			    "ide-hd, ide-cd, ahci, virtio-net-pci, isa-debugcon)", shown);
+			    "ide-hd, ide-cd, ahci, virtio-net-pci, virtio-9p-pci, isa-debugcon)", shown);
 	}
 	qkv_free(&o);
 	return r;

@@ -120,6 +120,7 @@ static void machine_teardown(struct machine *m)
 	machine_scsi_remove(&m->scsi);
 	machine_ahci_remove(&m->ahci);
 	machine_nets_remove(&m->nets);
+	machine_shares_remove(&m->shares);
 	mfw_teardown(m);
 	mmboot_remove(m);
 	mdisplay_remove(&m->display);
@@ -197,7 +198,7 @@ static int machine_wants_pci(const struct machine *m)
 	for (unsigned i = 0; i < m->nets.n; i++)
 		if (m->nets.spec[i].transport == VDEV_PCI)
 			return 1;
-	return 0;
+	return machine_shares_want_pci(&m->shares);
 }
 
 /* Builds one incarnation of the VM, ready to start. */
@@ -268,6 +269,7 @@ static int machine_build(struct machine *m)
 		}
 	}
 	if (machine_scsi_add(&m->scsi, &place, o->cpus) || machine_nets_add(&m->nets, &place) ||
+	    machine_shares_add(&m->shares, &place) ||
 	    machine_ahci_add(&m->ahci, m->pci, &vm->mem, &vm->hooks, vm) ||
 	    mdisplay_add(&m->display, &place, m->i8042, LAYOUT_I8042_AUX_IRQ))
 		return -1;
@@ -410,6 +412,8 @@ static int machine_prepare(struct machine *m)
 		return sr == -EINVAL ? 2 : 1;
 	int nr = machine_nets_open(&m->nets, o);
 	if (nr)
+		return nr == -EINVAL ? 2 : 1;
+	if ((nr = machine_shares_open(&m->shares, o)))
 		return nr == -EINVAL ? 2 : 1;
 	if ((nr = mdisplay_open(&m->display, o)))
 		return nr;

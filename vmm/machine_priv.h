@@ -22,6 +22,7 @@
 #include "machine_net.h"
 #include "machine_prof.h"
 #include "machine_scsi.h"
+#include "machine_share.h"
 #include "qmp.h"
 #include "state.h"
 #include "vcpu.h"
@@ -76,6 +77,7 @@ struct machine {
 	struct virtio_blk *blks[OPT_MAX_DEVS];
 	struct machine_nets nets; /* taps for the run, virtio-net devices per incarnation */
 	struct machine_display display; /* the VNC server for the run, display and input per incarnation */
+	struct machine_shares shares; /* --share: virtio-9p devices per incarnation */
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
 	struct machine_prof prof; /* the exit profiler (--stats, --trace, ...) */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
@@ -117,7 +119,7 @@ int msnap_restore_image(struct machine *m, const struct snap_image *img, int clo
 /* machine_snap_devs.c: the registry of this incarnation's parts (after its devices are built). */
 int msnap_register(struct machine *m);
 /* Every virtio device of this incarnation, in registration order (disks, then NICs): how many. */
-#define MSNAP_MAX_VDEVS (2 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet */
+#define MSNAP_MAX_VDEVS (3 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet, shares */
 unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out);
 /* Every image the guest's drives have open (virtio-blk, the SCSI LUNs, IDE, then AHCI drives;
  * CD-ROMs with a medium): how many, at most MSNAP_MAX_DISKS. */

@@ -50,6 +50,7 @@ enum {
 	O_INCOMING,
 	O_PIDFILE,
 	O_QMP,
+	O_SHARE,
 };
 
 static const struct option long_opts[] = {
@@ -89,6 +90,7 @@ static const struct option long_opts[] = {
 	{ "incoming", required_argument, NULL, O_INCOMING },
 	{ "pidfile", required_argument, NULL, O_PIDFILE },
 	{ "qmp", required_argument, NULL, O_QMP },
+	{ "share", required_argument, NULL, O_SHARE },
 	{ "help", no_argument, NULL, O_HELP },
 	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
@@ -134,6 +136,10 @@ void run_opts_usage(FILE *f)
 	      "                           empty drive: IDE secondary master (bus 1 unit 0), as on QEMU's pc\n"
 	      "      --net tap[,ifname=NAME][,mac=MAC][,bridge=BR][,transport=pci|mmio][,queues=N]\n"
 	      "                           a virtio-net NIC on a tap device (repeatable)\n"
+	      "      --share HOST_DIR,tag=NAME[,ro][,transport=pci|mmio]\n"
+	      "                           a host directory over virtio-9p (repeatable); in the guest:\n"
+	      "                           mount -t 9p -o trans=virtio,version=9p2000.L NAME /mnt; the guest\n"
+	      "                           cannot reach outside HOST_DIR, ro refuses every write\n"
 	      "      --display bochs|none a display: bochs-display (PCI, 16 MiB framebuffer) with a PS/2\n"
 	      "                           keyboard and mouse and a virtio tablet; default none (no device\n"
 	      "                           at all), bochs with --vnc\n"
@@ -186,7 +192,7 @@ int run_opt_is_device(const char *name)
 {
 	/* the IDE drives' QEMU names are here ahead of their parser (an unknown option never gets
 	 * this far) */
-	static const char *const devs[] = { "disk", "cdrom", "exit-device", "hda", "hdb", "hdc", "hdd", NULL };
+	static const char *const devs[] = { "disk", "cdrom", "exit-device", "hda", "hdb", "hdc", "hdd", "share", NULL };
 	for (unsigned i = 0; devs[i]; i++)
 		if (!strcmp(name, devs[i]))
 			return 1;
@@ -432,6 +438,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 			if (!optarg[0])
 				return kv_fail(err, errlen, "--%s: needs a file name", c == O_QMP ? "qmp" : "pidfile");
 			*(c == O_QMP ? &o->qmp : &o->pidfile) = optarg;
+			break;
+		case O_SHARE: /* checked by machine_shares_open */
+			if (o->nshares >= OPT_MAX_DEVS)
+				return kv_fail(err, errlen, "--share: at most %d shares", OPT_MAX_DEVS);
+			o->shares[o->nshares++] = optarg;
 			break;
 		case O_RESTORE:
 			if (!optarg[0])

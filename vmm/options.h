@@ -55,6 +55,8 @@ struct run_opts {
 	const char *hd[4]; /* --hda..--hdd FILE: the IDE positions, NULL where not given */
 	const char *nets[OPT_MAX_DEVS];
 	unsigned nnets;
+	const char *shares[OPT_MAX_DEVS]; /* --share HOST_DIR,tag=NAME[,ro] (vmm/machine_share.h) */
+	unsigned nshares;
 	/* firmware boot (no --kernel): SeaBIOS, the boot order, its debug log */
 	const char *bios; /* --bios FILE; NULL: Debian's SeaBIOS */
 	struct boot_order boot; /* --boot */

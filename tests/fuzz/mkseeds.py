@@ -224,6 +224,9 @@ def qemu_args():
         ("seed2", ["-enable-kvm", "-m", "2048", "-net", "nic,model=virtio", "-net",
                    "tap,ifname=tap0,script=no,downscript=no", "-kernel", "k"]),
         ("typo", ["-enable-kvm", "-nettap,ifname=tap0,script=no,downscript=no"]),
+        ("virtfs", ["-kernel", "k", "-virtfs", "local,path=/srv,mount_tag=hs,security_model=none,readonly=on",
+                    "-fsdev", "local,id=f0,path=/d,security_model=passthrough", "-device",
+                    "virtio-9p-pci,fsdev=f0,mount_tag=t"]),
         ("kit", ["-enable-kvm", "-m", "256", "-smp", "cores=2,threads=1", "-kernel", "vmlinux", "-initrd", "i.cpio",
                  "-append", "console=ttyS0", "-nographic", "-no-reboot", "-M", "q35,accel=kvm", "-cpu", "host"]),
         ("devices", ["-kernel", "k", "-device", "virtio-scsi-pci,id=s0", "-drive", "if=none,id=d,file=a,,b,format=qcow2",
@@ -577,6 +580,45 @@ def display():
     put("fuzz_display", "vnc-spec", bytes([11]) + b"[::1]:5,password=on,password-file=/tmp/x,pointer=ps2")
 
 
+def p9():
+    """fuzz_9p: flags byte, then (le16 length, message) pairs; the harness attached fid 0."""
+    def s(t):
+        t = t.encode() if isinstance(t, str) else t
+        return struct.pack("<H", len(t)) + t
+
+    def m(typ, body, tag=1):
+        b = struct.pack("<IBH", 7 + len(body), typ, tag) + body
+        return struct.pack("<H", len(b)) + b
+
+    def walk(fid, new, *names):
+        return m(110, struct.pack("<IIH", fid, new, len(names)) + b"".join(s(n) for n in names))
+
+    I, Q, B = (lambda v: struct.pack("<I", v)), (lambda v: struct.pack("<Q", v)), (lambda v: bytes([v]))
+    read = walk(0, 1, "f") + m(12, I(1) + I(0)) + m(116, I(1) + Q(0) + I(4096)) + m(24, I(1) + Q(0x7ff)) + m(120, I(1))
+    put("fuzz_9p", "read", b"\0" + read)
+    put("fuzz_9p", "read-ro", b"\1" + read)
+    create = (walk(0, 2) + m(14, I(2) + s("new") + I(0o102) + I(0o644) + I(0)) +
+              m(118, I(2) + Q(0) + I(5) + b"hello") + m(50, I(2) + I(0)) +
+              m(26, I(2) + I(0x9) + I(0o600) + I(0) + I(0) + Q(2) + Q(0) * 4) +
+              m(72, I(0) + s("dir") + I(0o755) + I(0)) + m(16, I(0) + s("ln") + s("../../x") + I(0)) +
+              walk(0, 3, "ln") + m(22, I(3)) + m(74, I(0) + s("new") + I(0) + s("moved")) +
+              m(20, I(3) + I(0) + s("ln2")) + m(70, I(0) + I(2) + s("hard")) +
+              m(76, I(0) + s("dir") + I(0x200)) + m(122, I(3)))
+    put("fuzz_9p", "create", b"\0" + create)
+    listing = walk(0, 4, "d") + m(12, I(4) + I(0o200000)) + m(40, I(4) + Q(0) + I(8192)) + m(8, I(4))
+    put("fuzz_9p", "readdir", b"\0" + listing)
+    escape = (walk(0, 5, "..", "..", "f") + walk(0, 6, "up", "up", "outside") + walk(0, 7, "abs", "passwd") +
+              m(72, I(0) + s("../esc") + I(0o755) + I(0)) + m(76, I(0) + s("..") + I(0)) +
+              m(52, I(0) + B(0) + I(0) + Q(0) + Q(0) + I(1) + s("c")) +
+              m(54, I(0) + B(0) + Q(0) + Q(0) + I(1) + s("c")) + m(30, I(0) + I(8) + s("user.x")) +
+              m(108, struct.pack("<H", 1)))
+    put("fuzz_9p", "escape", b"\0" + escape)
+    session = (m(100, I(8192) + s("9P2000.L"), 0xffff) + m(104, I(0) + I(0xffffffff) + s("u") + s("") + I(1000)) +
+               walk(0, 1, "d", "g") + m(12, I(1) + I(2)) + m(118, I(1) + Q(3) + I(2) + b"zz"))
+    put("fuzz_9p", "raw-session", b"\2" + session)
+    put("fuzz_9p", "fixed-sizes", b"\4" + struct.pack("<H", 11) + struct.pack("<IBHI", 0, 120, 1, 0))
+
+
 if __name__ == "__main__":
     kvmini = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(OUT), "..", "..", "kvmini")
     virtq()
@@ -600,3 +642,4 @@ if __name__ == "__main__":
     ahci()
     fw_cfg()
     display()
+    p9()
