@@ -11,6 +11,8 @@
 # BENCH_VMLINUX / BENCH_INITRD override the kit files (tools/guest-path).
 set -uo pipefail
 BENCH_NAME=boot
+# a Linux boot takes 30-90 s on an idle PVM host, 10 min and more when the host is loaded
+: "${BENCH_TIMEOUT:=1200}"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 bench_start "$@"
@@ -29,9 +31,10 @@ QEMU_MACHINE="${QEMU_MACHINE:-microvm,acpi=on,rtc=on}"
 
 # CPU seconds of the VMM process (user + sys: a PVM guest's kernel mode counts as sys): on a loaded
 # host the guest's own work, where wall time also holds the wait for a CPU
-cputime() { /usr/bin/time -q -f "%U %S" -o "$1.cpu" "${@:2}"; }
+# (a command, not a function: run_serial starts it through timeout)
+CPUTIME=(/usr/bin/time -q -f "%U %S" -o)
 # --stats only adds its table at exit (the guest's ~800 userspace exits cost nothing measurable)
-kvmini_boot() { run_serial "$1" cputime "$1" "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --append "$APPEND" \
+kvmini_boot() { run_serial "$1" "${CPUTIME[@]}" "$1.cpu" "$KVMINI" run --kernel "$VMLINUX" --initrd "$INITRD" --append "$APPEND" \
 	--mem $MEM --cpus 1 --serial stdio --stats "${@:2}"; }
 # the board as it was before each boot-time change, to show what the change saves
 kvminipci_boot() { kvmini_boot "$1" --pci on; }
@@ -46,7 +49,7 @@ qemu_boot() {
 		python3 "$TOP/bench/qemu_kvmstats.py" "$TMP/qmp.sock" "$1.kstats" "$BENCH_TIMEOUT" 2>"$1.qmperr" &
 		helper=$!
 	fi
-	run_serial "$1" cputime "$1" "$QEMU" -M "$QEMU_MACHINE" -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 \
+	run_serial "$1" "${CPUTIME[@]}" "$1.cpu" "$QEMU" -M "$QEMU_MACHINE" -enable-kvm -cpu "$QEMU_CPU" -m $MEM -smp 1 \
 		-nographic -no-reboot "${QSTATS[@]}" -kernel "$VMLINUX" -initrd "$INITRD" -append "$APPEND${PVM:+ $PVM}"
 	[ -z "$helper" ] || wait "$helper"
 }
