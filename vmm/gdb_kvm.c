@@ -129,16 +129,31 @@ struct kstate {
 	uint64_t kgs;
 };
 
+/* reads (set 0) or writes KERNEL_GS_BASE */
+static int kgs_msr(int fd, int set, uint64_t *v)
+{
+	union {
+		struct kvm_msrs h;
+		uint8_t b[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m;
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.h.entries[0].index = MSR_KERNEL_GS_BASE;
+	m.h.entries[0].data = *v;
+	if (ioctl(fd, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	*v = m.h.entries[0].data;
+	return 0;
+}
+
 static int kstate_get(int fd, struct kstate *ks)
 {
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m = { .h.nmsrs = 1, .e.index = MSR_KERNEL_GS_BASE };
 	if (ioctl(fd, KVM_GET_REGS, &ks->r) < 0 || ioctl(fd, KVM_GET_SREGS, &ks->s) < 0 ||
 	    ioctl(fd, KVM_GET_FPU, &ks->f) < 0)
 		return -errno;
-	ks->kgs = ioctl(fd, KVM_GET_MSRS, &m) == 1 ? m.e.data : 0;
+	ks->kgs = 0;
+	if (kgs_msr(fd, 0, &ks->kgs))
+		ks->kgs = 0; /* shown as 0 where KVM does not have it */
 	return 0;
 }
 
@@ -229,15 +244,8 @@ static int kstate_set(int fd, const struct kstate *old, const struct gdb_regs *g
 		if (ioctl(fd, KVM_SET_FPU, &ks.f) < 0)
 			return -errno;
 	}
-	if (cur.k_gs_base != g->k_gs_base) {
-		struct {
-			struct kvm_msrs h;
-			struct kvm_msr_entry e;
-		} m = { .h.nmsrs = 1, .e.index = MSR_KERNEL_GS_BASE, .e.data = g->k_gs_base };
-		if (ioctl(fd, KVM_SET_MSRS, &m) != 1)
-			return -EIO;
-	}
-	return 0;
+	uint64_t kgs = g->k_gs_base;
+	return cur.k_gs_base != kgs ? kgs_msr(fd, 1, &kgs) : 0;
 }
 
 static int kvm_set_regs(void *t, unsigned cpu, const struct gdb_regs *g)
