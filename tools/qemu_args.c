@@ -227,6 +227,19 @@ static int o_initrd(struct qemu_xlate *x, const char *opt, const char *v) { retu
 static int o_append(struct qemu_xlate *x, const char *opt, const char *v) { return qx_emit(x, "--append", v); }
 static int o_no_reboot(struct qemu_xlate *x, const char *opt, const char *v) { return qx_emit(x, "--no-reboot", NULL); }
 
+/* -gdb DEV, -s (= -gdb tcp::1234), -S: held for the debugger with one, else for QMP cont */
+static int o_gdb(struct qemu_xlate *x, const char *opt, const char *v)
+{
+	x->gdb_given = true;
+	return qx_emit(x, "--gdb", v ? v : "tcp::1234");
+}
+
+static int o_stopped(struct qemu_xlate *x, const char *opt, const char *v)
+{
+	x->stop_given = true;
+	return 0;
+}
+
 static int o_nographic(struct qemu_xlate *x, const char *opt, const char *v)
 {
 	x->nographic = true; /* the serial port on stdio, as kvmini's default */
@@ -374,6 +387,9 @@ static const struct {
 	{ "pidfile", true, o_pidfile, false },
 	{ "qmp", true, o_qmp, false },
 	{ "no-reboot", false, o_no_reboot, false },
+	{ "gdb", true, o_gdb, false },
+	{ "s", false, o_gdb, false },
+	{ "S", false, o_stopped, false },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -482,6 +498,8 @@ int qemu_args_translate(struct qemu_xlate *x, int argc, char **argv, char *err, 
 		r = qx_emit(x, "--serial", "none");
 	if (!r && !x->mem_given)
 		r = qx_emit(x, "--mem", "128M"); /* QEMU's default, not kvmini's */
+	if (!r && x->stop_given)
+		r = qx_emit(x, x->gdb_given ? "--gdb-wait" : "--paused", NULL);
 	if (r && !err[0])
 		qx_fail(x, "out of memory");
 	return r;
