@@ -57,6 +57,7 @@ struct gdb_session {
 	struct gdb_rx rx;
 	int noack;	 /* QStartNoAckMode done */
 	int hwbreak;	 /* gdb takes the hwbreak stop reason */
+	int no_data_bp;	 /* the host never fires data breakpoints (PVM): Z2-Z4 are refused */
 	int running;	 /* vCPUs run; only Ctrl-C is read */
 	int ended;	 /* detached or killed */
 	unsigned cur_g; /* the vCPU of register and memory commands (Hg) */

@@ -87,6 +87,14 @@ void gdb_kvm_detach(struct gdb_kvm *k)
 	pthread_mutex_unlock(&k->lock);
 }
 
+int gdb_kvm_is_pvm(struct gdb_kvm *k)
+{
+	pthread_mutex_lock(&k->lock);
+	int pvm = k->vm && k->vm->kvm->is_pvm;
+	pthread_mutex_unlock(&k->lock);
+	return pvm;
+}
+
 int gdb_kvm_take_stop(struct gdb_kvm *k, unsigned *cpu, uint64_t *dr6)
 {
 	uint64_t n;

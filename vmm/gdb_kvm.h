@@ -31,6 +31,8 @@ void gdb_kvm_fini(struct gdb_kvm *k);
 /* A new incarnation's vCPUs (before they start): the debug state goes onto them. */
 int gdb_kvm_attach(struct gdb_kvm *k, struct vcpus *vs, struct vm *vm);
 void gdb_kvm_detach(struct gdb_kvm *k);
+/* Whether the host's KVM is PVM, whose instruction emulator never fires data breakpoints. */
+int gdb_kvm_is_pvm(struct gdb_kvm *k);
 /* After efd fired: parks every vCPU, returns 1 with the vCPU and DR6 of the debug exit (0: none
  * pending, e.g. a Ctrl-C came first). Stub thread only. */
 int gdb_kvm_take_stop(struct gdb_kvm *k, unsigned *cpu, uint64_t *dr6);

@@ -106,6 +106,12 @@ static void cmd_bp(struct gdb_session *s, const char *p, const char *end, int in
 		gdb_reply(s, "", 0); /* not a kind gdb may expect: unsupported */
 		return;
 	}
+	if (type >= GDB_WP_WRITE && s->no_data_bp) {
+		/* refused rather than set and silent: gdb says so, and software watchpoints
+		 * (set can-use-hw-watchpoints 0) single-step instead */
+		gdb_reply_err(s, EOPNOTSUPP);
+		return;
+	}
 	unsigned len = type >= GDB_WP_WRITE ? (unsigned)kind : 1;
 	if (type >= GDB_WP_WRITE && (kind > 8 || (kind & (kind - 1)) || !kind || (addr & (kind - 1)))) {
 		gdb_reply_err(s, EINVAL); /* a debug register watches 1, 2, 4 or 8 aligned bytes */

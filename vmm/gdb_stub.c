@@ -123,6 +123,7 @@ static void connected(struct gdb_stub *g, int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	gdb_kvm_ops.interrupt(&g->kt); /* a debugger finds the VM stopped */
 	gdb_session_init(&g->s, &gdb_kvm_ops, &g->kt, send_all, g);
+	g->s.no_data_bp = gdb_kvm_is_pvm(&g->kt) && !getenv("KVMINI_GDB_DATA_BP");
 	pthread_mutex_lock(&g->lock);
 	g->cfd = fd;
 	pthread_mutex_unlock(&g->lock);

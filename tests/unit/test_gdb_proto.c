@@ -288,6 +288,9 @@ START_TEST(breakpoints)
 	gdb_hwdebug_build(S.bp, &d);
 	ck_assert_uint_eq(d.dr[1], 0x1310);
 	ck_assert_uint_eq(d.dr7, 0x0070070cULL); /* slot 1 only: R/W 11 LEN 01 */
+	S.no_data_bp = 1; /* a PVM host: watchpoints refused, breakpoints not */
+	ck_assert_str_eq(xchg("Z2,1400,4"), "E5f");
+	ck_assert_str_eq(xchg("Z1,1400,1"), "OK");
 }
 END_TEST
 
