@@ -61,10 +61,7 @@ static void cmd_G(struct gdb_session *s, const char *p, const char *end)
 	}
 	if (!ret)
 		ret = s->ops->set_regs(s->t, s->cur_g, &r);
-	if (ret)
-		gdb_reply_err(s, ret);
-	else
-		gdb_reply_str(s, "OK");
+	gdb_reply_status(s, ret);
 }
 
 /* p N, P N=VALUE */
@@ -87,10 +84,7 @@ static void cmd_p(struct gdb_session *s, const char *p, const char *end, int wri
 		ret = (size_t)(end - p) == 2 * size ? gdb_hex_decode(p, size, gdb_reg_ptr(&r, (unsigned)n)) : -EINVAL;
 	if (!ret)
 		ret = s->ops->set_regs(s->t, s->cur_g, &r);
-	if (ret)
-		gdb_reply_err(s, ret);
-	else
-		gdb_reply_str(s, "OK");
+	gdb_reply_status(s, ret);
 }
 
 /* ADDR,LEN then (for M and X) ':' */
@@ -139,10 +133,7 @@ static void cmd_M(struct gdb_session *s, char *buf, const char *end, int binary)
 	}
 	if (!ret && len)
 		ret = s->ops->write_mem(s->t, s->cur_g, addr, data, (size_t)len);
-	if (ret)
-		gdb_reply_err(s, ret);
-	else
-		gdb_reply_str(s, "OK");
+	gdb_reply_status(s, ret);
 }
 
 /* Hg TID, Hc TID */

@@ -43,6 +43,14 @@ void gdb_reply_err(struct gdb_session *s, int err)
 	gdb_reply_str(s, e);
 }
 
+void gdb_reply_status(struct gdb_session *s, int ret)
+{
+	if (ret)
+		gdb_reply_err(s, ret);
+	else
+		gdb_reply_str(s, "OK");
+}
+
 static void stop_reply(struct gdb_session *s)
 {
 	char r[96];
