@@ -16,14 +16,16 @@
 static void on_debug(void *opaque, struct vcpu *v)
 {
 	struct gdb_kvm *k = opaque;
+	/* the pause inside ev_lock: a resume (which clears ev_pending under it) comes wholly
+	 * before this stop or after it, never between the note and the pause */
 	pthread_mutex_lock(&k->ev_lock);
 	if (!k->ev_pending) {
 		k->ev_pending = 1;
 		k->ev_cpu = v->idx;
 		k->ev_dr6 = v->run->debug.arch.dr6;
 	}
-	pthread_mutex_unlock(&k->ev_lock);
 	vcpus_pause_async(v->vcpus);
+	pthread_mutex_unlock(&k->ev_lock);
 	uint64_t one = 1;
 	if (write(k->efd, &one, sizeof(one)) < 0) {
 		/* the counter cannot overflow at one write per stop; nothing else can fail */
@@ -314,8 +316,8 @@ static int kvm_resume(void *t, const struct gdb_hwdebug *d, int step)
 		k->hw = *d;
 		pthread_mutex_lock(&k->ev_lock);
 		k->ev_pending = 0; /* stops before this resume are old news */
-		pthread_mutex_unlock(&k->ev_lock);
 		vcpus_resume_only(k->vs, step);
+		pthread_mutex_unlock(&k->ev_lock);
 	}
 	pthread_mutex_unlock(&k->lock);
 	return ret;
@@ -333,6 +335,9 @@ static void kvm_interrupt(void *t)
 static void kvm_detach(void *t)
 {
 	static const struct gdb_hwdebug none;
+	/* KVM_SET_GUEST_DEBUG waits for a vCPU inside KVM_RUN (a halted one: until its next
+	 * interrupt), so the vCPUs are stopped first, as for every other resume */
+	kvm_interrupt(t);
 	kvm_resume(t, &none, -1);
 }
 

@@ -147,8 +147,12 @@ static void *stub_thread(void *arg)
 		if (p[1].revents) {
 			unsigned cpu;
 			uint64_t dr6;
-			if (gdb_kvm_take_stop(&g->kt, &cpu, &dr6) && g->cfd >= 0)
-				gdb_session_stopped(&g->s, cpu, dr6, GDB_SIGTRAP);
+			if (gdb_kvm_take_stop(&g->kt, &cpu, &dr6)) {
+				if (g->cfd >= 0)
+					gdb_session_stopped(&g->s, cpu, dr6, GDB_SIGTRAP);
+				else /* the debugger went while this stop was on its way */
+					gdb_kvm_ops.detach(&g->kt);
+			}
 			update_hold(g);
 		}
 		if (!p[2].revents)
