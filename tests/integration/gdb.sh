@@ -151,7 +151,7 @@ delete
 continue
 G
 t0=$SECONDS
-debug linux 900 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 --serial "file:$TMP/linux.serial" \
+debug linux 1500 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 --serial "file:$TMP/linux.serial" \
 	--append "console=ttyS0 kvtest=cpus,echo:gdb-let-me-go,poweroff" --gdb-wait
 echo "# Linux under gdb: $((SECONDS - t0)) s"
 inside() { sed -n "/^$1/,\$p" "$TMP/linux.gdb.out" | grep -Eq "$2"; }
