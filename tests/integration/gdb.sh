@@ -153,7 +153,9 @@ G
 t0=$SECONDS
 debug linux 1500 --kernel "$VMLINUX" --initrd "$INITRD" --mem 256M --cpus 2 --serial "file:$TMP/linux.serial" \
 	--append "console=ttyS0 kvtest=cpus,echo:gdb-let-me-go,poweroff" --gdb-wait
-echo "# Linux under gdb: $((SECONDS - t0)) s"
+echo "# Linux under gdb: $((SECONDS - t0)) s; the console's test init lines:"
+grep 'KVMINI-INIT' "$TMP/linux.serial" | sed 's/^/#   /'
+
 inside() { sed -n "/^$1/,\$p" "$TMP/linux.gdb.out" | grep -Eq "$2"; }
 check "hbreak start_kernel: the boot vCPU stops there" inside IN-START-KERNEL '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <start_kernel>'
 check "control registers: paging on (cr0 PG), long mode (efer LMA), kernel CS, a page table in cr3" \
@@ -165,4 +167,4 @@ check "jiffies: a kernel variable read (a number)" has linux.gdb.out '^JIFFIES [
 check "stepi: one instruction on, still in start_kernel" inside AFTER-STEPI '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <start_kernel\+[0-9]+>'
 check "info threads: two vCPUs" has linux.gdb.out 'Thread 2 \(vCPU 1\)'
 check "delete, continue: the guest reaches the test init and powers off (exit $rc)" \
-	sh -c "[ $rc -eq 0 ] && grep -q 'KVMINI-INIT: gdb-let-me-go' '$TMP/linux.serial' && grep -q 'KVMINI-INIT: cpus-online 0-1' '$TMP/linux.serial'"
+	sh -c "[ $rc -eq 0 ] && grep -q 'KVMINI-INIT: echo gdb-let-me-go' '$TMP/linux.serial' && grep -q 'KVMINI-INIT: cpus-online 0-1' '$TMP/linux.serial'"
