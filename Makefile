@@ -22,7 +22,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # ThreadSanitizer build of the unit tests that run I/O threads or vCPU-like threads (make tsan)
 # -Wno-tsan: the fences order accesses to guest rings against the guest, which TSan does not see
 TSAN    := -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
-TSAN_TESTS := test_console_out test_vcpu test_virtio_blk test_virtio_net test_virtio_pci test_state_virtio test_state_blk_net test_scsi_threads test_virtio_scsi test_ata_threads test_ide test_ide_dma test_prof test_ahci
+TSAN_TESTS := test_console_out test_vcpu test_virtio_blk test_virtio_net test_virtio_pci test_state_virtio test_state_blk_net test_scsi_threads test_virtio_scsi test_ata_threads test_ide test_ide_dma test_prof test_ahci test_gdb_kvm
 TOBJS   := $(SRCS:%.c=build/tsan/%.o)
 TSANBIN := $(TSAN_TESTS:%=build/unit-tsan/%)
 

@@ -233,6 +233,19 @@ static int o_initrd(struct qemu_xlate *x, const char *opt, const char *v) { retu
 static int o_append(struct qemu_xlate *x, const char *opt, const char *v) { return qx_emit(x, "--append", v); }
 static int o_no_reboot(struct qemu_xlate *x, const char *opt, const char *v) { return qx_emit(x, "--no-reboot", NULL); }
 
+/* -gdb DEV, -s (= -gdb tcp::1234), -S: held for the debugger with one, else for QMP cont */
+static int o_gdb(struct qemu_xlate *x, const char *opt, const char *v)
+{
+	x->gdb_given = true;
+	return qx_emit(x, "--gdb", v ? v : "tcp::1234");
+}
+
+static int o_stopped(struct qemu_xlate *x, const char *opt, const char *v)
+{
+	x->stop_given = true;
+	return 0;
+}
+
 static int o_nographic(struct qemu_xlate *x, const char *opt, const char *v)
 {
 	x->nographic = true; /* the serial port on stdio, as kvmini's default */
@@ -278,8 +291,6 @@ static int o_daemonize(struct qemu_xlate *x, const char *opt, const char *v)
 	x->daemonize = true;
 	return qx_emit(x, "--daemonize", NULL);
 }
-
-static int o_paused(struct qemu_xlate *x, const char *opt, const char *v) { return qx_emit(x, "--paused", NULL); }
 
 static int o_pidfile(struct qemu_xlate *x, const char *opt, const char *v)
 {
@@ -384,11 +395,13 @@ static const struct {
 	{ "snapshot", false, o_snapshot, 2 },
 	{ "daemonize", false, o_daemonize, 2 },
 	{ "pidfile", true, o_pidfile, 2 },
-	{ "S", false, o_paused, 2 }, /* stopped until QMP cont */
 	{ "qmp", true, o_qmp, 2 },
 	{ "no-reboot", false, o_no_reboot, 2 },
 	{ "fsdev", true, qx_fsdev, 1 },
 	{ "virtfs", true, qx_virtfs, 2 },
+	{ "gdb", true, o_gdb, 2 },
+	{ "s", false, o_gdb, 2 },
+	{ "S", false, o_stopped, 2 }, /* stopped until QMP cont or the debugger continues */
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -498,6 +511,8 @@ int qemu_args_translate(struct qemu_xlate *x, int argc, char **argv, char *err, 
 		r = qx_emit(x, "--serial", "none");
 	if (!r && !x->mem_given)
 		r = qx_emit(x, "--mem", "128M"); /* QEMU's default, not kvmini's */
+	if (!r && x->stop_given)
+		r = qx_emit(x, x->gdb_given ? "--gdb-wait" : "--paused", NULL);
 	if (r && !err[0])
 		qx_fail(x, "out of memory");
 	return r;

@@ -66,6 +66,7 @@ struct qemu_xlate {
 	unsigned nfsdevs;
 	bool have_kernel, nographic, display_none, daemonize, serial_given, mem_given;
 	bool scsi_bus, scsi_devices; /* a virtio-scsi-pci; scsi-hd/scsi-cd devices */
+	bool gdb_given, stop_given;  /* -gdb or -s; -S */
 	const char *boot_opt;        /* -boot's value, for the firmware boot */
 	char *err;                   /* the first error's line (no "kvmini: " prefix) */
 	size_t errlen;

@@ -105,6 +105,7 @@ static void machine_teardown(struct machine *m)
 {
 	mdisplay_stop(&m->display); /* the VNC thread lets go of the display first */
 	mmig_teardown(m); /* a migration in flight reads this RAM: it fails first */
+	gdb_stub_detach(m->gdb);
 	vcpus_destroy(&m->vcpus);
 	state_registry_free(&m->reg);
 	state_registry_init(&m->reg);
@@ -441,6 +442,14 @@ static int machine_prepare(struct machine *m)
 		return 1;
 	if (mconsole_open(&m->console, o, m->env ? m->env->console_path : NULL) || mmig_open(m))
 		return 1;
+	if (o->gdb) {
+		const char *why = NULL;
+		int ret = gdb_stub_open(&m->gdb, o->gdb, o->gdb_wait, &why);
+		if (ret) {
+			kv_log("--gdb %s: %s", o->gdb, why);
+			return 1;
+		}
+	}
 	return mqmp_open(m) ? 1 : 0;
 }
 
@@ -476,6 +485,8 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 			first = 0;
 			if (m->start_paused || m->incoming)
 				vcpus_pause(&m->vcpus); /* before the threads exist: they park before the first KVM_RUN */
+			if (m->gdb && gdb_stub_attach(m->gdb, &m->vcpus, &m->vm))
+				kv_log("gdb: cannot set the debug registers of the vCPUs");
 			m->state = m->incoming ? RS_INMIGRATE : m->start_paused ? RS_PAUSED : RS_RUNNING;
 			if (mprof_start(&m->prof, &m->vm) || mdisplay_start(&m->display)) {
 				status = 1;
@@ -515,6 +526,7 @@ int machine_run(const struct run_opts *o, const struct machine_env *env)
 									 : 0;
 		break;
 	}
+	gdb_stub_close(m->gdb);
 	mqmp_close(m);
 	mfw_close(m);
 	mmig_close(m);

@@ -11,6 +11,7 @@
 #include "devices/pci.h"
 #include "devices/rtc.h"
 #include "devices/serial.h"
+#include "gdb_stub.h"
 #include "kvm.h"
 #include "machine.h"
 #include "machine_ahci.h"
@@ -80,6 +81,7 @@ struct machine {
 	struct machine_shares shares; /* --share: virtio-9p devices per incarnation */
 	struct state_registry reg; /* this incarnation's saved parts, in save order */
 	struct machine_prof prof; /* the exit profiler (--stats, --trace, ...) */
+	struct gdb_stub *gdb; /* --gdb: lives as long as the process, NULL without */
 	int restoring; /* the next build continues o->snap instead of booting the kernel */
 	struct machine_fw fw; /* no --kernel: SeaBIOS boots the disks */
 	int incoming; /* the next build waits for a migration instead of booting the kernel */

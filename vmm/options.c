@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "devices/debug_exit.h"
+#include "gdb_stub.h"
 #include "options_prof.h"
 #include "paths.h"
 #include "size.h"
@@ -51,6 +52,8 @@ enum {
 	O_PIDFILE,
 	O_QMP,
 	O_SHARE,
+	O_GDB,
+	O_GDB_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +94,8 @@ static const struct option long_opts[] = {
 	{ "pidfile", required_argument, NULL, O_PIDFILE },
 	{ "qmp", required_argument, NULL, O_QMP },
 	{ "share", required_argument, NULL, O_SHARE },
+	{ "gdb", required_argument, NULL, O_GDB },
+	{ "gdb-wait", no_argument, NULL, O_GDB_WAIT },
 	{ "help", no_argument, NULL, O_HELP },
 	PROF_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
@@ -180,6 +185,8 @@ void run_opts_usage(FILE *f)
 	      "      --exit-device[=PORT][,iosize=N]  QEMU's isa-debug-exit: a guest write of V to PORT\n"
 	      "                           (default 0xf4, N 1..4 bytes, default 4) ends kvmini with exit\n"
 	      "                           status (V << 1) | 1, e.g. 0x21 -> 67 (for test scripts)\n"
+	      "      --gdb tcp:[HOST]:PORT  a GDB stub there (HOST default 127.0.0.1; QEMU's -s is tcp::1234)\n"
+	      "      --gdb-wait           the vCPUs wait for the debugger's first continue (QEMU's -S)\n"
 	      "  -h, --help               this text\n"
 	      "\n"
 	      "On the console, Ctrl-A x quits, Ctrl-A a sends Ctrl-A, Ctrl-A h lists the keys.\n"
@@ -430,6 +437,17 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		case O_DAEMONIZE:
 			o->daemonize = 1;
 			break;
+		case O_GDB: {
+			char host[256];
+			uint16_t port;
+			if (gdb_addr_parse(optarg, host, sizeof(host), &port))
+				return kv_fail(err, errlen, "--gdb %s: expected tcp:[HOST]:PORT (PORT 1..65535)", optarg);
+			o->gdb = optarg;
+			break;
+		}
+		case O_GDB_WAIT:
+			o->gdb_wait = 1;
+			break;
 		case O_INCOMING:
 			o->incoming = optarg;
 			break;
@@ -521,6 +539,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		return kv_fail(err, errlen, "--definition: needs --name");
 	if (o->paused && !o->named && !o->qmp)
 		return kv_fail(err, errlen, "--paused: needs --name or --qmp (cont comes over its control socket)");
+	if (o->gdb_wait && !o->gdb)
+		return kv_fail(err, errlen, "--gdb-wait: needs --gdb");
 	if (o->snapshot && o->restore)
 		return kv_fail(err, errlen, "--snapshot: not with --restore (the snapshot's disks must be its own)");
 	if (o->daemonize && serial_given && o->serial == SERIAL_STDIO)

@@ -67,6 +67,8 @@ struct run_opts {
 	int paused; /* --paused: the vCPUs wait for QMP cont (QEMU's -S) */
 	int snapshot; /* --snapshot: writes go to temporary overlays, the images are never written */
 	const char *exit_device; /* --exit-device[=PORT][,iosize=N]: "" for the defaults, NULL without */
+	const char *gdb; /* --gdb tcp:[HOST]:PORT, NULL without */
+	int gdb_wait; /* --gdb-wait: vCPUs parked until the debugger continues */
 	const char *incoming; /* --incoming tcp:HOST:PORT | defer: wait for a migration */
 	const struct snap_image *snap; /* its loaded state (set by the caller before run_vm) */
 	struct run_devarg devargs[OPT_MAX_DEVARGS];

@@ -56,7 +56,7 @@ static void vcpu_park(struct vcpu *v)
 	pthread_mutex_lock(&vs->lock);
 	vs->nparked++;
 	pthread_cond_broadcast(&vs->cond);
-	while (vs->pause_req && !stopping(v->vm))
+	while ((vs->pause_req || v->hold) && !stopping(v->vm))
 		pthread_cond_wait(&vs->cond, &vs->lock);
 	vs->nparked--;
 	pthread_mutex_unlock(&vs->lock);
@@ -77,9 +77,26 @@ void vcpus_pause(struct vcpus *vs)
 	pthread_mutex_unlock(&vs->lock);
 }
 
-void vcpus_resume(struct vcpus *vs)
+void vcpus_pause_async(struct vcpus *vs)
 {
 	pthread_mutex_lock(&vs->lock);
+	if (!vs->pause_req) {
+		__atomic_store_n(&vs->pause_req, 1, __ATOMIC_SEQ_CST);
+		kick_all(vs);
+	}
+	pthread_mutex_unlock(&vs->lock);
+}
+
+void vcpus_resume(struct vcpus *vs)
+{
+	vcpus_resume_only(vs, -1);
+}
+
+void vcpus_resume_only(struct vcpus *vs, int only)
+{
+	pthread_mutex_lock(&vs->lock);
+	for (unsigned i = 0; i < vs->n; i++)
+		__atomic_store_n(&vs->v[i].hold, only >= 0 && i != (unsigned)only, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&vs->pause_req, 0, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vs->cond);
 	pthread_mutex_unlock(&vs->lock);
@@ -196,6 +213,14 @@ static void vcpu_exit(struct vcpu *v, struct prof_exit *e)
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_HLT: /* the in-kernel LAPIC handles HLT; seen only without one */
 		break;
+	case KVM_EXIT_DEBUG: /* only asked for by the GDB stub */
+		if (v->vcpus->on_debug) {
+			v->vcpus->on_debug(v->vcpus->debug_opaque, v);
+		} else {
+			vcpu_dump(v, "debug exit without a debugger");
+			vm_request_stop(v->vm, VM_STOP_ERROR);
+		}
+		break;
 	case KVM_EXIT_SHUTDOWN: /* triple fault: a PC resets */
 		vm_request_stop(v->vm, VM_STOP_RESET);
 		break;
@@ -235,7 +260,7 @@ static void *vcpu_thread(void *arg)
 		__atomic_store_n(&v->pv->first_tsc, prof_now(), __ATOMIC_RELAXED);
 	uint64_t last_done = 0;
 	while (!stopping(v->vm)) {
-		if (__atomic_load_n(&v->vcpus->pause_req, __ATOMIC_SEQ_CST)) {
+		if (__atomic_load_n(&v->vcpus->pause_req, __ATOMIC_SEQ_CST) || __atomic_load_n(&v->hold, __ATOMIC_SEQ_CST)) {
 			vcpu_park(v);
 			continue;
 		}
@@ -292,6 +317,8 @@ int vcpus_create(struct vcpus *vs, struct vm *vm, unsigned n, const struct cpuid
 		return -ENOMEM;
 	}
 	vs->pause_req = 0;
+	vs->on_debug = NULL;
+	vs->debug_opaque = NULL;
 	vs->nactive = vs->nparked = 0;
 	pthread_mutex_init(&vs->lock, NULL);
 	pthread_cond_init(&vs->cond, NULL);

@@ -24,6 +24,7 @@ struct vcpu {
 	struct prof *prof; /* the exit profiler (--stats, --trace), NULL when off */
 	struct prof_vcpu *pv; /* this vCPU's part of it */
 	struct vcpu_stats stats;
+	int hold; /* the debugger keeps this one parked while another steps (under vcpus.lock) */
 };
 
 struct vcpus {
@@ -35,6 +36,9 @@ struct vcpus {
 	int pause_req; /* threads park before their next KVM_RUN */
 	unsigned nactive; /* threads started and not yet finished */
 	unsigned nparked; /* threads waiting in the pause */
+	/* KVM_EXIT_DEBUG (the GDB stub, vmm/gdb_kvm.c): called on the vCPU's thread, must not block */
+	void (*on_debug)(void *opaque, struct vcpu *v);
+	void *debug_opaque;
 };
 
 struct cpuid_cfg;
@@ -53,6 +57,11 @@ int vcpus_start(struct vcpus *vs);
 void vcpus_pause(struct vcpus *vs);
 /* Lets paused vCPUs run again; a no-op when not paused. */
 void vcpus_resume(struct vcpus *vs);
+/* The same, but only vCPU `only` runs (the others stay parked) unless only is -1 (the debugger's
+ * single step). */
+void vcpus_resume_only(struct vcpus *vs, int only);
+/* Asks every vCPU to park, without waiting: from any thread, a vCPU's own included. */
+void vcpus_pause_async(struct vcpus *vs);
 int vcpus_paused(struct vcpus *vs);
 /* Joins the threads (after vm_request_stop); their counters may be read then. */
 void vcpus_join(struct vcpus *vs);

@@ -580,6 +580,27 @@ def display():
     put("fuzz_display", "vnc-spec", bytes([11]) + b"[::1]:5,password=on,password-file=/tmp/x,pointer=ps2")
 
 
+def gdb():
+    """fuzz_gdb: read size, paging mode, 4 KiB of RAM (an identity map through entry 0), gdb's bytes."""
+    def pkt(body):
+        return b"$" + body + b"#%02x" % (sum(body) & 0xff)
+    image = struct.pack("<Q", 0x83).ljust(4096, b"\0")
+    def seed(name, chunk, mode, stream):
+        put("fuzz_gdb", name, bytes([chunk, mode]) + image + stream)
+    hello = b"+" + pkt(b"qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=i386") + b"+" + pkt(b"?")
+    xml = pkt(b"qXfer:features:read:target.xml:0,ffb") + pkt(b"qXfer:features:read:target.xml:ffb,ffb")
+    regs = pkt(b"g") + pkt(b"p10") + pkt(b"P10=" + b"00" * 8) + pkt(b"Hg2") + pkt(b"G" + b"00" * 608)
+    mem = pkt(b"m0,40") + pkt(b"M10,4:01020304") + pkt(b"X20,3:a}\x03b") + pkt(b"m3ffff000,10")
+    run = (pkt(b"Z1,1000,1") + pkt(b"Z2,2000,4") + pkt(b"vCont;s:1;c") + b"\x03" + pkt(b"c") + b"\x03" +
+           pkt(b"z1,1000,1") + pkt(b"qfThreadInfo") + pkt(b"qsThreadInfo") + pkt(b"qThreadExtraInfo,2") + pkt(b"T2"))
+    seed("session-long-mode", 63, 3, hello + xml + regs + mem + run + pkt(b"D"))
+    seed("noack-32bit", 7, 1, hello + pkt(b"QStartNoAckMode") + b"+" + mem + pkt(b"s") + pkt(b"k"))
+    seed("pae-5level", 15, 2, hello + mem + pkt(b"vCont?") + pkt(b"vCont;S05:2"))
+    seed("la57", 31, 4, mem + regs)
+    seed("bad-packets", 0, 0, b"$g#00" + b"-" + b"$" + b"m" * 0x4100 + b"#00" + pkt(b"m" * 0x4010) +
+         b"$$$##" + pkt(b"Zq,") + pkt(b"M0,ffffffff:") + pkt(b"X0,1:}") + pkt(b"Hg-1") + pkt(b"pffffffff"))
+
+
 def p9():
     """fuzz_9p: flags byte, then (le16 length, message) pairs; the harness attached fid 0."""
     def s(t):
@@ -642,4 +663,5 @@ if __name__ == "__main__":
     ahci()
     fw_cfg()
     display()
+    gdb()
     p9()

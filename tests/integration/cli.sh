@@ -74,6 +74,8 @@ expect_error "empty kernel file" 1 '--kernel .*empty: empty file' run --kernel "
 expect_error "missing initrd file" 1 '--initrd .*nonexistent: No such file' \
 	run --kernel "$TMP/garbage" --initrd "$TMP/nonexistent"
 expect_error "missing /dev/kvm" 1 'no-kvm: no such device' run --kernel "$TMP/garbage" --kvm "$TMP/no-kvm"
+expect_error "--gdb not tcp:[HOST]:PORT" 2 '--gdb 1234: expected tcp:\[HOST\]:PORT' run --kernel "$TMP/garbage" --gdb 1234
+expect_error "--gdb-wait without --gdb" 2 '--gdb-wait: needs --gdb' run --kernel "$TMP/garbage" --gdb-wait
 
 # these need an open /dev/kvm (the host's vCPU limit; kernels are parsed after KVM opens)
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then

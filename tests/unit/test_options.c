@@ -2,6 +2,7 @@
 #include "unit.h"
 #include "vmm/console.h"
 #include "vmm/machine_disk.h"
+#include "vmm/gdb_stub.h"
 #include "vmm/options.h"
 #include "vmm/paths.h"
 #include "tools/net.h"
@@ -138,6 +139,11 @@ START_TEST(bad_input)
 		{ { "--name", "a/b", NULL }, "--name a/b: " },
 		{ { "--name", "-x", NULL }, "--name -x: " },
 		{ { "--daemonize", NULL }, "--daemonize: needs --name" },
+		{ { "--gdb", "1234", NULL }, "--gdb 1234: expected tcp:[HOST]:PORT" },
+		{ { "--gdb", "tcp::0", NULL }, "--gdb tcp::0: " },
+		{ { "--gdb", "tcp:host", NULL }, "--gdb tcp:host: " },
+		{ { "--gdb", "tcp::65536", NULL }, "--gdb tcp::65536: " },
+		{ { "--gdb-wait", NULL }, "--gdb-wait: needs --gdb" },
 		{ { "--definition", "d.xml", NULL }, "--definition: needs --name" },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -405,6 +411,21 @@ START_TEST(device_args_replayed)
 	ck_assert_int_eq(parse(&o, err, "run", "--kernel", "k", "--snapshot", "--exit-device=0x501", NULL), 0);
 	ck_assert(o.snapshot);
 	ck_assert_str_eq(o.exit_device, "0x501");
+	/* the GDB stub's address: HOST defaults to loopback */
+	ck_assert_int_eq(parse(&o, err, "run", "--kernel", "k", "--gdb", "tcp::1234", "--gdb-wait", NULL), 0);
+	ck_assert_str_eq(o.gdb, "tcp::1234");
+	ck_assert(o.gdb_wait);
+	char host[64];
+	uint16_t port;
+	ck_assert_int_eq(gdb_addr_parse("tcp::1234", host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_uint_eq(port, 1234);
+	ck_assert_int_eq(gdb_addr_parse("tcp:0.0.0.0:9", host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "0.0.0.0");
+	ck_assert_uint_eq(port, 9);
+	ck_assert_int_eq(gdb_addr_parse("tcp::+9", host, sizeof(host), &port), -EINVAL);
+	ck_assert_int_eq(gdb_addr_parse("udp::9", host, sizeof(host), &port), -EINVAL);
+	ck_assert_int_eq(gdb_addr_parse("tcp:averyveryverylonghostname:9", host, 8, &port), -EINVAL);
 }
 END_TEST
 

@@ -25,6 +25,10 @@ static const struct {
 	{ K "-m|size=512M|-smp|2,maxcpus=2|-cpu|qemu64", "run|--kernel|vmlinux|--mem|512M|--cpus|2|--cpu|default", NULL },
 	{ K "-name|guest=vm1,debug-threads=on|-daemonize|-serial|pty", "run|--kernel|vmlinux|--name|vm1|--daemonize|--serial|pty|--mem|128M", NULL },
 	{ K "-display|none", "run|--kernel|vmlinux|--serial|none|--mem|128M", NULL },
+	/* the GDB stub: -s is -gdb tcp::1234; -S waits for the debugger, or without one for QMP cont */
+	{ K "-s|-S", "run|--kernel|vmlinux|--gdb|tcp::1234|--mem|128M|--gdb-wait", NULL },
+	{ K "-S|-gdb|tcp:0.0.0.0:9000", "run|--kernel|vmlinux|--gdb|tcp:0.0.0.0:9000|--mem|128M|--gdb-wait", NULL },
+	{ K "-S|-name|vm", "run|--kernel|vmlinux|--name|vm|--mem|128M|--paused", NULL },
 	{ K "-display|none|-serial|file:/tmp/c.log|-vnc|none", "run|--kernel|vmlinux|--serial|file:/tmp/c.log|--mem|128M", NULL },
 	{ K "-serial|mon:stdio|-boot|order=dc,menu=on", "run|--kernel|vmlinux|--serial|stdio|--mem|128M", NULL },
 	/* storage */
@@ -72,7 +76,7 @@ static const struct {
 	{ K "-pidfile|/run/x.pid", "run|--kernel|vmlinux|--pidfile|/run/x.pid|--mem|128M", NULL },
 	{ K "-qmp|unix:/tmp/q.sock,server,nowait", "run|--kernel|vmlinux|--qmp|/tmp/q.sock|--mem|128M", NULL },
 	{ K "-qmp|unix:/tmp/q.sock,server=on,wait=off|-daemonize|-pidfile|p|-S",
-	  "run|--kernel|vmlinux|--qmp|/tmp/q.sock|--daemonize|--pidfile|p|--paused|--mem|128M", NULL },
+	  "run|--kernel|vmlinux|--qmp|/tmp/q.sock|--daemonize|--pidfile|p|--mem|128M|--paused", NULL },
 	{ K "-qmp|tcp:localhost:4444,server,nowait", NULL,
 	  "-qmp tcp:localhost:4444,server,nowait: kvmini's QMP listens on unix sockets only (a TCP port is a root "
 	  "shell for whoever reaches it): unix:PATH,server=on,wait=off" },
