@@ -7,6 +7,7 @@
 #    stops the VM when SeaBIOS reports it, exit status 1) instead of SeaBIOS's endless retries;
 #  - the GRUB disk (virtio-blk) and the ISO (virtio-scsi CD-ROM) both present, --boot order=cd:
 #    the disk's GRUB runs (its line on the console) and halts through kvmini's ACPI tables (exit 0);
+#  - `kvmini qemu -hda grub-disk.img -cdrom test.iso -boot c`: the disk boots as the IDE master;
 #  - through the QEMU front end, `kvmini qemu -enable-kvm -m 256 -cdrom test.iso -boot d -nographic`
 #    with -smp 2 and the GRUB disk as -hda (-snapshot: the cached image is never written): -boot d
 #    picks the ISO (IDE CD-ROM, El Torito) over the disk, its GRUB boots Linux, the test init runs
@@ -94,6 +95,13 @@ qfw() {
 	sed -i 's/\r$//' "$TMP/$name.out"
 	echo "# $name: exit $rc after $((SECONDS - t0)) s"
 }
+
+# the raw GRUB disk as -hda (IDE primary master) with the ISO present, -boot c: the disk boots
+qfw hda 400 -enable-kvm -m 256 -hda "$DISK" -cdrom "$ISO" -boot c -nographic -snapshot
+fcheck hda "kvmini qemu -hda grub-disk.img -cdrom test.iso -boot c: the disk's GRUB runs (IDE) and halts through ACPI" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'KVMINI-GRUB: d' '$TMP/hda.out' && ! grep -q 'KVMINI-GRUB: iso' '$TMP/hda.out'"
+fcheck hda "SeaBIOS was handed the IDE disk first (-boot c)" \
+	sh -c "grep -m1 'Searching bootorder for: /pci' '$TMP/hda.bios' | grep -q '/drive@0/disk@0$'"
 
 qfw iso 1800 -enable-kvm -m 256 -cdrom "$ISO" -boot d -nographic -smp 2 -hda "$DISK" -snapshot
 fcheck iso "kvmini qemu -cdrom test.iso -boot d -nographic (GRUB disk as -hda): the ISO's GRUB (IDE CD-ROM, El Torito) boots Linux to the test init" \
