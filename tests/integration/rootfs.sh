@@ -39,7 +39,7 @@ chmod +x "$R/sbin/kvtest"
 "$KVMINI" run --kernel "$KERNEL" --rootfs-share "$R" --initrd "$KERNEL" >"$TMP/e1" 2>&1
 rc=$?
 check "--rootfs-share with --initrd: status 2 (got $rc)" [ "$rc" -eq 2 ]
-check "... in one line" bash -c "[ \$(wc -l <'$TMP/e1') -eq 1 ] && grep -q '^kvmini: --rootfs-share: not with --initrd' '$TMP/e1'"
+check "... in one line" bash -c "[ \$(wc -l <'$TMP/e1') -eq 1 ] && grep -q '^kvmini: .*--rootfs-share: not with --initrd' '$TMP/e1'"
 "$KVMINI" run --kernel "$KERNEL" --rootfs-share "$R/data/hostfile" >"$TMP/e2" 2>&1
 rc=$?
 check "--rootfs-share FILE (not a directory): status 1 (got $rc)" [ "$rc" -eq 1 ]
