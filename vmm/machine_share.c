@@ -52,6 +52,13 @@ int share_spec_parse(const char *s, struct share_spec *out, char *err, size_t er
 	return bad ? -EINVAL : 0;
 }
 
+/* 0 if dir is a directory, else the errno saying why not */
+static int dir_errno(const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
 /* --rootfs-share DIR[,rw]: one more share, tagged kvmini-root, read-only unless rw */
 static int rootfs_share_spec(struct machine_shares *ms, const char *arg)
 {
@@ -66,8 +73,7 @@ static int rootfs_share_spec(struct machine_shares *ms, const char *arg)
 			kv_log("--share %s: the tag %s is --rootfs-share's", ms->spec[j].dir, ROOTFS_TAG);
 			return -EINVAL;
 		}
-	struct stat st;
-	int e = stat(rs.dir, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	int e = dir_errno(rs.dir);
 	if (e) {
 		kv_log("--rootfs-share %s: %s", rs.dir, strerror(e));
 		return -e;
@@ -95,8 +101,7 @@ int machine_shares_open(struct machine_shares *ms, const struct run_opts *o)
 				kv_log("--share %s: tag %s is used twice", o->shares[i], sp->tag);
 				return -EINVAL;
 			}
-		struct stat st;
-		int e = stat(sp->dir, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		int e = dir_errno(sp->dir);
 		if (e) {
 			kv_log("--share %s: %s", o->shares[i], strerror(e));
 			return -e;
