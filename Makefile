@@ -32,15 +32,23 @@ all: kvmini
 kvmini: build/obj/tools/main.o build/libkvmini.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-build/libkvmini.a: $(OBJS)
+# --rootfs-share's guest init: a static program, embedded into every library variant by .incbin
+ROOTFS_BLOB := build/rootfs-blob.o
+build/rootfs-init: firmware/rootfs/init.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -static -Os -s -o $@ $<
+$(ROOTFS_BLOB): firmware/rootfs/blob.S build/rootfs-init
+	$(CC) -c -o $@ $<
+
+build/libkvmini.a: $(OBJS) $(ROOTFS_BLOB)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/libkvmini-asan.a: $(AOBJS)
+build/libkvmini-asan.a: $(AOBJS) $(ROOTFS_BLOB)
 	@rm -f $@
 	ar rcs $@ $^
 
-build/libkvmini-tsan.a: $(TOBJS)
+build/libkvmini-tsan.a: $(TOBJS) $(ROOTFS_BLOB)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -126,7 +134,7 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build/fuzz/libkvmini.a: $(FOBJS)
+build/fuzz/libkvmini.a: $(FOBJS) $(ROOTFS_BLOB)
 	@rm -f $@
 	ar rcs $@ $^
 

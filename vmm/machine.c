@@ -21,6 +21,7 @@
 #include "firmware/multiboot.h"
 #include "log.h"
 #include "size.h"
+#include "rootfs.h"
 #include "snapshot.h"
 
 int machine_read_file(const char *what, const char *path, uint8_t **buf, size_t *len)
@@ -73,6 +74,17 @@ static int load_files(struct machine *m)
 		return 0; /* firmware boot: the BIOS file is read by machine_fw */
 	if (machine_read_file("--kernel", m->o->kernel, &m->kernel, &m->kernel_len) ||
 	    (m->o->initrd && machine_read_file("--initrd", m->o->initrd, &m->initrd, &m->initrd_len))) {
+		free_files(m);
+		return -1;
+	}
+	/* --rootfs-share: the initramfs that switches root to the share (its argument is checked
+	 * again, with a message, by machine_shares_open) */
+	struct rootfs_spec rs;
+	char err[64];
+	int r = m->o->rootfs_share && !rootfs_spec_parse(m->o->rootfs_share, &rs, err, sizeof(err))
+			? rootfs_initramfs(rs.rw, &m->initrd, &m->initrd_len) : 0;
+	if (r) {
+		kv_err(r, "--rootfs-share: the initramfs");
 		free_files(m);
 		return -1;
 	}

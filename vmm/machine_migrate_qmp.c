@@ -36,6 +36,10 @@ static void cmd_migrate(void *opaque, json_object *args, struct qmp_result *r)
 		qmp_error(r, QMP_ERR_GENERIC, "the guest is %s", m->state == RS_INMIGRATE ? "still coming in" : "stopping");
 		return;
 	}
+	if (m->o->rootfs_share) { /* the board carries neither the root share nor its initramfs */
+		qmp_error(r, QMP_ERR_GENERIC, "a VM run with --rootfs-share cannot migrate");
+		return;
+	}
 	struct mig_src_cfg cfg = {
 		.vm_fd = m->vm.fd,
 		.mem = &m->vm.mem,

@@ -121,7 +121,7 @@ int msnap_restore_image(struct machine *m, const struct snap_image *img, int clo
 /* machine_snap_devs.c: the registry of this incarnation's parts (after its devices are built). */
 int msnap_register(struct machine *m);
 /* Every virtio device of this incarnation, in registration order (disks, then NICs): how many. */
-#define MSNAP_MAX_VDEVS (3 * OPT_MAX_DEVS + 2) /* disks, NICs, the SCSI controller, the tablet, shares */
+#define MSNAP_MAX_VDEVS (3 * OPT_MAX_DEVS + 3) /* disks, NICs, the SCSI controller, the tablet, shares, the root share */
 unsigned msnap_vdevs(struct machine *m, struct virtio_dev **out);
 /* Every image the guest's drives have open (virtio-blk, the SCSI LUNs, IDE, then AHCI drives;
  * CD-ROMs with a medium): how many, at most MSNAP_MAX_DISKS. */

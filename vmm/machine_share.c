@@ -12,6 +12,7 @@
 
 #include "devices/9p/p9.h"
 #include "log.h"
+#include "rootfs.h"
 
 int share_spec_parse(const char *s, struct share_spec *out, char *err, size_t errlen)
 {
@@ -51,6 +52,40 @@ int share_spec_parse(const char *s, struct share_spec *out, char *err, size_t er
 	return bad ? -EINVAL : 0;
 }
 
+/* 0 if dir is a directory, else the errno saying why not */
+static int dir_errno(const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+/* --rootfs-share DIR[,rw]: one more share, tagged kvmini-root, read-only unless rw */
+static int rootfs_share_spec(struct machine_shares *ms, const char *arg)
+{
+	char err[PATH_MAX + 128];
+	struct rootfs_spec rs;
+	if (rootfs_spec_parse(arg, &rs, err, sizeof(err))) {
+		kv_log("%s", err);
+		return -EINVAL;
+	}
+	for (unsigned j = 0; j < ms->n; j++)
+		if (!strcmp(ms->spec[j].tag, ROOTFS_TAG)) {
+			kv_log("--share %s: the tag %s is --rootfs-share's", ms->spec[j].dir, ROOTFS_TAG);
+			return -EINVAL;
+		}
+	int e = dir_errno(rs.dir);
+	if (e) {
+		kv_log("--rootfs-share %s: %s", rs.dir, strerror(e));
+		return -e;
+	}
+	struct share_spec *sp = &ms->spec[ms->n++];
+	memset(sp, 0, sizeof(*sp));
+	snprintf(sp->dir, sizeof(sp->dir), "%s", rs.dir);
+	snprintf(sp->tag, sizeof(sp->tag), "%s", ROOTFS_TAG);
+	sp->ro = !rs.rw;
+	return 0;
+}
+
 int machine_shares_open(struct machine_shares *ms, const struct run_opts *o)
 {
 	char err[PATH_MAX + 128];
@@ -66,14 +101,18 @@ int machine_shares_open(struct machine_shares *ms, const struct run_opts *o)
 				kv_log("--share %s: tag %s is used twice", o->shares[i], sp->tag);
 				return -EINVAL;
 			}
-		struct stat st;
-		int e = stat(sp->dir, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		int e = dir_errno(sp->dir);
 		if (e) {
 			kv_log("--share %s: %s", o->shares[i], strerror(e));
 			return -e;
 		}
 	}
 	ms->n = o->nshares;
+	if (o->rootfs_share) {
+		int r = rootfs_share_spec(ms, o->rootfs_share);
+		if (r)
+			return r;
+	}
 	/* every fid costs up to two descriptors: raise the soft limit to the hard one and give the
 	 * shares half of it, so a guest opening files without end never starves the VMM */
 	struct rlimit rl;

@@ -23,8 +23,8 @@ struct share_spec {
 struct machine_shares {
 	unsigned n;
 	unsigned max_fids; /* per share, from the descriptor limit */
-	struct share_spec spec[OPT_MAX_DEVS];
-	struct virtio_p9 *dev[OPT_MAX_DEVS]; /* this incarnation's devices */
+	struct share_spec spec[OPT_MAX_DEVS + 1]; /* the --share ones, then --rootfs-share's */
+	struct virtio_p9 *dev[OPT_MAX_DEVS + 1]; /* this incarnation's devices */
 };
 
 /* -EINVAL with a reason in err (without "kvmini: "). */

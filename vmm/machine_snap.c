@@ -312,6 +312,11 @@ int msnap_save_internal(struct machine *m, const char *dir, int resume, const ch
 		snprintf(why, whylen, "a VM run with --snapshot (throw-away disks) cannot be saved");
 		return -EOPNOTSUPP;
 	}
+	if (m->o->rootfs_share) {
+		/* the board records neither the root share nor the built-in initramfs a reset boots */
+		snprintf(why, whylen, "a VM run with --rootfs-share cannot be saved");
+		return -EOPNOTSUPP;
+	}
 	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "%s: not an absolute path of a directory", dir);
 		return -EINVAL;

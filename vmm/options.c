@@ -52,6 +52,7 @@ enum {
 	O_PIDFILE,
 	O_QMP,
 	O_SHARE,
+	O_ROOTFS_SHARE,
 	O_GDB,
 	O_GDB_WAIT,
 };
@@ -94,6 +95,7 @@ static const struct option long_opts[] = {
 	{ "pidfile", required_argument, NULL, O_PIDFILE },
 	{ "qmp", required_argument, NULL, O_QMP },
 	{ "share", required_argument, NULL, O_SHARE },
+	{ "rootfs-share", required_argument, NULL, O_ROOTFS_SHARE },
 	{ "gdb", required_argument, NULL, O_GDB },
 	{ "gdb-wait", no_argument, NULL, O_GDB_WAIT },
 	{ "help", no_argument, NULL, O_HELP },
@@ -145,6 +147,10 @@ void run_opts_usage(FILE *f)
 	      "                           a host directory over virtio-9p (repeatable); in the guest:\n"
 	      "                           mount -t 9p -o trans=virtio,version=9p2000.L NAME /mnt; the guest\n"
 	      "                           cannot reach outside HOST_DIR, ro refuses every write\n"
+	      "      --rootfs-share DIR[,rw]\n"
+	      "                           boot the kernel with DIR as / over virtio-9p (tag kvmini-root),\n"
+	      "                           read-only with writes to a tmpfs overlay; rw: writes go to DIR;\n"
+	      "                           runs init= from --append or /sbin/init; not with --initrd\n"
 	      "      --display bochs|none a display: bochs-display (PCI, 16 MiB framebuffer) with a PS/2\n"
 	      "                           keyboard and mouse and a virtio tablet; default none (no device\n"
 	      "                           at all), bochs with --vnc\n"
@@ -457,6 +463,10 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 				return kv_fail(err, errlen, "--%s: needs a file name", c == O_QMP ? "qmp" : "pidfile");
 			*(c == O_QMP ? &o->qmp : &o->pidfile) = optarg;
 			break;
+		case O_ROOTFS_SHARE: /* checked by machine_shares_open */
+			board = board ? board : "--rootfs-share";
+			o->rootfs_share = optarg;
+			break;
 		case O_SHARE: /* checked by machine_shares_open */
 			if (o->nshares >= OPT_MAX_DEVS)
 				return kv_fail(err, errlen, "--share: at most %d shares", OPT_MAX_DEVS);
@@ -527,6 +537,10 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv, char *err, size_t 
 		o->stats = 1; /* -o FILE: the table too */
 	if (!o->prof.trace_max)
 		o->prof.trace_max = 1ull << 30;
+	if (o->rootfs_share && o->initrd)
+		return kv_fail(err, errlen, "--rootfs-share: not with --initrd (it brings its own initramfs)");
+	if (!o->kernel && !o->restore && o->rootfs_share)
+		return kv_fail(err, errlen, "--rootfs-share: needs --kernel");
 	if (!o->kernel && !o->restore && (o->initrd || o->append))
 		return kv_fail(err, errlen, "%s: needs --kernel (without one the firmware boots the disks)",
 			    o->initrd ? "--initrd" : "--append");

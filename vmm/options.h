@@ -57,6 +57,7 @@ struct run_opts {
 	unsigned nnets;
 	const char *shares[OPT_MAX_DEVS]; /* --share HOST_DIR,tag=NAME[,ro] (vmm/machine_share.h) */
 	unsigned nshares;
+	const char *rootfs_share; /* --rootfs-share DIR[,rw] (vmm/rootfs.h), NULL without */
 	/* firmware boot (no --kernel): SeaBIOS, the boot order, its debug log */
 	const char *bios; /* --bios FILE; NULL: Debian's SeaBIOS */
 	struct boot_order boot; /* --boot */

@@ -162,6 +162,12 @@ START_TEST(bad_input)
 	ck_assert_str_eq(o.boot.order, "cd");
 	ck_assert_int_eq(parse(&o, err, "run", "--append", "x", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "needs --kernel"));
+	ck_assert_int_eq(parse(&o, err, "run", "--rootfs-share", "/srv", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--rootfs-share: needs --kernel");
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--rootfs-share", "/srv", "-i", "i", NULL), -EINVAL);
+	ck_assert_str_eq(err, "--rootfs-share: not with --initrd (it brings its own initramfs)");
+	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--rootfs-share", "/srv,rw", NULL), 0);
+	ck_assert_str_eq(o.rootfs_share, "/srv,rw");
 	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--bios", "b.bin", NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "--bios: not with --kernel"));
 	ck_assert_int_eq(parse(&o, err, "run", "-k", "k", "--boot", "d", NULL), -EINVAL);
