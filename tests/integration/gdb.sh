@@ -18,7 +18,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # debug NAME GDB_SECS ARGS...: kvmini run ARGS --gdb tcp::PORT in the background, then gdb -batch
 # with $TMP/NAME.gdb (its "@PORT@" replaced) against FILE $SYMS; gdb's output in $TMP/NAME.gdb.out,
-# kvmini's status in $rc. gdb gets SIGINT (Ctrl-C) once it printed INTERRUPT-ME, after 3 s.
+# kvmini's status in $rc. gdb gets one SIGINT (Ctrl-C) 3 s after it printed INTERRUPT-ME.
 debug() {
 	local name=$1 secs=$2
 	shift 2
@@ -34,7 +34,9 @@ debug() {
 		kill -0 $gpid 2>/dev/null || break
 		if grep -q '^INTERRUPT-ME' "$TMP/$name.gdb.out"; then
 			sleep 3
-			kill -INT $gpid
+			# gdb itself, once: timeout would pass the signal on twice (to gdb, then to its
+			# process group), and a second Ctrl-C before the stop reply makes gdb drop the target
+			kill -INT $(pgrep -P $gpid -x gdb) 2>/dev/null
 			break
 		fi
 		sleep 0.1
