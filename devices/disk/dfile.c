@@ -23,18 +23,38 @@ void *dfile_alloc(size_t len)
 	return p;
 }
 
-/* Whole-file OFD lock: per open file description, so it also works between two opens in one
- * process, and it conflicts with the byte-range locks qemu takes on the same file. */
+/* QEMU's image locking, so kvmini and qemu guard one image against each other as two qemus do:
+ * OFD read locks on single bytes, 100 + bit for each permission held, 200 + bit for each one not
+ * shared with others (bit 0 consistent read, bit 1 write; resize and the rest are shared), then a
+ * test that nobody else holds what would clash. OFD locks belong to the open file description, so
+ * two opens in one process see each other too. */
+enum { LOCK_PERM_BASE = 100, LOCK_SHARED_BASE = 200, PERM_READ = 0, PERM_WRITE = 1 };
+
+static int lock_byte(int fd, short type, off_t byte, int cmd)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+	if (fcntl(fd, cmd, &fl) < 0)
+		return -errno;
+	return cmd == F_OFD_GETLK && fl.l_type != F_UNLCK ? -EBUSY : 0;
+}
+
 static int dfile_lock(int fd, bool ro)
 {
-	struct flock fl = { .l_type = ro ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
-	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-		return 0;
-	if (errno == EAGAIN || errno == EACCES)
-		return -EBUSY;
-	if (errno == EINVAL || errno == ENOLCK || errno == EOPNOTSUPP)
+	/* held: read (and write); not shared: write. Clashes: someone who does not share read or
+	 * (for a writer) write, someone who writes. */
+	const off_t hold[] = { LOCK_PERM_BASE + PERM_READ, LOCK_SHARED_BASE + PERM_WRITE, LOCK_PERM_BASE + PERM_WRITE };
+	const off_t test[] = { LOCK_SHARED_BASE + PERM_READ, LOCK_PERM_BASE + PERM_WRITE, LOCK_SHARED_BASE + PERM_WRITE };
+	size_t n = ro ? 2 : 3;
+	int r = 0;
+	for (size_t i = 0; i < n && !r; i++)
+		r = lock_byte(fd, F_RDLCK, hold[i], F_OFD_SETLK);
+	for (size_t i = 0; i < n && !r; i++)
+		r = lock_byte(fd, F_WRLCK, test[i], F_OFD_GETLK);
+	if (r == -EAGAIN || r == -EACCES)
+		r = -EBUSY;
+	if (r == -EINVAL || r == -ENOLCK || r == -EOPNOTSUPP)
 		return 0; /* filesystem without locks: nothing to enforce with */
-	return -errno;
+	return r;
 }
 
 /* The smallest O_DIRECT offset/length granularity: 512 if a 512-byte read works, else 4096. */

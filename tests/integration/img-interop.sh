@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # kvmini img against qemu-img/qemu-io: images either side writes must read identically on the
-# other side and pass the other side's checks. Result lines as tests/run-all counts them.
+# other side and pass the other side's checks; image locks keep either off the other's image. Result lines as tests/run-all counts them.
 # qemu-img/qemu-io (Debian: qemu-utils, tools/install-deps) are test dependencies: without them
 # the test fails. Data is verified by qemu-io's exit status (it prints "read N/N bytes" even after
 # "Pattern verification failed") or by comparing bytes.
@@ -129,5 +129,39 @@ rc=0
 for c in create info check convert resize snapshot; do
 	"$KVMINI" img $c --help >/dev/null || fail "img $c --help"
 done
+
+# 8. image locks as QEMU takes them (OFD locks on bytes 100+ and 200+): kvmini and qemu keep each
+# other off an image as two qemus do, and share a read-only one
+locked() { grep -q ":$(stat -c %i "$1") " /proc/locks; }
+if [ ! -c /dev/kvm ] || ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "image locks against qemu: needs /dev/kvm and qemu-system-x86_64 (tools/install-deps)"
+else
+	truncate -s 1M lk-ro.raw lk-rw.raw lk-q.raw
+	"$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --serial none --disk lk-ro.raw,readonly \
+		--disk lk-rw.raw </dev/null >kv.out 2>&1 &
+	kv=$!
+	for _ in $(seq 100); do locked lk-rw.raw && break; sleep 0.1; done
+	qemu-io -r -f raw -c 'read 0 512' lk-ro.raw >lk1.out 2>&1 &&
+		ok "a read-only image kvmini runs with: qemu-io -r reads it too" ||
+		fail "qemu-io -r on kvmini's read-only image: $(head -n 1 lk1.out)"
+	! qemu-io -f raw -c 'write 0 512' lk-ro.raw >lk2.out 2>&1 && grep -q 'Failed to get "write" lock' lk2.out &&
+		ok "... but qemu-io may not write it ($(head -n 1 lk2.out))" || fail "qemu-io wrote kvmini's read-only image: $(cat lk2.out)"
+	! qemu-io -f raw -c 'read 0 512' lk-rw.raw >lk3.out 2>&1 && grep -q 'Failed to get "write" lock' lk3.out &&
+		ok "an image kvmini writes: qemu-io may not open it writable ($(head -n 1 lk3.out))" ||
+		fail "qemu-io opened kvmini's image writable: $(cat lk3.out)"
+	kill $kv
+	wait $kv 2>/dev/null
+	qemu-system-x86_64 -S -display none -nodefaults -drive file=lk-q.raw,format=raw,if=virtio,readonly=on >lkq.out 2>&1 &
+	q=$!
+	for _ in $(seq 100); do locked lk-q.raw && break; sleep 0.1; done
+	"$KVMINI" img info lk-q.raw >lk4.out 2>&1 && ok "qemu's read-only image: kvmini img info opens it" ||
+		fail "kvmini img info on qemu's read-only image: $(cat lk4.out)"
+	rc=0
+	"$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --disk lk-q.raw </dev/null >lk5.out 2>&1 || rc=$?
+	[ $rc = 1 ] && [ "$(grep -c '^kvmini: ' lk5.out)" = 1 ] && grep -q '^kvmini: --disk lk-q.raw: image is locked by another process' lk5.out &&
+		ok "... kvmini run may not write it: one line, exit 1" || fail "kvmini run writable on qemu's read-only image (exit $rc): $(cat lk5.out)"
+	kill $q
+	wait $q 2>/dev/null
+fi
 
 [ $fails = 0 ]

@@ -87,8 +87,14 @@ START_TEST(resize_and_lock)
 	ck_assert_int_eq(disk_open(&d, p, &o, NULL), 0);
 	ck_assert_int_eq(disk_open(&e, p, &o, NULL), 0);
 	ck_assert_uint_eq(e->size, 3 * MiB);
+	/* a reader does not share writing (QEMU's lock bytes): no writer while it is open */
+	struct disk *w = NULL;
+	o.read_only = false;
+	ck_assert_int_eq(disk_open(&w, p, &o, &why), -EBUSY);
 	disk_close(d);
 	disk_close(e);
+	ck_assert_int_eq(disk_open(&w, p, &o, &why), 0);
+	disk_close(w);
 }
 END_TEST
 
