@@ -24,9 +24,6 @@ ISO=$KIT/test.iso
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 MEM=256
-# qemu gets its own copy: its "consistent read" lock check fails while any kvmini (a test running
-# meanwhile) holds its whole-file read lock on the cached ISO
-cp "$ISO" "$TMP/qemu.iso" || bench_die "cannot copy $ISO"
 
 # stamp LOG PREFIX: lines from stdin, each prefixed with ms since T0
 stamp() {
@@ -72,7 +69,7 @@ kvmini-ahci_iso() {
 }
 qemu_iso() {
 	fw_run qemu-$1 "$QEMU" -enable-kvm -M pc -cpu "$QEMU_CPU" -m $MEM -display none -nodefaults -serial stdio \
-		-bios "$BIOS" -cdrom "$TMP/qemu.iso" -boot d -no-reboot \
+		-bios "$BIOS" -cdrom "$ISO" -boot d -no-reboot \
 		-chardev file,id=dbg,path="$TMP/qemu-$1.dbg" -device isa-debugcon,iobase=0x402,chardev=dbg
 }
 
