@@ -120,10 +120,11 @@ static int cmd_create(int argc, char **argv)
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	struct disk_create_opts co = { .format = DISK_FMT_AUTO };
 	const char *bfmt = NULL;
-	int c, r;
+	int c, r, quiet = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:b:F:o:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:b:F:o:qh", lo, NULL)) != -1) {
 		switch (c) {
+		case 'q': quiet = 1; break; /* qemu-img's: no "Formatting" line */
 		case 'f':
 			if ((r = parse_fmt(optarg, &co.format)))
 				return r;
@@ -135,7 +136,7 @@ static int cmd_create(int argc, char **argv)
 				return r;
 			break;
 		case 'h':
-			printf("Usage: kvmini img create -f raw|qcow2 [-b BACKING [-F FMT]] [-o preallocation=off|full]\n"
+			printf("Usage: kvmini img create [-q] -f raw|qcow2 [-b BACKING [-F FMT]] [-o preallocation=off|full]\n"
 			       "                         [-o cluster_size=N] FILE [SIZE]\n"
 			       "SIZE defaults to the backing file's size. A relative BACKING is relative to FILE's directory.\n");
 			return 0;
@@ -156,7 +157,8 @@ static int cmd_create(int argc, char **argv)
 		return r;
 	if ((r = img_create(file, &co, argc - optind == 1)))
 		return r;
-	printf("Formatting '%s', fmt=%s size=%llu\n", file, disk_format_name(co.format),
+	if (!quiet)
+		printf("Formatting '%s', fmt=%s size=%llu\n", file, disk_format_name(co.format),
 	       (unsigned long long)co.size);
 	return 0;
 }

@@ -25,10 +25,10 @@ void *dfile_alloc(size_t len)
 
 /* QEMU's image locking, so kvmini and qemu guard one image against each other as two qemus do:
  * OFD read locks on single bytes, 100 + bit for each permission held, 200 + bit for each one not
- * shared with others (bit 0 consistent read, bit 1 write; resize and the rest are shared), then a
- * test that nobody else holds what would clash. OFD locks belong to the open file description, so
- * two opens in one process see each other too. */
-enum { LOCK_PERM_BASE = 100, LOCK_SHARED_BASE = 200, PERM_READ = 0, PERM_WRITE = 1 };
+ * shared with others (bit 0 consistent read, bit 1 write, bit 3 resize: a writer may grow a qcow2
+ * or take block_resize), then a test that nobody else holds what would clash. OFD locks belong to
+ * the open file description, so two opens in one process see each other too. */
+enum { LOCK_PERM_BASE = 100, LOCK_SHARED_BASE = 200, PERM_READ = 0, PERM_WRITE = 1, PERM_RESIZE = 3 };
 
 static int lock_byte(int fd, short type, off_t byte, int cmd)
 {
@@ -40,11 +40,13 @@ static int lock_byte(int fd, short type, off_t byte, int cmd)
 
 static int dfile_lock(int fd, bool ro)
 {
-	/* held: read (and write); not shared: write. Clashes: someone who does not share read or
-	 * (for a writer) write, someone who writes. */
-	const off_t hold[] = { LOCK_PERM_BASE + PERM_READ, LOCK_SHARED_BASE + PERM_WRITE, LOCK_PERM_BASE + PERM_WRITE };
-	const off_t test[] = { LOCK_SHARED_BASE + PERM_READ, LOCK_PERM_BASE + PERM_WRITE, LOCK_SHARED_BASE + PERM_WRITE };
-	size_t n = ro ? 2 : 3;
+	/* held: read (a writer: write, resize); not shared: write (a writer: resize). Clashes:
+	 * someone who does not share what is held, someone who holds what is not shared. */
+	const off_t hold[] = { LOCK_PERM_BASE + PERM_READ, LOCK_SHARED_BASE + PERM_WRITE,
+			       LOCK_PERM_BASE + PERM_WRITE, LOCK_PERM_BASE + PERM_RESIZE, LOCK_SHARED_BASE + PERM_RESIZE };
+	const off_t test[] = { LOCK_SHARED_BASE + PERM_READ, LOCK_PERM_BASE + PERM_WRITE,
+			       LOCK_SHARED_BASE + PERM_WRITE, LOCK_SHARED_BASE + PERM_RESIZE, LOCK_PERM_BASE + PERM_RESIZE };
+	size_t n = ro ? 2 : 5;
 	int r = 0;
 	for (size_t i = 0; i < n && !r; i++)
 		r = lock_byte(fd, F_RDLCK, hold[i], F_OFD_SETLK);

@@ -137,10 +137,14 @@ if [ ! -c /dev/kvm ] || ! command -v qemu-system-x86_64 >/dev/null; then
 	skip "image locks against qemu: needs /dev/kvm and qemu-system-x86_64 (tools/install-deps)"
 else
 	truncate -s 1M lk-ro.raw lk-rw.raw lk-q.raw
+	"$KVMINI" img create -q -f qcow2 lk.qcow2 16M # -q as qemu-img: nothing printed
 	"$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --serial none --disk lk-ro.raw,readonly \
-		--disk lk-rw.raw </dev/null >kv.out 2>&1 &
+		--disk lk-rw.raw --disk lk.qcow2 </dev/null >kv.out 2>&1 &
 	kv=$!
-	for _ in $(seq 100); do locked lk-rw.raw && break; sleep 0.1; done
+	for _ in $(seq 100); do locked lk.qcow2 && break; sleep 0.1; done
+	! qemu-img info lk.qcow2 >lk0.out 2>&1 && grep -q 'Failed to get shared "write" lock' lk0.out &&
+		ok "a qcow2 kvmini runs: qemu-img info refuses it as for a qemu's ($(head -n 1 lk0.out))" ||
+		fail "qemu-img info on kvmini's qcow2: $(cat lk0.out)"
 	qemu-io -r -f raw -c 'read 0 512' lk-ro.raw >lk1.out 2>&1 &&
 		ok "a read-only image kvmini runs with: qemu-io -r reads it too" ||
 		fail "qemu-io -r on kvmini's read-only image: $(head -n 1 lk1.out)"
