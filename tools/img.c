@@ -159,7 +159,7 @@ static int cmd_create(int argc, char **argv)
 		return r;
 	if (!quiet)
 		printf("Formatting '%s', fmt=%s size=%llu\n", file, disk_format_name(co.format),
-	       (unsigned long long)co.size);
+		       (unsigned long long)co.size);
 	return 0;
 }
 
