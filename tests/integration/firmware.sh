@@ -32,6 +32,10 @@ KIT=$("$TOP/tools/build-fwkit" 2>"$TMP/fwkit.err") || { not_ok "firmware test im
 ISO=$KIT/test.iso
 DISK=$KIT/grub-disk.img
 
+# plain FILE: without terminal escapes. GRUB's text reaches the serial port through SeaBIOS's
+# serial console, which moves the cursor with ANSI sequences wherever it flushes the screen, even
+# inside a word ("K\e[06;02HVMINI-GRUB: disk", seen in a CI run)
+plain() { sed -i -E 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' "$1"; }
 # fw NAME SECONDS ARGS...: a firmware run; output in $TMP/NAME.out, SeaBIOS's log in NAME.bios, status in $rc
 fw() {
 	local name=$1 secs=$2
@@ -39,6 +43,7 @@ fw() {
 	local t0=$SECONDS
 	rc=0
 	run_vm "$secs" "$TMP/$name.out" --bios-log "$TMP/$name.bios" "$@" || rc=$?
+	plain "$TMP/$name.out"
 	echo "# $name: exit $rc after $((SECONDS - t0)) s"
 }
 # fcheck NAME DESCRIPTION COMMAND...: a result line; on failure the run's console and SeaBIOS log
@@ -93,6 +98,7 @@ qfw() {
 	timeout --kill-after=5 "$secs" "$KVMINI" qemu "$@" -chardev "file,id=seabios,path=$TMP/$name.bios" \
 		-device isa-debugcon,iobase=0x402,chardev=seabios </dev/null >"$TMP/$name.out" 2>&1 || rc=$?
 	sed -i 's/\r$//' "$TMP/$name.out"
+	plain "$TMP/$name.out"
 	echo "# $name: exit $rc after $((SECONDS - t0)) s"
 }
 
