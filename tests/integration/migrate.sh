@@ -134,7 +134,8 @@ img[510:512] = b"\x55\xaa"
 open(sys.argv[1], "wb").write(img)
 EOF
 FW=(--mem 64M --daemonize --serial none --disk "$TMP/boot.raw,if=ide,format=raw,readonly")
-letters() { grep -a '^BOOTTICK [a-z]' "$RUN/$1.console" 2>/dev/null | tr -d '\r' | awk '{print $2}'; }
+# (SeaBIOS's serial console puts cursor moves anywhere in a line: dropped before matching)
+letters() { sed -E 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$RUN/$1.console" 2>/dev/null | grep -a '^BOOTTICK [a-z]' | tr -d '\r' | awk '{print $2}'; }
 wait_letters() { # NAME N: up to 120 s (SeaBIOS runs in the instruction emulator here)
 	for _ in $(seq 1200); do [ "$(letters "$1" | wc -l)" -ge "$2" ] && return 0; sleep 0.1; done
 	return 1
