@@ -37,6 +37,18 @@ static int usage_err(const char *what, const char *why)
 	return 2;
 }
 
+int img_bad_option(char **argv, const char *opts)
+{
+	const char *verb = argv[0];
+	if (optopt && strchr(opts, optopt))
+		kv_log("img %s: -%c: needs a value", verb, optopt);
+	else if (optopt)
+		kv_log("img %s: -%c: unknown option (try 'kvmini img %s --help')", verb, optopt, verb);
+	else
+		kv_log("img %s: %s: unknown option (try 'kvmini img %s --help')", verb, argv[optind - 1], verb);
+	return 2;
+}
+
 static int parse_fmt(const char *s, enum disk_format *f)
 {
 	return disk_format_parse(s, f) < 0 ? usage_err(s, "unknown format (raw, qcow2)") : 0;
@@ -122,7 +134,8 @@ static int cmd_create(int argc, char **argv)
 	const char *bfmt = NULL;
 	int c, r, quiet = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:b:F:o:qh", lo, NULL)) != -1) {
+	static const char opts[] = "+f:b:F:o:qh";
+	while ((c = getopt_long(argc, argv, opts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'q': quiet = 1; break; /* qemu-img's: no "Formatting" line */
 		case 'f':
@@ -140,7 +153,7 @@ static int cmd_create(int argc, char **argv)
 			       "                         [-o cluster_size=N] FILE [SIZE]\n"
 			       "SIZE defaults to the backing file's size. A relative BACKING is relative to FILE's directory.\n");
 			return 0;
-		default: return 2;
+		default: return img_bad_option(argv, opts);
 		}
 	}
 	if (co.format == DISK_FMT_AUTO)
@@ -232,7 +245,8 @@ static int cmd_info(int argc, char **argv)
 	bool json = false;
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:Uh", lo, NULL)) != -1) {
+	static const char opts[] = "+f:Uh";
+	while ((c = getopt_long(argc, argv, opts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((r = parse_fmt(optarg, &o.format)))
@@ -244,7 +258,7 @@ static int cmd_info(int argc, char **argv)
 			printf("Usage: kvmini img info [--json] [-f FMT] [-U|--force-share] FILE\n"
 			       "-U reads an image another process has open (its view may be stale).\n");
 			return 0;
-		default: return 2;
+		default: return img_bad_option(argv, opts);
 		}
 	}
 	if (argc - optind != 1)
@@ -298,7 +312,8 @@ static int cmd_check(int argc, char **argv)
 	struct disk_opts o = { .read_only = true, .no_backing = true };
 	int fix = 0, c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:r:h", lo, NULL)) != -1) {
+	static const char opts[] = "+f:r:h";
+	while ((c = getopt_long(argc, argv, opts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((r = parse_fmt(optarg, &o.format)))
@@ -318,7 +333,7 @@ static int cmd_check(int argc, char **argv)
 			       "-r leaks frees clusters nothing uses; -r all also raises refcounts that are too low,\n"
 			       "fixes COPIED flags and clears the dirty bit.\n");
 			return 0;
-		default: return 2;
+		default: return img_bad_option(argv, opts);
 		}
 	}
 	if (argc - optind != 1)
@@ -370,7 +385,8 @@ static int cmd_resize(int argc, char **argv)
 	bool shrink = false;
 	int c, r;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:h", lo, NULL)) != -1) {
+	static const char opts[] = "+f:h";
+	while ((c = getopt_long(argc, argv, opts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((r = parse_fmt(optarg, &o.format)))
@@ -381,7 +397,7 @@ static int cmd_resize(int argc, char **argv)
 			printf("Usage: kvmini img resize [-f FMT] [--shrink] FILE [+]SIZE\n"
 			       "Shrinking needs --shrink and is only possible for raw images.\n");
 			return 0;
-		default: return 2;
+		default: return img_bad_option(argv, opts);
 		}
 	}
 	if (argc - optind != 2)
@@ -430,7 +446,8 @@ static int cmd_snapshot(int argc, char **argv)
 	int op = 0, c, r;
 	const char *name = NULL;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+c:a:d:lf:h", lo, NULL)) != -1) {
+	static const char opts[] = "+c:a:d:lf:h";
+	while ((c = getopt_long(argc, argv, opts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': case 'a': case 'd':
 			name = optarg;
@@ -448,7 +465,7 @@ static int cmd_snapshot(int argc, char **argv)
 			printf("Usage: kvmini img snapshot -c NAME | -l | -a NAME | -d NAME FILE\n"
 			       "-c create, -l list, -a apply (revert the disk to it), -d delete; NAME may be an ID.\n");
 			return 0;
-		default: return 2;
+		default: return img_bad_option(argv, opts);
 		}
 	}
 	if (!op || argc - optind != 1)
@@ -492,6 +509,7 @@ int img_main(int argc, char **argv)
 		return 2;
 	}
 	const char *c = argv[1];
+	opterr = 0; /* each verb says what was wrong in kvmini's words (img_bad_option) */
 	if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
 		fputs(img_usage, stdout);
 		return 0;

@@ -21,6 +21,10 @@ int img_create(const char *file, struct disk_create_opts *co, bool size_from_bac
 int img_convert_file(const char *src, const struct disk_opts *so, const char *dst, struct disk_create_opts *co,
 		     bool show);
 
+/* A verb's getopt said '?' (opterr is 0 under img_main): its one line, "kvmini: img VERB: -X:
+ * unknown option (try ...)" or "-X: needs a value"; returns 2. opts is the verb's optstring. */
+int img_bad_option(char **argv, const char *opts);
+
 /* the convert subcommand, in imgconvert.c (argv[0] is "convert") */
 int img_convert(int argc, char **argv);
 

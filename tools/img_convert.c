@@ -127,7 +127,8 @@ int img_convert(int argc, char **argv)
 	struct disk_create_opts co = { .format = DISK_FMT_AUTO };
 	int c, show = -1;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+f:O:o:pqh", lo, NULL)) != -1) {
+	static const char opts[] = "+f:O:o:pqh";
+	while ((c = getopt_long(argc, argv, opts, lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 		case 'O':
@@ -153,7 +154,7 @@ int img_convert(int argc, char **argv)
 			       "The whole backing chain of SRC is flattened into DST. DST appears only when\n"
 			       "the copy is complete. -p shows progress (default when stderr is a terminal).\n");
 			return 0;
-		default: return 2;
+		default: return img_bad_option(argv, opts);
 		}
 	}
 	if (co.format == DISK_FMT_AUTO || argc - optind != 2) {

@@ -112,7 +112,8 @@ leftover=$(find . -name '*kvmini-*' | wc -l)
 [ ! -e out.qcow2 ] && [ "$leftover" = 0 ] && [ "$(wc -l <err.txt)" = 1 ] &&
 	ok "failed convert leaves nothing behind" || fail "failed convert leaves nothing behind"
 for args in "create -f qcow2 x.qcow2 12Q" "create x.qcow2 1G" "create -f vmdk x.img 1G" \
-	"snapshot w.qcow2" "resize w.qcow2 abc" "bogus"; do
+	"snapshot w.qcow2" "resize w.qcow2 abc" "bogus" "create -Z -f qcow2 x.qcow2 1M" "info --bogus w.qcow2" \
+	"convert -f qcow2 w.qcow2 x.raw -O" "check -r"; do
 	rc=0
 	# shellcheck disable=SC2086
 	"$KVMINI" img $args >/dev/null 2>err.txt || rc=$?
