@@ -21,7 +21,7 @@ struct qx_drive {
 	char *file;   /* file=, or NULL (an empty CD-ROM drive) */
 	char *format; /* format=, or NULL */
 	int iface;    /* QX_IF_* */
-	bool cdrom, readonly, used;
+	bool cdrom, readonly, used, nolock; /* nolock: file.locking=off */
 	int index;             /* index=, or -1 */
 	const char *cache;     /* kvmini's cache= value, or NULL */
 	const char *discard;   /* kvmini's discard= value, or NULL */

@@ -41,6 +41,8 @@ static int disk_arg(struct qemu_xlate *x, const char *opt, const struct qx_drive
 		n += (size_t)snprintf(o + n, sizeof(o) - n, ",cache=%s", d->cache);
 	if (d->discard && n < sizeof(o))
 		n += (size_t)snprintf(o + n, sizeof(o) - n, ",discard=%s", d->discard);
+	if (d->nolock && n < sizeof(o))
+		n += (size_t)snprintf(o + n, sizeof(o) - n, ",locking=off");
 	if (id && n < sizeof(o))
 		n += (size_t)snprintf(o + n, sizeof(o) - n, ",id=%.40s", id);
 	return qx_emitf(x, "--disk", "%s%s,if=%s%s%s", file ? file : "none", o, iface, d->cdrom ? ",media=cdrom" : "",
@@ -120,7 +122,7 @@ static int emit_drive(struct qemu_xlate *x, const char *opt, struct qx_drive *d)
 int qx_drive(struct qemu_xlate *x, const char *opt, const char *val)
 {
 	static const char *const keys[] = { "file", "format", "if", "media", "index", "readonly", "cache",
-					    "discard", "id", "snapshot", NULL };
+					    "discard", "id", "snapshot", "file.locking", NULL };
 	char shown[SHOWN];
 	struct qkv o;
 	int r = parse_shown(x, &o, opt, val, NULL, shown);
@@ -179,6 +181,11 @@ int qx_drive(struct qemu_xlate *x, const char *opt, const char *val)
 			d->discard = "ignore";
 		else
 			r = qx_fail(x, "%s: discard=%s: expected unmap or ignore", shown, v);
+	}
+	if (!r && (v = qkv_get(&o, "file.locking"))) {
+		if (strcmp(v, "on") && strcmp(v, "off") && strcmp(v, "auto"))
+			r = qx_fail(x, "%s: file.locking=%s: expected on, off or auto", shown, v);
+		d->nolock = !strcmp(v, "off");
 	}
 	if (!r && (v = qkv_get(&o, "id")) && !(d->id = qx_strdup(x, v)))
 		r = -ENOMEM;

@@ -115,12 +115,13 @@ int cdrom_spec_parse(const char *s, struct disk_spec *out, char *err, size_t err
 int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errlen)
 {
 	const char *conflict = NULL;
-	enum { READONLY, FORMAT, CACHE, TRANSPORT, IFACE, MEDIA, DISCARD, ID, TARGET, LUN, BUS, UNIT };
+	enum { READONLY, FORMAT, CACHE, TRANSPORT, IFACE, MEDIA, DISCARD, ID, TARGET, LUN, BUS, UNIT, LOCKING };
 	static char *const keys[] = { "readonly", "format", "cache", "transport", "if", "media",
-				      "discard", "id", "target", "lun", "bus", "unit", NULL };
+				      "discard", "id", "target", "lun", "bus", "unit", "locking", NULL };
 	static const char *const caches[] = { "writeback", "none", "unsafe", NULL },
 			  *const transports[] = { "pci", "mmio", NULL }, *const ifaces[] = { "virtio", "scsi", "ide", "sata", NULL },
-			  *const medias[] = { "disk", "cdrom", NULL }, *const discards[] = { "unmap", "ignore", NULL };
+			  *const medias[] = { "disk", "cdrom", NULL }, *const discards[] = { "unmap", "ignore", NULL },
+			  *const onoff[] = { "on", "off", NULL };
 	static const enum disk_cache cache_of[] = { DISK_CACHE_WRITEBACK, DISK_CACHE_NONE, DISK_CACHE_UNSAFE };
 	memset(out, 0, sizeof(*out));
 	out->target = out->lun = -1;
@@ -162,6 +163,8 @@ int disk_spec_parse(const char *s, struct disk_spec *out, char *err, size_t errl
 			out->bus = v; /* IDE: 0..1, checked in spec_conflict */
 		else if (k == UNIT && (v = small_number(val, 1)) >= 0)
 			out->unit = v;
+		else if (k == LOCKING && (v = subopt_value(val, onoff)) >= 0)
+			out->opts.no_lock = v == 1; /* QEMU's file.locking=off: the user keeps others off */
 		else
 			bad = opt;
 	}

@@ -165,6 +165,11 @@ else
 	"$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --disk lk-q.raw </dev/null >lk5.out 2>&1 || rc=$?
 	[ $rc = 1 ] && [ "$(grep -c '^kvmini: ' lk5.out)" = 1 ] && grep -q '^kvmini: --disk lk-q.raw: image is locked by another process' lk5.out &&
 		ok "... kvmini run may not write it: one line, exit 1" || fail "kvmini run writable on qemu's read-only image (exit $rc): $(cat lk5.out)"
+	rc=0
+	timeout 3 "$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --serial file:lk6.serial \
+		--disk lk-q.raw,locking=off </dev/null >lk6.out 2>&1 || rc=$?
+	[ $rc = 124 ] && grep -q TICK lk6.serial && ok "... unless told locking=off (QEMU's file.locking=off): the guest runs" ||
+		fail "kvmini run --disk ...,locking=off beside qemu (exit $rc): $(head -n 2 lk6.out)"
 	kill $q
 	wait $q 2>/dev/null
 fi

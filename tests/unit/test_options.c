@@ -243,6 +243,13 @@ START_TEST(disk_specs)
 	ck_assert_int_eq(d.lun, -1);
 	ck_assert_int_eq(disk_spec_parse("v.img,if=virtio,discard=unmap", &d, err, sizeof(err)), 0);
 	ck_assert(!d.no_discard);
+	ck_assert(!d.opts.no_lock);
+	ck_assert_int_eq(disk_spec_parse("v.img,locking=off", &d, err, sizeof(err)), 0);
+	ck_assert(d.opts.no_lock);
+	ck_assert_int_eq(disk_spec_parse("v.img,locking=on", &d, err, sizeof(err)), 0);
+	ck_assert(!d.opts.no_lock);
+	ck_assert_int_eq(disk_spec_parse("v.img,locking=maybe", &d, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "--disk v.img,locking=maybe: bad option 'locking=maybe' (see kvmini run --help)");
 	/* IDE drives */
 	ck_assert_int_eq(disk_spec_parse("i.iso,if=ide,media=cdrom,bus=1,unit=1", &d, err, sizeof(err)), 0);
 	ck_assert(d.iface == DISK_IF_IDE && d.media == DISK_MEDIA_CDROM && d.opts.read_only);

@@ -36,6 +36,8 @@ static const struct {
 	  "run|--disk|a.img,format=raw,cache=none,discard=unmap,id=d0,if=virtio|--kernel|vmlinux|--mem|128M", NULL },
 	{ K "-drive|file=b.qcow2,if=scsi,index=3,readonly=on", "run|--disk|b.qcow2,readonly,if=scsi,target=3|--kernel|vmlinux|--mem|128M", NULL },
 	{ K "-cdrom|x.iso", "run|--cdrom|x.iso|--kernel|vmlinux|--mem|128M", NULL },
+	{ K "-drive|file=l.img,format=raw,if=virtio,file.locking=off", "run|--disk|l.img,format=raw,locking=off,if=virtio|--kernel|vmlinux|--mem|128M", NULL },
+	{ K "-drive|file=l.img,if=virtio,file.locking=sometimes", NULL, "-drive file=l.img,if=virtio,file.locking=sometimes: file.locking=sometimes: expected on, off or auto" },
 	{ K "-device|virtio-scsi-pci,id=scsi0|-drive|if=none,id=h,file=h.img,format=qcow2|-device|scsi-hd,drive=h,bus=scsi0.0,scsi-id=1,lun=2,id=disk1"
 	    "|-drive|if=none,id=c,file=c.iso,media=cdrom|-device|scsi-cd,drive=c|-device|scsi-cd,id=empty",
 	  "run|--kernel|vmlinux|--disk|h.img,format=qcow2,id=disk1,if=scsi,target=1,lun=2|--disk|c.iso,id=c,if=scsi,media=cdrom"
