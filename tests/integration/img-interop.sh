@@ -142,7 +142,7 @@ else
 	"$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --serial none --disk lk-ro.raw,readonly \
 		--disk lk-rw.raw --disk lk.qcow2 </dev/null >kv.out 2>&1 &
 	kv=$!
-	for _ in $(seq 100); do locked lk.qcow2 && break; sleep 0.1; done
+	for _ in $(seq 600); do locked lk.qcow2 && break; sleep 0.1; done
 	! qemu-img info lk.qcow2 >lk0.out 2>&1 && grep -q 'Failed to get shared "write" lock' lk0.out &&
 		ok "a qcow2 kvmini runs: qemu-img info refuses it as for a qemu's ($(head -n 1 lk0.out))" ||
 		fail "qemu-img info on kvmini's qcow2: $(cat lk0.out)"
@@ -158,11 +158,12 @@ else
 	wait $kv 2>/dev/null
 	qemu-system-x86_64 -S -display none -nodefaults -drive file=lk-q.raw,format=raw,if=virtio,readonly=on >lkq.out 2>&1 &
 	q=$!
-	for _ in $(seq 100); do locked lk-q.raw && break; sleep 0.1; done
+	for _ in $(seq 600); do locked lk-q.raw && break; sleep 0.1; done # qemu starts slowly under load
+	locked lk-q.raw || fail "qemu-system-x86_64 never locked lk-q.raw in 60 s: $(head -n 2 lkq.out)"
 	"$KVMINI" img info lk-q.raw >lk4.out 2>&1 && ok "qemu's read-only image: kvmini img info opens it" ||
 		fail "kvmini img info on qemu's read-only image: $(cat lk4.out)"
 	rc=0
-	"$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --disk lk-q.raw </dev/null >lk5.out 2>&1 || rc=$?
+	timeout 10 "$KVMINI" run --kernel "$TOP/build/guest/ticker.elf" --mem 64M --disk lk-q.raw </dev/null >lk5.out 2>&1 || rc=$?
 	[ $rc = 1 ] && [ "$(grep -c '^kvmini: ' lk5.out)" = 1 ] && grep -q '^kvmini: --disk lk-q.raw: image is locked by another process' lk5.out &&
 		ok "... kvmini run may not write it: one line, exit 1" || fail "kvmini run writable on qemu's read-only image (exit $rc): $(cat lk5.out)"
 	rc=0
